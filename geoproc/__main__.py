@@ -1,0 +1,7 @@
+"""``python -m geoproc``."""
+
+import sys
+
+from geoproc.cli import main
+
+sys.exit(main())
