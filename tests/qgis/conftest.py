@@ -56,3 +56,21 @@ def qgis_new_project(qgis_app):
     project.clear()
     yield project
     project.clear()
+
+
+@pytest.fixture(scope="session")
+def geoproc_provider(qgis_app):
+    """The geoproc Processing provider, registered once, imported from the repository."""
+    from qgis.core import QgsApplication
+
+    root = str(Path(__file__).resolve().parents[2])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from qgis_plugin.provider import GeoprocProvider
+
+    registry = QgsApplication.processingRegistry()
+    provider = registry.providerById("geoproc")
+    if provider is None:
+        provider = GeoprocProvider()
+        registry.addProvider(provider)
+    return provider

@@ -1,0 +1,97 @@
+"""What every geoproc algorithm shares: groups, help, lazy geoproc import, error translation."""
+
+from __future__ import annotations
+
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
+from qgis.PyQt.QtCore import QCoreApplication
+
+GROUPS = {
+    "boundaries": "Boundaries & distances",
+    "weights": "Spatial weights",
+    "indicators": "Indicators",
+    "autocorrelation": "Spatial autocorrelation",
+    "density": "Park density",
+    "econometrics": "Spatial econometrics",
+}
+
+
+class GeoprocAlgorithm(QgsProcessingAlgorithm):
+    """Base class: subclasses set ``NAME``, ``DISPLAY``, ``GROUP``, ``HELP`` and write ``compute``.
+
+    ``processAlgorithm`` makes sure geoproc and its libraries import (else a
+    readable QgsProcessingException with the install command), then turns
+    geoproc's input errors into QgsProcessingException so Processing shows the
+    message instead of a traceback and never returns a half result.
+    """
+
+    NAME = ""
+    DISPLAY = ""
+    GROUP = ""
+    HELP = ""
+
+    def tr(self, text: str) -> str:
+        return QCoreApplication.translate("geoproc", text)
+
+    def createInstance(self):  # noqa: N802 - QGIS's name
+        return type(self)()
+
+    def name(self) -> str:
+        return self.NAME
+
+    def displayName(self) -> str:  # noqa: N802
+        return self.tr(self.DISPLAY)
+
+    def groupId(self) -> str:  # noqa: N802
+        return self.GROUP
+
+    def group(self) -> str:
+        return self.tr(GROUPS[self.GROUP])
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return self.tr(self.HELP)
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        from ..dependencies import missing_message
+
+        problem = missing_message()
+        if problem:
+            raise QgsProcessingException(problem)
+        from geoproc.errors import GeoprocInputError
+
+        try:
+            return self.compute(parameters, context, feedback)
+        except QgsProcessingException:
+            raise
+        except (GeoprocInputError, FileExistsError, FileNotFoundError, IsADirectoryError) as exc:
+            raise QgsProcessingException(str(exc)) from exc
+
+    def compute(self, parameters, context, feedback) -> dict:
+        raise NotImplementedError
+
+    # --- small shared helpers ---------------------------------------------
+    def source_frame(self, parameters, name, context, feedback, progress=(0, 30), with_geometry=True):
+        """The feature source parameter ``name`` as a (Geo)DataFrame."""
+        from ..convert import source_to_frame
+
+        source = self.parameterAsSource(parameters, name, context)
+        if source is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, name))
+        return source_to_frame(source, feedback, with_geometry=with_geometry, progress=progress)
+
+    def write_sink(self, parameters, name, context, frame, feedback, progress=(90, 100)):
+        """Write ``frame`` to the sink parameter ``name``; return its destination id."""
+        from ..convert import sink_params, write_frame
+
+        fields, wkb_type, crs = sink_params(frame)
+        sink, dest_id = self.parameterAsSink(parameters, name, context, fields, wkb_type, crs)
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, name))
+        write_frame(sink, frame, feedback, progress)
+        return dest_id
+
+    @staticmethod
+    def check_canceled(feedback) -> None:
+        from ..convert import Canceled
+
+        if feedback.isCanceled():
+            raise Canceled()

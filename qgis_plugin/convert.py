@@ -1,0 +1,176 @@
+"""Conversions between QGIS features and pandas / geopandas tables. No science here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from qgis.core import (
+    NULL,
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsProcessingException,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
+
+
+class Canceled(QgsProcessingException):
+    """Raised when the user cancels; Processing reports it as a cancelled run."""
+
+    def __init__(self) -> None:
+        super().__init__("Canceled by the user")
+
+
+def _py(value: Any) -> Any:
+    if value == NULL or (isinstance(value, QVariant) and value.isNull()):
+        return None
+    if isinstance(value, QDateTime):
+        return value.toPyDateTime()
+    if isinstance(value, QDate):
+        return value.toPyDate()
+    return value
+
+
+def source_to_frame(source, feedback, with_geometry: bool = True, progress: tuple[int, int] = (0, 100)):
+    """Read a feature source into a GeoDataFrame (or a DataFrame for tables).
+
+    Progress runs from ``progress[0]`` to ``progress[1]`` percent; cancel is checked
+    on every feature.
+    """
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    names = source.fields().names()
+    total = max(source.featureCount(), 1)
+    rows, wkbs = [], []
+    start, stop = progress
+    for i, feature in enumerate(source.getFeatures()):
+        if feedback.isCanceled():
+            raise Canceled()
+        rows.append([_py(v) for v in feature.attributes()])
+        if with_geometry:
+            g = feature.geometry()
+            wkbs.append(bytes(g.asWkb()) if not g.isNull() else None)
+        if i % 1000 == 0:
+            feedback.setProgress(start + (stop - start) * i / total)
+    frame = pd.DataFrame(rows, columns=names)
+    if not with_geometry or source.wkbType() == QgsWkbTypes.Type.NoGeometry:
+        return frame
+    crs = source.sourceCrs()
+    geoms = shapely.from_wkb([w if w is not None else None for w in wkbs])
+    return gpd.GeoDataFrame(frame, geometry=list(geoms), crs=_crs_string(crs))
+
+
+def _crs_string(crs: QgsCoordinateReferenceSystem) -> str | None:
+    if not crs.isValid():
+        return None
+    return crs.authid() or crs.toWkt()
+
+
+def _field_for(name: str, series) -> QgsField:
+    import pandas as pd
+
+    kind = series.dtype.kind
+    if kind == "b":
+        return QgsField(name, QVariant.Type.Bool)
+    if kind in "iu":
+        return QgsField(name, QVariant.Type.LongLong)
+    if kind == "f":
+        return QgsField(name, QVariant.Type.Double)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return QgsField(name, QVariant.Type.DateTime)
+    return QgsField(name, QVariant.Type.String)
+
+
+def frame_fields(frame) -> QgsFields:
+    fields = QgsFields()
+    for col in frame.columns:
+        if col == getattr(frame, "_geometry_column_name", None):
+            continue
+        fields.append(_field_for(str(col), frame[col]))
+    return fields
+
+
+def _value(v: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+        return NULL
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if isinstance(v, (dt.date, dt.datetime, str, int, float, bool)):
+        return v
+    return str(v)
+
+
+def wkb_type_of(frame) -> int:
+    """One QGIS geometry type for the whole layer (single parts promoted to multi)."""
+    import geopandas as gpd
+
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return QgsWkbTypes.Type.NoGeometry
+    kinds = set(frame.geom_type.dropna())
+    if kinds <= {"Point"}:
+        return QgsWkbTypes.Type.Point
+    if kinds <= {"Point", "MultiPoint"}:
+        return QgsWkbTypes.Type.MultiPoint
+    if kinds <= {"LineString", "MultiLineString"}:
+        return QgsWkbTypes.Type.MultiLineString
+    return QgsWkbTypes.Type.MultiPolygon
+
+
+def sink_params(frame):
+    """(fields, wkb type, crs) for ``parameterAsSink``."""
+    import geopandas as gpd
+
+    crs = QgsCoordinateReferenceSystem()
+    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+        epsg = frame.crs.to_epsg()
+        crs = QgsCoordinateReferenceSystem(f"EPSG:{epsg}") if epsg else QgsCoordinateReferenceSystem.fromWkt(frame.crs.to_wkt())
+    return frame_fields(frame), wkb_type_of(frame), crs
+
+
+def write_frame(sink, frame, feedback, progress: tuple[int, int] = (90, 100)) -> None:
+    """Add every row of ``frame`` to ``sink``; polygons and lines are written as multi-part."""
+    import geopandas as gpd
+    import shapely
+
+    is_geo = isinstance(frame, gpd.GeoDataFrame)
+    fields = frame_fields(frame)
+    columns = [c for c in frame.columns if not (is_geo and c == frame.geometry.name)]
+    wkb_type = wkb_type_of(frame)
+    geoms = None
+    if is_geo:
+        g = frame.geometry.values
+        if wkb_type == QgsWkbTypes.Type.MultiPolygon:
+            g = [shapely.MultiPolygon([x]) if x is not None and x.geom_type == "Polygon" else x for x in g]
+        elif wkb_type == QgsWkbTypes.Type.MultiLineString:
+            g = [shapely.MultiLineString([x]) if x is not None and x.geom_type == "LineString" else x for x in g]
+        elif wkb_type == QgsWkbTypes.Type.MultiPoint:
+            g = [shapely.MultiPoint([x]) if x is not None and x.geom_type == "Point" else x for x in g]
+        geoms = shapely.to_wkb(list(g))
+    total = max(len(frame), 1)
+    start, stop = progress
+    values = frame[columns].itertuples(index=False, name=None)
+    for i, row in enumerate(values):
+        if feedback.isCanceled():
+            raise Canceled()
+        feature = QgsFeature(fields)
+        feature.setAttributes([_value(v) for v in row])
+        if geoms is not None and geoms[i] is not None:
+            geom = QgsGeometry()
+            geom.fromWkb(bytes(geoms[i]))
+            feature.setGeometry(geom)
+        sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
+        if i % 1000 == 0:
+            feedback.setProgress(start + (stop - start) * i / total)
+    feedback.setProgress(stop)

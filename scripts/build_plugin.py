@@ -1,0 +1,73 @@
+"""Build the QGIS plugin folder and its installable zip.
+
+    python scripts/build_plugin.py [--out dist]
+
+The zip holds one folder, ``geoproc_plugin/``: the adapters from ``qgis_plugin/``,
+``metadata.txt``, the QML ``styles/``, and geoproc itself with its shipped
+boundaries under ``ext/`` — so plugin and library versions always match.
+geoproc's scientific dependencies are not bundled (compiled, platform-specific,
+hundreds of MB); the plugin names the command that installs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import shutil
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PLUGIN_DIR_NAME = "geoproc_plugin"
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "*.part-*")
+
+
+def version() -> str:
+    meta = configparser.ConfigParser()
+    meta.read(ROOT / "metadata.txt", encoding="utf-8")
+    return meta["general"]["version"]
+
+
+def build_folder(dest: Path) -> Path:
+    """Assemble ``dest/geoproc_plugin`` and return it (replacing an earlier build)."""
+    folder = dest / PLUGIN_DIR_NAME
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(ROOT / "qgis_plugin", folder, ignore=IGNORE)
+    shutil.copy2(ROOT / "metadata.txt", folder / "metadata.txt")
+    shutil.copytree(ROOT / "styles", folder / "styles", ignore=IGNORE)
+    ext = folder / "ext"
+    shutil.copytree(ROOT / "geoproc", ext / "geoproc", ignore=IGNORE)
+    data = ext / "geoproc" / "_data"
+    for sub in ("boundaries", "demo"):
+        src = ROOT / "data" / sub
+        if src.is_dir():
+            shutil.copytree(src, data / sub, ignore=IGNORE)
+    for name in ("LICENSE", "README.md", "CHANGELOG.md"):
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, folder / name)
+    return folder
+
+
+def build_zip(out: Path) -> Path:
+    """Build the folder in ``out/build`` and zip it as ``out/geoproc_plugin-<version>.zip``."""
+    out.mkdir(parents=True, exist_ok=True)
+    folder = build_folder(out / "build")
+    target = out / f"{PLUGIN_DIR_NAME}-{version()}.zip"
+    tmp = target.with_suffix(".zip.part")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            zf.write(path, path.relative_to(folder.parent))
+    tmp.replace(target)
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "dist"), help="output folder (default dist/)")
+    args = parser.parse_args()
+    print(build_zip(Path(args.out)))
+
+
+if __name__ == "__main__":
+    main()
