@@ -1,0 +1,136 @@
+"""Area centroids in an equal-area frame, checked against hand-computed centroids."""
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import CRS, Transformer
+from shapely.geometry import LineString, Point, Polygon, box
+
+from geoproc.centroids import CentroidOutsideWarning, centroids
+from geoproc.errors import GeoprocInputError
+
+# an equal-area frame in which the shapes below are drawn, in metres
+LAEA = CRS.from_proj4("+proj=laea +lat_0=30 +lon_0=110 +ellps=WGS84 +units=m +no_defs")
+TO_LONLAT = Transformer.from_crs(LAEA, 4326, always_xy=True)
+
+
+def _lonlat(x, y):
+    lon, lat = TO_LONLAT.transform(x, y)
+    return float(lon), float(lat)
+
+
+def _close(row, lon, lat, metres):
+    # 1e-5 degree ~ 1.1 m of latitude
+    assert abs(row["lon"] - lon) * 111e3 * np.cos(np.radians(lat)) <= metres
+    assert abs(row["lat"] - lat) * 111e3 <= metres
+
+
+def test_square_and_l_shape_by_hand():
+    # unit = 10 km; square [0, 2]^2 units: centroid (1, 1) units = (10 km, 10 km)
+    square = box(0, 0, 20_000, 20_000)
+    # L of three unit squares [0,1]x[0,1], [1,2]x[0,1], [0,1]x[1,2]:
+    # x = (0.5 + 1.5 + 0.5) / 3 = 0.8333 units, y = (0.5 + 0.5 + 1.5) / 3 = 0.8333 units
+    ell = Polygon([(0, 0), (20_000, 0), (20_000, 10_000), (10_000, 10_000), (10_000, 20_000), (0, 20_000)])
+    g = gpd.GeoDataFrame({"code": ["sq", "L"]}, geometry=[square, ell], crs=LAEA)
+    c = centroids(g)
+    assert list(c["id"]) == ["sq", "L"]
+    assert c.crs.to_epsg() == 4326
+    assert c.attrs["method"] == "area" and list(c["method"]) == ["area", "area"]
+    assert c["inside"].all()
+    # geoproc's own LAEA frame is centred on each region, not on (110E, 30N): the same
+    # vertices joined by straight lines in that frame bound a slightly different shape
+    # (centimetres over 20 km), hence 5 cm rather than round-off
+    _close(c.iloc[0], *_lonlat(10_000, 10_000), metres=0.05)
+    _close(c.iloc[1], *_lonlat(25_000 / 3, 25_000 / 3), metres=0.05)
+    assert c.geometry.x.tolist() == c["lon"].tolist()
+
+
+def test_area_centroid_is_not_the_lonlat_centroid():
+    # 20 x 40 degree box from 20N to 60N: more area lies at low latitudes, so the area
+    # centroid is south of the degree-box centre (40N); a band's area is proportional to
+    # sin(lat2) - sin(lat1), and half of it lies below asin((sin 20 + sin 60) / 2) = 37.16 N
+    g = gpd.GeoDataFrame({"code": [1]}, geometry=[box(100, 20, 120, 60)], crs=4326)
+    lat = centroids(g)["lat"].iloc[0]
+    assert lat < 39.0
+
+
+def test_result_does_not_depend_on_input_crs_or_other_regions():
+    g = gpd.GeoDataFrame(
+        {"code": [1, 2, 3]},
+        geometry=[box(100, 20, 104, 25), box(118, 30, 122.5, 33), box(80, 40, 90, 48)],
+        crs=4326,
+    )
+    ref = centroids(g)
+    for crs in (3857, LAEA, "EPSG:32650"):
+        other = centroids(g.to_crs(crs))
+        np.testing.assert_allclose(other[["lon", "lat"]], ref[["lon", "lat"]], atol=1e-9)
+    alone = centroids(g.iloc[[1]])
+    np.testing.assert_allclose(alone[["lon", "lat"]], ref.iloc[[1]][["lon", "lat"]], atol=0)
+
+
+def _crescent():
+    # disc R = 10 km at the origin minus disc r = 7 km at (2.5 km, 0):
+    # x = (0 * pi R^2 - 2.5 * pi r^2) / (pi (R^2 - r^2)) = -2.5 * 49 / 51 = -2.402 km, y = 0;
+    # that point lies in the removed disc (which spans x from -4.5 to 9.5 km)
+    big = Point(0, 0).buffer(10_000, quad_segs=256)
+    hole = Point(2_500, 0).buffer(7_000, quad_segs=256)
+    return big.difference(hole)
+
+
+def test_crescent_centroid_is_outside_and_named():
+    g = gpd.GeoDataFrame({"code": ["moon", "sq"]}, geometry=[_crescent(), box(0, 0, 1000, 1000)], crs=LAEA)
+    with pytest.warns(CentroidOutsideWarning, match=r"moon.*how='representative'") as rec:
+        c = centroids(g)
+    assert "sq" not in str(rec[0].message)
+    assert c["inside"].tolist() == [False, True]
+    # polygonised discs: within 10 m of the exact -2.402 km
+    _close(c.iloc[0], *_lonlat(-2_500 * 49 / 51, 0), metres=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = centroids(g, how="representative")
+    assert r["inside"].all() and r.attrs["method"] == "representative"
+    assert r.to_crs(LAEA).geometry.iloc[0].within(_crescent())
+
+
+def test_points_pass_through_and_index_kept():
+    g = gpd.GeoDataFrame(
+        {"name": ["a", "b"]}, geometry=[Point(116.4, 39.9), box(0, 0, 1, 1)], crs=4326, index=[10, 20]
+    )
+    c = centroids(g, id="name")
+    assert list(c.index) == [10, 20]
+    assert (c.loc[10, "lon"], c.loc[10, "lat"], c.loc[10, "method"]) == (116.4, 39.9, "point")
+    assert c.loc[20, "method"] == "area"
+
+
+def test_region_across_the_dateline():
+    # one region in two parts at 179..180 and -180..-179, 0..1 N: centroid on the 180th meridian
+    part = gpd.GeoSeries([box(179, 0, 180, 1).union(box(-180, 0, -179, 1))], crs=4326)
+    c = centroids(gpd.GeoDataFrame({"code": ["fiji"]}, geometry=part))
+    assert abs(abs(c["lon"].iloc[0]) - 180.0) < 1e-9
+    assert 0.49 < c["lat"].iloc[0] < 0.51
+
+
+def test_bad_input_is_named():
+    with pytest.raises(GeoprocInputError, match="no coordinate reference system"):
+        centroids(gpd.GeoDataFrame({"code": [1]}, geometry=[box(0, 0, 1, 1)]))
+    with pytest.raises(GeoprocInputError, match=r"road \(LineString\)"):
+        centroids(gpd.GeoDataFrame({"code": ["road"]}, geometry=[LineString([(0, 0), (1, 1)])], crs=4326))
+    with pytest.raises(GeoprocInputError, match="duplicate"):
+        centroids(gpd.GeoDataFrame({"code": [1, 1]}, geometry=[box(0, 0, 1, 1)] * 2, crs=4326))
+    bowtie = Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
+    with pytest.raises(GeoprocInputError, match="invalid geometry for bow"):
+        centroids(gpd.GeoDataFrame({"code": ["bow"]}, geometry=[bowtie], crs=4326))
+    with pytest.raises(GeoprocInputError, match="how"):
+        centroids(gpd.GeoDataFrame({"code": [1]}, geometry=[box(0, 0, 1, 1)], crs=4326), how="mean")
+    with pytest.raises(GeoprocInputError, match="GeoDataFrame"):
+        centroids(pd.DataFrame({"code": [1]}))
+
+
+def test_input_not_modified():
+    g = gpd.GeoDataFrame({"code": [1]}, geometry=[box(0, 0, 1, 1)], crs=3857)
+    before = g.copy()
+    centroids(g)
+    pd.testing.assert_frame_equal(g, before)
