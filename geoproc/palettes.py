@@ -1,0 +1,246 @@
+"""The one colour palette shared by the QML styles in ``styles/`` and the HTML maps.
+
+The definition lives in ``styles/palettes.json``; ``scripts/build_styles.py`` writes
+the QML files from it and :mod:`geoproc.maps` colours the folium maps from it, so a
+LISA cluster is the same red in QGIS and in the browser.
+
+Graduated classes are half-open on the left, ``(lower, upper]``, and the first class
+also takes its lower bound: this is how QGIS's graduated renderer assigns a value
+that sits exactly on a break (the first matching range wins), so an LQ of exactly 1
+falls in the class "0.8 – 1" ("not more specialised than the reference"), both in
+QGIS and here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geoproc.errors import GeoprocInputError
+
+__all__ = [
+    "Category",
+    "Palette",
+    "RampStop",
+    "get_palette",
+    "load_palettes",
+    "palette_path",
+    "styles_dir",
+]
+
+#: Environment variable that points at a folder holding ``palettes.json`` (and the QML files).
+STYLES_ENV = "GEOPROC_STYLES_DIR"
+
+
+def styles_dir() -> Path:
+    """The ``styles/`` folder: ``$GEOPROC_STYLES_DIR``, else the one beside the package.
+
+    "Beside the package" covers both a source checkout (``<repo>/styles``) and the
+    QGIS plugin zip, which bundles ``geoproc/`` and ``styles/`` side by side.
+    """
+    env = os.environ.get(STYLES_ENV)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "styles"
+
+
+def palette_path() -> Path:
+    """Path of ``palettes.json``."""
+    return styles_dir() / "palettes.json"
+
+
+@dataclass(frozen=True)
+class Category:
+    """One class of a categorized style: the field value, its legend label, its colour."""
+
+    value: str
+    label: str
+    color: str
+
+
+@dataclass(frozen=True)
+class RampStop:
+    """One stop of a pseudocolour ramp at a fraction ``at`` (0-1) of the raster maximum."""
+
+    at: float
+    color: str
+    alpha: int = 255
+
+
+@dataclass(frozen=True)
+class Palette:
+    """A named style: categorized, graduated or pseudocolour.
+
+    Attributes
+    ----------
+    name : str
+        Key in ``palettes.json`` (``"lisa"``, ``"hotspot"``, ``"lq"``, ...).
+    title : str
+        Legend title.
+    type : {"categorized", "graduated", "pseudocolor"}
+    field : str or None
+        Attribute the QML style classifies on.
+    qml : str
+        File name of the QML style in ``styles/``.
+    categories : tuple of Category
+        Categorized styles only.
+    breaks : tuple of float
+        Graduated styles only: class bounds, ``len(colors) + 1`` of them; ``-inf`` /
+        ``inf`` for an open end.
+    colors : tuple of str
+        Graduated styles only: one ``#rrggbb`` per class.
+    widths_mm : tuple of float
+        Line widths per class (line styles only), in millimetres as in QGIS.
+    stops : tuple of RampStop
+        Pseudocolour styles only.
+    """
+
+    name: str
+    title: str
+    type: str
+    field: str | None
+    qml: str
+    reference: str = ""
+    geometry: str = "polygon"
+    categories: tuple[Category, ...] = ()
+    breaks: tuple[float, ...] = ()
+    colors: tuple[str, ...] = ()
+    widths_mm: tuple[float, ...] = ()
+    stops: tuple[RampStop, ...] = ()
+    band: int = 1
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+
+    # --- categorized --------------------------------------------------------
+    def color_map(self) -> dict[str, str]:
+        """Category value -> colour (categorized styles)."""
+        return {c.value: c.color for c in self.categories}
+
+    # --- graduated ------------------------------------------------------------
+    def class_labels(self, digits: int = 3) -> list[str]:
+        """Legend labels of the graduated classes: "≤ 0.5", "0.5 – 0.8", ..., "> 2"."""
+
+        def fmt(v: float) -> str:
+            return f"{v:.{digits}g}"
+
+        b = self.breaks
+        n = len(self.colors)
+        labels = []
+        for i in range(n):
+            lo, hi = b[i], b[i + 1]
+            if i == 0 and np.isfinite(hi):
+                labels.append(f"≤ {fmt(hi)}")
+            elif not np.isfinite(hi):
+                labels.append(f"> {fmt(lo)}")
+            else:
+                labels.append(f"{fmt(lo)} – {fmt(hi)}")
+        return labels
+
+    def classify(self, values: Any, breaks: Any = None) -> np.ndarray:
+        """Class index of each value (graduated styles); -1 for missing or out-of-range values.
+
+        Classes are ``(lower, upper]``, the first one closed: ``breaks = [0, 0.5, 0.8, 1]``
+        puts 0 and 0.5 in class 0, 0.8 in class 1, 0.81 and 1 in class 2.
+        """
+        b = np.asarray(self.breaks if breaks is None else breaks, dtype=float)
+        v = np.asarray(values, dtype=float)
+        # searchsorted(side="left") gives i with b[i-1] < v <= b[i]: class i-1
+        idx = np.searchsorted(b, v, side="left") - 1
+        idx[(v == b[0])] = 0
+        bad = ~np.isfinite(v) | (v < b[0]) | (v > b[-1])
+        idx[bad] = -1
+        return idx
+
+    # --- pseudocolour ----------------------------------------------------------
+    def ramp_rgba(self, fractions: Any) -> np.ndarray:
+        """RGBA (uint8, shape ``(..., 4)``) of values given as fractions of the maximum.
+
+        Linear interpolation of red, green, blue and alpha between the stops, as QGIS's
+        interpolated colour-ramp shader does; NaN becomes fully transparent.
+        """
+        f = np.asarray(fractions, dtype=float)
+        at = np.array([s.at for s in self.stops])
+        rgba = np.array([(*hex_to_rgb(s.color), s.alpha) for s in self.stops], dtype=float)
+        out = np.empty(f.shape + (4,), dtype=np.uint8)
+        fc = np.clip(np.nan_to_num(f, nan=0.0), at[0], at[-1])
+        for k in range(4):
+            out[..., k] = np.round(np.interp(fc, at, rgba[:, k])).astype(np.uint8)
+        out[~np.isfinite(f)] = 0
+        return out
+
+
+def hex_to_rgb(color: str) -> tuple[int, int, int]:
+    """``"#d7191c"`` -> ``(215, 25, 28)``."""
+    c = color.lstrip("#")
+    if len(c) != 6:
+        raise GeoprocInputError(f"colour {color!r} is not #rrggbb")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
+def _palette(name: str, d: dict) -> Palette:
+    def num(x: Any, default: float) -> float:
+        return default if x is None else float(x)
+
+    breaks = d.get("breaks", [])
+    n = len(breaks)
+    return Palette(
+        name=name,
+        title=d["title"],
+        type=d["type"],
+        field=d.get("field"),
+        qml=d["qml"],
+        reference=d.get("reference", ""),
+        geometry=d.get("geometry", "raster" if d["type"] == "pseudocolor" else "polygon"),
+        categories=tuple(Category(str(c["value"]), c["label"], c["color"]) for c in d.get("categories", [])),
+        breaks=tuple(num(x, -np.inf if i == 0 else np.inf) for i, x in enumerate(breaks)) if n else (),
+        colors=tuple(d.get("colors", [])),
+        widths_mm=tuple(float(w) for w in d.get("widths_mm", [])),
+        stops=tuple(RampStop(float(s["at"]), s["color"], int(s.get("alpha", 255))) for s in d.get("stops", [])),
+        band=int(d.get("band", 1)),
+        extra={k: v for k, v in d.items() if k not in {"title", "type", "field", "qml", "reference"}},
+    )
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> tuple[dict[str, Palette], dict]:
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(
+            f"palette definition {p} not found; set {STYLES_ENV} to the folder holding palettes.json"
+        )
+    raw = json.loads(p.read_text(encoding="utf-8"))
+    palettes = {k: _palette(k, v) for k, v in raw.items() if isinstance(v, dict) and "type" in v}
+    for pal in palettes.values():
+        if pal.type == "graduated" and len(pal.breaks) != len(pal.colors) + 1:
+            raise GeoprocInputError(f"{p}: palette {pal.name!r} needs one more break than colours")
+        if pal.widths_mm and len(pal.widths_mm) != len(pal.colors):
+            raise GeoprocInputError(f"{p}: palette {pal.name!r} needs one width per colour")
+    general = {k: v for k, v in raw.items() if k not in palettes}
+    return palettes, general
+
+
+def load_palettes(path: str | os.PathLike | None = None) -> dict[str, Palette]:
+    """All palettes in ``palettes.json`` by name."""
+    return dict(_load(str(path or palette_path()))[0])
+
+
+def general_settings(path: str | os.PathLike | None = None) -> dict:
+    """The non-palette entries of ``palettes.json`` (``outline``, ``points``, ...)."""
+    return dict(_load(str(path or palette_path()))[1])
+
+
+def get_palette(name: str) -> Palette:
+    """The palette called ``name`` (``"lisa"``, ``"hotspot"``, ``"density"``, ``"lq"``,
+    ``"agglomeration"``, ``"weight_links"``, ``"kde"``)."""
+    palettes = load_palettes()
+    try:
+        return palettes[name]
+    except KeyError:
+        raise GeoprocInputError(
+            f"no palette {name!r}; palettes are {', '.join(sorted(palettes))}"
+        ) from None

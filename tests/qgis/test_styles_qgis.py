@@ -1,0 +1,83 @@
+"""Each QML style in styles/ loads onto a real layer in headless QGIS and draws the palette."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from geoproc.palettes import get_palette, load_palettes, styles_dir
+
+PALETTES = load_palettes()
+VECTOR = [p for p in PALETTES.values() if p.type != "pseudocolor"]
+
+
+def _layer(pal):
+    from qgis.core import QgsVectorLayer
+
+    geom = "LineString" if pal.geometry == "line" else "Polygon"
+    ftype = "string" if pal.type == "categorized" else "double"
+    layer = QgsVectorLayer(f"{geom}?crs=EPSG:4326&field={pal.field}:{ftype}&field=name_en:string",
+                           pal.name, "memory")
+    assert layer.isValid()
+    return layer
+
+
+@pytest.mark.parametrize("pal", VECTOR, ids=[p.name for p in VECTOR])
+def test_vector_style_loads_with_palette_classes(qgis_app, pal):
+    layer = _layer(pal)
+    msg, ok = layer.loadNamedStyle(str(styles_dir() / pal.qml))
+    assert ok, msg
+    r = layer.renderer()
+    assert r.classAttribute() == pal.field
+    # the style carries symbology only: the layer's own fields are untouched
+    assert [f.name() for f in layer.fields()] == [pal.field, "name_en"]
+    if pal.type == "categorized":
+        assert r.type() == "categorizedSymbol"
+        got = [(c.value(), c.symbol().color().name(), c.label()) for c in r.categories()]
+        assert got == [(c.value, c.color, c.label) for c in pal.categories]
+    else:
+        assert r.type() == "graduatedSymbol"
+        got = [(rg.lowerValue(), rg.symbol().color().name()) for rg in r.ranges()]
+        assert got == list(zip(pal.breaks[:-1], pal.colors, strict=True))
+        if pal.geometry == "line":
+            assert [rg.symbol().width() for rg in r.ranges()] == list(pal.widths_mm)
+
+
+def test_lq_break_values_fall_where_the_maps_put_them(qgis_app):
+    """QGIS's own class assignment on break values equals geoproc.palettes.classify."""
+    pal = get_palette("lq")
+    layer = _layer(pal)
+    assert layer.loadNamedStyle(str(styles_dir() / pal.qml))[1]
+    r = layer.renderer()
+    for v in [0.0, 0.5, 0.79, 0.8, 1.0, 1.01, 1.25, 2.0, 3.0]:
+        k = int(pal.classify([v])[0])
+        assert r.symbolForValue(v).color().name() == pal.colors[k], v
+
+
+def test_kde_style_loads_on_a_raster(qgis_app, tmp_path):
+    from osgeo import gdal, osr
+    from qgis.core import QgsRasterLayer
+
+    tif = tmp_path / "kde.tif"
+    ds = gdal.GetDriverByName("GTiff").Create(str(tif), 3, 2, 1, gdal.GDT_Float32)
+    ds.SetGeoTransform((13_000_000, 1000, 0, 3_500_000, 0, -1000))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(3857)
+    ds.SetProjection(srs.ExportToWkt())
+    ds.GetRasterBand(1).WriteArray(np.array([[0, 0.05, 0.2], [0.5, 0.9, 1.0]], dtype="float32"))
+    ds = None
+    layer = QgsRasterLayer(str(tif), "kde", "gdal")
+    assert layer.isValid()
+    pal = get_palette("kde")
+    msg, ok = layer.loadNamedStyle(str(styles_dir() / pal.qml))
+    assert ok, msg
+    r = layer.renderer()
+    assert r.type() == "singlebandpseudocolor" and r.band() == 1
+    fn = r.shader().rasterShaderFunction()
+    items = fn.colorRampItemList()
+    assert [(i.value, i.color.name(), i.color.alpha()) for i in items] == [
+        (s.at, s.color, s.alpha) for s in pal.stops]
+    # QGIS's shader and geoproc.palettes interpolate the same way: compare at 0.05
+    ok, rr, gg, bb, aa = fn.shade(0.05)
+    assert ok
+    assert np.allclose([rr, gg, bb, aa], pal.ramp_rgba([0.05])[0], atol=1)
