@@ -1,0 +1,143 @@
+"""Checks shared by the indicator functions: columns, ids, years, duplicates, balance, numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geoproc.errors import GeoprocInputError
+from geoproc.numeric import numeric_column, numeric_columns
+
+_MAX_LISTED = 10
+
+
+def listing(items: Sequence, limit: int = _MAX_LISTED) -> str:
+    """``a, b, c and 7 more``: keep messages readable on large panels."""
+    items = [str(x) for x in items]
+    head = ", ".join(items[:limit])
+    return head + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+@dataclass
+class Prepared:
+    """A checked panel: float values of the requested columns plus ids, years and row labels."""
+
+    values: pd.DataFrame
+    ids: pd.Series
+    years: pd.Series | None
+    labels: list[str]
+
+    def where(self, mask: np.ndarray | pd.Series) -> str:
+        """The region-years (labels) where ``mask`` is true."""
+        pos = np.flatnonzero(np.asarray(mask, dtype=bool))
+        return listing([self.labels[i] for i in pos])
+
+    @property
+    def groups(self) -> np.ndarray:
+        """Year of each row (0 for a cross-section), as an array: grouping by position
+        keeps a panel with a non-unique index working."""
+        if self.years is None:
+            return np.zeros(len(self.values), dtype=np.int64)
+        return self.years.to_numpy()
+
+
+def check_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise GeoprocInputError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
+    dup = frame.columns[frame.columns.duplicated()]
+    if len(dup):
+        raise GeoprocInputError(f"{what} has duplicate column names: {listing(dup)}")
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise GeoprocInputError(
+            f"{what} has no column {listing(map(repr, absent))}; its columns are "
+            f"{listing(map(str, frame.columns), 40)}"
+        )
+    if len(frame) == 0:
+        raise GeoprocInputError(f"{what} has no rows")
+
+
+def year_column(frame: pd.DataFrame, year: str, what: str) -> pd.Series:
+    """Years as integers; text, fractions and empty cells are errors naming the rows."""
+    y = numeric_column(frame[year], year, what=what)
+    empty = y.isna().to_numpy()
+    if empty.any():
+        rows = listing(frame.index[empty])
+        raise GeoprocInputError(f"{what}: column {year!r} is empty at rows {rows}")
+    frac = (y != np.round(y)).to_numpy()
+    if frac.any():
+        rows = listing(f"{i} ({v})" for i, v in zip(frame.index[frac], y[frac], strict=True))
+        raise GeoprocInputError(f"{what}: column {year!r} is not a whole year at rows {rows}")
+    return y.astype(np.int64)
+
+
+def prepare(
+    panel: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    id: str,
+    year: str | None,
+    thousands: str | None = None,
+    balanced: bool = True,
+    what: str = "panel",
+) -> Prepared:
+    """Validate a long panel (one row per region-year) and parse ``columns`` as numbers.
+
+    Raises :class:`GeoprocInputError` on a missing column, empty id or year,
+    duplicate region-years, a region lacking some years (when ``balanced``), text
+    in a numeric column, or an empty numeric cell - each naming the rows.
+    """
+    columns = list(dict.fromkeys(columns))
+    check_columns(panel, [id] + ([year] if year else []) + columns, what)
+    ids = panel[id]
+    empty = ids.isna().to_numpy() | ids.astype(str).str.strip().eq("").to_numpy()
+    if empty.any():
+        raise GeoprocInputError(f"{what}: column {id!r} is empty at rows {listing(panel.index[empty])}")
+
+    years = year_column(panel, year, what) if year else None
+    if years is None:
+        labels = [f"{id} {i}" for i in ids]
+        dup = ids.duplicated(keep=False).to_numpy()
+        if dup.any():
+            raise GeoprocInputError(
+                f"{what}: duplicate regions in column {id!r} (give year= for a panel): "
+                f"{listing(sorted(set(map(str, ids[dup]))))}"
+            )
+    else:
+        labels = [f"{i} in {t}" for i, t in zip(ids, years, strict=True)]
+        key = pd.DataFrame({"id": ids.to_numpy(), "year": years.to_numpy()})
+        dup = key.duplicated(keep=False).to_numpy()
+        if dup.any():
+            pairs = sorted({labels[k] for k in np.flatnonzero(dup)})
+            raise GeoprocInputError(
+                f"{what}: duplicate region-years ({id} {year}): {listing(pairs)}; "
+                "each region may appear once per year"
+            )
+        if balanced:
+            all_years = sorted(set(years.tolist()))
+            have = key.groupby("id", sort=False)["year"].agg(set)
+            lacking = [
+                f"{r} lacks {', '.join(map(str, sorted(set(all_years) - ys)))}"
+                for r, ys in have.items()
+                if len(ys) < len(all_years)
+            ]
+            if lacking:
+                raise GeoprocInputError(
+                    f"{what} is unbalanced (years {all_years[0]}-{all_years[-1]}): "
+                    f"{listing(lacking)}; complete it, or pass balanced=False"
+                )
+
+    values = numeric_columns(panel, columns, thousands=thousands, row_labels=labels, what=what)
+    for c in columns:
+        na = values[c].isna().to_numpy()
+        if na.any():
+            where = listing([labels[k] for k in np.flatnonzero(na)])
+            raise GeoprocInputError(f"{what}: column {c!r} is empty for {where}")
+        inf = ~np.isfinite(values[c].to_numpy())
+        if inf.any():
+            where = listing([labels[k] for k in np.flatnonzero(inf)])
+            raise GeoprocInputError(f"{what}: column {c!r} is infinite for {where}")
+    return Prepared(values, ids, years, labels)
