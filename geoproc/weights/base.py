@@ -148,14 +148,19 @@ class SpatialWeights:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             w = WSP(self.sparse, id_order=list(self.ids)).to_W(silence_warnings=True)
-        w.transform = "O"  # values are already as stored; keep them
+            # The stored values are already transformed; W keeps them as its
+            # "original" weights, and re-standardising them changes nothing.
+            w.transform = self.transform
         return w
 
     def to_graph(self):
         """libpysal ``Graph``."""
         from libpysal.graph import Graph
 
-        return Graph.from_sparse(self.sparse, ids=np.asarray(self.ids, dtype=object))
+        g = Graph.from_sparse(self.sparse, ids=np.asarray(self.ids, dtype=object))
+        if self.transform == "R":
+            g = Graph(g.adjacency, transformation="R", is_sorted=True)
+        return g
 
     @classmethod
     def from_W(cls, w, kind: str = "custom") -> SpatialWeights:  # noqa: N802
@@ -165,7 +170,7 @@ class SpatialWeights:
 
     @classmethod
     def from_graph(cls, g, kind: str = "custom") -> SpatialWeights:
-        ids = list(g.unique_ids)
+        ids = g.unique_ids.tolist()
         return cls(g.sparse, ids, kind, "R" if str(getattr(g, "transformation", "O")).upper() == "R" else "O")
 
     @classmethod

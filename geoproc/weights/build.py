@@ -1,0 +1,162 @@
+"""One parser for the weights specs every command takes: ``queen``, ``knn:6``, ``gravity:COL``, a file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from geoproc.errors import GeoprocInputError
+from geoproc.weights.base import SpatialWeights
+
+__all__ = ["build_weights", "parse_spec", "SPEC_HELP"]
+
+SPEC_HELP = (
+    "weights: queen, rook, knn:K, inverse-distance[:POWER[:CUTOFF_KM]], gravity:COLUMN, "
+    "nested:COLUMN (COLUMN from the data table; period mean over its years), "
+    "or a weights file (.csv full matrix, .gal, .gwt)"
+)
+
+_KINDS = ("queen", "rook", "knn", "inverse-distance", "gravity", "nested")
+_ALIASES = {"inverse_distance": "inverse-distance", "idw": "inverse-distance", "distance": "inverse-distance"}
+
+
+def parse_spec(spec: str) -> tuple[str, list[str]]:
+    """Split a spec into its kind and arguments, checking their number and type.
+
+    Returns ``("file", [path])`` for a weights file.
+
+    >>> parse_spec("inverse-distance:2:500")
+    ('inverse-distance', ['2', '500'])
+    """
+    if isinstance(spec, os.PathLike):
+        return "file", [os.fspath(spec)]
+    if not isinstance(spec, str) or not spec.strip():
+        raise GeoprocInputError(f"weights spec must be a text like 'queen' or 'knn:6'; {SPEC_HELP}")
+    spec = spec.strip()
+    if Path(spec).suffix.lower() in (".csv", ".gal", ".gwt"):
+        return "file", [spec]
+    kind, *args = spec.split(":")
+    kind = _ALIASES.get(kind.lower(), kind.lower())
+    if kind not in _KINDS:
+        raise GeoprocInputError(f"unknown weights {spec!r}; {SPEC_HELP}")
+    nargs = {"queen": (0, 0), "rook": (0, 0), "knn": (1, 1), "inverse-distance": (0, 2),
+             "gravity": (1, 1), "nested": (1, 1)}[kind]
+    if not nargs[0] <= len(args) <= nargs[1] or any(not a.strip() for a in args):
+        example = {"queen": "queen", "rook": "rook", "knn": "knn:6",
+                   "inverse-distance": "inverse-distance:2:500", "gravity": "gravity:rd_staff",
+                   "nested": "nested:gdp"}[kind]
+        raise GeoprocInputError(f"weights {spec!r}: wrong arguments, e.g. {example!r}; {SPEC_HELP}")
+    return kind, [a.strip() for a in args]
+
+
+def _number(text: str, what: str, spec: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise GeoprocInputError(f"weights {spec!r}: {what} {text!r} is not a number") from None
+
+
+def build_weights(
+    spec: str | os.PathLike,
+    regions: Any = None,
+    data: Any = None,
+    id: str | None = None,
+    row_standardize: bool = False,
+    *,
+    islands: str = "warn",
+    data_id: str | None = None,
+    year_column: str | None = None,
+    year: Any = None,
+    method: str = "geodesic",
+) -> SpatialWeights:
+    """Build weights from a spec string, the way every geoproc command does.
+
+    Parameters
+    ----------
+    spec : str or path
+        ``queen``, ``rook``, ``knn:K``, ``inverse-distance``, ``inverse-distance:POWER``,
+        ``inverse-distance:POWER:CUTOFF_KM``, ``gravity:COLUMN``, ``nested:COLUMN``,
+        or the path of a ``.csv``/``.gal``/``.gwt`` weights file.
+    regions : GeoDataFrame, path or shipped boundary name
+        The regions (not needed for a file, but if given the file is aligned to
+        their ids and must match them).
+    data : DataFrame, optional
+        Table with the ``COLUMN`` of ``gravity:`` and ``nested:`` specs, keyed by
+        an id column (``data_id``; default ``code``/``id``/the index) and
+        optionally by year (its period mean is used).
+    id : str, optional
+        Id column of the regions.
+    row_standardize : bool
+        Row-standardise the result.
+    islands : {"warn", "nearest", "keep"}
+        For queen/rook, see :func:`~geoproc.weights.queen_weights`.
+    data_id, year_column, year
+        Id and year columns of ``data``, and the years to average.
+    method : {"geodesic", "haversine"}
+        Centroid distance for distance-based kinds.
+
+    Returns
+    -------
+    SpatialWeights
+    """
+    kind, args = parse_spec(spec)
+    spec_text = os.fspath(spec)
+    if kind == "file":
+        from geoproc.weights.io import read_weights
+
+        w = read_weights(args[0])
+        if regions is not None:
+            from geoproc.weights._inputs import load_regions
+
+            _, ids, _ = load_regions(regions, id)
+            w = _align_file(w, ids, args[0])
+    elif regions is None:
+        raise GeoprocInputError(f"weights {spec_text!r} are built from regions; give the regions")
+    elif kind in ("queen", "rook"):
+        from geoproc.weights.contiguity import queen_weights, rook_weights
+
+        w = (queen_weights if kind == "queen" else rook_weights)(regions, id=id, islands=islands,
+                                                                 method=method)
+    elif kind == "knn":
+        from geoproc.weights.distance_based import knn_weights
+
+        k = _number(args[0], "k", spec_text)
+        if not k.is_integer():
+            raise GeoprocInputError(f"weights {spec_text!r}: k must be a whole number")
+        w = knn_weights(regions, int(k), id=id, method=method)
+    elif kind == "inverse-distance":
+        from geoproc.weights.distance_based import inverse_distance_weights
+
+        power = _number(args[0], "power", spec_text) if args else 1.0
+        cutoff = _number(args[1], "cut-off (km)", spec_text) if len(args) > 1 else None
+        w = inverse_distance_weights(regions, power=power, cutoff_km=cutoff, id=id, method=method)
+    else:
+        if data is None:
+            raise GeoprocInputError(
+                f"weights {spec_text!r} need a data table with the column {args[0]!r}"
+            )
+        if kind == "gravity":
+            from geoproc.weights.gravity import gravity_weights
+
+            w = gravity_weights(regions, data, id=id, mass_column=args[0], year=year,
+                                mass_id=data_id, year_column=year_column, method=method)
+        else:
+            from geoproc.weights.nested import nested_weights
+
+            w = nested_weights(regions, data, id=id, gdp_column=args[0], year=year,
+                               gdp_id=data_id, year_column=year_column, method=method)
+    w.meta.setdefault("spec", spec_text)
+    if row_standardize and w.transform != "R":
+        w = w.row_standardize()
+    return w
+
+
+def _align_file(w: SpatialWeights, ids: list, path: str) -> SpatialWeights:
+    """Reorder file weights to the regions; ids that differ only in type (320000 vs "320000") match."""
+    if list(w.ids) == list(ids):
+        return w
+    if {str(i) for i in w.ids} == {str(i) for i in ids} and len(set(map(str, ids))) == len(ids):
+        by_str = {str(i): i for i in ids}
+        w = SpatialWeights(w.sparse, [by_str[str(i)] for i in w.ids], w.kind, w.transform, w.meta)
+    return w.align(ids, what=f"regions (weights file {path})")

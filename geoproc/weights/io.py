@@ -1,0 +1,357 @@
+"""Weights files: full-matrix CSV, GAL (GeoDa/libpysal neighbour lists), GWT (weighted links).
+
+Formats
+-------
+CSV
+    First column ``id``, header row of the same ids in the same order, then the
+    N x N values. Values are written with full precision (shortest repr that
+    round-trips), so a read gives back the same floats.
+GAL
+    GeoDa header ``0 N name idvar``, then per region a line ``id k`` and a line
+    of its k neighbour ids (an empty line for an island). Binary: it holds
+    neighbours, not values. Readable by ``libpysal.io.open(path).read()``.
+GWT
+    Header ``0 N name idvar``, then one line ``i j w_ij`` per link. Islands have
+    no line, so the format cannot carry them (a warning says so).
+
+Ids keep their type: ids that are all whole numbers without leading zeros are
+read back as ``int`` (administrative codes), everything else as ``str``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from geoproc.errors import GeoprocInputError
+from geoproc.outputs import atomic_output
+from geoproc.weights.base import SpatialWeights, as_weights
+
+__all__ = ["read_weights", "write_weights", "FORMATS"]
+
+FORMATS = (".csv", ".gal", ".gwt")
+_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
+
+
+def _format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise GeoprocInputError(
+            f"weights file {path}: unknown format {suffix or '(no suffix)'!r}; use {', '.join(FORMATS)}"
+        )
+    return suffix
+
+
+def _typed_ids(ids: list[str]) -> list:
+    """Whole numbers stay numbers (codes like 320000); "001" or "A1" stay strings."""
+    if ids and all(_INT.match(s) for s in ids):
+        return [int(s) for s in ids]
+    return list(ids)
+
+
+def _token_ids(w: SpatialWeights, fmt: str) -> list[str]:
+    out = [str(i) for i in w.ids]
+    bad = [s for s in out if not s or re.search(r"\s", s)]
+    if bad:
+        raise GeoprocInputError(
+            f"{fmt} files separate ids by spaces; these ids contain blanks: "
+            f"{', '.join(repr(b) for b in bad[:10])}; use .csv or another id column"
+        )
+    return out
+
+
+def _blankless(s: str) -> str:
+    return re.sub(r"\s+", "_", s) or "unnamed"
+
+
+def _header_name(w: SpatialWeights, path: Path) -> str:
+    return _blankless(str(w.meta.get("id_field", "id")))
+
+
+# --- writing -------------------------------------------------------------------------
+def write_weights(w: Any, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write weights as full-matrix CSV, GAL or GWT, chosen by the file suffix.
+
+    Parameters
+    ----------
+    w : SpatialWeights, libpysal W or Graph
+        The weights.
+    path : str or path
+        ``.csv``, ``.gal`` or ``.gwt``.
+    overwrite : bool
+        Replace an existing file (otherwise refused).
+
+    Returns
+    -------
+    Path
+        The file written. The file appears only when complete (atomic write).
+
+    Raises
+    ------
+    GeoprocInputError
+        Unknown suffix; non-binary weights to GAL (values would be lost); ids
+        with blanks to GAL/GWT.
+    """
+    w = as_weights(w)
+    path = Path(path)
+    fmt = _format(path)
+    if fmt == ".gal":
+        _check_gal_values(w, path)
+        tokens = _token_ids(w, "GAL")
+    elif fmt == ".gwt":
+        tokens = _token_ids(w, "GWT")
+        if w.islands:
+            warnings.warn(
+                f"{path.name}: GWT has no way to list regions without neighbours; "
+                f"{', '.join(map(str, w.islands))} will be missing when read back "
+                "(use .csv or .gal to keep them)",
+                UserWarning,
+                stacklevel=2,
+            )
+    with atomic_output(path, overwrite) as tmp:
+        if fmt == ".csv":
+            _write_csv(w, tmp)
+        elif fmt == ".gal":
+            _write_gal(w, tmp, tokens, _header_name(w, path), path.stem)
+        else:
+            _write_gwt(w, tmp, tokens, _header_name(w, path), path.stem)
+    return path
+
+
+def _check_gal_values(w: SpatialWeights, path: Path) -> None:
+    """GAL keeps only who neighbours whom; refuse values that it would lose."""
+    m = w.sparse
+    if m.nnz == 0 or np.all(m.data == 1.0):
+        return
+    # Row-standardised binary weights are still fully described by the neighbour lists.
+    rowmax = np.maximum.reduceat(m.data, m.indptr[:-1][np.diff(m.indptr) > 0])
+    rowmin = np.minimum.reduceat(m.data, m.indptr[:-1][np.diff(m.indptr) > 0])
+    if np.allclose(rowmax, rowmin, rtol=1e-12, atol=0):
+        warnings.warn(
+            f"{path.name}: GAL stores neighbours only; the row-standardised values are not "
+            "written (row-standardise again after reading)",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    raise GeoprocInputError(
+        f"{path.name}: {w.kind} weights have values (not just neighbours) and GAL would lose "
+        "them; write .gwt or .csv instead"
+    )
+
+
+def _write_csv(w: SpatialWeights, tmp: Path) -> None:
+    frame = pd.DataFrame(w.full(), index=pd.Index([str(i) for i in w.ids], name="id"),
+                         columns=[str(i) for i in w.ids])
+    frame.to_csv(tmp, encoding="utf-8", lineterminator="\n")
+
+
+def _write_gal(w: SpatialWeights, tmp: Path, tokens: list[str], idvar: str, name: str) -> None:
+    m = w.sparse
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(f"0 {w.n} {_blankless(name)} {idvar}\n")
+        for i in range(w.n):
+            nb = m.indices[m.indptr[i]:m.indptr[i + 1]]
+            f.write(f"{tokens[i]} {nb.size}\n")
+            f.write(" ".join(tokens[j] for j in nb) + "\n")
+
+
+def _write_gwt(w: SpatialWeights, tmp: Path, tokens: list[str], idvar: str, name: str) -> None:
+    m = w.sparse
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(f"0 {w.n} {_blankless(name)} {idvar}\n")
+        for i in range(w.n):
+            lo, hi = m.indptr[i], m.indptr[i + 1]
+            # repr(float) is the shortest string that reads back to the same float
+            f.writelines(f"{tokens[i]} {tokens[j]} {v!r}\n"
+                         for j, v in zip(m.indices[lo:hi], m.data[lo:hi].tolist(), strict=True))
+
+
+# --- reading -------------------------------------------------------------------------
+def read_weights(path: str | os.PathLike) -> SpatialWeights:
+    """Read a full-matrix CSV, GAL or GWT weights file (by suffix).
+
+    Parameters
+    ----------
+    path : str or path
+        The file.
+
+    Returns
+    -------
+    SpatialWeights
+        ``kind`` is ``"file"``, ``meta["source"]`` the path; ``transform`` is
+        ``"R"`` when every non-empty row sums to 1.
+
+    Raises
+    ------
+    GeoprocInputError
+        Malformed file: header ids not matching the id column, non-numeric or
+        empty cells, unknown neighbour ids, counts not matching (each named).
+    """
+    path = Path(path)
+    fmt = _format(path)
+    if not path.exists():
+        raise FileNotFoundError(f"weights file {path} does not exist")
+    reader = {".csv": _read_csv, ".gal": _read_gal, ".gwt": _read_gwt}[fmt]
+    m, ids, meta = reader(path)
+    w = SpatialWeights(m, _typed_ids(ids), "file", "O", {"source": str(path), **meta})
+    if fmt != ".gal" and w.sparse.nnz and w.is_row_standardized():
+        w.transform = "R"
+    return w
+
+
+def _read_csv(path: Path) -> tuple[Any, list[str], dict]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        try:
+            header = next(csv.reader(f))
+        except StopIteration:
+            raise GeoprocInputError(f"weights file {path} is empty") from None
+    if not header or header[0].strip().lower() not in ("id", ""):
+        raise GeoprocInputError(
+            f"weights file {path}: the first column must be 'id' (the region ids), found {header[0]!r}"
+        )
+    col_ids = [h.strip() for h in header[1:]]
+    # Our own column names: pandas would rename repeated or empty header cells.
+    names = ["__id__"] + [f"c{k}" for k in range(len(col_ids))]
+    try:
+        df = pd.read_csv(path, encoding="utf-8-sig", header=None, skiprows=1, names=names,
+                         dtype={"__id__": str}, index_col=0)
+    except pd.errors.ParserError as exc:
+        raise GeoprocInputError(
+            f"weights file {path}: rows do not all have {len(names)} cells like the header ({exc})"
+        ) from None
+    row_ids = [str(i).strip() for i in df.index]
+    if len(row_ids) != len(col_ids):
+        raise GeoprocInputError(
+            f"weights file {path}: {len(row_ids)} rows but {len(col_ids)} id columns in the header; "
+            "a full matrix needs the same ids down the first column and across the header"
+        )
+    diff = [k for k, (a, b) in enumerate(zip(row_ids, col_ids, strict=True)) if a != b]
+    if diff:
+        k = diff[0]
+        raise GeoprocInputError(
+            f"weights file {path}: the header ids differ from the id column ({len(diff)} positions); "
+            f"first at position {k + 1}: row id {row_ids[k]!r}, header id {col_ids[k]!r}"
+        )
+    values = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    bad = np.argwhere(~np.isfinite(values))
+    if bad.size:
+        r, c = bad[0]
+        raw = df.iat[r, c]
+        raise GeoprocInputError(
+            f"weights file {path}: row {row_ids[r]!r}, column {col_ids[c]!r} is "
+            f"{'empty' if pd.isna(raw) else repr(raw)}; every cell must be a number"
+        )
+    return values, row_ids, {}
+
+
+def _lines(path: Path) -> list[str]:
+    with open(path, encoding="utf-8-sig") as f:
+        return f.read().splitlines()
+
+
+def _header(path: Path, line: str) -> tuple[int, dict]:
+    parts = line.split()
+    try:
+        if len(parts) == 1:
+            return int(parts[0]), {}
+        if len(parts) >= 2:
+            meta = {"id_field": parts[3]} if len(parts) >= 4 else {}
+            return int(parts[1]), meta
+    except ValueError:
+        pass
+    raise GeoprocInputError(f"weights file {path}: cannot read the header line {line!r}")
+
+
+def _read_gal(path: Path) -> tuple[Any, list[str], dict]:
+    lines = _lines(path)
+    if not lines:
+        raise GeoprocInputError(f"weights file {path} is empty")
+    n, meta = _header(path, lines[0])
+    ids: list[str] = []
+    nbrs: list[list[str]] = []
+    k = 1
+    while len(ids) < n:
+        while k < len(lines) and not lines[k].strip():
+            k += 1
+        if k >= len(lines):
+            raise GeoprocInputError(f"weights file {path}: header says {n} regions, found {len(ids)}")
+        parts = lines[k].split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            raise GeoprocInputError(f"weights file {path}, line {k + 1}: expected 'id count', got {lines[k]!r}")
+        count = int(parts[1])
+        ids.append(parts[0])
+        k += 1
+        if count:
+            got = lines[k].split() if k < len(lines) else []
+            if len(got) != count:
+                raise GeoprocInputError(
+                    f"weights file {path}, line {k + 1}: region {parts[0]!r} should list {count} "
+                    f"neighbours, found {len(got)}"
+                )
+            nbrs.append(got)
+            k += 1
+        else:
+            nbrs.append([])
+    pos = {s: i for i, s in enumerate(ids)}
+    if len(pos) != len(ids):
+        dup = pd.Index(ids)[pd.Index(ids).duplicated()]
+        raise GeoprocInputError(f"weights file {path}: duplicate ids {', '.join(dup[:10])}")
+    rows, cols = [], []
+    for i, js in enumerate(nbrs):
+        for j in js:
+            if j not in pos:
+                raise GeoprocInputError(
+                    f"weights file {path}: region {ids[i]!r} lists neighbour {j!r}, which is not a region"
+                )
+            rows.append(i)
+            cols.append(pos[j])
+    m = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    return m, ids, meta
+
+
+def _read_gwt(path: Path) -> tuple[Any, list[str], dict]:
+    lines = _lines(path)
+    if not lines:
+        raise GeoprocInputError(f"weights file {path} is empty")
+    n, meta = _header(path, lines[0])
+    links = []
+    for k, line in enumerate(lines[1:], start=2):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 3:
+            raise GeoprocInputError(f"weights file {path}, line {k}: expected 'id neighbour weight', got {line!r}")
+        try:
+            v = float(parts[2])
+        except ValueError:
+            raise GeoprocInputError(f"weights file {path}, line {k}: weight {parts[2]!r} is not a number") from None
+        links.append((parts[0], parts[1], v))
+    ids = list(dict.fromkeys([a for a, _, _ in links] + [b for _, b, _ in links]))
+    if len(ids) < n:
+        warnings.warn(
+            f"weights file {path}: header says {n} regions but only {len(ids)} have links; "
+            "GWT cannot name regions without neighbours, so they are left out",
+            UserWarning,
+            stacklevel=3,
+        )
+    pos = {s: i for i, s in enumerate(ids)}
+    rows = [pos[a] for a, _, _ in links]
+    cols = [pos[b] for _, b, _ in links]
+    m = sparse.coo_matrix(([v for *_, v in links], (rows, cols)), shape=(len(ids), len(ids))).tocsr()
+    if m.nnz != len(links) or np.any(m.diagonal() != 0):
+        # coo -> csr sums duplicates; a repeated pair is a broken file, as is a self-link
+        seen: set = set()
+        for k, (a, b, _) in enumerate(links, start=2):
+            if a == b or (a, b) in seen:
+                raise GeoprocInputError(f"weights file {path}, line {k}: repeated or self link {a} {b}")
+            seen.add((a, b))
+    return m, ids, meta
