@@ -1,0 +1,466 @@
+"""``geoproc.sdm``: the panel spatial Durbin model and its nested models, as a result object."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from geoproc.errors import GeoprocInputError
+from geoproc.sdm.data import check_regressors, panel_arrays, resolve_weights
+from geoproc.sdm.effects import DRAWS, effects_table
+from geoproc.sdm.estimation import (
+    FIXED_EFFECTS,
+    Design,
+    Fit,
+    fit_error,
+    fit_lag,
+    fit_ols,
+    spatial_lag,
+    within,
+)
+from geoproc.sdm.hypothesis_tests import TestStat, lr_test, wald_common_factor, wald_zero
+from geoproc.sdm.logdet import SpatialOperator
+
+__all__ = ["MODELS", "Estimates", "SDMResult", "sdm"]
+
+MODELS = ("sdm", "sar", "sem", "slx")
+
+
+def _stars(p: float) -> str:
+    if not np.isfinite(p):
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+
+
+@dataclass
+class Estimates:
+    """One set of estimates (the direct ML fit, or Lee and Yu's transformation approach).
+
+    Attributes
+    ----------
+    rho : float or None
+        Spatial autoregressive coefficient (SDM, SAR).
+    lam : float or None
+        Spatial error coefficient (SEM).
+    beta, theta : pandas.Series
+        Coefficients of x and of W x, by regressor name (theta empty for SAR/SEM).
+    sigma2, loglik : float
+    params, se, z, p : pandas.Series
+        All parameters: ``x`` names, ``W*x`` names, ``rho``/``lambda``, ``sigma2``.
+    cov : pandas.DataFrame
+        Inverse information matrix.
+    effects : pandas.DataFrame or None
+        Direct/indirect/total effects (see :func:`geoproc.sdm.effects.effects_table`).
+    """
+
+    fit: Fit
+    x_names: list[str]
+    wx_names: list[str]
+    effects: pd.DataFrame | None = None
+
+    @property
+    def rho(self) -> float | None:
+        return self.fit.spatial if self.fit.spatial_name == "rho" else None
+
+    @property
+    def lam(self) -> float | None:
+        return self.fit.spatial if self.fit.spatial_name == "lambda" else None
+
+    @property
+    def sigma2(self) -> float:
+        return self.fit.sigma2
+
+    @property
+    def loglik(self) -> float:
+        return self.fit.loglik
+
+    @property
+    def param_names(self) -> list[str]:
+        return self.fit.param_names
+
+    @property
+    def params(self) -> pd.Series:
+        return pd.Series(self.fit.params, index=self.param_names, name="estimate")
+
+    @property
+    def se(self) -> pd.Series:
+        return pd.Series(self.fit.se, index=self.param_names, name="se")
+
+    @property
+    def z(self) -> pd.Series:
+        return (self.params / self.se).rename("z")
+
+    @property
+    def p(self) -> pd.Series:
+        return pd.Series(2 * stats.norm.sf(np.abs(self.z.to_numpy())), index=self.param_names, name="p")
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        return pd.DataFrame(self.fit.cov, index=self.param_names, columns=self.param_names)
+
+    @property
+    def beta(self) -> pd.Series:
+        k = len(self.x_names)
+        return pd.Series(self.fit.coef[:k], index=self.x_names, name="beta")
+
+    @property
+    def theta(self) -> pd.Series:
+        k = len(self.x_names)
+        return pd.Series(self.fit.coef[k:], index=self.wx_names, name="theta")
+
+    def table(self) -> pd.DataFrame:
+        """Coefficient table: estimate, se, z, p, stars."""
+        out = pd.concat([self.params, self.se, self.z, self.p], axis=1)
+        out["stars"] = [_stars(v) for v in out["p"]]
+        out.index.name = "parameter"
+        return out
+
+
+class SDMResult:
+    """Result of :func:`sdm`.
+
+    Attributes
+    ----------
+    model : str
+        ``"sdm"``, ``"sar"``, ``"sem"`` or ``"slx"``.
+    fixed_effects : str
+        ``"twoway"``, ``"region"``, ``"time"`` or ``"none"``.
+    rho, lam, beta, theta, sigma2, loglik, params, se, z, p, cov
+        From the direct ML estimates (see :class:`Estimates`).
+    r2 : float
+        1 - SSR / total sum of squares of y (the fixed effects count as fitted).
+    r2_within : float
+        1 - SSR / sum of squares of the within-transformed y.
+    corr2 : float
+        Squared correlation of the within-transformed y with its reduced-form prediction
+        (I - rho W)^-1 (X beta + W X theta) (Elhorst's corr2).
+    aic, bic : float
+        -2 logL + 2k (resp. k log NT) with k the coefficients plus rho/lambda
+        (spreg's convention: sigma^2 and the fixed effects are not counted).
+    n, t, nobs : int
+        Regions, periods, N*T.
+    effects : pandas.DataFrame
+        Direct, indirect, total effects per regressor with simulated se, z, p.
+    tests : dict of str -> TestStat
+        ``lr_sar``, ``lr_sem``, ``wald_sar``, ``wald_sem``, ``hausman``.
+    lee_yu : Estimates or None
+        Lee and Yu (2010) transformation-approach estimates (``lee_yu=True``).
+    direct : Estimates
+        The direct ML estimates (what the top-level attributes show).
+    weights : SpatialWeights
+        The aligned weights used.
+    """
+
+    def __init__(self, *, model, fixed_effects, direct: Estimates, lee_yu: Estimates | None,
+                 tests: dict, n: int, t: int, y_name: str, r2: float, r2_within: float,
+                 corr2: float, weights, logdet_method: str, draws: int, seed, ids, years,
+                 fits: dict) -> None:
+        self.model = model
+        self.fixed_effects = fixed_effects
+        self.direct = direct
+        self.lee_yu = lee_yu
+        self.tests = tests
+        self.n, self.t, self.nobs = n, t, n * t
+        self.y_name = y_name
+        self.r2, self.r2_within, self.corr2 = r2, r2_within, corr2
+        self.weights = weights
+        self.logdet_method = logdet_method
+        self.draws, self.seed = draws, seed
+        self.ids, self.years = ids, years
+        self.fits = fits
+        k = len(direct.fit.coef) + (1 if direct.fit.spatial_name else 0)
+        self.aic = -2 * direct.loglik + 2 * k
+        self.bic = -2 * direct.loglik + k * np.log(self.nobs)
+
+    # --- the direct estimates, as named attributes --------------------------
+    rho = property(lambda self: self.direct.rho)
+    lam = property(lambda self: self.direct.lam)
+    beta = property(lambda self: self.direct.beta)
+    theta = property(lambda self: self.direct.theta)
+    sigma2 = property(lambda self: self.direct.sigma2)
+    loglik = property(lambda self: self.direct.loglik)
+    params = property(lambda self: self.direct.params)
+    se = property(lambda self: self.direct.se)
+    z = property(lambda self: self.direct.z)
+    p = property(lambda self: self.direct.p)
+    cov = property(lambda self: self.direct.cov)
+    effects = property(lambda self: self.direct.effects)
+    x_names = property(lambda self: self.direct.x_names)
+    wx_names = property(lambda self: self.direct.wx_names)
+
+    # --- output -------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """Coefficient table (estimate, se, z, p, stars); Lee-Yu columns beside it if computed."""
+        out = self.direct.table()
+        if self.lee_yu is not None:
+            ly = self.lee_yu.table().add_prefix("lee_yu_")
+            out = out.join(ly, how="outer")
+        return out
+
+    def summary(self) -> str:
+        from geoproc.sdm.report import summary_text
+
+        return summary_text(self)
+
+    def to_html(self, path: str | None = None, overwrite: bool = False) -> str:
+        """The publication-layout report as HTML (written to ``path`` if given)."""
+        from geoproc.sdm.report import html_report
+
+        text = html_report(self)
+        if path is not None:
+            from geoproc.outputs import atomic_output
+
+            with atomic_output(path, overwrite) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+        return text
+
+    def to_dict(self) -> dict:
+        from geoproc.sdm.report import result_dict
+
+        return result_dict(self)
+
+    def to_json(self, path: str | None = None, overwrite: bool = False, indent: int = 2) -> str:
+        """JSON with the keys rho, beta, theta, sigma2, loglik, se, effects, tests, n, t, lee_yu."""
+        import json
+
+        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        if path is not None:
+            from geoproc.outputs import atomic_output
+
+            with atomic_output(path, overwrite) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+        return text
+
+    def __repr__(self) -> str:
+        sp = f"rho={self.rho:.4f}" if self.rho is not None else (
+            f"lambda={self.lam:.4f}" if self.lam is not None else "no spatial lag")
+        return (f"<SDMResult {self.model.upper()} {self.fixed_effects} effects, N={self.n} T={self.t}, "
+                f"{sp}, logL={self.loglik:.4f}>")
+
+
+def _designs(Y, X, WY, WXall, wx_idx, effects, x_names, wx_names):
+    T, N, K = X.shape
+    yt, wyt = within(Y, effects), within(WY, effects)
+    Xt = within(X, effects).reshape(T * N, K)
+    WXt = within(WXall, effects).reshape(T * N, K)
+    Zs = np.hstack([Xt, WXt[:, wx_idx]])
+    names_sdm = list(x_names) + [f"W*{n}" for n in wx_names]
+    return {
+        "sdm": Design(yt, wyt, Zs, names_sdm),
+        "slx": Design(yt, wyt, Zs, names_sdm),
+        "sar": Design(yt, wyt, Xt, list(x_names)),
+        "sem": Design(yt, wyt, Xt, list(x_names), wZ=WXt),
+    }
+
+
+def _fit(model: str, d: Design, op: SpatialOperator, effects: str, lee_yu: bool) -> Fit:
+    if model in ("sdm", "sar"):
+        return fit_lag(d, op, effects, lee_yu, model=model)
+    if model == "sem":
+        return fit_error(d, op, effects, lee_yu)
+    return fit_ols(d, effects, lee_yu, model="slx")
+
+
+def _effects_for(est: Estimates, op, draws, seed) -> pd.DataFrame:
+    fit = est.fit
+    K = len(est.x_names)
+    names = est.x_names
+    wx_pos = [names.index(n) for n in est.wx_names]
+    beta = fit.coef[:K]
+    theta = np.zeros(K)
+    theta[wx_pos] = fit.coef[K:]
+    # covariance of [beta, theta (all K), rho] with zero rows for what is fixed at zero
+    m = 2 * K + 1
+    C = np.zeros((m, m))
+    src = list(range(K)) + [K + j for j in range(len(wx_pos))]
+    dst = list(range(K)) + [K + p for p in wx_pos]
+    if fit.spatial_name == "rho":
+        src.append(len(fit.coef))
+        dst.append(m - 1)
+    src, dst = np.array(src), np.array(dst)
+    C[np.ix_(dst, dst)] = fit.cov[np.ix_(src, src)]
+    rho = fit.spatial if fit.spatial_name == "rho" else 0.0
+    return effects_table(op, names, rho, beta, theta, C, draws=draws, seed=seed)
+
+
+def sdm(
+    panel: pd.DataFrame,
+    weights: Any,
+    y: str,
+    x: Sequence[str],
+    id: str = "code",
+    year: str = "year",
+    effects: str = "twoway",
+    model: str = "sdm",
+    lee_yu: bool = False,
+    draws: int = DRAWS,
+    seed: int | None = None,
+    *,
+    wx: Sequence[str] | None = None,
+    regions: Any = None,
+    row_standardize: bool | None = None,
+    tests: bool = True,
+    logdet: str = "auto",
+) -> SDMResult:
+    """Estimate a panel spatial Durbin model (or SAR, SEM, SLX) by maximum likelihood.
+
+    y_it = rho sum_j w_ij y_jt + x_it' beta + sum_j w_ij x_jt' theta + mu_i + lambda_t + e_it
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long balanced panel, one row per region-year (not modified).
+    weights : SpatialWeights, libpysal W/Graph, (matrix, ids), path or str
+        Anything :func:`geoproc.weights.as_weights` takes, or a kind (``"queen"``,
+        ``"knn:5"``, ``"gravity:rd_staff"``, ...) built from ``regions`` and the panel.
+    y : str
+        Dependent variable column.
+    x : sequence of str
+        Regressor columns (the variable of interest and the controls).
+    id, year : str
+        Region and period columns.
+    effects : {"twoway", "region", "time", "none"}
+        Fixed effects, removed by the exact within transformation.
+    model : {"sdm", "sar", "sem", "slx"}
+        Durbin (default), lag, error, or lag-of-x-only model.
+    lee_yu : bool
+        Also estimate by Lee and Yu's (2010) transformation approach (reported beside).
+    draws : int
+        Simulated parameter vectors for the effects' standard errors (0: none).
+    seed : int, optional
+        Seed of the draws.
+    wx : sequence of str, optional
+        Regressors that get a W x term (default: all of ``x``).
+    regions : GeoDataFrame, path or shipped name, optional
+        Regions for a weights kind (default the shipped ``china_provinces``).
+    row_standardize : bool, optional
+        Row-standardise the weights (a warning suggests it when they are not).
+    tests : bool
+        Fit the restricted models for the LR/Wald tests (and random effects for Hausman).
+    logdet : {"auto", "eig", "lu"}
+        How log|I - rho W| and the traces are computed (see :mod:`geoproc.sdm.logdet`).
+
+    Returns
+    -------
+    SDMResult
+    """
+    if effects not in FIXED_EFFECTS:
+        raise GeoprocInputError(f"effects must be one of {', '.join(FIXED_EFFECTS)}; got {effects!r}")
+    if model not in MODELS:
+        raise GeoprocInputError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
+    if draws < 0:
+        raise GeoprocInputError(f"draws must be >= 0, got {draws}")
+    pa = panel_arrays(panel, y, x, id, year)
+    x_names = pa.x_names
+    wx_names = list(x_names) if wx is None else list(wx)
+    unknown = [v for v in wx_names if v not in x_names]
+    if unknown:
+        raise GeoprocInputError(f"wx names {', '.join(unknown)} are not among the regressors x")
+    wx_idx = [x_names.index(v) for v in wx_names]
+    if model in ("sar", "sem"):
+        wx_names, wx_idx = [], []
+    w = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize)
+    if lee_yu and effects in ("time", "twoway") and not w.is_row_standardized():
+        raise GeoprocInputError(
+            "Lee and Yu's transformation for time effects needs row-standardised weights; "
+            "pass row_standardize=True"
+        )
+    W = w.sparse
+    T, N = pa.y.shape
+    WY = spatial_lag(W, pa.y)
+    WX = spatial_lag(W, pa.x)
+    designs = _designs(pa.y, pa.x, WY, WX, wx_idx, effects, x_names, wx_names)
+    main = designs[model]
+    raw = np.hstack([pa.x.reshape(T * N, -1), WX.reshape(T * N, -1)[:, wx_idx]])
+    check_regressors(main.Z, raw, main.names, effects)
+    op = SpatialOperator(W, logdet)
+
+    fits: dict[str, Fit] = {model: _fit(model, main, op, effects, False)}
+    direct = Estimates(fits[model], list(x_names), list(wx_names))
+    direct.effects = _effects_for(direct, op, draws, seed)
+    ly = None
+    if lee_yu:
+        fits[f"{model}_lee_yu"] = _fit(model, main, op, effects, True)
+        ly = Estimates(fits[f"{model}_lee_yu"], list(x_names), list(wx_names))
+        ly.effects = _effects_for(ly, op, draws, seed)
+
+    test_stats = _tests(fits, designs, op, effects, model, x_names, wx_names, tests) if tests else {}
+    if tests:
+        test_stats["hausman"] = _hausman(pa, W, op, effects, model, fits, designs, wx_idx)
+
+    # goodness of fit
+    f = fits[model]
+    ssr = float(f.resid @ f.resid)
+    yt = main.y.ravel()
+    r2 = 1.0 - ssr / float(np.sum((pa.y - pa.y.mean()) ** 2))
+    r2_within = 1.0 - ssr / float(yt @ yt)
+    if model == "sem":
+        pred = main.Z @ f.coef
+    else:
+        xb = (main.Z @ f.coef).reshape(T, N)
+        pred = (op.solve(f.spatial, xb.T).T if f.spatial_name == "rho" else xb).ravel()
+    corr2 = float(np.corrcoef(yt, pred)[0, 1] ** 2)
+    return SDMResult(model=model, fixed_effects=effects, direct=direct, lee_yu=ly, tests=test_stats,
+                     n=N, t=T, y_name=pa.y_name, r2=r2, r2_within=r2_within, corr2=corr2, weights=w,
+                     logdet_method=op.method, draws=draws, seed=seed, ids=pa.ids, years=pa.years,
+                     fits=fits)
+
+
+def _tests(fits, designs, op, effects, model, x_names, wx_names, enabled) -> dict:
+    out: dict[str, TestStat] = {}
+    K = len(x_names)
+    kw = len(wx_names) if model in ("sdm", "slx") else K
+    for m in ("sdm", "sar", "sem"):
+        if m not in fits:
+            try:
+                fits[m] = _fit(m, designs[m], op, effects, False)
+            except GeoprocInputError as exc:  # e.g. the restricted rho at its bound
+                fits[m] = exc
+    sdm_fit, sar_fit, sem_fit = fits["sdm"], fits["sar"], fits["sem"]
+    ok = isinstance(sdm_fit, Fit)
+    if not ok:
+        return {k: TestStat.missing(k, kw) for k in ("lr_sar", "lr_sem", "wald_sar", "wald_sem")}
+    wx_full = [x_names.index(n) for n in (wx_names if model in ("sdm", "slx") else x_names)]
+    nw = len(wx_full)
+    out["lr_sar"] = (lr_test(sdm_fit.loglik, sar_fit.loglik, nw, "lr_sar")
+                     if isinstance(sar_fit, Fit) else TestStat.missing("lr_sar", nw))
+    theta = sdm_fit.coef[K:K + nw]
+    cov = sdm_fit.cov
+    out["wald_sar"] = wald_zero(theta, cov[K:K + nw, K:K + nw], "wald_sar")
+    if nw == K:
+        out["lr_sem"] = (lr_test(sdm_fit.loglik, sem_fit.loglik, K, "lr_sem")
+                         if isinstance(sem_fit, Fit) else TestStat.missing("lr_sem", K))
+        idx = list(range(2 * K)) + [2 * K]  # beta, theta, rho
+        out["wald_sem"] = wald_common_factor(sdm_fit.coef[:K], theta, sdm_fit.spatial,
+                                             cov[np.ix_(idx, idx)], "wald_sem")
+    else:  # the common-factor hypothesis needs a W x term for every regressor
+        out["lr_sem"] = TestStat.missing("lr_sem", K)
+        out["wald_sem"] = TestStat.missing("wald_sem", K)
+    return out
+
+
+def _hausman(pa, W, op, effects, model, fits, designs, wx_idx) -> TestStat:
+    """Fixed against random region effects; only defined with region effects."""
+    if effects not in ("region", "twoway") or model not in ("sdm", "sar"):
+        return TestStat.missing("hausman")
+    try:
+        from geoproc.sdm.random_effects import fit_random_effects
+    except ImportError:
+        return TestStat.missing("hausman")
+    from geoproc.sdm.hypothesis_tests import hausman
+
+    fe = fits[model]
+    try:
+        re = fit_random_effects(pa.y, pa.x, W, op, wx_idx if model == "sdm" else [],
+                                time_effects=effects == "twoway")
+    except GeoprocInputError:
+        return TestStat.missing("hausman")
+    k = len(fe.coef) + 1  # coefficients and rho (the RE intercept is not compared)
+    b_fe = fe.params[:k]
+    v_fe = fe.cov[:k, :k]
+    return hausman(b_fe, v_fe, re.params[:k], re.cov[:k, :k])

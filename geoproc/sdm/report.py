@@ -1,0 +1,227 @@
+"""Text, HTML and JSON renderings of an :class:`~geoproc.sdm.model.SDMResult`.
+
+The HTML follows the users' publication layout: coefficients with standard errors in
+parentheses and significance stars for x, W*x, rho, sigma^2, then logL, R^2, N*T; then the
+direct / indirect / total effects per regressor.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from geoproc.sdm.model import Estimates, SDMResult
+
+__all__ = ["html_report", "result_dict", "summary_text"]
+
+_EFFECTS_NAMES = {"twoway": "region and time fixed effects", "region": "region fixed effects",
+                  "time": "time fixed effects", "none": "no fixed effects (pooled)"}
+_TEST_LABELS = {"lr_sar": "LR SDM → SAR (θ = 0)", "lr_sem": "LR SDM → SEM (θ = −ρβ)",
+                "wald_sar": "Wald SDM → SAR (θ = 0)", "wald_sem": "Wald SDM → SEM (θ = −ρβ)",
+                "hausman": "Hausman FE vs RE"}
+
+
+def _num(v) -> float | None:
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _stars(p: float) -> str:
+    if p is None or not np.isfinite(p):
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+
+
+def _est_dict(e: Estimates) -> dict:
+    se = e.se
+    sp_name = e.fit.spatial_name
+    out = {
+        "rho": _num(e.rho),
+        "beta": {k: _num(v) for k, v in e.beta.items()},
+        "theta": {k: _num(v) for k, v in e.theta.items()},
+        "sigma2": _num(e.sigma2),
+        "loglik": _num(e.loglik),
+        "se": {
+            "rho": _num(se["rho"]) if sp_name == "rho" else None,
+            "beta": {k: _num(se[k]) for k in e.x_names},
+            "theta": {k: _num(se[f"W*{k}"]) for k in e.wx_names},
+            "sigma2": _num(se["sigma2"]),
+        },
+    }
+    if sp_name == "lambda":
+        out["lambda"] = _num(e.lam)
+        out["se"]["lambda"] = _num(se["lambda"])
+    if e.effects is not None:
+        eff = {}
+        for name, row in e.effects.iterrows():
+            d = {}
+            for part in ("direct", "indirect", "total"):
+                d[part] = _num(row[part])
+                d[f"{part}_se"] = _num(row[f"{part}_se"]) if f"{part}_se" in row.index else None
+            eff[name] = d
+        out["effects"] = eff
+    return out
+
+
+def result_dict(r: SDMResult) -> dict:
+    """Plain-Python dict behind :meth:`SDMResult.to_json` (NaN becomes None)."""
+    base = _est_dict(r.direct)
+    out = {
+        "model": r.model,
+        "fixed_effects": r.fixed_effects,
+        "y": r.y_name,
+        "rho": base["rho"],
+        "beta": base["beta"],
+        "theta": base["theta"],
+        "sigma2": base["sigma2"],
+        "loglik": base["loglik"],
+        "se": base["se"],
+        "effects": base.get("effects", {}),
+        "tests": {k: v.to_dict() for k, v in r.tests.items()},
+        "n": int(r.n),
+        "t": int(r.t),
+        "lee_yu": None,
+        "r2": _num(r.r2),
+        "r2_within": _num(r.r2_within),
+        "corr2": _num(r.corr2),
+        "aic": _num(r.aic),
+        "draws": int(r.draws),
+        "weights": {"kind": r.weights.kind, "n": int(r.weights.n),
+                    "row_standardized": bool(r.weights.is_row_standardized())},
+    }
+    if "lambda" in base:
+        out["lambda"] = base["lambda"]
+    if r.lee_yu is not None:
+        ly = _est_dict(r.lee_yu)
+        out["lee_yu"] = {k: ly[k] for k in ("rho", "beta", "theta", "sigma2", "loglik", "se")}
+        if "lambda" in ly:
+            out["lee_yu"]["lambda"] = ly["lambda"]
+        out["lee_yu"]["effects"] = ly.get("effects", {})
+    return out
+
+
+def _rows(e: Estimates) -> list[tuple[str, float, float, float]]:
+    t = e.table()
+    return [(name, row["estimate"], row["se"], row["p"]) for name, row in t.iterrows()]
+
+
+def summary_text(r: SDMResult) -> str:
+    """Plain-text summary (coefficients, fit, effects, tests)."""
+    lines = [
+        f"Panel {r.model.upper()} by maximum likelihood, {_EFFECTS_NAMES[r.fixed_effects]}",
+        f"Dependent variable: {r.y_name}   N = {r.n}, T = {r.t}, N*T = {r.nobs}",
+        f"Weights: {r.weights.kind}, log-determinant: {r.logdet_method}",
+        "",
+    ]
+    cols = [("direct", r.direct)] + ([("Lee-Yu", r.lee_yu)] if r.lee_yu is not None else [])
+    head = f"{'':<22}" + "".join(f"{c:^36}" for c, _ in cols)
+    lines.append(head)
+    lines.append(f"{'':<22}" + "".join(f"{'estimate':>12}{'se':>11}{'p':>9}    " for _ in cols))
+    tables = [e.table() for _, e in cols]
+    for name in tables[0].index:
+        s = f"{name:<22}"
+        for t in tables:
+            row = t.loc[name]
+            s += f"{row['estimate']:>12.6f}{row['se']:>11.6f}{row['p']:>9.4f} {row['stars']:<3}"
+        lines.append(s)
+    lines += [
+        "",
+        f"log-likelihood {r.loglik:.4f}   R2 {r.r2:.4f}   within R2 {r.r2_within:.4f}   "
+        f"corr2 {r.corr2:.4f}   AIC {r.aic:.4f}",
+    ]
+    if r.lee_yu is not None:
+        lines.append(f"Lee-Yu log-likelihood {r.lee_yu.loglik:.4f}")
+    if r.effects is not None:
+        lines += ["", f"Effects (LeSage-Pace; se from {r.draws} draws)",
+                  f"{'':<18}{'direct':>22}{'indirect':>22}{'total':>22}"]
+        for name, row in r.effects.iterrows():
+            s = f"{name:<18}"
+            for part in ("direct", "indirect", "total"):
+                se = row.get(f"{part}_se", np.nan)
+                s += f"{row[part]:>11.5f} ({se:.5f})".rjust(22)
+            lines.append(s)
+    if r.tests:
+        lines += ["", "Tests"]
+        for k, v in r.tests.items():
+            lines.append(f"  {_TEST_LABELS.get(k, k):<28} stat {v.stat:10.4f}  df {v.df:3d}  p {v.p:.4f}")
+    return "\n".join(lines)
+
+
+def _cell(est: float, se: float, p: float) -> str:
+    if est is None or not np.isfinite(est):
+        return "<td></td>"
+    return (f"<td>{est:.4f}{_stars(p)}<br><span class='se'>({se:.4f})</span></td>")
+
+
+def html_report(r: SDMResult) -> str:
+    """A self-contained HTML page in the publication layout."""
+    esc = html.escape
+    cols = [("ML (direct)", r.direct)] + ([("Lee–Yu", r.lee_yu)] if r.lee_yu is not None else [])
+    tables = [e.table() for _, e in cols]
+
+    def label(name: str) -> str:
+        if name.startswith("W*"):
+            return "W·" + esc(name[2:])
+        return {"rho": "ρ", "lambda": "λ", "sigma2": "σ²"}.get(name, esc(name))
+
+    body = ["<table class='coef'><thead><tr><th>Variable</th>"
+            + "".join(f"<th>{esc(c)}</th>" for c, _ in cols) + "</tr></thead><tbody>"]
+    for name in tables[0].index:
+        body.append(f"<tr><th>{label(name)}</th>" + "".join(
+            _cell(t.loc[name, "estimate"], t.loc[name, "se"], t.loc[name, "p"]) for t in tables)
+            + "</tr>")
+    body.append("<tr class='fit'><th>log L</th>" + "".join(f"<td>{e.loglik:.4f}</td>" for _, e in cols)
+                + "</tr>")
+    body.append(f"<tr class='fit'><th>R²</th><td>{r.r2:.4f}</td>" + "<td></td>" * (len(cols) - 1) + "</tr>")
+    body.append(f"<tr class='fit'><th>corr²</th><td>{r.corr2:.4f}</td>" + "<td></td>" * (len(cols) - 1)
+                + "</tr>")
+    body.append(f"<tr class='fit'><th>N·T</th><td>{r.nobs}</td>" + "<td></td>" * (len(cols) - 1) + "</tr>")
+    body.append("</tbody></table>")
+    eff = ""
+    if r.effects is not None:
+        rows = []
+        for name, row in r.effects.iterrows():
+            cells = "".join(_cell(row[p], row.get(f"{p}_se", np.nan), row.get(f"{p}_p", np.nan))
+                            for p in ("direct", "indirect", "total"))
+            rows.append(f"<tr><th>{esc(str(name))}</th>{cells}</tr>")
+        eff = ("<h2>Direct, indirect and total effects</h2>"
+               f"<p class='note'>LeSage–Pace effects; standard errors from {r.draws} simulated "
+               "parameter vectors.</p><table class='effects'><thead><tr><th>Variable</th><th>Direct</th>"
+               "<th>Indirect</th><th>Total</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    tests = ""
+    if r.tests:
+        rows = "".join(
+            f"<tr><th>{esc(_TEST_LABELS.get(k, k))}</th><td>{'' if not np.isfinite(v.stat) else f'{v.stat:.4f}'}"
+            f"{_stars(v.p)}</td><td>{v.df}</td><td>{'' if not np.isfinite(v.p) else f'{v.p:.4f}'}</td></tr>"
+            for k, v in r.tests.items())
+        tests = ("<h2>Specification tests</h2><table class='tests'><thead><tr><th>Test</th><th>Statistic</th>"
+                 "<th>df</th><th>p</th></tr></thead><tbody>" + rows + "</tbody></table>")
+    title = f"Panel {r.model.upper()}: {esc(r.y_name)}"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: "Times New Roman", "Songti SC", serif; margin: 2em; }}
+table {{ border-collapse: collapse; margin: 1em 0; }}
+th, td {{ padding: 0.25em 1em; text-align: center; }}
+thead tr {{ border-top: 2px solid #000; border-bottom: 1px solid #000; }}
+tbody tr:last-child {{ border-bottom: 2px solid #000; }}
+tbody th {{ text-align: left; font-weight: normal; }}
+tr.fit:first-of-type td, tr.fit th {{ border-top: none; }}
+.se {{ color: #333; }}
+.note {{ font-size: 0.9em; color: #444; }}
+</style></head><body>
+<h1>{title}</h1>
+<p class="note">Maximum likelihood, {esc(_EFFECTS_NAMES[r.fixed_effects])}; N = {r.n} regions, T = {r.t}
+periods; weights: {esc(str(r.weights.kind))}. Standard errors in parentheses;
+*** p &lt; 0.01, ** p &lt; 0.05, * p &lt; 0.1.</p>
+{''.join(body)}
+{eff}
+{tests}
+</body></html>
+"""
