@@ -91,8 +91,7 @@ def build(out_dir: Path) -> list[Path]:
         if pal.type == "pseudocolor":
             with tempfile.TemporaryDirectory() as tmp:
                 tif = Path(tmp) / "ramp.tif"
-                # GDAL (QGIS's own) rather than rasterio: rasterio's affine clashes with
-                # QGIS's Python in one process
+                # GDAL (QGIS's own): the script needs nothing QGIS does not ship
                 ds = gdal.GetDriverByName("GTiff").Create(str(tif), 2, 2, 1, gdal.GDT_Float32)
                 ds.SetGeoTransform((0, 1, 0, 2, 0, -1))
                 ds.SetProjection(osr.SRS_WKT_WGS84_LAT_LONG)

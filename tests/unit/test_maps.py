@@ -1,0 +1,259 @@
+"""geoproc.maps without a browser: classes, colours, escaping, offline inlining, safe writes."""
+
+from __future__ import annotations
+
+import re
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import Polygon, box
+
+from geoproc import maps
+from geoproc.cli import main as cli_main
+from geoproc.errors import GeoprocInputError
+from geoproc.maps._core import display_geometries, esc
+from geoproc.palettes import get_palette
+from geoproc.weights import SpatialWeights
+
+EVIL = "<img src=x onerror=alert(1)>"
+TEMPLATE_EVIL = "`${alert(2)}`\\"
+
+
+@pytest.fixture()
+def grid():
+    """Six 1°x1° cells, 3 columns x 2 rows, from (118 E, 30 N); one named with markup."""
+    names = [("上海市", "Shanghai"), ("南京市", "Nanjing"), ("杭州市", "Hangzhou"),
+             ("合肥市", "Hefei"), (EVIL, TEMPLATE_EVIL), ("苏州市", "Suzhou")]
+    return gpd.GeoDataFrame(
+        {
+            "code": [310000, 320100, 330100, 340100, 999999, 320500],
+            "name_zh": [a for a, _ in names],
+            "name_en": [b for _, b in names],
+            "cluster": ["High-High", "Low-Low", "Low-High", "High-Low", "Not significant", "High-High"],
+            "lq": [0.3, 0.9, 1.0, 1.3, 2.5, np.nan],
+        },
+        geometry=[box(118 + i % 3, 30 + i // 3, 119 + i % 3, 31 + i // 3) for i in range(6)],
+        crs=4326,
+    )
+
+
+def _geojson_layers(m: folium.Map) -> list[folium.GeoJson]:
+    return [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+
+
+def _fills(m: folium.Map) -> list[str]:
+    return [f["properties"]["_fill"] for f in _geojson_layers(m)[0].data["features"]]
+
+
+def test_lisa_map_colours_legend_tooltips_attribution(grid, tmp_path):
+    out = tmp_path / "lisa.html"
+    m = maps.lisa_map(grid, out)
+    pal = get_palette("lisa").color_map()
+    assert _fills(m) == [pal[v] for v in grid["cluster"]]
+    html = out.read_text(encoding="utf-8")
+    # legend counts by hand: High-High twice (rows 0 and 5), each other class once
+    for label in ["High-High (2)", "Low-Low (1)", "Low-High (1)", "High-Low (1)", "Not significant (1)"]:
+        assert label in html
+    assert "Boundaries: Apache ECharts 4.9.0 map data (Apache-2.0), converted to WGS84 by geoproc" in html
+    tip = _geojson_layers(m)[0].data["features"][0]["properties"]["_tip"]
+    assert tip == "<b>上海市</b> Shanghai<br>cluster: High-High"
+    assert "L.control.layers" in html
+
+
+def test_lq_classes_follow_the_qgis_rule(grid):
+    m = maps.choropleth_map(grid, column="lq", kind="lq")
+    c = get_palette("lq").colors
+    # 0.3 -> "≤ 0.5"; 0.9 and exactly 1.0 -> "0.8 – 1"; 1.3 -> "1.25 – 2"; 2.5 -> "> 2"; NaN -> no data
+    assert _fills(m) == [c[0], c[2], c[2], c[4], c[5], "#ffffff"]
+    html = m.get_root().render()
+    assert "0.8 – 1 (2)" in html and "No data" in html
+    assert "lq: no data" in _geojson_layers(m)[0].data["features"][5]["properties"]["_tip"]
+
+
+def test_custom_breaks_and_bad_breaks(grid):
+    m = maps.choropleth_map(grid, column="lq", kind="lq", breaks=[0, 0.2, 0.4, 0.6, 0.95, 1.2, 3])
+    c = get_palette("lq").colors
+    # classes (0,.2] (.2,.4] (.4,.6] (.6,.95] (.95,1.2] (1.2,3]:
+    # 0.3 -> 1, 0.9 -> 3, 1.0 -> 4, 1.3 -> 5, 2.5 -> 5
+    assert _fills(m)[:5] == [c[1], c[3], c[4], c[5], c[5]]
+    with pytest.raises(GeoprocInputError, match="7 increasing values"):
+        maps.choropleth_map(grid, column="lq", kind="lq", breaks=[0, 1, 2])
+    with pytest.raises(GeoprocInputError, match="values outside the classes.*Hefei"):
+        maps.choropleth_map(grid, column="lq", kind="lq", breaks=[0, 0.2, 0.4, 0.6, 0.95, 1.2, 1.25])
+
+
+def test_user_text_is_escaped_everywhere(grid, tmp_path):
+    grid = grid.copy()
+    grid["cluster"] = grid["cluster"]
+    pts = pd.DataFrame({"name": [EVIL, "园区B"], "lon": [118.5, 119.5], "lat": [30.5, 30.5],
+                        TEMPLATE_EVIL: ["a</script><script>alert(3)</script>", "b"]})
+    for f, kw in [(maps.lisa_map, {}), (maps.choropleth_map, {"column": "lq", "kind": "lq"})]:
+        html = maps.render_html(f(grid, **kw))
+        assert EVIL not in html and TEMPLATE_EVIL not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html.replace("\\u0026", "&")
+    html = maps.render_html(maps.points_map(grid, pts, title=f"parks {EVIL}"))
+    assert EVIL not in html and TEMPLATE_EVIL not in html
+    assert "</script><script>alert(3)" not in html
+    assert html.count("<script") == html.count("</script>")
+    # template-literal characters are character references, so no ${...} can run
+    assert esc(TEMPLATE_EVIL) == "&#96;&#36;{alert(2)}&#96;&#92;"
+
+
+def test_offline_inlines_everything(grid, tmp_path):
+    online = maps.render_html(maps.lisa_map(grid))
+    assert 'src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"' in online
+    out = tmp_path / "off.html"
+    maps.points_map(grid, pd.DataFrame({"name": ["a"], "lon": [118.2], "lat": [30.2]}), out,
+                    offline=True)
+    html = out.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+stylesheet", html)
+    assert "L.markerClusterGroup" in html and "Leaflet" in html
+    assert "tile.openstreetmap" not in html  # no basemap offline
+    assert "url(images/" not in html          # Leaflet's CSS images are data: URIs
+
+
+def test_writes_are_atomic_and_refuse_to_overwrite(grid, tmp_path):
+    out = tmp_path / "m.html"
+    maps.lisa_map(grid, out)
+    before = out.read_bytes()
+    with pytest.raises(FileExistsError):
+        maps.lisa_map(grid, out)
+    assert out.read_bytes() == before
+    maps.lisa_map(grid, out, overwrite=True, title="again")
+    assert "again" in out.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.html"]  # no temporary left
+    with pytest.raises(GeoprocInputError, match="must end in .html"):
+        maps.choropleth_map(grid, tmp_path / "lq", kind="lq")
+
+
+def test_bad_input_names_the_culprit_and_writes_nothing(grid, tmp_path):
+    out = tmp_path / "x.html"
+    bad = grid.copy()
+    bad.loc[2, "cluster"] = "HH"
+    with pytest.raises(GeoprocInputError, match="'HH'.*High-High"):
+        maps.lisa_map(bad, out)
+    with pytest.raises(GeoprocInputError, match="no column 'nope'; columns are code, name_zh"):
+        maps.choropleth_map(grid, out, "nope", kind="lq")
+    with pytest.raises(GeoprocInputError, match="map kind 'cats'"):
+        maps.choropleth_map(grid, out, kind="cats")
+    empty = grid.copy()
+    empty.loc[1, "geometry"] = Polygon()
+    with pytest.raises(GeoprocInputError, match="empty or missing geometry for Nanjing"):
+        maps.lisa_map(empty, out)
+    with pytest.raises(GeoprocInputError, match="no coordinate reference system"):
+        maps.lisa_map(grid.set_crs(None, allow_override=True), out)
+    assert not out.exists()
+
+
+def test_input_frame_is_not_modified(grid):
+    copy = grid.copy()
+    maps.choropleth_map(grid.to_crs(3857), column="lq", kind="lq")
+    maps.lisa_map(grid)
+    pd.testing.assert_frame_equal(pd.DataFrame(grid.drop(columns="geometry")),
+                                  pd.DataFrame(copy.drop(columns="geometry")))
+    assert grid.geometry.equals(copy.geometry)
+
+
+def test_display_simplification_keeps_shared_borders():
+    # two cells sharing a wiggly border of 200 vertices, 0.005 deg apart, wiggling
+    # 0.0001 deg: every wiggle triangle (area < 0.5 * 0.01 * 0.0002 = 1e-6 deg^2) is far
+    # below tolerance^2 = 2.5e-5 deg^2, so the border collapses to a few vertices
+    ys = np.linspace(30, 31, 200)
+    xs = 119 + 0.0001 * np.sin(np.arange(200))
+    border = list(zip(xs, ys, strict=True))
+    west = Polygon([(118, 30)] + border + [(118, 31)])
+    east = Polygon([(120, 30), (120, 31)] + border[::-1])
+    out = display_geometries([west, east], tolerance=0.005)
+    assert shapely.get_num_coordinates(out).sum() < 20 < shapely.get_num_coordinates([west, east]).sum()
+    # no gap and no overlap: the union's area is the sum of the two areas
+    assert out[0].intersection(out[1]).area < 1e-12
+    assert shapely.union_all(out).area == pytest.approx(out[0].area + out[1].area, abs=1e-12)
+    assert shapely.union_all(out).area == pytest.approx(2.0, abs=0.002)
+
+
+def test_points_popups_and_errors(grid, tmp_path):
+    csv = tmp_path / "parks.csv"
+    pd.DataFrame({"名称": ["甲园", "乙园", EVIL], "经度": [118.5, 119.5, 120.5],
+                  "纬度": [30.5, 30.5, 31.5], "level": ["国家级", "省级", "市级"]}).to_csv(csv, index=False)
+    m = maps.points_map(grid, csv)
+    data = next(c for c in _all(m) if type(c).__name__ == "PointData").data
+    assert [d[:2] for d in data] == [[30.5, 118.5], [30.5, 119.5], [31.5, 120.5]]
+    assert data[0][3] == "甲园" and "<th style='text-align:left;padding-right:6px'>level</th><td>国家级</td>" in data[0][2]
+    assert data[2][3] == "&lt;img src=x onerror=alert(1)&gt;"
+    with pytest.raises(GeoprocInputError, match="no longitude column.*columns are a, b"):
+        maps.points_map(grid, pd.DataFrame({"a": [1], "b": [2]}))
+    with pytest.raises(GeoprocInputError, match="out of lon/lat range at 乙 \\(row 1\\)"):
+        maps.points_map(grid, pd.DataFrame({"name": ["甲", "乙"], "lon": [118, 30.5], "lat": [30, 118]}))
+
+
+def _all(el):
+    for c in el._children.values():
+        yield c
+        yield from _all(c)
+
+
+def test_links_from_weights(grid):
+    ids = grid["code"].tolist()
+    w = np.zeros((6, 6))
+    w[0, 1] = w[1, 0] = 0.5   # symmetric: one line, 0.5 -> class "0.35 – 0.5"
+    w[3, 4], w[4, 3] = 0.15, 0.6  # asymmetric: one line, value max = 0.6 -> "> 0.5"
+    w[2, 5] = 0.05            # one direction only: 0.05 -> "≤ 0.1"
+    m = maps.links_map(grid, SpatialWeights(w, ids))
+    lines = _geojson_layers(m)[1].data["features"]
+    c = get_palette("weight_links").colors
+    # drawn weakest first
+    assert [f["properties"]["_color"] for f in lines] == [c[0], c[3], c[4]]
+    tip = lines[2]["properties"]["_tip"]
+    assert "<b>合肥市</b> Hefei →" in tip and ": 0.15" in tip and ": 0.6" in tip
+    # raw weights above 1 are divided by the maximum: 4/8 = 0.5, 8/8 = 1
+    w2 = np.zeros((6, 6))
+    w2[0, 1] = w2[1, 0] = 4.0
+    w2[2, 3] = w2[3, 2] = 8.0
+    m2 = maps.links_map(grid, SpatialWeights(w2, ids))
+    assert [f["properties"]["_color"] for f in _geojson_layers(m2)[1].data["features"]] == [c[3], c[4]]
+    assert "weight / largest weight (8)" in m2.get_root().render()
+    with pytest.raises(GeoprocInputError, match="in the weights but not in the regions: 7"):
+        maps.links_map(grid, SpatialWeights(np.zeros((7, 7)), ids + [7]))
+
+
+def test_raster_overlay_bounds_and_transparency(tmp_path):
+    import rasterio
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+
+    # 3 x 2 pixels of 1 km in Web Mercator: no resampling needed, values kept
+    tif = tmp_path / "kde.tif"
+    x0, y0 = 13_000_000.0, 3_600_000.0
+    vals = np.array([[0, 1, 2], [3, 4, 8]], dtype="float32")
+    with rasterio.open(tif, "w", driver="GTiff", width=3, height=2, count=1, dtype="float32",
+                       crs="EPSG:3857", transform=from_origin(x0, y0, 1000, 1000), nodata=-1) as ds:
+        ds.write(vals, 1)
+    m = maps.raster_map(tif)
+    ov = next(c for c in m._children.values() if isinstance(c, folium.raster_layers.ImageOverlay))
+    lon, lat = Transformer.from_crs(3857, 4326, always_xy=True).transform([x0, x0 + 3000], [y0 - 2000, y0])
+    np.testing.assert_allclose(np.array(ov.bounds), [[lat[0], lon[0]], [lat[1], lon[1]]], atol=1e-9)
+    html = m.get_root().render()
+    assert ">8<" in html  # legend maximum = the raster maximum
+    with pytest.raises(GeoprocInputError, match="no positive values"):
+        with rasterio.open(tif, "r+") as ds:
+            ds.write(np.zeros((2, 3), dtype="float32"), 1)
+        maps.raster_map(tif)
+
+
+def test_cli_map(grid, tmp_path, capsys):
+    layer = tmp_path / "lisa.gpkg"
+    grid.to_file(layer, driver="GPKG")
+    out = tmp_path / "map.html"
+    assert cli_main(["map", str(layer), "--column", "cluster", "-o", str(out), "--offline"]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "High-High (2)" in html and not re.search(r"<script[^>]+src=", html)
+    assert cli_main(["map", str(layer), "--column", "cluster", "-o", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert cli_main(["map", str(layer), "--column", "name_en", "-o", str(tmp_path / "b.html")]) == 2
+    assert "say what to map" in capsys.readouterr().err
+    assert cli_main(["map", str(tmp_path / "nope.gpkg"), "--kind", "lq", "-o", str(tmp_path / "c.html")]) == 2
