@@ -1,0 +1,191 @@
+"""Shipped boundary layers and reading a user's regions.
+
+Two layers ship with geoproc (see ``data/boundaries/README.md`` for their provenance,
+repairs and measured accuracy):
+
+``china_provinces``
+    The 31 mainland provinces (no Hong Kong, Macau, Taiwan).
+``yrd_cities``
+    The 41 prefecture-level units of the Yangtze River Delta: Shanghai (one unit),
+    13 Jiangsu, 11 Zhejiang and 16 Anhui cities.
+
+Both are GeoPackages in WGS84 (EPSG:4326) with fields ``code`` (6-digit administrative
+code, e.g. 320000), ``name_zh`` (江苏省), ``short_zh`` (江苏), ``name_en`` (Jiangsu);
+``yrd_cities`` also has ``province_code``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from geoproc._paths import data_dir
+from geoproc.errors import GeoprocInputError
+from geoproc.validation import check_geometries, region_ids, require_crs
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = ["BOUNDARIES", "list_boundaries", "load_boundaries", "read_regions"]
+
+_SOURCE = "echarts 4.9.0 map/json/province (Apache-2.0), c. 2016, GCJ-02 converted to WGS84"
+
+
+@dataclass(frozen=True)
+class _Layer:
+    file: str
+    layer: str
+    description: str
+    source: str = _SOURCE
+
+
+BOUNDARIES: dict[str, _Layer] = {
+    "china_provinces": _Layer(
+        "boundaries/china_provinces.gpkg",
+        "china_provinces",
+        "31 mainland Chinese provinces (code, name_zh, short_zh, name_en)",
+    ),
+    "yrd_cities": _Layer(
+        "boundaries/yrd_cities.gpkg",
+        "yrd_cities",
+        "41 Yangtze River Delta units: Shanghai + 13 Jiangsu + 11 Zhejiang + 16 Anhui cities "
+        "(code, name_zh, short_zh, name_en, province_code)",
+    ),
+}
+
+
+def _path(name: str) -> Path:
+    if name not in BOUNDARIES:
+        raise GeoprocInputError(
+            f"unknown boundary layer {name!r}; shipped layers are: {', '.join(BOUNDARIES)}"
+        )
+    path = data_dir() / BOUNDARIES[name].file
+    if not path.is_file():
+        raise GeoprocInputError(
+            f"shipped boundary file {path} is missing; reinstall geoproc or set GEOPROC_DATA "
+            "to the folder that holds boundaries/"
+        )
+    return path
+
+
+def list_boundaries() -> pd.DataFrame:
+    """The shipped boundary layers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per layer with columns ``name``, ``description``, ``count`` (number of
+        regions) and ``source``.
+    """
+    import pandas as pd
+    import pyogrio
+
+    rows = []
+    for name, spec in BOUNDARIES.items():
+        count = int(pyogrio.read_info(_path(name), layer=spec.layer)["features"])
+        rows.append(
+            {"name": name, "description": spec.description, "count": count, "source": spec.source}
+        )
+    return pd.DataFrame(rows, columns=["name", "description", "count", "source"])
+
+
+def load_boundaries(name: str) -> gpd.GeoDataFrame:
+    """Load a shipped boundary layer as a GeoDataFrame in EPSG:4326, sorted by ``code``.
+
+    Parameters
+    ----------
+    name : str
+        ``"china_provinces"`` or ``"yrd_cities"`` (see :func:`list_boundaries`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A fresh copy each call: changing it does not change later loads.
+
+    Raises
+    ------
+    GeoprocInputError
+        Unknown name (the message lists the shipped names) or a missing data file.
+
+    Examples
+    --------
+    >>> provinces = load_boundaries("china_provinces")
+    >>> len(provinces)
+    31
+    """
+    import geopandas as gpd
+
+    path = _path(name)
+    gdf = gpd.read_file(path, layer=BOUNDARIES[name].layer, engine="pyogrio")
+    return gdf.sort_values("code", ignore_index=True)
+
+
+def read_regions(
+    src: gpd.GeoDataFrame | str | os.PathLike,
+    id: str | None = None,
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Regions from a GeoDataFrame, a shipped layer name or a vector file, checked.
+
+    Parameters
+    ----------
+    src : GeoDataFrame, str or path
+        A GeoDataFrame (copied, never modified), the name of a shipped layer
+        (``"china_provinces"``, ``"yrd_cities"``) or the path of any vector file GDAL
+        reads (GeoPackage, GeoJSON, shapefile...). An existing file wins over a shipped
+        name of the same spelling.
+    id : str, optional
+        The id column. Default: ``code`` if present, else the index.
+    layer : str, optional
+        The layer to read from a multi-layer file (e.g. a GeoPackage).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The regions in their own CRS (not reprojected).
+
+    Raises
+    ------
+    GeoprocInputError
+        Missing file (named), unreadable file, no CRS, no rows, missing or duplicate ids
+        (listed), empty or invalid geometries (the regions named), no column ``id``.
+    """
+    import geopandas as gpd
+
+    if isinstance(src, gpd.GeoDataFrame):
+        gdf = src.copy()
+        what = "regions"
+    elif isinstance(src, str | os.PathLike):
+        path = Path(src)
+        if isinstance(src, str) and src in BOUNDARIES and not path.exists():
+            if layer is not None:
+                raise GeoprocInputError(f"shipped layer {src!r} has one layer; do not pass layer=")
+            gdf = load_boundaries(src)
+            what = src
+        else:
+            if not path.exists():
+                raise GeoprocInputError(
+                    f"regions file {path} not found (nor is it a shipped layer: "
+                    f"{', '.join(BOUNDARIES)})"
+                )
+            what = str(path)
+            try:
+                gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+            except Exception as exc:  # GDAL's errors vary by driver; name the file
+                raise GeoprocInputError(f"cannot read regions file {path}: {exc}") from exc
+            if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf:
+                raise GeoprocInputError(f"regions file {path} has no geometry column")
+    else:
+        raise GeoprocInputError(
+            f"regions must be a GeoDataFrame, a shipped layer name or a file path, "
+            f"not {type(src).__name__}"
+        )
+    if len(gdf) == 0:
+        raise GeoprocInputError(f"{what}: no regions (the layer is empty)")
+    require_crs(gdf, what)
+    ids = region_ids(gdf, id, what)
+    check_geometries(gdf, labels=ids, what=what)
+    return gdf
