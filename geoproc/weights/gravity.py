@@ -17,14 +17,17 @@ __all__ = ["gravity_weights", "gravity_matrix"]
 def gravity_matrix(d: np.ndarray, masses: np.ndarray) -> np.ndarray:
     """Dense ``M_i M_j / d_ij**2`` with a zero diagonal (d in km, no zeros off the diagonal).
 
-    Vectorised: one outer product and one in-place division over the N x N
-    matrix, about 100x faster than a Python double loop at N = 3,000.
+    Vectorised over the N x N matrix (see benchmarks/bench_weights.py for the
+    ratio to a Python double loop).
     """
     m = np.asarray(masses, dtype=float)
+    d = np.asarray(d, dtype=float)
     w = np.multiply.outer(m, m)
-    d2 = np.square(np.asarray(d, dtype=float))
-    np.fill_diagonal(d2, np.inf)  # w_ii = M_i^2 / inf = 0, without a division warning
-    np.divide(w, d2, out=w)
+    # two in-place divisions by d instead of building d**2: no second N x N array
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(w, d, out=w)
+        np.divide(w, d, out=w)
+    np.fill_diagonal(w, 0.0)  # d_ii = 0: w_ii is defined as 0
     return w
 
 
