@@ -126,7 +126,20 @@ def region_matcher(regions: Any = None, id: str | None = None,
         missing = [c for c in name_columns if c not in regions.columns]
         if missing:
             raise _columns_error(regions, missing, "regions")
-    return RegionMatcher(codes, [regions[c].tolist() for c in name_columns])
+    matcher = RegionMatcher(codes, [regions[c].tolist() for c in name_columns])
+    if "province_code" in regions.columns:
+        # cities sharing a name (苏州/宿州 "Suzhou") also match as 江苏苏州 / "Suzhou, Jiangsu"
+        try:
+            from geoproc.boundaries import load_boundaries
+
+            prov = load_boundaries("china_provinces")
+        except Exception:  # noqa: BLE001 - optional refinement; plain names still match
+            prov = None
+        if prov is not None:
+            cols = [c for c in _NAME_COLUMNS if c in prov.columns]
+            names = {c: [prov.at[i, k] for k in cols] for i, c in zip(prov.index, prov["code"], strict=True)}
+            matcher.add_qualified(regions["province_code"].tolist(), names)
+    return matcher
 
 
 def match_regions(names: Sequence | pd.Series, regions: Any = None, id: str | None = None,
@@ -325,22 +338,8 @@ def panel_values(
     return out
 
 
-def as_regions(regions: Any) -> gpd.GeoDataFrame:
-    """A GeoDataFrame from a layer, a path, or a shipped boundary set name."""
-    import geopandas as gpd
+def as_regions(regions: Any, id: str | None = None) -> gpd.GeoDataFrame:
+    """Checked regions (a copy) from a GeoDataFrame, a vector file or a shipped boundary name."""
+    from geoproc.boundaries import read_regions
 
-    if isinstance(regions, gpd.GeoDataFrame):
-        return regions
-    if isinstance(regions, (str, os.PathLike)):
-        p = Path(regions)
-        if p.exists():
-            try:
-                from geoproc.boundaries import read_regions
-
-                return read_regions(p)
-            except ImportError:
-                return gpd.read_file(p)
-        from geoproc.boundaries import load_boundaries
-
-        return load_boundaries(str(regions))
-    raise TypeError(f"regions must be a GeoDataFrame or a path, got {type(regions).__name__}")
+    return read_regions(regions, id=id)

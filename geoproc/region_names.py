@@ -158,6 +158,25 @@ class RegionMatcher:
         # codes themselves match too (as text: 320000, "320000")
         self._code_text = {normalize_name(c): c for c in self.codes}
 
+    def add_qualified(self, parent_of: Sequence, parent_names: dict) -> None:
+        """Also match names qualified by their parent region (江苏苏州, "Suzhou, Jiangsu").
+
+        ``parent_of`` gives each region's parent code (in the order of ``codes``);
+        ``parent_names`` maps a parent code to its names. Needed where two regions
+        share a name (苏州/宿州 are both "Suzhou").
+        """
+        parent_keys = {p: {k for n in names for k in name_keys(n)} for p, names in parent_names.items()}
+        own: dict = {}
+        for k, codes in self._key_codes.items():
+            for c in codes:
+                own.setdefault(c, set()).add(k)
+        for code, parent in zip(self.codes, parent_of, strict=True):
+            for pk in parent_keys.get(parent, ()):
+                for k in own.get(code, ()):
+                    if k != pk:
+                        self._key_codes.setdefault(pk + k, set()).add(code)
+                        self._key_codes.setdefault(k + pk, set()).add(code)
+
     def match_one(self, name: Any) -> tuple[Any | None, list]:
         """``(code, [])`` if ``name`` matches one region, else ``(None, candidate codes)``."""
         if name is None or (isinstance(name, float) and name != name):

@@ -1,0 +1,589 @@
+"""Global Moran's I by year, variable and weights matrix; bivariate Moran's I.
+
+The statistics and their moments are esda's (``esda.Moran``, ``esda.Moran_BV``;
+Cliff & Ord 1981): I = (n / S0) z'Wz / z'z, E[I] = -1/(n-1), variances under
+normality and randomisation, two-sided analytic p-values, and a permutation
+pseudo p-value (esda's "directed" rule: the smaller tail).
+
+They are computed here from the sparse matrix rather than by calling
+``esda.Moran`` because (a) esda needs a libpysal ``W``, whose construction
+builds a Python dict entry per link (25 s for a dense 3,000-region gravity
+matrix), and (b) esda draws its permutations from the global ``np.random``
+state. Each permutation test here uses its own ``RandomState(seed)`` and draws
+exactly the permutations ``np.random.seed(seed); esda.Moran(...)`` would, so the
+results equal esda's to the last bit (checked in ``tests/unit/test_moran.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from geoproc.errors import GeoprocInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geoproc.weights.base import SpatialWeights
+
+__all__ = ["PERMUTATIONS", "MoranTable", "BivariateMoran", "moran_table", "bivariate_moran",
+           "prepare_weights", "stars"]
+
+PERMUTATIONS = 999
+COLUMNS = ["year", "variable", "weights", "I", "EI", "VI_norm", "z_norm", "p_norm",
+           "VI_rand", "z_rand", "p_rand", "p_sim"]
+ISLAND_POLICIES = ("raise", "keep", "drop")
+
+
+def stars(p: float) -> str:
+    """``***`` p < 0.01, ``**`` p < 0.05, ``*`` p < 0.1, else empty (NaN gives empty)."""
+    if p is None or not np.isfinite(p):
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+
+
+# --------------------------------------------------------------------------------------
+# weights alignment, islands
+
+
+def _same_ids_as_text(w: SpatialWeights, ids: Sequence) -> SpatialWeights | None:
+    """Weights whose ids equal ``ids`` only as text (file ids "320000" vs panel 320000)."""
+    from geoproc.weights.base import SpatialWeights
+
+    by_text = {str(k): k for k in ids}
+    if len(by_text) != len(ids) or {str(k) for k in w.ids} != set(by_text):
+        return None
+    return SpatialWeights(w.sparse, [by_text[str(k)] for k in w.ids], w.kind, w.transform, w.meta)
+
+
+def prepare_weights(
+    weights: Any,
+    ids: Sequence,
+    transform: str = "R",
+    islands: str = "raise",
+    labels: Mapping | None = None,
+    what: str = "panel",
+) -> tuple[SpatialWeights, list, list[str]]:
+    """Align weights to ``ids``, apply the island policy and the transform.
+
+    Returns
+    -------
+    (weights, kept_ids, notes)
+        ``kept_ids`` are ``ids`` without dropped islands; ``notes`` say what was done.
+    """
+    from geoproc.weights.base import as_weights
+
+    if islands not in ISLAND_POLICIES:
+        raise ValueError(f"islands must be one of {ISLAND_POLICIES}, got {islands!r}")
+    if transform not in ("R", "O"):
+        raise ValueError(f"transform must be 'R' (row-standardise) or 'O' (as given), got {transform!r}")
+    w = as_weights(weights)
+    try:
+        w = w.align(ids, what=what)
+    except GeoprocInputError:
+        alt = _same_ids_as_text(w, ids)
+        if alt is None:
+            raise
+        w = alt.align(ids, what=what)
+    notes: list[str] = []
+    kept = list(ids)
+    isl = w.islands
+    if isl:
+        named = ", ".join(f"{labels[k]} ({k})" if labels and k in labels else str(k) for k in isl)
+        if islands == "raise":
+            raise GeoprocInputError(
+                f"weights {w.kind!r} have {len(isl)} island(s) without neighbours: {named}; "
+                "link them to their nearest neighbours when building the weights, or choose "
+                "islands='keep' (zero spatial lag) or islands='drop' (CLI: --islands keep|drop)"
+            )
+        if islands == "drop":
+            kept = [k for k in ids if k not in set(isl)]
+            w = _subset(w, kept)
+            notes.append(f"islands dropped ({w.kind}): {named}")
+        else:
+            notes.append(f"islands kept with zero spatial lag ({w.kind}): {named}")
+    if transform == "R" and not w.is_row_standardized():
+        w = w.row_standardize()
+    return w, kept, notes
+
+
+def _subset(w: SpatialWeights, keep: Sequence) -> SpatialWeights:
+    from geoproc.weights.base import SpatialWeights
+
+    pos = {k: i for i, k in enumerate(w.ids)}
+    idx = np.array([pos[k] for k in keep])
+    return SpatialWeights(w.sparse[idx][:, idx], list(keep), w.kind, w.transform, w.meta)
+
+
+# --------------------------------------------------------------------------------------
+# the statistic
+
+
+def _moments(w) -> tuple[float, float, float]:
+    """S0, S1, S2 of a sparse matrix (Cliff & Ord)."""
+    m = w.sparse
+    s0 = float(m.sum())
+    sym = m + m.T
+    s1 = 0.5 * float(sym.multiply(sym).sum())
+    rows = np.asarray(m.sum(axis=1)).ravel()
+    cols = np.asarray(m.sum(axis=0)).ravel()
+    s2 = float(((rows + cols) ** 2).sum())
+    return s0, s1, s2
+
+
+def _permutation_p(observed: float, sims: np.ndarray) -> float:
+    """esda's pseudo p-value: (min(#sim >= obs, #sim < obs) + 1) / (P + 1)."""
+    perms = sims.shape[0]
+    larger = int((sims >= observed).sum())
+    if perms - larger < larger:
+        larger = perms - larger
+    return (larger + 1.0) / (perms + 1.0)
+
+
+def _permuted(z: np.ndarray, permutations: int, seed: int | None) -> np.ndarray:
+    """``permutations`` x n matrix of permutations of ``z``, as esda draws them after
+    ``np.random.seed(seed)`` (one ``permutation`` call each), from a private RandomState."""
+    rs = np.random.RandomState(seed)
+    return np.stack([rs.permutation(z) for _ in range(permutations)]) if permutations else np.empty((0, z.size))
+
+
+def _global_moran(y: np.ndarray, w, s: tuple[float, float, float], permutations: int,
+                  seed: int | None) -> dict[str, float]:
+    n = y.size
+    s0, s1, s2 = s
+    z = y - y.mean()
+    z2ss = float((z * z).sum())
+    I = n / s0 * float(z @ (w.sparse @ z)) / z2ss  # noqa: E741 - the statistic's name
+    EI = -1.0 / (n - 1)
+    n2, s02 = n * n, s0 * s0
+    VI_norm = (n2 * s1 - n * s2 + 3 * s02) / ((n - 1) * (n + 1) * s02) - EI**2
+    k = ((z**4).sum() / n) / ((z**2).sum() / n) ** 2
+    A = n * ((n2 - 3 * n + 3) * s1 - n * s2 + 3 * s02)
+    B = k * ((n2 - n) * s1 - 2 * n * s2 + 6 * s02)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        VI_rand = (A - B) / ((n - 1) * (n - 2) * (n - 3) * s02) - EI**2 if n > 3 else np.nan
+        z_norm = (I - EI) / np.sqrt(VI_norm)
+        z_rand = (I - EI) / np.sqrt(VI_rand)
+    from scipy import stats
+
+    def two_sided(zv: float) -> float:
+        return float(2 * stats.norm.sf(abs(zv))) if np.isfinite(zv) else np.nan
+
+    p_sim = np.nan
+    if permutations:
+        zp = _permuted(z, permutations, seed)
+        sims = n / s0 * np.einsum("ij,ij->i", zp, (w.sparse @ zp.T).T) / z2ss
+        p_sim = _permutation_p(I, sims)
+    return dict(I=I, EI=EI, VI_norm=VI_norm, z_norm=z_norm, p_norm=two_sided(z_norm),
+                VI_rand=VI_rand, z_rand=z_rand, p_rand=two_sided(z_rand), p_sim=p_sim)
+
+
+# --------------------------------------------------------------------------------------
+# result
+
+
+@dataclass
+class MoranTable:
+    """Global Moran's I for every year x variable x weights matrix.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Long format, columns ``year, variable, weights, I, EI, VI_norm, z_norm,
+        p_norm, VI_rand, z_rand, p_rand, p_sim`` (esda's names; p-values two-sided
+        for the analytic tests, esda's pseudo p for permutations, NaN without them).
+    variables, weights, years : list
+    n : int
+        Regions per test.
+    permutations : int
+    seed : int or None
+    inference : {"norm", "rand", "sim"}
+        Which test the publication layout shows: its z (z_norm for "sim") and stars.
+    notes : list of str
+        Transform, island handling, permutation settings.
+    """
+
+    frame: pd.DataFrame
+    variables: list
+    weights: list
+    years: list
+    n: int
+    permutations: int
+    seed: int | None
+    inference: str = "norm"
+    notes: list = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The long table (a copy)."""
+        return self.frame.copy()
+
+    def _p_col(self) -> str:
+        return {"norm": "p_norm", "rand": "p_rand", "sim": "p_sim"}[self.inference]
+
+    def _z_col(self) -> str:
+        return "z_rand" if self.inference == "rand" else "z_norm"
+
+    def layout(self, decimals: int = 3) -> pd.DataFrame:
+        """Publication layout: years as rows, I (with stars) and z per variable x weights."""
+        import pandas as pd
+
+        pcol, zcol = self._p_col(), self._z_col()
+        out = pd.DataFrame(index=pd.Index(self.years, name="Year"))
+        multi_w = len(self.weights) > 1
+        for v in self.variables:
+            for wname in self.weights:
+                sub = self.frame[(self.frame.variable == v) & (self.frame.weights == wname)].set_index("year")
+                head = f"{v} ({wname})" if multi_w else str(v)
+                out[f"{head} I"] = [f"{sub.at[y, 'I']:.{decimals}f}{stars(sub.at[y, pcol])}" for y in self.years]
+                out[f"{head} z"] = [f"{sub.at[y, zcol]:.{2}f}" for y in self.years]
+        return out
+
+    def footnote(self) -> list[str]:
+        test = {"norm": "under normality", "rand": "under randomisation",
+                "sim": f"by {self.permutations} permutations"}[self.inference]
+        lines = [f"*** p < 0.01, ** p < 0.05, * p < 0.1 ({test}); z {'under randomisation' if self.inference == 'rand' else 'under normality'}; n = {self.n} regions."]
+        return lines + list(self.notes)
+
+    def to_markdown(self, decimals: int = 3) -> str:
+        t = self.layout(decimals)
+        cols = ["Year", *t.columns]
+        lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] + ["---:"] * len(t.columns)) + "|"]
+        for y, row in t.iterrows():
+            lines.append("| " + " | ".join([str(y), *row.tolist()]) + " |")
+        lines.append("")
+        lines += [f"{n}  " for n in self.footnote()]
+        return "\n".join(lines).rstrip() + "\n"
+
+    def to_html(self, decimals: int = 3) -> str:
+        import html
+
+        t = self.layout(decimals)
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in ["Year", *t.columns])
+        body = "".join(
+            "<tr><th>" + str(y) + "</th>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
+            for y, row in t.iterrows()
+        )
+        foot = "".join(f"<p>{html.escape(n)}</p>" for n in self.footnote())
+        return (f'<table class="moran-table">\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n'
+                f"</table>\n{foot}\n")
+
+    def to_csv(self, path: str | os.PathLike, overwrite: bool = False, decimals: int = 3) -> None:
+        """Publication layout as CSV (UTF-8 with BOM so that Excel shows Chinese names); notes as last rows."""
+        from geoproc.outputs import atomic_output
+
+        t = self.layout(decimals).reset_index()
+        with atomic_output(path, overwrite) as tmp:
+            with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+                t.to_csv(fh, index=False)
+                for n in self.footnote():
+                    fh.write(f'"{n}"\n')
+
+    def to_json(self, path: str | os.PathLike | None = None, overwrite: bool = False) -> str:
+        """Long table and settings as JSON (written to ``path`` if given)."""
+        doc = {"n": self.n, "permutations": self.permutations, "seed": self.seed,
+               "inference": self.inference, "notes": self.notes,
+               "rows": json.loads(self.frame.to_json(orient="records"))}
+        text = json.dumps(doc, ensure_ascii=False, indent=1)
+        if path is not None:
+            from geoproc.outputs import atomic_output
+
+            with atomic_output(path, overwrite) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+        return text
+
+    def write(self, path: str | os.PathLike, overwrite: bool = False) -> None:
+        """Write by suffix: ``.csv``, ``.md``, ``.html``/``.htm``, ``.json``."""
+        from geoproc.outputs import atomic_output
+
+        suffix = os.path.splitext(str(path))[1].lower()
+        if suffix == ".csv":
+            return self.to_csv(path, overwrite)
+        if suffix == ".json":
+            self.to_json(path, overwrite)
+            return None
+        render = {".md": self.to_markdown, ".html": self.to_html, ".htm": self.to_html}.get(suffix)
+        if render is None:
+            raise GeoprocInputError(f"output {path}: use .csv, .md, .html or .json")
+        with atomic_output(path, overwrite) as tmp:
+            tmp.write_text(render(), encoding="utf-8")
+        return None
+
+    def summary(self) -> str:
+        return self.to_markdown()
+
+    def __repr__(self) -> str:
+        return (f"<MoranTable {len(self.years)} years x {len(self.variables)} variables x "
+                f"{len(self.weights)} weights, n={self.n}, permutations={self.permutations}>")
+
+
+# --------------------------------------------------------------------------------------
+# public functions
+
+
+def _panel_frame(panel: Any, id: str, year: str, variables: Sequence[str]) -> pd.DataFrame:
+    from geoproc.panel import panel_values, read_panel
+
+    df = read_panel(panel, id=id, year=year)
+    vals = panel_values(df, variables, id=id, year=year)
+    out = df[[id, year]].copy()
+    for v in variables:
+        out[v] = vals[v]
+    if f"{id}_name" in df.columns:
+        out[f"{id}_name"] = df[f"{id}_name"]
+    return out
+
+
+def _labels(df: pd.DataFrame, id: str) -> dict | None:
+    for c in (f"{id}_name", "name", "name_zh", "name_en"):
+        if c in df.columns:
+            return dict(zip(df[id], df[c], strict=True))
+    return None
+
+
+def _check_years_complete(df: pd.DataFrame, id: str, year: str, ids: Sequence) -> None:
+    years = sorted(df[year].unique())
+    have = df.groupby(year)[id].apply(set)
+    gaps = []
+    for y in years:
+        absent = [k for k in ids if k not in have[y]]
+        if absent:
+            gaps.append(f"{y}: {', '.join(map(str, absent[:10]))}{' ...' if len(absent) > 10 else ''}")
+    if gaps:
+        raise GeoprocInputError("panel: years missing for some regions (year: regions) " + "; ".join(gaps[:20]))
+
+
+def _check_values(y: np.ndarray, variable: str, year: Any, n: int) -> None:
+    where = f" in {year}" if year not in (None, "") else ""
+    if n < 3:
+        raise GeoprocInputError(f"Moran's I needs at least 3 regions; {variable}{where} has {n}")
+    if np.ptp(y) == 0:
+        raise GeoprocInputError(
+            f"variable {variable!r} is constant ({y[0]!r}){where}: zero variance, "
+            "spatial autocorrelation is undefined"
+        )
+
+
+def _region_order(panel_ids: Sequence, first_weights: Any) -> list:
+    """The panel's regions in the order of the (first) weights matrix when they are the
+    same set, so that permutations are drawn as esda draws them for data aligned with W."""
+    from geoproc.weights.base import as_weights
+
+    by_text = {str(k): k for k in panel_ids}
+    w_ids = as_weights(first_weights).ids
+    if len(by_text) == len(panel_ids) and {str(k) for k in w_ids} == set(by_text):
+        return [by_text[str(k)] for k in w_ids]
+    return sorted(panel_ids, key=lambda k: (str(type(k)), k))
+
+
+def _weights_dict(weights: Any) -> dict[str, Any]:
+    if isinstance(weights, Mapping):
+        if not weights:
+            raise GeoprocInputError("no weights given")
+        from geoproc.weights.base import as_weights
+
+        return {str(k): as_weights(v) for k, v in weights.items()}
+    from geoproc.weights.base import as_weights
+
+    w = as_weights(weights)
+    return {str(w.kind if w.kind != "custom" else "W"): w}
+
+
+def moran_table(
+    panel: Any,
+    weights: Any,
+    variables: str | Sequence[str],
+    id: str = "code",
+    year: str = "year",
+    permutations: int = PERMUTATIONS,
+    seed: int | None = None,
+    transform: str = "R",
+    islands: str = "raise",
+    inference: str = "norm",
+) -> MoranTable:
+    """Global Moran's I for each year x variable x weights matrix.
+
+    Parameters
+    ----------
+    panel : DataFrame or path
+        Long panel (see :func:`geoproc.read_panel`); every region must have every year.
+    weights : weights or dict of name -> weights
+        :class:`~geoproc.SpatialWeights`, libpysal ``W``/``Graph``, or a weights
+        file; a dict compares several matrices side by side.
+    variables : str or sequence of str
+    id, year : str
+        Region and year columns of ``panel``.
+    permutations : int
+        Random permutations for the pseudo p-value ``p_sim`` (0: none).
+    seed : int, optional
+        Seed of the permutations. Each test (year x variable x weights) uses
+        ``RandomState(seed)`` afresh, so its ``p_sim`` equals
+        ``np.random.seed(seed); esda.Moran(y, w).p_sim``; the global NumPy random
+        state is never touched.
+    transform : {"R", "O"}
+        Row-standardise the weights (esda's default) or use them as given.
+    islands : {"raise", "keep", "drop"}
+        Regions without neighbours: an error naming them, kept with zero lag, or
+        left out. What was done is in ``notes``.
+    inference : {"norm", "rand", "sim"}
+        Which p-value gives the stars of the publication layout (and its z:
+        z_rand for "rand", else z_norm).
+
+    Returns
+    -------
+    MoranTable
+    """
+    if isinstance(variables, str):
+        variables = [v.strip() for v in variables.split(",") if v.strip()]
+    variables = list(variables)
+    if inference not in ("norm", "rand", "sim"):
+        raise ValueError(f"inference must be 'norm', 'rand' or 'sim', got {inference!r}")
+    if inference == "sim" and not permutations:
+        raise GeoprocInputError("inference='sim' needs permutations > 0")
+    df = _panel_frame(panel, id, year, variables)
+    labels = _labels(df, id)
+    wdict = _weights_dict(weights)
+    ids = _region_order(df[id].unique(), next(iter(wdict.values())))
+    prepared = {}
+    notes = ["weights row-standardised" if transform == "R" else "weights used as given (not row-standardised)"]
+    for name, w in wdict.items():
+        w2, kept, wnotes = prepare_weights(w, ids, transform, islands, labels)
+        prepared[name] = (w2, kept, _moments(w2))
+        notes += wnotes
+    _check_years_complete(df, id, year, ids)
+    if permutations:
+        notes.append(f"p_sim from {permutations} permutations, seed {seed}")
+    years = sorted(df[year].unique())
+    rows = []
+    n_used = len(ids)
+    for y in years:
+        sub = df[df[year] == y].set_index(id)
+        for v in variables:
+            for name, (w2, kept, s) in prepared.items():
+                vals = sub.loc[kept, v].to_numpy(dtype=float)
+                _check_values(vals, v, y, len(vals))
+                n_used = len(vals)
+                rows.append(dict(year=y, variable=v, weights=name,
+                                 **_global_moran(vals, w2, s, permutations, seed)))
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return MoranTable(frame, variables, list(prepared), [int(y) for y in years], n_used,
+                      int(permutations), seed, inference, notes)
+
+
+@dataclass
+class BivariateMoran:
+    """Global bivariate Moran's I: x against the spatial lag of y (esda's ``Moran_BV``).
+
+    Attributes
+    ----------
+    I : float
+        zx' W zy / (n - 1), zx and zy standardised with ddof=1.
+    sim : ndarray
+        Permutation values (y permuted), empty without permutations.
+    p_sim, EI_sim, z_sim, p_z_sim : float
+        Pseudo p-value (esda's rule), mean of ``sim``, (I - EI_sim)/sd(sim) and its
+        one-sided normal p-value, as esda.
+    n, permutations, seed
+    """
+
+    I: float  # noqa: E741
+    sim: np.ndarray
+    p_sim: float
+    EI_sim: float
+    z_sim: float
+    p_z_sim: float
+    n: int
+    permutations: int
+    seed: int | None
+    notes: list = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([dict(I=self.I, EI_sim=self.EI_sim, z_sim=self.z_sim,
+                                  p_sim=self.p_sim, p_z_sim=self.p_z_sim, n=self.n,
+                                  permutations=self.permutations)])
+
+    def summary(self) -> str:
+        return (f"Bivariate Moran's I = {self.I:.4f}{stars(self.p_sim)} (n = {self.n}); "
+                f"pseudo p = {self.p_sim:.4f} from {self.permutations} permutations, z_sim = {self.z_sim:.3f}")
+
+
+def _aligned_values(values: Any, ids: Sequence, what: str) -> np.ndarray:
+    import pandas as pd
+
+    if isinstance(values, pd.Series):
+        missing = [k for k in ids if k not in values.index]
+        if missing:
+            raise GeoprocInputError(f"{what}: no value for regions {', '.join(map(str, missing[:20]))}")
+        arr = values.loc[list(ids)].to_numpy(dtype=float)
+    else:
+        arr = np.asarray(values, dtype=float).ravel()
+        if arr.size != len(ids):
+            raise GeoprocInputError(f"{what}: {arr.size} values for {len(ids)} regions of the weights")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise GeoprocInputError(f"{what}: missing (NaN) for regions {', '.join(str(ids[i]) for i in bad[:20])}")
+    return arr
+
+
+def bivariate_moran(
+    x: Any,
+    y: Any,
+    weights: Any,
+    permutations: int = PERMUTATIONS,
+    seed: int | None = None,
+    transform: str = "R",
+    islands: str = "raise",
+) -> BivariateMoran:
+    """Global bivariate Moran's I of ``x`` against the spatial lag of ``y``.
+
+    Parameters
+    ----------
+    x, y : Series indexed by region id, or arrays in the weights' order
+    weights : SpatialWeights, libpysal W/Graph or weights file
+    permutations : int
+        Permutations of ``y`` for the pseudo p-value.
+    seed : int, optional
+        ``RandomState(seed)`` draws the permutations esda's ``Moran_BV`` would
+        draw after ``np.random.seed(seed)``.
+    transform, islands
+        As :func:`moran_table`.
+    """
+    from geoproc.weights.base import as_weights
+
+    w0 = as_weights(weights)
+    ids = list(w0.ids)
+    xa = _aligned_values(x, ids, "x")
+    ya = _aligned_values(y, ids, "y")
+    w, kept, notes = prepare_weights(w0, ids, transform, islands)
+    if len(kept) != len(ids):
+        pos = {k: i for i, k in enumerate(ids)}
+        idx = [pos[k] for k in kept]
+        xa, ya = xa[idx], ya[idx]
+    n = xa.size
+    for arr, name in ((xa, "x"), (ya, "y")):
+        _check_values(arr, name, None, n)
+    zx = (xa - xa.mean()) / xa.std(ddof=1)
+    zy = (ya - ya.mean()) / ya.std(ddof=1)
+    I = float(zx @ (w.sparse @ zy)) / (n - 1.0)  # noqa: E741
+    sims = np.empty(0)
+    p_sim = EI_sim = z_sim = p_z_sim = np.nan
+    if permutations:
+        from scipy import stats
+
+        zp = _permuted(zy, permutations, seed)
+        sims = (w.sparse @ zp.T).T @ zx / (n - 1.0)
+        p_sim = _permutation_p(I, sims)
+        EI_sim = float(sims.sum() / permutations)
+        sd = float(sims.std())
+        z_sim = (I - EI_sim) / sd if sd > 0 else np.nan
+        p_z_sim = float(stats.norm.sf(z_sim) if z_sim > 0 else stats.norm.cdf(z_sim))
+        notes.append(f"p_sim from {permutations} permutations of y, seed {seed}")
+    return BivariateMoran(I, sims, p_sim, EI_sim, z_sim, p_z_sim, n, int(permutations), seed, notes)
