@@ -275,10 +275,11 @@ def lisa_map(gdf: gpd.GeoDataFrame, path: str | os.PathLike | None = None,
     """LISA cluster map (High-High, Low-Low, Low-High, High-Low, Not significant).
 
     ``gdf`` is the result of :func:`geoproc.local_moran` (column ``cluster``); the other
-    arguments are those of :func:`choropleth_map`. The tooltips also show ``Ii`` and
-    ``p_sim`` when present.
+    arguments are those of :func:`choropleth_map`. The tooltips also show the local
+    statistic, its z-value and pseudo p-value (``lisa_I``, ``lisa_z``, ``lisa_p``) when
+    present.
     """
-    kwargs.setdefault("tooltip_columns", [c for c in ("Is", "Ii", "p_sim") if c in gdf.columns])
+    kwargs.setdefault("tooltip_columns", [c for c in ("lisa_I", "lisa_z", "lisa_p") if c in gdf.columns])
     return choropleth_map(gdf, path, column, kind="lisa", **kwargs)
 
 
@@ -287,10 +288,10 @@ def hotspot_map(gdf: gpd.GeoDataFrame, path: str | os.PathLike | None = None,
     """Getis-Ord Gi* hot/cold spot map (bins "Hot spot 99%" ... "Cold spot 99%").
 
     ``gdf`` is the result of :func:`geoproc.getis_ord` (column ``hotspot``); the other
-    arguments are those of :func:`choropleth_map`. Tooltips also show ``z`` / ``Zs``
-    and ``p_sim`` when present.
+    arguments are those of :func:`choropleth_map`. Tooltips also show ``gi_z`` and
+    ``gi_p`` when present.
     """
-    kwargs.setdefault("tooltip_columns", [c for c in ("z", "Zs", "p_sim") if c in gdf.columns])
+    kwargs.setdefault("tooltip_columns", [c for c in ("gi_z", "gi_p") if c in gdf.columns])
     return choropleth_map(gdf, path, column, kind="hotspot", **kwargs)
 
 

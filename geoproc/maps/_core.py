@@ -212,7 +212,8 @@ def base_map(bounds: Sequence[float], offline: bool, tiles: str | None) -> foliu
         zoom_start=6,
         tiles=None,
         control_scale=True,
-        max_zoom=18,  # Leaflet.markercluster needs a maxZoom, which no tile layer sets offline
+        # Leaflet.markercluster needs the map's maxZoom, which folium leaves to the tile layer
+        **{"maxZoom": 18},
     )
     if tiles and not offline:
         folium.TileLayer(tiles, name="Basemap", control=True).add_to(m)

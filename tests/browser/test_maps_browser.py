@@ -221,3 +221,59 @@ def test_point_style_comes_from_the_palette():
     # the browser tests above rely on these being the palette's (not folium's) defaults
     pts = general_settings()["points"]
     assert pts["fill"].startswith("#") and pts["radius_px"] > 0
+
+
+@pytest.mark.slow
+def test_yangtze_delta_maps_from_the_pipeline(chromium, tmp_path):
+    """The 41 shipped cities through geoproc's own LISA and KDE, then the CLI, in Chromium."""
+    import geoproc
+    from geoproc.cli import main as cli_main
+
+    yrd = geoproc.load_boundaries("yrd_cities")
+    w = geoproc.queen_weights(yrd)
+    lon = yrd.geometry.representative_point().x.to_numpy()
+    lisa = geoproc.local_moran(yrd.assign(x=lon), "x", w, permutations=99, seed=7)
+    layer = tmp_path / "lisa.gpkg"
+    lisa.to_file(layer, driver="GPKG")
+    out = tmp_path / "lisa.html"
+    assert cli_main(["map", str(layer), "--column", "cluster", "-o", str(out), "--offline"]) == 0
+    page = chromium.open(out)
+    _assert_clean(page)
+    assert page.evaluate("document.querySelectorAll('path.leaflet-interactive').length") == 41
+    legend = page.evaluate("document.getElementById('geoproc-legend').innerText")
+    n_hh = int((lisa["cluster"] == "High-High").sum())
+    assert f"High-High ({n_hh})" in legend
+    # each city's representative point shows its cluster colour (unless a label box covers it)
+    colors = get_palette("lisa").color_map()
+    img = np.asarray(page.image()).astype(int)
+    hits = sum(
+        np.abs(img[y, x] - _blend(colors[c], 0.85)).max() <= 3
+        for (x, y), c in zip(_screen(page, _centres(lisa)), lisa["cluster"], strict=True)
+    )
+    assert hits >= 38, hits  # a few tiny coastal cities may sit under an outline
+
+    # park points (synthetic, 60 around Shanghai and Hangzhou) and their KDE raster
+    rng = np.random.default_rng(3)
+    pts = pd.DataFrame({
+        "name": [f"园区{i}" for i in range(60)],
+        "lon": np.r_[rng.normal(121.45, 0.15, 30), rng.normal(120.15, 0.15, 30)],
+        "lat": np.r_[rng.normal(31.2, 0.1, 30), rng.normal(30.27, 0.1, 30)],
+    })
+    csv = tmp_path / "parks.csv"
+    pts.to_csv(csv, index=False)
+    parks_html = tmp_path / "parks.html"
+    assert cli_main(["map", "yrd_cities", "--points", str(csv), "-o", str(parks_html), "--offline"]) == 0
+    page = chromium.open(parks_html)
+    _assert_clean(page)
+    assert page.evaluate("document.querySelectorAll('.marker-cluster').length") >= 2
+    gpts = gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts.lon, pts.lat), crs=4326)
+    tif = tmp_path / "kde.tif"
+    geoproc.kernel_density(gpts, radius=20_000, pixel_size=2_000, out=tif)
+    kde_html = tmp_path / "kde.html"
+    assert cli_main(["map", "yrd_cities", "--raster", str(tif), "-o", str(kde_html), "--offline"]) == 0
+    page = chromium.open(kde_html)
+    _assert_clean(page)
+    (x, y), = _screen(page, [(121.45, 31.2)])
+    r, g, b = np.asarray(page.image()).astype(int)[y, x]
+    # the ramp's dark red over Shanghai's parks (not the white of an empty map)
+    assert r > 150 and r > g + 60 and r > b + 60, (r, g, b)

@@ -257,3 +257,28 @@ def test_cli_map(grid, tmp_path, capsys):
     assert cli_main(["map", str(layer), "--column", "name_en", "-o", str(tmp_path / "b.html")]) == 2
     assert "say what to map" in capsys.readouterr().err
     assert cli_main(["map", str(tmp_path / "nope.gpkg"), "--kind", "lq", "-o", str(tmp_path / "c.html")]) == 2
+
+
+def test_41_city_map_stays_light(tmp_path):
+    """The shipped Yangtze River Delta cities: well under 2 MB, online and offline."""
+    import geoproc
+
+    yrd = geoproc.load_boundaries("yrd_cities")
+    assert len(yrd) == 41
+    labels = ["High-High", "Low-Low", "Low-High", "High-Low", "Not significant"]
+    yrd = yrd.assign(cluster=[labels[i % 5] for i in range(41)])
+    sizes = {}
+    for name, kw in {"online": {}, "offline": {"offline": True}, "raw": {"tolerance": 0}}.items():
+        out = tmp_path / f"{name}.html"
+        maps.lisa_map(yrd, out, **kw)
+        sizes[name] = out.stat().st_size
+    assert sizes["online"] < 500_000 and sizes["offline"] < 1_000_000
+    # simplification is what keeps it light: the unsimplified outlines weigh far more
+    assert sizes["raw"] > 2.5 * sizes["online"]
+    # offline adds the scripts and styles a LISA map uses (Leaflet and jQuery; no
+    # MarkerCluster), with Leaflet's CSS images as data: URIs, and nothing else
+    from geoproc._vendor import HERE
+
+    used = sum((HERE / rel).stat().st_size for rel in
+               ("leaflet/leaflet.js", "leaflet/leaflet.css", "jquery/jquery.min.js"))
+    assert 0.97 * used < sizes["offline"] - sizes["online"] < 1.05 * used
