@@ -223,7 +223,7 @@ def _read_csv(path: Path) -> tuple[Any, list[str], dict]:
     names = ["__id__"] + [f"c{k}" for k in range(len(col_ids))]
     try:
         df = pd.read_csv(path, encoding="utf-8-sig", header=None, skiprows=1, names=names,
-                         dtype={"__id__": str}, index_col=0)
+                         dtype={"__id__": str}, index_col=0, float_precision="round_trip")
     except pd.errors.ParserError as exc:
         raise GeoprocInputError(
             f"weights file {path}: rows do not all have {len(names)} cells like the header ({exc})"
