@@ -1,0 +1,261 @@
+"""Reading point data (cluster parks, firms) from tables or layers into WGS84 points.
+
+Tables (CSV/TSV/TXT, XLSX/XLS) with longitude/latitude columns, in UTF-8, UTF-8 with
+a byte-order mark or GBK/GB18030 (what Chinese Excel and statistical yearbooks
+export); or any point layer GDAL reads (GeoPackage, shapefile, GeoJSON...); or a
+(Geo)DataFrame. Coordinates geocoded on Chinese map services (Amap/Tencent: GCJ-02,
+Baidu: BD-09) are converted to WGS84 with :func:`geoproc.datums.to_wgs84`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from geoproc.errors import GeoprocInputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = ["read_points"]
+
+Datum = Literal["wgs84", "gcj02", "bd09"]
+_TABLE_SUFFIXES = {".csv", ".tsv", ".txt"}
+_EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}  # .xls: read_table explains it is unsupported
+# column names tried, in order, when the given lon/lat column is absent
+_LON_ALIASES = ("lon", "lng", "long", "longitude", "x", "经度", "東經", "东经")
+_LAT_ALIASES = ("lat", "latitude", "y", "纬度", "緯度", "北纬")
+
+
+def read_points(
+    src: str | os.PathLike | pd.DataFrame | gpd.GeoDataFrame,
+    lon: str = "lon",
+    lat: str = "lat",
+    datum: Datum = "wgs84",
+    encoding: str | None = None,
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read points into a GeoDataFrame in WGS84 (EPSG:4326).
+
+    Parameters
+    ----------
+    src : path, DataFrame or GeoDataFrame
+        A table (``.csv``, ``.tsv``, ``.txt``, ``.xlsx``, ``.xls``) with longitude and
+        latitude columns, a point layer GDAL reads, a DataFrame with the columns, or a
+        GeoDataFrame of points (it must have a CRS). The input is never modified.
+    lon, lat : str
+        Longitude and latitude column names (tables only). If absent, common names
+        (``lng``, ``longitude``, ``x``, ``经度``...; ``latitude``, ``y``, ``纬度``...)
+        are tried and the choice is unambiguous or an error.
+    datum : {"wgs84", "gcj02", "bd09"}
+        Datum of the coordinates: "gcj02" for Amap (高德)/Tencent, "bd09" for Baidu.
+        Converted to WGS84. For a layer, the datum applies to its lon/lat values.
+    encoding : str, optional
+        Text encoding of a CSV; default: detected by :func:`geoproc.panel.read_table`
+        (UTF-8 with or without BOM, else GBK).
+    layer : str, optional
+        Layer name in a multi-layer file (GeoPackage).
+
+    Returns
+    -------
+    GeoDataFrame
+        All input columns, point geometries, CRS EPSG:4326, a fresh RangeIndex.
+        ``attrs["datum"]`` records the input datum.
+
+    Raises
+    ------
+    GeoprocInputError
+        Unreadable file or encoding, missing columns, missing, non-numeric or
+        out-of-range coordinates (naming the rows), longitude and latitude swapped,
+        a layer without a CRS or with non-point geometries, an unknown datum, no rows.
+    FileNotFoundError
+        ``src`` does not exist.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    if datum not in ("wgs84", "gcj02", "bd09"):
+        raise GeoprocInputError(f"datum {datum!r} unknown; choose 'wgs84', 'gcj02' or 'bd09'")
+    what = "points"
+    if isinstance(src, gpd.GeoDataFrame):
+        return _from_layer(src.copy(), datum, what)
+    if isinstance(src, pd.DataFrame):
+        return _from_table(src.copy(), lon, lat, datum, what, first_line=None)
+    path = Path(src)
+    what = f"points file {path}"
+    if not path.exists():
+        raise FileNotFoundError(f"points file {path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix in _TABLE_SUFFIXES or suffix in _EXCEL_SUFFIXES:
+        if encoding is None or suffix in _EXCEL_SUFFIXES:
+            from geoproc.panel import read_table  # detects UTF-8, UTF-8-BOM, GBK
+
+            table = read_table(path)
+        else:
+            table = _read_text_table(path, encoding)
+        return _from_table(table, lon, lat, datum, what, first_line=2)
+    try:
+        gdf = gpd.read_file(path, layer=layer)
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise GeoprocInputError(f"{what}: cannot read it as a table or a layer ({exc})") from exc
+    return _from_layer(gdf, datum, what)
+
+
+def _read_text_table(path: Path, encoding: str | None) -> pd.DataFrame:
+    """Read a delimited text table in the given encoding."""
+    import pandas as pd
+
+    sep = "\t" if path.suffix.lower() == ".tsv" else None
+    encodings = (encoding,)
+    errors = []
+    for enc in encodings:
+        try:
+            # sep=None sniffs comma/semicolon/tab; the python engine is needed for that
+            return pd.read_csv(path, encoding=enc, sep=sep, engine="python" if sep is None else "c")
+        except UnicodeDecodeError as exc:
+            errors.append(f"{enc}: {exc.reason} at byte {exc.start}")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, LookupError) as exc:
+            raise GeoprocInputError(f"points file {path}: cannot parse it ({exc})") from exc
+    raise GeoprocInputError(
+        f"points file {path}: not readable as {' or '.join(encodings)} ({'; '.join(errors)}); "
+        "pass encoding="
+    )
+
+
+def _pick_column(
+    table: pd.DataFrame, name: str, aliases: Sequence[str], what: str, role: str
+) -> str:
+    if name in table.columns:
+        return name
+    lower = {str(c).strip().lower(): c for c in table.columns}
+    found = [lower[a] for a in aliases if a in lower]
+    if len(found) == 1:
+        return found[0]
+    cols = ", ".join(map(str, table.columns))
+    if len(found) > 1:
+        raise GeoprocInputError(
+            f"{what}: no column {name!r}; several could be the {role} ({', '.join(map(str, found))}); "
+            f"pass {'lon' if role == 'longitude' else 'lat'}="
+        )
+    raise GeoprocInputError(f"{what}: no {role} column {name!r}; columns are {cols}")
+
+
+def _from_table(
+    table: pd.DataFrame, lon: str, lat: str, datum: str, what: str, first_line: int | None
+) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    if len(table) == 0:
+        raise GeoprocInputError(f"{what}: no rows")
+    lon_col = _pick_column(table, lon, _LON_ALIASES, what, "longitude")
+    lat_col = _pick_column(table, lat, _LAT_ALIASES, what, "latitude")
+    table = table.reset_index(drop=True)
+    labels = _row_labels(table, first_line)
+    x = _numeric(table[lon_col], labels, what, lon_col)
+    y = _numeric(table[lat_col], labels, what, lat_col)
+    x, y = _convert(x, y, datum, labels, what)
+    out = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
+    out.attrs["datum"] = datum
+    if datum != "wgs84":  # keep the user's columns but say which ones are converted
+        out[lon_col] = x
+        out[lat_col] = y
+    return out
+
+
+def _row_labels(table: pd.DataFrame, first_line: int | None) -> list[str]:
+    """Labels for error messages: the name column if any, and the file line or row."""
+    name_col = next(
+        (c for c in ("name", "name_zh", "名称", "园区名称") if c in table.columns), None
+    )
+    labels = []
+    for i in range(len(table)):
+        where = f"line {i + first_line}" if first_line is not None else f"row {i}"
+        if name_col is not None and isinstance(table[name_col].iat[i], str):
+            labels.append(f"{table[name_col].iat[i]} ({where})")
+        else:
+            labels.append(where)
+    return labels
+
+
+def _numeric(col: pd.Series, labels: list[str], what: str, name: str) -> np.ndarray:
+    import pandas as pd
+
+    values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    text = col.notna().to_numpy() & np.isnan(values)
+    if text.any():
+        bad = np.flatnonzero(text)
+        rows = ", ".join(f"{labels[i]}: {col.iat[i]!r}" for i in bad[:10])
+        raise GeoprocInputError(f"{what}: column {name!r} is not a number at {rows}")
+    return values
+
+
+def _check(x: np.ndarray, y: np.ndarray, labels: list[str], what: str) -> None:
+    """Missing or out-of-range coordinates, listing every offending row (up to 20)."""
+    missing = np.flatnonzero(~np.isfinite(x) | ~np.isfinite(y))
+    if missing.size:
+        rows = ", ".join(labels[i] for i in missing[:20])
+        more = f" and {missing.size - 20} more" if missing.size > 20 else ""
+        raise GeoprocInputError(
+            f"{what}: missing coordinates at {missing.size} row(s): {rows}{more}"
+        )
+    far = np.flatnonzero((np.abs(y) > 90) | (np.abs(x) > 180))
+    if far.size:
+        rows = ", ".join(f"{labels[i]} ({x[i]:g}, {y[i]:g})" for i in far[:20])
+        more = f" and {far.size - 20} more" if far.size > 20 else ""
+        hint = ""
+        if np.all(np.abs(x[far]) <= 90) and np.all(np.abs(y[far]) <= 180):
+            hint = "; longitude and latitude look swapped"
+        elif np.any(np.abs(x[far]) > 360):
+            hint = "; these look like projected metres, not degrees (read it as a layer with a CRS)"
+        raise GeoprocInputError(
+            f"{what}: coordinates out of lon/lat range at {far.size} row(s): {rows}{more}{hint}"
+        )
+
+
+def _convert(x: np.ndarray, y: np.ndarray, datum: str, labels: list[str], what: str):
+    _check(x, y, labels, what)
+    if datum == "wgs84":
+        return x, y
+    from geoproc.datums import to_wgs84
+
+    lon, lat = to_wgs84(x, y, datum=datum, labels=labels)
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def _from_layer(gdf: gpd.GeoDataFrame, datum: str, what: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
+    if gdf.crs is None:
+        raise GeoprocInputError(
+            f"{what}: the layer has no coordinate reference system; set one "
+            "(e.g. gdf.set_crs('EPSG:4326')) or give a table with lon/lat columns"
+        )
+    if len(gdf) == 0:
+        raise GeoprocInputError(f"{what}: no features")
+    gdf = gdf.reset_index(drop=True)
+    labels = _row_labels(gdf, None)
+    geom = gdf.geometry
+    empty = np.flatnonzero((geom.isna() | geom.is_empty).to_numpy())
+    if empty.size:
+        rows = ", ".join(labels[i] for i in empty[:20])
+        raise GeoprocInputError(f"{what}: missing or empty geometry at {rows}")
+    kinds = geom.geom_type.to_numpy()
+    bad = np.flatnonzero(kinds != "Point")
+    if bad.size:
+        rows = ", ".join(f"{labels[i]} ({kinds[i]})" for i in bad[:20])
+        raise GeoprocInputError(f"{what}: not single points at {rows}")
+    if gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    xy = shapely.get_coordinates(gdf.geometry.to_numpy())
+    x, y = _convert(xy[:, 0], xy[:, 1], datum, labels, what)
+    out = gpd.GeoDataFrame(
+        gdf.drop(columns=gdf.geometry.name), geometry=gpd.points_from_xy(x, y), crs="EPSG:4326"
+    )
+    out.attrs["datum"] = datum
+    return out

@@ -1,0 +1,137 @@
+"""Point counts and densities per region on hand-made squares with known areas."""
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+from shapely.geometry import LineString, Point, box
+
+from geoproc.density import count_points, point_density
+from geoproc.errors import GeoprocInputError
+
+# An Albers equal-area CRS: metres, areas exact, so squares have the areas we draw
+ALBERS = "+proj=aea +lat_0=30 +lon_0=120 +lat_1=25 +lat_2=47 +ellps=WGS84 +units=m +no_defs"
+
+
+def _regions(**cols):
+    # A: 10 km x 10 km = 100 km^2; B: 20 km x 10 km = 200 km^2, sharing the edge x = 10 km
+    geoms = [box(0, 0, 10_000, 10_000), box(10_000, 0, 30_000, 10_000)]
+    return gpd.GeoDataFrame({"code": ["A", "B"], **cols}, geometry=geoms, crs=ALBERS)
+
+
+def _points(xy, crs=ALBERS, **cols):
+    return gpd.GeoDataFrame(cols, geometry=[Point(x, y) for x, y in xy], crs=crs)
+
+
+XY = [
+    (5_000, 5_000),  # A
+    (1_000, 1_000),  # A
+    (9_000, 9_000),  # A
+    (10_000, 5_000),  # on the shared edge: counted once, in A (first region)
+    (20_000, 5_000),  # B
+    (50_000, 50_000),  # outside
+]
+
+
+def test_counts_shares_densities_by_hand():
+    with pytest.warns(UserWarning, match="1 of 6 points fall in no region"):
+        out = point_density(_points(XY), _regions())
+    assert out["park_count"].tolist() == [4, 1]
+    # shares of the 5 points inside: 4/5, 1/5
+    np.testing.assert_allclose(out["park_share"], [0.8, 0.2], rtol=1e-15)
+    # the squares' own equal-area CRS is used: 100 and 200 km^2
+    np.testing.assert_allclose(out["area_km2"], [100.0, 200.0], rtol=1e-12)
+    # 4 / 100 km^2 * 1000 = 40; 1 / 200 * 1000 = 5
+    np.testing.assert_allclose(out["density_per_1000km2"], [40.0, 5.0], rtol=1e-12)
+    assert out.attrs["points_total"] == 6
+    assert out.attrs["points_outside"] == 1
+    assert out.attrs["points_outside_index"] == [5]
+    assert "aea" in out.attrs["area_crs"]
+
+
+def test_per_capita():
+    regions = _regions(pop=[2_000_000, 250_000])
+    with pytest.warns(UserWarning):
+        out = point_density(_points(XY), regions, per_capita="pop")
+    # 4 / 2,000,000 * 1e6 = 2.0; 1 / 250,000 * 1e6 = 4.0
+    np.testing.assert_allclose(out["parks_per_million"], [2.0, 4.0], rtol=1e-15)
+
+
+def test_input_not_modified_and_source_column():
+    regions = _regions()
+    points = _points(XY[:5], source=["synthetic"] * 5)
+    before_r, before_p = regions.copy(), points.copy()
+    out = point_density(points, regions)
+    assert list(regions.columns) == list(before_r.columns)
+    assert regions.equals(before_r) and points.equals(before_p)
+    assert (out["points_source"] == "synthetic").all()
+
+
+def test_lonlat_regions_use_albers_areas_that_match_geodesic_areas():
+    # 0.5 x 0.5 degree cells at 30 N, densified so that edges follow parallels and
+    # meridians; GeographicLib's polygon area (pyproj.Geod) is the independent reference
+    cells = [box(120.0, 30.0, 120.5, 30.5), box(120.5, 30.0, 121.0, 30.5)]
+    cells = [shapely.segmentize(c, 0.001) for c in cells]
+    regions = gpd.GeoDataFrame({"code": [1, 2]}, geometry=cells, crs="EPSG:4326")
+    pts = _points([(120.2, 30.2), (120.7, 30.1), (120.8, 30.4)], crs="EPSG:4326")
+    out = point_density(pts, regions)
+    geod = Geod(ellps="WGS84")
+    ref = np.array([abs(geod.geometry_area_perimeter(c)[0]) / 1e6 for c in cells])
+    np.testing.assert_allclose(out["area_km2"], ref, rtol=1e-6)
+    assert out["park_count"].tolist() == [1, 2]
+    np.testing.assert_allclose(out["density_per_1000km2"], np.array([1, 2]) / ref * 1000)
+
+
+def test_different_crs_is_reprojected_with_warning():
+    regions = _regions()
+    pts_lonlat = _points(XY[:5]).to_crs(4326)
+    with pytest.warns(UserWarning, match="reprojecting the points"):
+        out = point_density(pts_lonlat, regions)
+    # (10 km, 5 km) comes back on the shared edge only up to rounding: it may fall in
+    # either square, so check the total and B's interior point
+    assert out["park_count"].sum() == 5
+    assert out["park_count"].iloc[1] in (1, 2)
+
+
+def test_count_points_first_region_wins_on_shared_edge():
+    regions = np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    pts = np.array([Point(1, 0.5), Point(0.5, 0.5), Point(3, 3)])
+    counts, outside = count_points(pts, regions)
+    assert counts.tolist() == [2, 0]
+    assert outside.tolist() == [2]
+    # the caller's geometries stay unprepared
+    assert not shapely.is_prepared(regions).any()
+
+
+def test_bad_input():
+    regions = _regions()
+    with pytest.raises(GeoprocInputError, match="no coordinate reference system"):
+        point_density(gpd.GeoDataFrame(geometry=[Point(1, 1)]), regions)
+    with pytest.raises(GeoprocInputError, match="regions has no coordinate reference system"):
+        point_density(_points(XY), gpd.GeoDataFrame({"code": [1]}, geometry=[box(0, 0, 1, 1)]))
+    with pytest.raises(GeoprocInputError, match="empty"):
+        point_density(_points([]), regions)
+    with pytest.raises(GeoprocInputError, match="population column 'pop' .* B"):
+        point_density(_points(XY[:5]), _regions(pop=[10, 0]), per_capita="pop")
+    with pytest.raises(GeoprocInputError, match="no population column 'people'"):
+        point_density(_points(XY[:5]), regions, per_capita="people")
+    lines = gpd.GeoDataFrame({"code": ["L"]}, geometry=[LineString([(0, 0), (1, 1)])], crs=ALBERS)
+    with pytest.raises(GeoprocInputError, match="not polygons: L"):
+        point_density(_points(XY), lines)
+    dup = _regions()
+    dup["code"] = ["A", "A"]
+    with pytest.raises(GeoprocInputError, match="duplicate"):
+        point_density(_points(XY), dup)
+    polys_as_points = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)], crs=ALBERS)
+    with pytest.raises(GeoprocInputError, match="not single points at rows 0"):
+        point_density(polys_as_points, regions)
+
+
+def test_no_warning_when_all_inside():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = point_density(_points(XY[:5]), _regions())
+    assert out.attrs["points_outside"] == 0
