@@ -14,11 +14,38 @@ from geoproc.numeric import numeric_column, numeric_columns
 _MAX_LISTED = 10
 
 
+def labels_at(labels: Sequence[str], pos: np.ndarray, limit: int = _MAX_LISTED) -> str:
+    """``listing`` of the labels at positions ``pos``, formatting only the ones shown."""
+    more = f" and {len(pos) - limit} more" if len(pos) > limit else ""
+    return ", ".join(labels[int(i)] for i in pos[:limit]) + more
+
+
 def listing(items: Sequence, limit: int = _MAX_LISTED) -> str:
     """``a, b, c and 7 more``: keep messages readable on large panels."""
     items = [str(x) for x in items]
     head = ", ".join(items[:limit])
     return head + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+class RowLabels(Sequence):
+    """``"<id> in <year>"`` per row, built only when an error message needs one.
+
+    Formatting a label for each of 50,000 rows costs more than the indices themselves.
+    """
+
+    def __init__(self, ids: pd.Series, years: pd.Series | None) -> None:
+        self._ids = ids.to_numpy()
+        self._years = None if years is None else years.to_numpy()
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, pos):  # type: ignore[override]
+        if isinstance(pos, slice):
+            return [self[i] for i in range(*pos.indices(len(self)))]
+        if self._years is None:
+            return f"{self._ids[pos]}"
+        return f"{self._ids[pos]} in {self._years[pos]}"
 
 
 @dataclass
@@ -28,12 +55,11 @@ class Prepared:
     values: pd.DataFrame
     ids: pd.Series
     years: pd.Series | None
-    labels: list[str]
+    labels: RowLabels
 
     def where(self, mask: np.ndarray | pd.Series) -> str:
         """The region-years (labels) where ``mask`` is true."""
-        pos = np.flatnonzero(np.asarray(mask, dtype=bool))
-        return listing([self.labels[i] for i in pos])
+        return labels_at(self.labels, np.flatnonzero(np.asarray(mask, dtype=bool)))
 
     @property
     def groups(self) -> np.ndarray:
@@ -93,13 +119,15 @@ def prepare(
     columns = list(dict.fromkeys(columns))
     check_columns(panel, [id] + ([year] if year else []) + columns, what)
     ids = panel[id]
-    empty = ids.isna().to_numpy() | ids.astype(str).str.strip().eq("").to_numpy()
+    empty = ids.isna().to_numpy()
+    if not pd.api.types.is_numeric_dtype(ids.dtype):  # blank strings count as empty
+        empty |= ids.astype(str).str.strip().eq("").to_numpy()
     if empty.any():
         raise GeoprocInputError(f"{what}: column {id!r} is empty at rows {listing(panel.index[empty])}")
 
     years = year_column(panel, year, what) if year else None
+    labels = RowLabels(ids, years)
     if years is None:
-        labels = [f"{id} {i}" for i in ids]
         dup = ids.duplicated(keep=False).to_numpy()
         if dup.any():
             raise GeoprocInputError(
@@ -107,7 +135,6 @@ def prepare(
                 f"{listing(sorted(set(map(str, ids[dup]))))}"
             )
     else:
-        labels = [f"{i} in {t}" for i, t in zip(ids, years, strict=True)]
         key = pd.DataFrame({"id": ids.to_numpy(), "year": years.to_numpy()})
         dup = key.duplicated(keep=False).to_numpy()
         if dup.any():
@@ -118,13 +145,15 @@ def prepare(
             )
         if balanced:
             all_years = sorted(set(years.tolist()))
-            have = key.groupby("id", sort=False)["year"].agg(set)
-            lacking = [
-                f"{r} lacks {', '.join(map(str, sorted(set(all_years) - ys)))}"
-                for r, ys in have.items()
-                if len(ys) < len(all_years)
-            ]
-            if lacking:
+            # without duplicates, a region has every year iff it has as many rows as years
+            counts = key.groupby("id", sort=False).size()
+            short = counts.index[counts.to_numpy() < len(all_years)]
+            if len(short):
+                have = key[key["id"].isin(short)].groupby("id", sort=False)["year"].agg(set)
+                lacking = [
+                    f"{r} lacks {', '.join(map(str, sorted(set(all_years) - ys)))}"
+                    for r, ys in have.items()
+                ]
                 raise GeoprocInputError(
                     f"{what} is unbalanced (years {all_years[0]}-{all_years[-1]}): "
                     f"{listing(lacking)}; complete it, or pass balanced=False"
@@ -134,10 +163,10 @@ def prepare(
     for c in columns:
         na = values[c].isna().to_numpy()
         if na.any():
-            where = listing([labels[k] for k in np.flatnonzero(na)])
+            where = labels_at(labels, np.flatnonzero(na))
             raise GeoprocInputError(f"{what}: column {c!r} is empty for {where}")
         inf = ~np.isfinite(values[c].to_numpy())
         if inf.any():
-            where = listing([labels[k] for k in np.flatnonzero(inf)])
+            where = labels_at(labels, np.flatnonzero(inf))
             raise GeoprocInputError(f"{what}: column {c!r} is infinite for {where}")
     return Prepared(values, ids, years, labels)
