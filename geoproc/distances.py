@@ -92,7 +92,13 @@ def _geodesic_block_pyproj(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 def _geodesic_rect(lon1, lat1, lon2, lat2) -> np.ndarray:
     """Geodesic distances (km) rows x columns: the compiled kernel if available, else pyproj."""
-    return _geodesic_block_pyproj(lon1, lat1, lon2, lat2)
+    from geoproc import _geodesic
+
+    if not _geodesic.available():
+        return _geodesic_block_pyproj(lon1, lat1, lon2, lat2)
+    out = np.empty((len(lon1), len(lon2)))
+    _geodesic.fill_rect(lon1, lat1, lon2, lat2, out)
+    return out
 
 
 def _rect(lon1, lat1, lon2, lat2, method: str) -> np.ndarray:
