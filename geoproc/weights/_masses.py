@@ -169,7 +169,10 @@ def region_values(
         if only_table:
             parts.append(f"{what} ids that are not regions: {', '.join(only_table[:20])}"
                          + (f" (+{len(only_table) - 20} more)" if len(only_table) > 20 else ""))
-        raise GeoprocInputError(f"{what} table ids do not match the regions; " + "; ".join(parts))
+        hint = ""
+        if only_regions and not only_table:
+            hint = f" (leave those regions out of the layer, or give their {what})"
+        raise GeoprocInputError(f"{what} table ids do not match the regions; " + "; ".join(parts) + hint)
     keycols = ["__key__"] + ([year_column] if year_column else [])
     dup = df[df.duplicated(keycols, keep=False)]
     if len(dup):

@@ -45,7 +45,7 @@ def queen_weights(
     Returns
     -------
     SpatialWeights
-        Binary, symmetric; ``meta["islands"]`` lists the islands found and
+        Binary, symmetric; ``meta["islands_found"]`` lists the islands found and
         ``meta["islands_linked"]`` what they were linked to.
     """
     return _contiguity(regions, id, rook=False, islands=islands, k_island=k_island, method=method)
@@ -85,7 +85,7 @@ def _contiguity(regions, id, rook, islands, k_island, method) -> SpatialWeights:
     w = SpatialWeights(m, ids, kind, "O", {"id_field": field, "criterion": "shared edge" if rook
                                            else "shared vertex"})
     found = w.islands
-    w.meta["islands"] = found
+    w.meta["islands_found"] = found
     if not found:
         return w
     names = labels(gdf, ids)

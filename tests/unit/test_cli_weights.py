@@ -171,3 +171,15 @@ def test_coincident_points_named(cli, tmp_path):
     r = cli(p, "--kind", "inverse-distance", "-o", tmp_path / "w.csv")
     assert r.returncode == 2 and "22" in r.stderr and "33" in r.stderr
     assert not (tmp_path / "w.csv").exists()
+
+
+@pytest.mark.slow
+def test_shipped_provinces_queen(cli, tmp_path):
+    out = tmp_path / "provinces.gal"
+    r = cli("china_provinces", "--kind", "queen", "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert "460000 (Hainan)" in r.stderr and "--islands nearest" in r.stderr
+    back = read_weights(out)
+    assert back.n == 31 and back.islands == [460000]
+    # Shanghai's neighbours: Jiangsu and Zhejiang
+    assert set(back.to_frame().loc[310000].pipe(lambda s: s[s > 0]).index) == {320000, 330000}
