@@ -97,12 +97,15 @@ def panel_arrays(panel: pd.DataFrame, y: str, x: Sequence[str], id: str, year: s
             f"unbalanced panel: {len(gaps)} region-years are missing: {_fmt_pairs(gaps)} "
             "(the fixed-effects SDM needs every region in every year)"
         )
-    df = df.set_index([year, id]).sort_index()
-    idx = pd.MultiIndex.from_product([years, ids])
-    df = df.reindex(idx)
     T, N = len(years), len(ids)
-    Y = df[y].to_numpy().reshape(T, N)
-    X = df[x].to_numpy().reshape(T, N, len(x))
+    # scatter rows into (T, N) by position: no MultiIndex reindex (slow for large panels)
+    ti = pd.Index(years).get_indexer(df[year])
+    ri = pd.Index(ids).get_indexer(df[id])
+    order = np.empty(T * N, dtype=np.int64)
+    order[ti * N + ri] = np.arange(len(df))
+    vals = df[[y, *x]].to_numpy(dtype=float)[order]
+    Y = vals[:, 0].reshape(T, N)
+    X = vals[:, 1:].reshape(T, N, len(x))
     return PanelArrays(Y, X, list(ids), list(years), y, x)
 
 

@@ -30,15 +30,17 @@ DRAWS = 1000
 
 
 def effect_values(op: SpatialOperator, rho: np.ndarray, beta: np.ndarray,
-                  theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  theta: np.ndarray, anchor: float | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Direct, indirect, total for each row of (rho, beta, theta).
 
     ``rho`` has shape (m,), ``beta`` and ``theta`` (m, K); returns three (m, K) arrays.
     ``rho`` may be zero (SLX): then a = 1, b = tr(W)/N and c1 = 1, c2 = 1'W1/N.
+    ``anchor``: the estimate, where the sparse path's traces are made exact.
     """
     rho = np.atleast_1d(np.asarray(rho, dtype=float))
-    a = op.trace_B(rho)[:, None]
-    b = op.trace_BW(rho)[:, None]
+    a = op.trace_B(rho, anchor)[:, None]
+    b = op.trace_BW(rho, anchor)[:, None]
     c1, c2 = op.sum_B(rho)
     direct = beta * a + theta * b
     total = beta * c1[:, None] + theta * c2[:, None]
@@ -74,7 +76,7 @@ def effects_table(op: SpatialOperator, names: list[str], rho: float, beta: np.nd
     beta = np.asarray(beta, dtype=float)
     theta = np.asarray(theta, dtype=float)
     K = len(beta)
-    d, i, t = effect_values(op, np.array([rho]), beta[None, :], theta[None, :])
+    d, i, t = effect_values(op, np.array([rho]), beta[None, :], theta[None, :], anchor=rho)
     out = pd.DataFrame({"direct": d[0], "indirect": i[0], "total": t[0]},
                        index=pd.Index(names, name="variable"))
     if draws and draws > 0:
@@ -83,17 +85,19 @@ def effects_table(op: SpatialOperator, names: list[str], rho: float, beta: np.nd
         # eigh-based factor: works for the singular covariances of SAR/SLX (zero rows)
         vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
         L = vecs * np.sqrt(np.clip(vals, 0, None))
-        lo, hi = bounds if bounds is not None else op.bounds
         sims = np.empty((0, 2 * K + 1))
         for _ in range(100):
             z = rng.standard_normal((draws, 2 * K + 1))
             s = mean + z @ L.T
+            lo, hi = bounds if bounds is not None else op.safe_bounds
+            if bounds is None and not np.all((s[:, -1] > lo) & (s[:, -1] < hi)):
+                lo, hi = op.bounds  # exact interval only when a draw leaves the safe one
             s = s[(s[:, -1] > lo) & (s[:, -1] < hi)]
             sims = np.vstack([sims, s])
             if len(sims) >= draws:
                 break
         sims = sims[:draws]
-        sd, si, st = effect_values(op, sims[:, -1], sims[:, :K], sims[:, K:2 * K])
+        sd, si, st = effect_values(op, sims[:, -1], sims[:, :K], sims[:, K:2 * K], anchor=rho)
         for name, arr in (("direct", sd), ("indirect", si), ("total", st)):
             se = arr.std(axis=0, ddof=1)
             with np.errstate(divide="ignore", invalid="ignore"):
