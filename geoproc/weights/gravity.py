@@ -104,5 +104,7 @@ def gravity_weights(
         how = f"year {vals.years[0]}"
     else:
         how = f"period mean {vals.years[0]}-{vals.years[-1]} ({len(vals.years)} years)"
-    return SpatialWeights(gravity_matrix(d, vals.period_mean()), ids, "gravity", "O",
-                          {**base_meta, "masses": how, "years": vals.years})
+    meta = {**base_meta, "masses": how}
+    if vals.years != [None]:
+        meta["years"] = vals.years
+    return SpatialWeights(gravity_matrix(d, vals.period_mean()), ids, "gravity", "O", meta)

@@ -83,6 +83,8 @@ def nested_weights(
         how = "as given (no year column)"
     else:
         how = f"period mean {vals.years[0]}-{vals.years[-1]} ({len(vals.years)} years)"
-    return SpatialWeights(nested_matrix(d, ybar, power), ids, "nested", "R",
-                          {"id_field": field, "gdp_column": vals.column, "gdp": how,
-                           "years": vals.years, "power": power, "distance": method})
+    meta = {"id_field": field, "gdp_column": vals.column, "gdp": how, "power": power,
+            "distance": method}
+    if vals.years != [None]:
+        meta["years"] = vals.years
+    return SpatialWeights(nested_matrix(d, ybar, power), ids, "nested", "R", meta)

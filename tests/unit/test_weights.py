@@ -335,3 +335,19 @@ def test_container_rejects_bad_matrices():
         SpatialWeights(np.eye(2), ["a", "b"])
     with pytest.raises(GeoprocInputError, match="duplicate"):
         SpatialWeights(np.zeros((2, 2)), ["a", "a"])
+
+
+def test_build_weights_from_file_aligns_to_regions(tmp_path):
+    from geoproc.weights import write_weights
+
+    # file in order 3, 1, 2; regions in order 1, 2, 3 with text codes
+    w = SpatialWeights(np.array([[0, 1.0, 0], [1.0, 0, 2.0], [0, 2.0, 0]]), [3, 1, 2])
+    write_weights(w, tmp_path / "w.gwt")
+    regions = equator([0, 1, 3], ids=["1", "2", "3"])
+    got = build_weights(tmp_path / "w.gwt", regions)
+    assert got.ids == ["1", "2", "3"]
+    # w(3,1) = 1, w(1,2) = 2 -> in the order 1, 2, 3:
+    assert_allclose(got.full(), [[0, 2, 1], [2, 0, 0], [1, 0, 0]])
+    assert build_weights(str(tmp_path / "w.gwt")).ids == [3, 1, 2]
+    with pytest.raises(GeoprocInputError, match="in the weights but not in the regions.*: 3"):
+        build_weights(tmp_path / "w.gwt", equator([0, 1], ids=[1, 2]))
