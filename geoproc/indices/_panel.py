@@ -121,7 +121,7 @@ def prepare(
     ids = panel[id]
     empty = ids.isna().to_numpy()
     if not pd.api.types.is_numeric_dtype(ids.dtype):  # blank strings count as empty
-        empty |= ids.astype(str).str.strip().eq("").to_numpy()
+        empty = empty | ids.astype(str).str.strip().eq("").to_numpy()
     if empty.any():
         raise GeoprocInputError(f"{what}: column {id!r} is empty at rows {listing(panel.index[empty])}")
 

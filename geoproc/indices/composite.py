@@ -227,9 +227,14 @@ class PCAIndexResult:
             [self.eigenvalues, self.explained_variance_ratio, self.cumulative_variance_ratio], axis=1
         )
         kept = list(self.component_weights.index)
+        how = (
+            "first principal component"
+            if self.method == "first"
+            else f"{self.n_components} components weighted by explained variance (kept: {self.keep})"
+        )
         lines = [
-            f"Principal-component index: {self.method} ({self.keep}), "
-            f"{len(self.indicators)} indicators, {self.n_obs} region-years",
+            f"Principal-component index: {how}, {len(self.indicators)} indicators, "
+            f"{self.n_obs} region-years",
             "",
             _fmt_table(comp),
             "",

@@ -119,3 +119,12 @@ def test_cli_cross_section(tmp_path):
     assert main(["indices", str(path), "--id", "city", "--cross-section", "--lq", "va,gdp", "-o", str(out)]) == 0
     # reference 4/20 = 0.2: A 0.1/0.2 = 0.5, B 0.3/0.2 = 1.5
     assert_allclose(pd.read_csv(out)["va_lq"], [0.5, 1.5])
+
+
+def test_every_option_has_help():
+    from geoproc.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    parser = sub.choices["indices"]
+    for action in parser._actions:
+        assert action.help, action.dest

@@ -178,3 +178,12 @@ def test_year_column_checked():
 def test_not_a_dataframe():
     with pytest.raises(GeoprocInputError, match="must be a pandas DataFrame"):
         geoproc.agglomeration_index({"code": [1]}, "v")
+
+
+def test_empty_ids_named():
+    df = pd.DataFrame({"code": ["a", " ", None], "year": [2015] * 3, "v": [1.0, 2.0, 3.0]})
+    with pytest.raises(GeoprocInputError, match=r"column 'code' is empty at rows 1, 2"):
+        geoproc.agglomeration_index(df, "v")
+    df = pd.DataFrame({"code": [1.0, np.nan], "year": [2015] * 2, "v": [1.0, 2.0]})
+    with pytest.raises(GeoprocInputError, match=r"column 'code' is empty at rows 1"):
+        geoproc.agglomeration_index(df, "v")
