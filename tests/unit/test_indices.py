@@ -187,3 +187,13 @@ def test_empty_ids_named():
     df = pd.DataFrame({"code": [1.0, np.nan], "year": [2015] * 2, "v": [1.0, 2.0]})
     with pytest.raises(GeoprocInputError, match=r"column 'code' is empty at rows 1"):
         geoproc.agglomeration_index(df, "v")
+
+
+def test_lq_cross_section_reference_row(cities):
+    one = cities.drop(columns="year")
+    nation = pd.DataFrame({"va": [50.0], "gdp": [1000.0]})
+    # national share 0.05: A 0.12/0.05 = 2.4, B 0.6, C 1.0, D 1.0, E 3.2
+    lq = geoproc.location_quotient(one, "va", "gdp", id="city", year=None, reference=nation)
+    assert_allclose(lq, [2.4, 0.6, 1.0, 1.0, 3.2])
+    with pytest.raises(GeoprocInputError, match="exactly one row, it has 2"):
+        geoproc.location_quotient(one, "va", "gdp", id="city", year=None, reference=pd.concat([nation] * 2))
