@@ -157,6 +157,16 @@ class Palette:
         return idx
 
     # --- pseudocolour ----------------------------------------------------------
+    def scaled_stops(self, vmax: float) -> list[tuple[float, str, int]]:
+        """Pseudocolour stops as ``(value, "#rrggbb", alpha)`` for a raster whose maximum is ``vmax``.
+
+        ``kde_raster.qml`` is written for a maximum of 1; a QGIS layer's colour-ramp
+        items are these values (what the plugin sets after loading the style).
+        """
+        if not np.isfinite(vmax) or vmax <= 0:
+            raise GeoprocInputError(f"palette {self.name!r}: the maximum must be positive, got {vmax}")
+        return [(s.at * float(vmax), s.color, s.alpha) for s in self.stops]
+
     def ramp_rgba(self, fractions: Any) -> np.ndarray:
         """RGBA (uint8, shape ``(..., 4)``) of values given as fractions of the maximum.
 

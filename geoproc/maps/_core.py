@@ -54,6 +54,7 @@ _LEGEND_CSS = """
   margin-right: 6px; vertical-align: middle; border: 1px solid #636363; }
 .geoproc-legend-ramp { width: 180px; height: 12px; border: 1px solid #636363; }
 .geoproc-legend-ramp-labels { display: flex; justify-content: space-between; width: 182px; }
+.geoproc-popup th { text-align: left; padding-right: 6px; vertical-align: top; }
 .geoproc-legend-note { color: #555; font-size: 11px; max-width: 240px; white-space: normal; }
 </style>
 """

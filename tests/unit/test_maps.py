@@ -96,7 +96,10 @@ def test_user_text_is_escaped_everywhere(grid, tmp_path):
         assert EVIL not in html and TEMPLATE_EVIL not in html
         assert "&lt;img src=x onerror=alert(1)&gt;" in html.replace("\\u0026", "&")
     html = maps.render_html(maps.points_map(grid, pts, title=f"parks {EVIL}"))
-    assert EVIL not in html and TEMPLATE_EVIL not in html
+    assert EVIL not in html
+    # park attributes travel as one JSON string inside a plain script (no template
+    # literal) and the browser shows them with textContent
+    assert maps.script_json(TEMPLATE_EVIL) in html
     assert "</script><script>alert(3)" not in html
     assert html.count("<script") == html.count("</script>")
     # template-literal characters are character references, so no ${...} can run
@@ -181,14 +184,28 @@ def test_points_popups_and_errors(grid, tmp_path):
     pd.DataFrame({"名称": ["甲园", "乙园", EVIL], "经度": [118.5, 119.5, 120.5],
                   "纬度": [30.5, 30.5, 31.5], "level": ["国家级", "省级", "市级"]}).to_csv(csv, index=False)
     m = maps.points_map(grid, csv)
-    data = next(c for c in _all(m) if type(c).__name__ == "PointData").data
-    assert [d[:2] for d in data] == [[30.5, 118.5], [30.5, 119.5], [31.5, 120.5]]
-    assert data[0][3] == "甲园" and "<th style='text-align:left;padding-right:6px'>level</th><td>国家级</td>" in data[0][2]
-    assert data[2][3] == "&lt;img src=x onerror=alert(1)&gt;"
+    el = next(c for c in _all(m) if type(c).__name__ == "PointData")
+    assert el.columns == ["名称", "经度", "纬度", "level"]
+    assert el.rows[0] == [30.5, 118.5, "甲园", "甲园", "118.5", "30.5", "国家级"]
+    assert [r[:2] for r in el.rows] == [[30.5, 118.5], [30.5, 119.5], [31.5, 120.5]]
+    # the browser sets these with textContent; in the page the markup is \u003c-escaped
+    assert el.rows[2][2] == EVIL
+    html = maps.render_html(m)
+    assert EVIL not in html and "\\u003cimg src=x onerror=alert(1)\\u003e" in html
     with pytest.raises(GeoprocInputError, match="no longitude column.*columns are a, b"):
         maps.points_map(grid, pd.DataFrame({"a": [1], "b": [2]}))
     with pytest.raises(GeoprocInputError, match="out of lon/lat range at 乙 \\(row 1\\)"):
         maps.points_map(grid, pd.DataFrame({"name": ["甲", "乙"], "lon": [118, 30.5], "lat": [30, 118]}))
+
+
+def test_script_json_cannot_end_the_script_block():
+    from geoproc.maps import script_json
+
+    got = script_json({"a": "</script><b>&\u2028上海"})
+    assert got == '{"a":"\\u003c/script\\u003e\\u003cb\\u003e\\u0026\\u2028上海"}'
+    import json
+
+    assert json.loads(got) == {"a": "</script><b>&\u2028上海"}
 
 
 def _all(el):

@@ -37,6 +37,15 @@ def test_ramp_interpolates_rgba_linearly():
     assert got[4].tolist() == [0, 0, 0, 0]     # NaN: transparent
 
 
+def test_scaled_stops():
+    # stops at 0, 0.1, 0.3, 0.6, 1 of the maximum; maximum 12.5 -> 0, 1.25, 3.75, 7.5, 12.5
+    got = get_palette("kde").scaled_stops(12.5)
+    assert [v for v, _, _ in got] == pytest.approx([0, 1.25, 3.75, 7.5, 12.5])
+    assert got[0][2] == 0 and got[-1][1:] == ("#bd0026", 255)
+    with pytest.raises(GeoprocInputError, match="must be positive"):
+        get_palette("kde").scaled_stops(0)
+
+
 def test_unknown_palette_names_the_choices():
     with pytest.raises(GeoprocInputError, match="no palette 'nope'.*lisa"):
         get_palette("nope")
