@@ -19,8 +19,10 @@ straddle the 180° meridian are centred across it, not on the far side of the Ea
 
 from __future__ import annotations
 
+import sys
+import types
 import warnings
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -39,6 +41,14 @@ _POLYGONAL = ("Polygon", "MultiPolygon")
 
 class CentroidOutsideWarning(UserWarning):
     """An area centroid lies outside its region (crescent coasts, archipelagos)."""
+
+
+def _caller_stacklevel() -> int:
+    """stacklevel that points a warning at the first caller outside geoproc."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("geoproc."):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _laea(lon0: float, lat0: float):
@@ -165,9 +175,10 @@ def centroids(
         more = f" and {outside.size - 20} more" if outside.size > 20 else ""
         warnings.warn(
             f"the area centroid lies outside its region for {names}{more}; "
-            "use how='representative' for a point inside each region",
+            "use how='representative' (CLI: --centroid representative) for a point "
+            "inside each region",
             CentroidOutsideWarning,
-            stacklevel=2,
+            stacklevel=_caller_stacklevel(),
         )
 
     out = gpd.GeoDataFrame(
@@ -178,3 +189,14 @@ def centroids(
     )
     out.attrs["method"] = how
     return out
+
+
+class _CallableModule(types.ModuleType):
+    """Importing this module binds ``geoproc.centroids`` to the module, shadowing the lazy
+    public function of the same name; calling the module calls the function."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> gpd.GeoDataFrame:
+        return centroids(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -134,3 +134,19 @@ def test_input_not_modified():
     before = g.copy()
     centroids(g)
     pd.testing.assert_frame_equal(g, before)
+
+
+def test_public_name_works_in_any_import_order():
+    # importing geoproc.centroids (the module, e.g. via geoproc.distances) binds the
+    # package attribute to the module; it must still be callable as the function
+    import subprocess
+    import sys
+
+    code = (
+        "import geoproc, geoproc.distances, geopandas as gpd\n"
+        "from shapely.geometry import box\n"
+        "g = gpd.GeoDataFrame({'code': [1]}, geometry=[box(0, 0, 1, 1)], crs=4326)\n"
+        "print(round(float(geoproc.centroids(g)['lon'].iloc[0]), 6))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0.5"
