@@ -36,6 +36,7 @@ from geoproc.maps._core import (
     BOUNDARY_ATTRIBUTION,
     DISPLAY_TOLERANCE_DEG,
     Legend,
+    _row_name,
     add_attribution,
     base_map,
     check_html_path,
@@ -239,7 +240,7 @@ def _choropleth(gdf: Any, column: str | None, kind: str, breaks: Sequence[float]
         cls = pal.classify(num, b)
         out = np.flatnonzero((cls < 0) & np.isfinite(num))
         if out.size:
-            names = ", ".join(f"{_name(regions, i)} ({num[i]:g})" for i in out[:10])
+            names = ", ".join(f"{_row_name(regions, i)} ({num[i]:g})" for i in out[:10])
             raise GeoprocInputError(f"column {column!r}: values outside the classes {list(b)} for {names}")
         colors = [pal.colors[k] if k >= 0 else no_data["color"] for k in cls]
         lab = pal.class_labels() if breaks is None else _labels(b)
@@ -262,13 +263,6 @@ def _labels(b: Sequence[float]) -> list[str]:
 
     p = Palette("custom", "", "graduated", None, "", breaks=tuple(b), colors=("",) * (len(b) - 1))
     return p.class_labels()
-
-
-def _name(gdf: Any, i: int) -> str:
-    for f in ("name_en", "name_zh", "name", "code"):
-        if f in gdf.columns:
-            return str(gdf[f].iloc[i])
-    return f"row {i}"
 
 
 def lisa_map(gdf: gpd.GeoDataFrame, path: str | os.PathLike | None = None,

@@ -63,3 +63,13 @@ def test_hex_to_rgb():
     assert hex_to_rgb("#d7191c") == (0xD7, 0x19, 0x1C) == (215, 25, 28)
     with pytest.raises(GeoprocInputError):
         hex_to_rgb("#fff")
+
+
+def test_categories_are_the_labels_geoproc_writes():
+    """The LISA and Gi* palettes cover exactly the labels local_moran / getis_ord write."""
+    from geoproc.getis_ord import HOTSPOT_LABELS
+    from geoproc.lisa import CLUSTER_LABELS, NOT_SIGNIFICANT
+
+    lisa = {c.value for c in get_palette("lisa").categories}
+    assert lisa == set(CLUSTER_LABELS.values()) | {NOT_SIGNIFICANT}
+    assert [c.value for c in get_palette("hotspot").categories] == list(HOTSPOT_LABELS)
