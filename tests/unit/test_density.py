@@ -1,10 +1,13 @@
 """Point counts and densities per region on hand-made squares with known areas."""
 
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
+import rasterio
 import shapely
 from pyproj import Geod
 from shapely.geometry import LineString, Point, box
@@ -135,3 +138,60 @@ def test_no_warning_when_all_inside():
         warnings.simplefilter("error")
         out = point_density(_points(XY[:5]), _regions())
     assert out.attrs["points_outside"] == 0
+
+
+# ---------------------------------------------------------------- demo data and CLI
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "yrd_parks_synthetic.csv"
+
+
+def test_demo_parks_counts_by_city_and_province():
+    parks = pd.read_csv(DEMO, dtype={"city_code": str})
+    assert len(parks) == 390
+    assert (parks["source"] == "synthetic").all()
+    assert parks["name"].str.contains("synthetic").all()
+    by_province = parks["city_code"].str[:2].value_counts().to_dict()
+    assert by_province == {"31": 65, "32": 174, "33": 111, "34": 40}
+
+
+def test_cli_density_and_kde_on_demo_parks(tmp_path, capsys):
+    from geoproc.cli import main
+
+    out, tif = tmp_path / "density.gpkg", tmp_path / "kde.tif"
+    argv = [
+        "density", str(DEMO), "--regions", "yrd_cities", "-o", str(out),
+        "--kde", str(tif), "--radius", "20000", "--pixel", "2000", "--values", "scaled",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    result = gpd.read_file(out, layer="density")
+    # each synthetic park was drawn inside the city named in its city_code column:
+    # the counts per city must be exactly those
+    parks = pd.read_csv(DEMO, dtype={"city_code": str})
+    expected = parks["city_code"].value_counts()
+    got = result.set_index(result["code"].astype(str))["park_count"]
+    assert got.sum() == 390
+    assert got[expected.index].tolist() == expected.tolist()
+    assert (result["points_source"] == "synthetic").all()
+    with rasterio.open(tif) as ds:
+        assert ds.tags()["SOURCE"] == "synthetic"
+        assert ds.crs.to_epsg() == 32650  # YRD centre ~118.9 E: UTM zone 50N
+        assert ds.res == (2000.0, 2000.0) and ds.nodata == -9999
+    assert "synthetic" in capsys.readouterr().out
+    # existing outputs are refused (exit code 2) and left alone
+    before = out.stat().st_mtime_ns
+    assert main(argv) == 2
+    assert out.stat().st_mtime_ns == before
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_cli_bad_kde_parameters_write_nothing(tmp_path, capsys):
+    from geoproc.cli import main
+
+    out, tif = tmp_path / "density.csv", tmp_path / "kde.tif"
+    argv = [
+        "density", str(DEMO), "--regions", "yrd_cities", "-o", str(out),
+        "--kde", str(tif), "--radius", "500", "--pixel", "1000",
+    ]  # fmt: skip
+    assert main(argv) == 2
+    assert "smaller than a pixel" in capsys.readouterr().err
+    assert not out.exists() and not tif.exists()
