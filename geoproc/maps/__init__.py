@@ -638,12 +638,10 @@ def raster_map(
         add_attribution(m, _attribution_for(regions, attribution))
     add_attribution(m, raster_attribution)
     legend = Legend()
-    labels = [fmt_value(s.at * vmax) for s in pal.stops]
-    labels[0] = "0"
     stops = [(s.at, f"rgba({int(c[0])},{int(c[1])},{int(c[2])},{s.alpha / 255:.2f})")
              for s, c in zip(pal.stops, pal.ramp_rgba([s.at for s in pal.stops]), strict=True)]
-    legend.ramp(name, stops, [labels[0], labels[len(labels) // 2], labels[-1]],
-                note=(desc or None))
+    # the gradient is linear in value: labels at its start, middle and end
+    legend.ramp(name, stops, ["0", fmt_value(vmax / 2), fmt_value(vmax)], note=(desc or None))
     legend.add_to(m)
     return finish(m, path, offline, overwrite)
 

@@ -255,7 +255,22 @@ def test_raster_overlay_bounds_and_transparency(tmp_path):
     lon, lat = Transformer.from_crs(3857, 4326, always_xy=True).transform([x0, x0 + 3000], [y0 - 2000, y0])
     np.testing.assert_allclose(np.array(ov.bounds), [[lat[0], lon[0]], [lat[1], lon[1]]], atol=1e-9)
     html = m.get_root().render()
-    assert ">8<" in html  # legend maximum = the raster maximum
+    # the overlay PNG: same 3 x 2 grid (already Web Mercator), coloured by value / 8
+    import base64
+    import io
+
+    from PIL import Image
+
+    png = Image.open(io.BytesIO(base64.b64decode(ov.url.split(",", 1)[1])))
+    rgba = np.asarray(png.convert("RGBA"))
+    assert rgba.shape == (2, 3, 4)
+    assert rgba[0, 0, 3] == 0                              # 0: transparent
+    assert rgba[1, 2].tolist() == [0xBD, 0x00, 0x26, 255]  # 8 = max: the last stop
+    # 4 -> 0.5 of the max, 2/3 of the way from stop 0.3 #fd8d3c to stop 0.6 #f03b20:
+    # R 253 - 13 * 2/3 = 244.3, G 141 - 82 * 2/3 = 86.3, B 60 - 28 * 2/3 = 41.3
+    assert rgba[1, 1].tolist() == [244, 86, 41, 255]
+    # legend labels: 0, half the maximum, the raster maximum (8)
+    assert "<span>0</span><span>4</span><span>8</span>" in html
     with pytest.raises(GeoprocInputError, match="no positive values"):
         with rasterio.open(tif, "r+") as ds:
             ds.write(np.zeros((2, 3), dtype="float32"), 1)
