@@ -261,8 +261,12 @@ def _info_spatial(op, rho, Zd, sigma2, n_obs, t_eff, proj, cross):
 
 
 def fit_lag(d: Design, op: SpatialOperator, effects: str, lee_yu: bool = False,
-            model: str = "sdm") -> Fit:
-    """Spatial lag (SAR) or Durbin (SDM) panel model, ML concentrated in rho."""
+            model: str = "sdm", information: bool = True) -> Fit:
+    """Spatial lag (SAR) or Durbin (SDM) panel model, ML concentrated in rho.
+
+    ``information=False`` skips the information matrix (``cov`` is then NaN), for inner
+    iterations of the random-effects estimator.
+    """
     T, N = d.y.shape
     n_obs, t_eff, proj = counts(effects, N, T, lee_yu)
     y, wy, Z = d.y.ravel(), d.wy.ravel(), d.Z
@@ -285,9 +289,12 @@ def fit_lag(d: Design, op: SpatialOperator, effects: str, lee_yu: bool = False,
     sigma2 = float(e @ e) / n_obs
     loglik = -0.5 * n_obs * (np.log(2 * np.pi * sigma2) + 1.0) + t_eff * (
         op.logdet(rho) - (np.log1p(-rho) if proj else 0.0))
+    p = Z.shape[1]
+    if not information:
+        return Fit(model, list(d.names), coef, rho, sigma2, float(loglik), e,
+                   np.full((p + 2, p + 2), np.nan), n_obs, t_eff, spatial_name="rho")
     Zd = (Z @ coef).reshape(T, N)
     i_dr, i_rr, i_rs, i_ss = _info_spatial(op, rho, Zd, sigma2, n_obs, t_eff, proj, Z)
-    p = Z.shape[1]
     info = np.zeros((p + 2, p + 2))
     info[:p, :p] = ZtZ / sigma2
     info[:p, p] = info[p, :p] = i_dr

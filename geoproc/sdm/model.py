@@ -454,13 +454,24 @@ def _hausman(pa, W, op, effects, model, fits, designs, wx_idx) -> TestStat:
         return TestStat.missing("hausman")
     from geoproc.sdm.hypothesis_tests import hausman
 
-    fe = fits[model]
+    # the FE side uses Lee and Yu's transformation approach: its sigma^2 (hence covariance)
+    # is consistent, while the direct approach's is biased by (T-1)/T and makes V_FE - V_RE
+    # indefinite (Elhorst's code likewise compares bias-corrected FE with RE)
+    key = f"{model}_lee_yu"
+    if key not in fits:
+        try:
+            fits[key] = _fit(model, designs[model], op, effects, True)
+        except GeoprocInputError:
+            return TestStat.missing("hausman")
+    fe = fits[key]
     try:
         re = fit_random_effects(pa.y, pa.x, W, op, wx_idx if model == "sdm" else [],
                                 time_effects=effects == "twoway")
     except GeoprocInputError:
         return TestStat.missing("hausman")
-    k = len(fe.coef) + 1  # coefficients and rho (the RE intercept is not compared)
-    b_fe = fe.params[:k]
-    v_fe = fe.cov[:k, :k]
-    return hausman(b_fe, v_fe, re.params[:k], re.cov[:k, :k])
+    # coefficients and rho; the RE intercept (without time effects) is not compared
+    pc = len(fe.coef)
+    i_fe = list(range(pc)) + [pc]
+    i_re = list(range(pc)) + [len(re.coef)]
+    return hausman(fe.params[i_fe], fe.cov[np.ix_(i_fe, i_fe)], re.params[i_re],
+                   re.cov[np.ix_(i_re, i_re)])
