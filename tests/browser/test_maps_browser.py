@@ -17,7 +17,7 @@ import pytest
 from shapely.geometry import box
 
 from geoproc import maps
-from geoproc.palettes import general_settings, get_palette, hex_to_rgb
+from geoproc.palettes import get_palette, hex_to_rgb
 from geoproc.weights import SpatialWeights
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -215,12 +215,6 @@ def test_online_map_fails_with_the_network_cut(chromium, grid, tmp_path):
     page = chromium.open(out)
     assert any("L is not defined" in e for e in page.exceptions)
     assert any("leaflet" in u for u in page.requests)
-
-
-def test_point_style_comes_from_the_palette():
-    # the browser tests above rely on these being the palette's (not folium's) defaults
-    pts = general_settings()["points"]
-    assert pts["fill"].startswith("#") and pts["radius_px"] > 0
 
 
 @pytest.mark.slow

@@ -314,3 +314,34 @@ def test_41_city_map_stays_light(tmp_path):
     used = sum((HERE / rel).stat().st_size for rel in
                ("leaflet/leaflet.js", "leaflet/leaflet.css", "jquery/jquery.min.js"))
     assert 0.97 * used < sizes["offline"] - sizes["online"] < 1.05 * used
+
+
+def test_cli_map_links_raster_points_and_shipped_names(grid, tmp_path, capsys):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    layer = tmp_path / "regions.gpkg"
+    grid.to_file(layer, driver="GPKG")
+    w = np.zeros((6, 6))
+    w[0, 1] = w[1, 0] = 1.0
+    wfile = tmp_path / "w.gal"
+    SpatialWeights(w, grid["code"].tolist()).write(wfile)
+    out = tmp_path / "links.html"
+    assert cli_main(["map", str(layer), "--weights", str(wfile), "-o", str(out)]) == 0
+    assert "1 links" in out.read_text(encoding="utf-8")
+    tif = tmp_path / "k.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32",
+                       crs="EPSG:3857", transform=from_origin(13.1e6, 3.6e6, 1000, 1000)) as ds:
+        ds.write(np.array([[0, 1], [2, 3]], dtype="float32"), 1)
+    assert cli_main(["map", str(layer), "--raster", str(tif), "-o", str(tmp_path / "k.html")]) == 0
+    csv = tmp_path / "p.csv"
+    pd.DataFrame({"name": ["a"], "lon": [118.5], "lat": [30.5]}).to_csv(csv, index=False)
+    assert cli_main(["map", str(layer), "--points", str(csv), "--column", "lq",
+                     "-o", str(tmp_path / "p.html")]) == 0
+    html = (tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "Location quotient" in html and "Cluster parks (1)" in html
+    capsys.readouterr()
+    assert cli_main(["map", "yrd_cities", "--kind", "lq", "-o", str(tmp_path / "y.html")]) == 2
+    assert "no column 'lq'; columns are code, name_zh" in capsys.readouterr().err
+    assert cli_main(["map", "no_such_layer", "--kind", "lq", "-o", str(tmp_path / "n.html")]) == 2
+    assert "no_such_layer is neither a file nor a shipped boundary set" in capsys.readouterr().err
