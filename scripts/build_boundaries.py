@@ -148,10 +148,15 @@ def fetch_package(workdir: Path) -> Path:
         text=True,
     )
     tgz = workdir / out.stdout.strip().splitlines()[-1]
+    wanted = ("package/map/json/province/", "package/LICENSE", "package/NOTICE", "package/package.json")
     with tarfile.open(tgz) as tar:
-        members = [m for m in tar.getmembers() if m.name.startswith("package/map/json/province/")]
-        members += [m for m in tar.getmembers() if m.name in ("package/LICENSE", "package/NOTICE", "package/package.json")]
-        tar.extractall(workdir, members=members, filter="data")
+        # copy regular files only, by name (Python 3.11.2's extractall has no filter=)
+        for member in tar.getmembers():
+            if not member.isfile() or not member.name.startswith(wanted) or ".." in member.name:
+                continue
+            target = workdir / member.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(tar.extractfile(member).read())
     return workdir / "package"
 
 

@@ -245,7 +245,12 @@ def test_load_unknown_name_lists_the_names():
 def test_load_returns_a_fresh_copy():
     a = load_boundaries("yrd_cities")
     a.loc[0, "name_en"] = "changed"
-    assert load_boundaries("yrd_cities").loc[0, "name_en"] == "Shanghai"
+    a.loc[1, "geometry"] = None
+    a.set_crs(3857, allow_override=True, inplace=True)
+    b = load_boundaries("yrd_cities")
+    assert b.loc[0, "name_en"] == "Shanghai"
+    assert b.geometry.iat[1] is not None
+    assert b.crs.to_epsg() == 4326
 
 
 def test_data_dir_env(monkeypatch, tmp_path):
@@ -255,6 +260,19 @@ def test_data_dir_env(monkeypatch, tmp_path):
         load_boundaries("china_provinces")
     monkeypatch.delenv("GEOPROC_DATA")
     assert (data_dir() / "boundaries" / "china_provinces.gpkg").is_file()
+
+
+def test_data_dir_bundled(monkeypatch, tmp_path):
+    # the QGIS plugin zip ships the data inside the package as geoproc/_data
+    import geoproc._paths as paths
+
+    monkeypatch.delenv("GEOPROC_DATA", raising=False)
+    pkg = tmp_path / "geoproc"
+    pkg.mkdir()
+    monkeypatch.setattr(paths, "_PACKAGE", pkg)
+    assert paths.data_dir() == tmp_path / "data"  # no _data: the checkout's data/
+    (pkg / "_data").mkdir()
+    assert paths.data_dir() == pkg / "_data"
 
 
 def _squares(n=3, crs="EPSG:4326"):
