@@ -11,7 +11,8 @@ Run from the repository root after editing the palette::
     .venv/bin/python scripts/build_styles.py
 
 (headless: it sets ``QT_QPA_PLATFORM=offscreen``). ``--check`` rebuilds into a
-temporary folder and fails if the committed QML files differ in their classes.
+temporary folder and exits 1 if any committed QML file differs from the rebuilt one
+(the output is byte-stable: ``QT_HASH_SEED=0`` fixes Qt's attribute order).
 """
 
 from __future__ import annotations
@@ -141,7 +142,19 @@ def build(out_dir: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default=str(ROOT / "styles"), help="folder for the QML files")
+    p.add_argument("--check", action="store_true",
+                   help="rebuild into a temporary folder and compare with --out; write nothing")
     args = p.parse_args(argv)
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            stale = [path.name for path in build(Path(tmp))
+                     if not (Path(args.out) / path.name).exists()
+                     or (Path(args.out) / path.name).read_bytes() != path.read_bytes()]
+        if stale:
+            print(f"out of date with palettes.json: {', '.join(stale)}; run scripts/build_styles.py")
+            return 1
+        print("styles are up to date")
+        return 0
     for path in build(Path(args.out)):
         print(f"wrote {path}")
     return 0

@@ -81,3 +81,25 @@ def test_kde_style_loads_on_a_raster(qgis_app, tmp_path):
     ok, rr, gg, bb, aa = fn.shade(0.05)
     assert ok
     assert np.allclose([rr, gg, bb, aa], pal.ramp_rgba([0.05])[0], atol=1)
+
+
+def test_committed_styles_are_what_the_palette_builds(qgis_app, tmp_path):
+    """styles/*.qml are up to date with palettes.json (compared as canonical XML)."""
+    import sys
+    import xml.etree.ElementTree as ET
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(root / "scripts"))
+    try:
+        from build_styles import build
+    finally:
+        sys.path.remove(str(root / "scripts"))
+
+    def canon(path: Path) -> str:
+        # C14N sorts attributes, so Qt's hash-ordered attributes compare equal
+        return ET.canonicalize(from_file=str(path), strip_text=True)
+
+    for path in build(tmp_path):
+        assert canon(path) == canon(styles_dir() / path.name), (
+            f"{path.name} is out of date: run scripts/build_styles.py")
