@@ -100,18 +100,28 @@ def test_vectorised_matches_scalar():
             sx, sy = from_wgs84(lon[i], lat[i], datum)
             assert isinstance(sx, float) and isinstance(sy, float)
             assert (sx, sy) == (vx[i], vy[i])
-            assert to_wgs84(sx, sy, datum) == (ix[i], iy[i])
+            assert_allclose(to_wgs84(sx, sy, datum), (ix[i], iy[i]), rtol=0, atol=1e-12)
     # lists and 2-D arrays keep their shape
     x, y = from_wgs84([[116.4, 121.5]], [[39.9, 31.2]])
     assert x.shape == (1, 2) and y.shape == (1, 2)
 
 
-def test_outside_china_unchanged():
-    # Paris and Sydney: GCJ-02 is the identity outside China's box
-    lon = np.array([2.3522, 151.2093])
-    lat = np.array([48.8566, -33.8688])
-    assert_allclose(np.array(from_wgs84(lon, lat, "gcj02")), [lon, lat], rtol=0, atol=0)
-    assert_allclose(np.array(to_wgs84(lon, lat, "gcj02")), [lon, lat], rtol=0, atol=0)
+@pytest.mark.parametrize("datum", ["gcj02", "bd09"])
+def test_outside_china_unchanged(datum):
+    # Paris, Sydney, the poles and the antimeridian: identity outside China's box
+    lon = np.array([2.3522, 151.2093, 180.0, -180.0, 0.0])
+    lat = np.array([48.8566, -33.8688, 90.0, -90.0, 0.0])
+    assert_allclose(np.array(from_wgs84(lon, lat, datum)), [lon, lat], rtol=0, atol=0)
+    assert_allclose(np.array(to_wgs84(lon, lat, datum)), [lon, lat], rtol=0, atol=0)
+
+
+def test_input_not_modified():
+    lon = np.array([116.4, 121.5])
+    lat = np.array([39.9, 31.2])
+    for datum in ("gcj02", "bd09", "wgs84"):
+        x, _ = to_wgs84(lon, lat, datum)
+        x += 1.0
+        assert lon.tolist() == [116.4, 121.5]
 
 
 def test_wgs84_identity():
