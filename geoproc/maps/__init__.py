@@ -654,6 +654,7 @@ def links_map(
     *,
     id: str | None = None,
     title: str | None = None,
+    max_links: int = 20_000,
     attribution: str | None = None,
     tolerance: float = DISPLAY_TOLERANCE_DEG,
     offline: bool = False,
@@ -677,6 +678,9 @@ def links_map(
         ``.html`` file to write.
     id : str, optional
         Id column of ``regions``; default ``code`` if present, else the index.
+    max_links : int
+        Refuse weights with more linked pairs than this (a dense gravity matrix of
+        thousands of regions makes a page no browser can draw).
     title, attribution, tolerance, offline, tiles, overwrite
         As in :func:`choropleth_map`.
 
@@ -685,6 +689,7 @@ def links_map(
     folium.Map
     """
     import folium
+    import shapely
 
     from geoproc.centroids import centroids
     from geoproc.palettes import get_palette
@@ -702,22 +707,31 @@ def links_map(
 
     pal = get_palette("weight_links")
     m_ = w.sparse.tocsr()
+    neg = m_.tocoo()
+    if (neg.data < 0).any():
+        k = int(np.flatnonzero(neg.data < 0)[0])
+        raise GeoprocInputError(
+            f"weights: negative weight {neg.data[k]:g} from {ids[neg.row[k]]} to {ids[neg.col[k]]}"
+        )
     sym = m_.maximum(m_.T).tocoo()
     keep = sym.row < sym.col
     rows, cols, vals = sym.row[keep], sym.col[keep], sym.data[keep]
+    if vals.size > max_links:
+        raise GeoprocInputError(
+            f"weights have {vals.size} links, more than a web map can draw usefully "
+            f"(max_links={max_links}); use a sparser matrix (k-nearest, a distance cut-off)"
+        )
     top = float(vals.max()) if vals.size else 0.0
     scaled = top > 1.0
     shown = vals / top if scaled else vals
     cls = pal.classify(shown)
     order = np.argsort(shown, kind="stable")  # strong links drawn last, on top
     labels = [region_label(r, fallback=ids[i]) for i, (_, r) in enumerate(reg.iterrows())]
-    dense_get = m_.todok() if m_.shape[0] <= 5000 else m_
+    lookup = m_.todok()  # w_ij and w_ji of each drawn pair, for the tooltip
     feats, props = [], []
-    import shapely
-
     for k in order:
         i, j = int(rows[k]), int(cols[k])
-        wij, wji = float(dense_get[i, j]), float(dense_get[j, i])
+        wij, wji = float(lookup[i, j]), float(lookup[j, i])
         tip = (f"{labels[i]} → {labels[j]}: {esc(fmt_value(wij))}<br>"
                f"{labels[j]} → {labels[i]}: {esc(fmt_value(wji))}")
         c = int(cls[k])

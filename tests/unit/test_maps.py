@@ -234,6 +234,12 @@ def test_links_from_weights(grid):
     m2 = maps.links_map(grid, SpatialWeights(w2, ids))
     assert [f["properties"]["_color"] for f in _geojson_layers(m2)[1].data["features"]] == [c[3], c[4]]
     assert "weight / largest weight (8)" in m2.get_root().render()
+    with pytest.raises(GeoprocInputError, match="more than a web map.*max_links=2"):
+        maps.links_map(grid, SpatialWeights(w, ids), max_links=2)  # 3 pairs
+    w3 = w.copy()
+    w3[5, 0] = -0.2
+    with pytest.raises(GeoprocInputError, match="negative weight -0.2 from 320500 to 310000"):
+        maps.links_map(grid, SpatialWeights(w3, ids))
     with pytest.raises(GeoprocInputError, match="in the weights but not in the regions: 7"):
         maps.links_map(grid, SpatialWeights(np.zeros((7, 7)), ids + [7]))
 
