@@ -148,10 +148,46 @@ def _check_gal_values(w: SpatialWeights, path: Path) -> None:
     )
 
 
+def _pyarrow_csv():
+    """pyarrow's CSV module if installed (optional: ~10x faster, same exact floats)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None, None
+    return pa, pcsv
+
+
+def _needs_quotes(texts: list[str]) -> bool:
+    return any(any(c in t for c in ',"\n\r') for t in texts)
+
+
 def _write_csv(w: SpatialWeights, tmp: Path) -> None:
-    frame = pd.DataFrame(w.full(), index=pd.Index([str(i) for i in w.ids], name="id"),
-                         columns=[str(i) for i in w.ids])
+    ids = [str(i) for i in w.ids]
+    full = w.full()
+    pa, pcsv = _pyarrow_csv()
+    if pa is not None:
+        # Arrow prints the shortest repr that reads back to the same double (like
+        # Python's repr), ~10x faster than pandas for the dense 3,000 x 3,000 matrices.
+        names = ["id"] + [f"c{k}" for k in range(len(ids))]
+        table = pa.table([pa.array(ids, pa.string())] + [full[:, j] for j in range(len(ids))],
+                         names=names)
+        quoting = "needed" if _needs_quotes(ids) else "none"
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            f.write(_csv_line(["id", *ids]))
+        with open(tmp, "ab") as f:
+            pcsv.write_csv(table, f, pcsv.WriteOptions(include_header=False, quoting_style=quoting))
+        return
+    frame = pd.DataFrame(full, index=pd.Index(ids, name="id"), columns=ids)
     frame.to_csv(tmp, encoding="utf-8", lineterminator="\n")
+
+
+def _csv_line(cells: list[str]) -> str:
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(cells)
+    return buf.getvalue()
 
 
 def _write_gal(w: SpatialWeights, tmp: Path, tokens: list[str], idvar: str, name: str) -> None:
@@ -165,14 +201,22 @@ def _write_gal(w: SpatialWeights, tmp: Path, tokens: list[str], idvar: str, name
 
 
 def _write_gwt(w: SpatialWeights, tmp: Path, tokens: list[str], idvar: str, name: str) -> None:
-    m = w.sparse
+    m = w.sparse.tocoo()
     with open(tmp, "w", encoding="utf-8", newline="\n") as f:
         f.write(f"0 {w.n} {_blankless(name)} {idvar}\n")
-        for i in range(w.n):
-            lo, hi = m.indptr[i], m.indptr[i + 1]
-            # repr(float) is the shortest string that reads back to the same float
-            f.writelines(f"{tokens[i]} {tokens[j]} {v!r}\n"
-                         for j, v in zip(m.indices[lo:hi], m.data[lo:hi].tolist(), strict=True))
+    tok = np.asarray(tokens, dtype=object)
+    pa, pcsv = _pyarrow_csv()
+    if pa is not None:
+        table = pa.table([pa.array(tok[m.row], pa.string()), pa.array(tok[m.col], pa.string()),
+                          pa.array(m.data, pa.float64())], names=["i", "j", "w"])
+        with open(tmp, "ab") as f:
+            pcsv.write_csv(table, f, pcsv.WriteOptions(include_header=False, delimiter=" ",
+                                                       quoting_style="none"))
+        return
+    with open(tmp, "a", encoding="utf-8", newline="\n") as f:
+        # repr(float) is the shortest string that reads back to the same float
+        f.writelines(f"{a} {b} {v!r}\n" for a, b, v in zip(tok[m.row], tok[m.col], m.data.tolist(),
+                                                          strict=True))
 
 
 # --- reading -------------------------------------------------------------------------
@@ -221,6 +265,11 @@ def _read_csv(path: Path) -> tuple[Any, list[str], dict]:
     col_ids = [h.strip() for h in header[1:]]
     # Our own column names: pandas would rename repeated or empty header cells.
     names = ["__id__"] + [f"c{k}" for k in range(len(col_ids))]
+    fast = _read_csv_arrow(path, names)
+    if fast is not None:
+        row_ids, values = fast
+        _check_square(path, row_ids, col_ids)
+        return values, row_ids, {}
     try:
         df = pd.read_csv(path, encoding="utf-8-sig", header=None, skiprows=1, names=names,
                          dtype={"__id__": str}, index_col=0, float_precision="round_trip")
@@ -229,6 +278,20 @@ def _read_csv(path: Path) -> tuple[Any, list[str], dict]:
             f"weights file {path}: rows do not all have {len(names)} cells like the header ({exc})"
         ) from None
     row_ids = [str(i).strip() for i in df.index]
+    _check_square(path, row_ids, col_ids)
+    values = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    bad = np.argwhere(~np.isfinite(values))
+    if bad.size:
+        r, c = bad[0]
+        raw = df.iat[r, c]
+        raise GeoprocInputError(
+            f"weights file {path}: row {row_ids[r]!r}, column {col_ids[c]!r} is "
+            f"{'empty' if pd.isna(raw) else repr(raw)}; every cell must be a number"
+        )
+    return values, row_ids, {}
+
+
+def _check_square(path: Path, row_ids: list[str], col_ids: list[str]) -> None:
     if len(row_ids) != len(col_ids):
         raise GeoprocInputError(
             f"weights file {path}: {len(row_ids)} rows but {len(col_ids)} id columns in the header; "
@@ -241,16 +304,29 @@ def _read_csv(path: Path) -> tuple[Any, list[str], dict]:
             f"weights file {path}: the header ids differ from the id column ({len(diff)} positions); "
             f"first at position {k + 1}: row id {row_ids[k]!r}, header id {col_ids[k]!r}"
         )
-    values = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    bad = np.argwhere(~np.isfinite(values))
-    if bad.size:
-        r, c = bad[0]
-        raw = df.iat[r, c]
-        raise GeoprocInputError(
-            f"weights file {path}: row {row_ids[r]!r}, column {col_ids[c]!r} is "
-            f"{'empty' if pd.isna(raw) else repr(raw)}; every cell must be a number"
+
+
+def _read_csv_arrow(path: Path, names: list[str]) -> tuple[list[str], np.ndarray] | None:
+    """Fast exact read with pyarrow; ``None`` (use pandas, which names the bad cell) on any problem."""
+    pa, pcsv = _pyarrow_csv()
+    if pa is None:
+        return None
+    try:
+        t = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1),
+            convert_options=pcsv.ConvertOptions(
+                column_types={"__id__": pa.string(), **{c: pa.float64() for c in names[1:]}}),
         )
-    return values, row_ids, {}
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if any(t.column(c).null_count for c in names):
+        return None
+    values = np.column_stack([t.column(c).to_numpy() for c in names[1:]]) if len(names) > 1 \
+        else np.zeros((t.num_rows, 0))
+    if not np.all(np.isfinite(values)):
+        return None
+    return [s.strip() for s in t.column("__id__").to_pylist()], values
 
 
 def _lines(path: Path) -> list[str]:
@@ -319,23 +395,15 @@ def _read_gal(path: Path) -> tuple[Any, list[str], dict]:
 
 
 def _read_gwt(path: Path) -> tuple[Any, list[str], dict]:
-    lines = _lines(path)
-    if not lines:
+    with open(path, encoding="utf-8-sig") as f:
+        first = f.readline()
+    if not first.strip():
         raise GeoprocInputError(f"weights file {path} is empty")
-    n, meta = _header(path, lines[0])
-    links = []
-    for k, line in enumerate(lines[1:], start=2):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 3:
-            raise GeoprocInputError(f"weights file {path}, line {k}: expected 'id neighbour weight', got {line!r}")
-        try:
-            v = float(parts[2])
-        except ValueError:
-            raise GeoprocInputError(f"weights file {path}, line {k}: weight {parts[2]!r} is not a number") from None
-        links.append((parts[0], parts[1], v))
-    ids = list(dict.fromkeys([a for a, _, _ in links] + [b for _, b, _ in links]))
+    n, meta = _header(path, first)
+    links = _read_gwt_arrow(path)
+    if links is None:
+        links = _read_gwt_pandas(path)
+    rows, cols, v, ids = links
     if len(ids) < n:
         warnings.warn(
             f"weights file {path}: header says {n} regions but only {len(ids)} have links; "
@@ -343,15 +411,63 @@ def _read_gwt(path: Path) -> tuple[Any, list[str], dict]:
             UserWarning,
             stacklevel=3,
         )
-    pos = {s: i for i, s in enumerate(ids)}
-    rows = [pos[a] for a, _, _ in links]
-    cols = [pos[b] for _, b, _ in links]
-    m = sparse.coo_matrix(([v for *_, v in links], (rows, cols)), shape=(len(ids), len(ids))).tocsr()
-    if m.nnz != len(links) or np.any(m.diagonal() != 0):
-        # coo -> csr sums duplicates; a repeated pair is a broken file, as is a self-link
-        seen: set = set()
-        for k, (a, b, _) in enumerate(links, start=2):
-            if a == b or (a, b) in seen:
-                raise GeoprocInputError(f"weights file {path}, line {k}: repeated or self link {a} {b}")
-            seen.add((a, b))
+    dup = pd.DataFrame({"r": rows, "c": cols}).duplicated().to_numpy() | (rows == cols)
+    if dup.any():
+        k = int(np.flatnonzero(dup)[0])
+        raise GeoprocInputError(
+            f"weights file {path}: repeated or self link {ids[rows[k]]} {ids[cols[k]]}"
+        )
+    m = sparse.csr_matrix((v, (rows, cols)), shape=(len(ids), len(ids)))
     return m, ids, meta
+
+
+def _read_gwt_arrow(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list] | None:
+    """Links of a single-space separated GWT (ours, libpysal's) with pyarrow; else ``None``."""
+    pa, pcsv = _pyarrow_csv()
+    if pa is None:
+        return None
+    try:
+        t = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(column_names=["i", "j", "w"], skip_rows=1),
+            parse_options=pcsv.ParseOptions(delimiter=" "),
+            convert_options=pcsv.ConvertOptions(
+                column_types={"i": pa.string(), "j": pa.string(), "w": pa.float64()}),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if any(t.column(c).null_count for c in ("i", "j", "w")):
+        return None
+    w = t.column("w").to_numpy()
+    if not np.all(np.isfinite(w)):
+        return None
+    # dictionary encoding numbers the ids in order of first appearance, like pd.factorize
+    both = pa.concat_arrays(t.column("i").chunks + t.column("j").chunks).dictionary_encode()
+    codes = both.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes[: t.num_rows], codes[t.num_rows:], w, both.dictionary.to_pylist()
+
+
+def _read_gwt_pandas(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """Links of any whitespace-separated GWT, naming the first bad line."""
+    try:
+        df = pd.read_csv(path, sep=r"\s+", header=None, skiprows=1, names=["i", "j", "w"],
+                         dtype={"i": str, "j": str}, float_precision="round_trip",
+                         encoding="utf-8-sig")
+    except pd.errors.ParserError as exc:
+        raise GeoprocInputError(
+            f"weights file {path}: expected lines 'id neighbour weight' ({exc})"
+        ) from None
+    except pd.errors.EmptyDataError:
+        return np.array([], np.int64), np.array([], np.int64), np.array([], float), []
+    v = df["w"] if pd.api.types.is_numeric_dtype(df["w"]) else pd.to_numeric(df["w"], errors="coerce")
+    v = v.to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(v) | df["j"].isna().to_numpy())
+    if bad.size:
+        r = df.iloc[bad[0]]
+        raise GeoprocInputError(
+            f"weights file {path}: the link {r['i']} -> {r['j']} has weight {r['w']!r}; "
+            "expected lines 'id neighbour weight'"
+        )
+    codes, uniques = pd.factorize(np.concatenate([df["i"].to_numpy(dtype=object),
+                                                  df["j"].to_numpy(dtype=object)]))
+    return codes[: len(df)], codes[len(df):], v, [str(x) for x in uniques]
