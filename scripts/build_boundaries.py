@@ -264,7 +264,7 @@ OVERLAP_WINNERS: list[tuple[tuple[int, str], tuple[int, str]]] = [
     # (Xinjiang); the source draws it in both.
     ((650000, "哈密市"), (620000, "酒泉市")),
     # Kaizhou's 2016 polygon reaches into Dazhou; Dazhou's polygon matches its official
-    # area (16,591 km²) to 0.01 %, Kaizhou's exceeds its 3,963 km² by 0.7 %.
+    # area (16,591 km²) to 0.01 %, Kaizhou's exceeds its (about 3,960 km²) by 0.8 %.
     ((510000, "达州市"), (500000, "开州区")),
 ]
 
