@@ -323,20 +323,50 @@ def test_read_regions_errors(tmp_path):
         read_regions(garbage)
 
 
+def _build_script():
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "build_boundaries.py"
+    spec = importlib.util.spec_from_file_location("build_boundaries", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_decode_ring_by_hand():
     # scripts/build_boundaries.py decodes echarts' format; a ring by hand: offset
     # (1024, 2048); deltas (0, 0), (+1, -1), (+2, 0) zigzag-encode to 0,0 2,1 4,0 and
     # + 64 give the characters "@@", "BA", "D@"; divided by 1024:
     # x = 1024, 1025, 1027 -> 1, 1.0009765625, 1.0029296875
     # y = 2048, 2047, 2047 -> 2, 1.9990234375, 1.9990234375
-    import importlib.util
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parents[2] / "scripts" / "build_boundaries.py"
-    spec = importlib.util.spec_from_file_location("build_boundaries", script)
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
-    xy = build.decode_ring("@@BAD@", [1024, 2048])
+    xy = _build_script().decode_ring("@@BAD@", [1024, 2048])
     np.testing.assert_array_equal(
         xy, [[1.0, 2.0], [1.0009765625, 1.9990234375], [1.0029296875, 1.9990234375]]
     )
+
+
+def test_build_overlap_and_gap_rules():
+    build = _build_script()
+    # a: [0,2]x[0,1]; b: [1,3]x[0,1] overlaps a on [1,2]x[0,1]; by default the first
+    # unit keeps the overlap, but the rule list says Nantong beats Chongming
+    keys = [(310000, "崇明区"), (320000, "南通市")]
+    geoms = [shapely.box(0, 0, 2, 1), shapely.box(1, 0, 3, 1)]
+    log = build.resolve_overlaps(keys, geoms)
+    assert geoms[0].equals(shapely.box(0, 0, 1, 1)) and geoms[1].equals(shapely.box(1, 0, 3, 1))
+    assert log[0]["winner"] == (320000, "南通市")
+    keys = [(1, "a"), (2, "b")]
+    geoms = [shapely.box(0, 0, 2, 1), shapely.box(1, 0, 3, 1)]
+    build.resolve_overlaps(keys, geoms)
+    assert geoms[0].equals(shapely.box(0, 0, 2, 1)) and geoms[1].equals(shapely.box(2, 0, 3, 1))
+    # a 0.01 x 0.01 degree notch in the left unit, closed by two units on the right,
+    # is a gap that goes to the unit with the longest shared edge: the left one
+    # (three sides, 0.03) rather than the right ones (0.005 each)
+    big = shapely.box(0, 0, 1, 1).difference(shapely.box(0.99, 0.5, 1, 0.51))
+    right_top = shapely.box(1, 0.505, 2, 1)
+    right_bottom = shapely.box(1, 0, 2, 0.505)
+    hole_left = shapely.box(0.99, 0.5, 1, 0.51)
+    geoms = [big, right_top, right_bottom]
+    filled = build.fill_gaps(geoms)
+    assert len(filled) == 1
+    assert geoms[0].contains(hole_left.centroid) and geoms[0].is_valid
