@@ -91,6 +91,8 @@ def prepare_weights(
             raise
         w = alt.align(ids, what=what)
     notes: list[str] = []
+    if w.meta.get("islands_linked_names"):
+        notes.append(f"islands linked to their nearest region ({w.kind}): {w.meta['islands_linked_names']}")
     kept = list(ids)
     isl = w.islands
     if isl:
@@ -98,8 +100,9 @@ def prepare_weights(
         if islands == "raise":
             raise GeoprocInputError(
                 f"weights {w.kind!r} have {len(isl)} island(s) without neighbours: {named}; "
-                "link them to their nearest neighbours when building the weights, or choose "
-                "islands='keep' (zero spatial lag) or islands='drop' (CLI: --islands keep|drop)"
+                "link each to its nearest region (build the weights with islands='nearest'; "
+                "CLI: --islands nearest), keep them with zero spatial lag (islands='keep') or "
+                "leave them out (islands='drop')"
             )
         if islands == "drop":
             kept = [k for k in ids if k not in set(isl)]
@@ -285,10 +288,13 @@ class MoranTable:
 
     def to_json(self, path: str | os.PathLike | None = None, overwrite: bool = False) -> str:
         """Long table and settings as JSON (written to ``path`` if given)."""
+        # full precision (pandas' to_json keeps only 10 digits); NaN as null
+        rows = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+                for r in self.frame.astype(object).to_dict(orient="records")]
         doc = {"n": self.n, "permutations": self.permutations, "seed": self.seed,
-               "inference": self.inference, "notes": self.notes,
-               "rows": json.loads(self.frame.to_json(orient="records"))}
-        text = json.dumps(doc, ensure_ascii=False, indent=1)
+               "inference": self.inference, "notes": self.notes, "rows": rows}
+        text = json.dumps(doc, ensure_ascii=False, indent=1,
+                          default=lambda o: o.item() if hasattr(o, "item") else str(o))
         if path is not None:
             from geoproc.outputs import atomic_output
 
@@ -333,8 +339,9 @@ def _panel_frame(panel: Any, id: str, year: str, variables: Sequence[str]) -> pd
     out = df[[id, year]].copy()
     for v in variables:
         out[v] = vals[v]
-    if f"{id}_name" in df.columns:
-        out[f"{id}_name"] = df[f"{id}_name"]
+    for c in (f"{id}_name", "name", "name_zh", "name_en"):
+        if c in df.columns and c not in out.columns:
+            out[c] = df[c]
     return out
 
 

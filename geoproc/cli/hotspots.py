@@ -1,0 +1,56 @@
+"""``geoproc hotspots``: Getis-Ord Gi* hot and cold spots of one variable in one year."""
+
+from __future__ import annotations
+
+import argparse
+
+from geoproc.cli.lisa import add_local_args
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "hotspots",
+        help="Getis-Ord Gi* hot and cold spots with 90/95/99%% confidence bins",
+        description=(
+            "Getis-Ord Gi* (or Gi with --no-star) of one variable in one year: gi_G, gi_z, "
+            "gi_p, and the bin (Hot/Cold spot 99/95/90%%, Not significant). With permutations the "
+            "bins follow the conditional-permutation pseudo p-value (esda's method), without "
+            "them (or with --inference norm) the two-sided normal p of gi_z (ArcGIS's Gi_Bin)."
+        ),
+    )
+    add_local_args(p)
+    p.add_argument("--no-star", dest="star", action="store_false",
+                   help="Gi: leave the region itself out of its neighbourhood sum (default: Gi*)")
+    p.add_argument("--inference", choices=("sim", "norm"), default=None,
+                   help="which p decides the bins: sim (permutations, default) or norm (z-score)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from geoproc.cli.moran import plain_warnings
+
+    with plain_warnings("hotspots"):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from geoproc.cli.lisa import load_inputs, write_layer
+    from geoproc.getis_ord import getis_ord
+
+    regions, values, w = load_inputs(args, "hotspots")
+    islands = "raise" if args.islands == "nearest" else args.islands
+    out = getis_ord(regions, values, w, star=args.star, permutations=args.permutations, seed=args.seed,
+                    id=args.id, transform=args.transform, inference=args.inference, n_jobs=args.n_jobs,
+                    islands=islands)
+    write_layer(out, args.output, args.overwrite, f"gi_{args.variable}_{args.year}")
+    if args.map:
+        from geoproc.plots import hotspot_map
+
+        hotspot_map(out, args.map, title=f"Gi* hot spots: {args.variable} {args.year}",
+                    overwrite=args.overwrite)
+    counts = out["hotspot"].value_counts()
+    print(f"Gi* {args.variable} {args.year}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for n in out.attrs.get("notes", []):
+        print(f"  {n}")
+    print(f"wrote {args.output}" + (f", {args.map}" if args.map else ""))
+    return 0

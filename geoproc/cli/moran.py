@@ -1,0 +1,163 @@
+"""``geoproc moran``: global Moran's I table by year, variable and weights matrix."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from geoproc.cli._common import add_output_args
+
+WEIGHTS_HELP = (
+    "weights: a file written by 'geoproc weights' (.csv, .gal, .gwt) or a kind built on the fly "
+    "from the regions: queen, rook, knn:K, inverse-distance[:POWER[:CUTOFF_KM]], gravity:COLUMN, "
+    "nested:COLUMN (COLUMN from the panel, averaged over its years). Repeat for several "
+    "matrices side by side; NAME=SPEC names one (e.g. W1=gravity:rd_staff)"
+)
+
+
+def add_weights_args(p: argparse.ArgumentParser, repeat: bool) -> None:
+    """Options shared by moran, lisa and hotspots."""
+    p.add_argument("--weights", "-w", required=True, action="append" if repeat else "store",
+                   metavar="W", help=WEIGHTS_HELP)
+    p.add_argument("--islands", choices=("raise", "keep", "drop", "nearest"), default="raise",
+                   help="regions without neighbours: stop with an error naming them (raise, default), "
+                        "keep them with zero spatial lag, drop them, or (queen/rook built here) link "
+                        "each to its nearest region")
+    p.add_argument("--transform", choices=("R", "O"), default="R",
+                   help="R: row-standardise the weights (default, as esda); O: use them as given")
+
+
+def build_weight_set(specs: list[str], regions, panel, id_col: str | None, panel_id: str,
+                     year_col: str, islands: str) -> dict:
+    """Name -> SpatialWeights for each ``--weights`` (file or kind)."""
+    from geoproc.errors import GeoprocInputError
+    from geoproc.weights.build import build_weights, parse_spec
+
+    out = {}
+    for spec in specs:
+        name, _, body = spec.partition("=") if "=" in spec and not Path(spec).exists() else ("", "", spec)
+        name = name.strip() or body
+        kind, _ = parse_spec(body)
+        if kind != "file" and regions is None:
+            raise GeoprocInputError(f"--weights {body!r} is built from regions; give --regions")
+        opts = {}
+        if kind in ("queen", "rook"):
+            opts["islands"] = "nearest" if islands == "nearest" else "keep"
+        if kind in ("gravity", "nested"):
+            opts.update(data_id=panel_id, year_column=year_col)
+        if name in out:
+            raise GeoprocInputError(f"two --weights are called {name!r}; name them NAME=SPEC")
+        out[name] = build_weights(body, regions if kind != "file" else None,
+                                  data=panel if kind in ("gravity", "nested") else None,
+                                  id=id_col, **opts)
+    return out
+
+
+def plain_warnings(command: str):
+    """A context in which warnings print as one line ``geoproc COMMAND: warning: ...``."""
+    import warnings
+
+    ctx = warnings.catch_warnings()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"geoproc {command}: warning: {message}", file=sys.stderr)
+
+    class _Ctx:
+        def __enter__(self):
+            ctx.__enter__()
+            warnings.showwarning = show
+
+        def __exit__(self, *exc):
+            return ctx.__exit__(*exc)
+
+    return _Ctx()
+
+
+def guess_regions(ids):
+    """The shipped boundary set whose codes contain all ``ids`` (None if none does)."""
+    from geoproc.boundaries import load_boundaries
+
+    want = {str(i) for i in ids}
+    for name in ("china_provinces", "yrd_cities"):
+        gdf = load_boundaries(name)
+        if want <= set(gdf["code"].astype(str)):
+            return gdf
+    return None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "moran",
+        help="global Moran's I table by year (I, E[I], variances, z, p, stars)",
+        description=(
+            "Global Moran's I of each variable in each year under each weights matrix: I, E[I], "
+            "variance and z under normality and randomisation, two-sided p-values, a permutation "
+            "pseudo p-value, significance stars (*** 1%, ** 5%, * 10%). Written in the publication "
+            "layout (years as rows; I with stars and z per variable and matrix) as .csv, .md or "
+            ".html; --json writes the long table with every statistic."
+        ),
+    )
+    p.add_argument("panel", metavar="PANEL", help="long panel table (CSV or XLSX), one row per region-year")
+    p.add_argument("--variables", required=True, metavar="V1,V2",
+                   help="comma-separated panel columns to test")
+    p.add_argument("--id", default="code",
+                   help="region column of the panel: codes, or names matched to the regions (default: code)")
+    p.add_argument("--regions", default=None, metavar="REGIONS",
+                   help="vector file or shipped boundary name (china_provinces, yrd_cities) to build "
+                        "weights from and match names against (default: the shipped set holding the "
+                        "panel's codes)")
+    p.add_argument("--regions-id", default=None, metavar="FIELD",
+                   help="id field of --regions (default: code)")
+    p.add_argument("--year", dest="year_column", default="year", metavar="FIELD",
+                   help="year column of the panel (default: year)")
+    add_weights_args(p, repeat=True)
+    p.add_argument("--permutations", type=int, default=999,
+                   help="random permutations for the pseudo p-value (0: none; default 999)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the permutations (reproducible results)")
+    p.add_argument("--stars-from", choices=("norm", "rand", "sim"), default="norm",
+                   help="which p-value sets the stars in the table (default: norm, normality)")
+    p.add_argument("--json", default=None, metavar="FILE", help="also write the long table as JSON")
+    add_output_args(p, help="output table: .csv, .md or .html")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with plain_warnings("moran"):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from geoproc.errors import GeoprocInputError
+    from geoproc.outputs import check_output
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".csv", ".md", ".html", ".htm"):
+        raise GeoprocInputError(f"output {out}: use .csv, .md or .html")
+    check_output(out, args.overwrite)
+    if args.json:
+        check_output(args.json, args.overwrite)
+    if args.permutations < 0:
+        raise GeoprocInputError("--permutations must be 0 or more")
+    from geoproc.boundaries import read_regions
+    from geoproc.moran import moran_table
+    from geoproc.panel import read_panel
+
+    regions = read_regions(args.regions, id=args.regions_id) if args.regions else None
+    # names in the id column are matched to --regions, else to the shipped boundaries
+    panel = read_panel(args.panel, id=args.id, year=args.year_column, regions=regions)
+    if regions is None and any(not Path(s.partition("=")[2] or s).suffix for s in args.weights):
+        regions = guess_regions(panel[args.id].unique())
+    weights = build_weight_set(args.weights, regions, panel, args.regions_id, args.id,
+                               args.year_column, args.islands)
+    variables = [v.strip() for v in args.variables.split(",") if v.strip()]
+    result = moran_table(panel, weights, variables, id=args.id, year=args.year_column,
+                         permutations=args.permutations, seed=args.seed, transform=args.transform,
+                         islands="raise" if args.islands == "nearest" else args.islands,
+                         inference=args.stars_from)
+    result.write(out, overwrite=args.overwrite)
+    if args.json:
+        result.to_json(args.json, overwrite=args.overwrite)
+    sys.stdout.write(result.to_markdown())
+    print(f"wrote {out}" + (f" and {args.json}" if args.json else ""))
+    return 0
