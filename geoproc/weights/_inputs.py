@@ -12,6 +12,9 @@ from geoproc.errors import GeoprocInputError
 if TYPE_CHECKING:
     import geopandas as gpd
 
+# Centroids closer than this (km) count as the same place for distance-based weights.
+COINCIDENT_KM = 1e-6
+
 # Fields shown next to an id in messages, in order of preference.
 _NAME_FIELDS = ("name_en", "short_zh", "name_zh", "name", "NAME")
 
@@ -75,7 +78,9 @@ def distances_km(
     from geoproc.distances import check_no_coincident, distance_matrix
 
     d = distance_matrix(gdf, method=method, id=None if field == "index" else field)
-    check_no_coincident(d, labels(gdf, ids))
+    # 1 mm: a geodesic solver may return ~1e-15 km instead of 0 for the same point,
+    # and 1/d at such distances is meaningless anyway
+    check_no_coincident(d, labels(gdf, ids), tol=COINCIDENT_KM)
     if list(d.index) != list(ids):
         # B's matrix is labelled by the same ids; reorder defensively if not in row order.
         d = d.loc[ids, ids]
