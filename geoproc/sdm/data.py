@@ -110,7 +110,8 @@ def panel_arrays(panel: pd.DataFrame, y: str, x: Sequence[str], id: str, year: s
 
 
 def resolve_weights(weights: Any, ids: list, panel: pd.DataFrame | None = None, id: str | None = None,
-                    regions: Any = None, row_standardize: bool | None = None) -> SpatialWeights:
+                    regions: Any = None, row_standardize: bool | None = None,
+                    year: str | None = None) -> SpatialWeights:
     """Weights aligned to the panel's ids.
 
     ``weights`` is anything :func:`geoproc.weights.as_weights` takes, or a kind such as
@@ -126,7 +127,8 @@ def resolve_weights(weights: Any, ids: list, panel: pd.DataFrame | None = None, 
             from geoproc.boundaries import load_boundaries
 
             regions = load_boundaries("china_provinces")
-        w = build_weights(os.fspath(weights), regions, data=panel, data_id=id, year_column=None)
+        # masses of gravity/nested kinds: the panel's column, averaged over its years
+        w = build_weights(os.fspath(weights), regions, data=panel, data_id=id, year_column=year)
     else:
         w = as_weights(weights)
     w = _align(w, ids)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr  # scipy.stats takes seconds to import
 
 from geoproc.sdm.logdet import SpatialOperator
 
@@ -104,6 +104,6 @@ def effects_table(op: SpatialOperator, names: list[str], rho: float, beta: np.nd
                 z = out[name].to_numpy() / se
             out[f"{name}_se"] = se
             out[f"{name}_z"] = z
-            out[f"{name}_p"] = 2 * stats.norm.sf(np.abs(z))
+            out[f"{name}_p"] = 2 * ndtr(-np.abs(z))
             out[f"{name}_mean"] = arr.mean(axis=0)
     return out

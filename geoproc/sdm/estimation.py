@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize
 
 from geoproc.errors import GeoprocInputError
 from geoproc.sdm.logdet import SpatialOperator
@@ -220,6 +219,8 @@ def _maximise(neg, op: SpatialOperator, approx=None) -> float:
     objective with a cheap series log-determinant) first places a narrow bracket; if the
     exact optimum lands on the bracket's edge the full interval is searched.
     """
+    from scipy import optimize  # imported here: scipy.optimize is slow to import
+
     opts = {"xatol": _XATOL, "maxiter": 500}
     if approx is not None and op.method == "lu":
         # the safe interval |rho| < 1/radius avoids the exact (ARPACK) bounds when possible

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr  # scipy.stats takes seconds to import
 
 from geoproc.errors import GeoprocInputError
 from geoproc.sdm.data import check_regressors, panel_arrays, resolve_weights
@@ -97,7 +97,7 @@ class Estimates:
 
     @property
     def p(self) -> pd.Series:
-        return pd.Series(2 * stats.norm.sf(np.abs(self.z.to_numpy())), index=self.param_names, name="p")
+        return pd.Series(2 * ndtr(-np.abs(self.z.to_numpy())), index=self.param_names, name="p")
 
     @property
     def cov(self) -> pd.DataFrame:
@@ -364,7 +364,7 @@ def sdm(
     wx_idx = [x_names.index(v) for v in wx_names]
     if model in ("sar", "sem"):
         wx_names, wx_idx = [], []
-    w = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize)
+    w = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year)
     if lee_yu and effects in ("time", "twoway") and not w.is_row_standardized():
         raise GeoprocInputError(
             "Lee and Yu's transformation for time effects needs row-standardised weights; "

@@ -153,10 +153,17 @@ def summary_text(r: SDMResult) -> str:
     return "\n".join(lines)
 
 
+def _fmt(v: float) -> str:
+    """Four decimals, or four significant digits for tiny values (sigma^2 of shares, ...)."""
+    if v is None or not np.isfinite(v):
+        return ""
+    return f"{v:.4f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.4g}"
+
+
 def _cell(est: float, se: float, p: float) -> str:
     if est is None or not np.isfinite(est):
         return "<td></td>"
-    return (f"<td>{est:.4f}{_stars(p)}<br><span class='se'>({se:.4f})</span></td>")
+    return f"<td>{_fmt(est)}{_stars(p)}<br><span class='se'>({_fmt(se)})</span></td>"
 
 
 def html_report(r: SDMResult) -> str:
@@ -218,7 +225,7 @@ tr.fit:first-of-type td, tr.fit th {{ border-top: none; }}
 </style></head><body>
 <h1>{title}</h1>
 <p class="note">Maximum likelihood, {esc(_EFFECTS_NAMES[r.fixed_effects])}; N = {r.n} regions, T = {r.t}
-periods; weights: {esc(str(r.weights.kind))}. Standard errors in parentheses;
+periods; weights: {esc(str(r.weights.meta.get("spec", r.weights.kind)))}. Standard errors in parentheses;
 *** p &lt; 0.01, ** p &lt; 0.05, * p &lt; 0.1.</p>
 {''.join(body)}
 {eff}

@@ -1,0 +1,102 @@
+"""``geoproc sdm`` end to end: report, JSON, weights file and kind, errors (exit 2, nothing written)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from test_sdm_data import simulate
+
+import geoproc
+from geoproc.cli import main
+from geoproc.weights import write_weights
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sdm_cli")
+    df, w, _ = simulate(n=40, t=6, seed=3)
+    df.to_csv(d / "panel.csv", index=False)
+    write_weights(w, d / "w.csv")
+    return d, df, w
+
+
+def test_cli_report_and_json(files, capsys):
+    d, df, w = files
+    out, js = d / "r.html", d / "r.json"
+    code = main(["sdm", str(d / "panel.csv"), "--weights", str(d / "w.csv"), "--y", "y", "--x", "x1",
+                 "--controls", "x2", "--seed", "5", "--draws", "300", "--lee-yu",
+                 "-o", str(out), "--json", str(js)])
+    assert code == 0
+    assert "wrote" in capsys.readouterr().out
+    data = json.loads(js.read_text(encoding="utf-8"))
+    api = geoproc.sdm(df, w, y="y", x=["x1", "x2"], id="code", year="year", seed=5, draws=300,
+                      lee_yu=True)
+    # the CLI reads the files (sorted rows, weights from CSV): same results up to the ~1e-8
+    # resolution of a likelihood maximum located from function values
+    assert_allclose(data["rho"], api.rho, rtol=1e-6)
+    assert_allclose(data["beta"]["x2"], api.beta["x2"], rtol=1e-6)
+    assert_allclose(data["effects"]["x1"]["indirect_se"], api.effects.loc["x1", "indirect_se"], rtol=1e-5)
+    assert_allclose(data["tests"]["lr_sar"]["stat"], api.tests["lr_sar"].stat, rtol=1e-6)
+    assert data["lee_yu"]["sigma2"] == pytest.approx(api.lee_yu.sigma2, rel=1e-6)
+    html = out.read_text(encoding="utf-8")
+    assert "W·x1" in html and "W·x2" in html and "Lee–Yu" in html
+
+
+def test_cli_no_wx_for_controls_and_txt(files):
+    d, df, w = files
+    out = d / "r2.txt"
+    code = main(["sdm", str(d / "panel.csv"), "-w", str(d / "w.csv"), "--y", "y", "--x", "x1",
+                 "--controls", "x2", "--no-wx-controls", "--draws", "0", "--no-tests", "-o", str(out)])
+    assert code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "W*x1" in text and "W*x2" not in text
+
+
+def test_cli_errors_write_nothing(files, capsys):
+    d, _, _ = files
+    out = d / "bad.html"
+    code = main(["sdm", str(d / "panel.csv"), "-w", str(d / "w.csv"), "--y", "y", "--x", "nope",
+                 "-o", str(out)])
+    assert code == 2
+    assert "nope" in capsys.readouterr().err
+    assert not out.exists()
+    # an existing output is refused without --overwrite
+    out.write_text("keep", encoding="utf-8")
+    code = main(["sdm", str(d / "panel.csv"), "-w", str(d / "w.csv"), "--y", "y", "--x", "x1",
+                 "-o", str(out)])
+    assert code == 2 and out.read_text(encoding="utf-8") == "keep"
+
+
+def test_cli_unbalanced_panel_names_gap(files, capsys, tmp_path):
+    d, df, _ = files
+    bad = df[~((df["code"] == 110) & (df["year"] == 2004))]
+    bad.to_csv(tmp_path / "p.csv", index=False)
+    code = main(["sdm", str(tmp_path / "p.csv"), "-w", str(d / "w.csv"), "--y", "y", "--x", "x1",
+                 "-o", str(tmp_path / "r.html")])
+    assert code == 2
+    assert "110" in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.slow
+def test_cli_demo_panel_gravity_kind(tmp_path):
+    """The users' command on the synthetic province panel, weights built on the fly."""
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo"
+    panel = demo / "provinces_panel_synthetic.csv"
+    out, js = tmp_path / "r.html", tmp_path / "r.json"
+    code = main(["sdm", str(panel), "--weights", "gravity:rd_staff", "--y", "cul", "--x", "dig",
+                 "--controls", "cultural_demand,resource_endowment,policy_support,fiscal_support,"
+                 "gdp_per_capita,urbanisation", "--seed", "1", "-o", str(out), "--json", str(js)])
+    assert code == 0
+    data = json.loads(js.read_text(encoding="utf-8"))
+    truth = json.loads((demo / "provinces_panel_synthetic_truth.json").read_text())
+    assert data["n"] == 31 and data["t"] == 9
+    assert abs(data["rho"] - truth["rho"]) < 3 * data["se"]["rho"]
+    assert abs(data["theta"]["dig"] - truth["theta"]["dig"]) < 3 * data["se"]["theta"]["dig"]
+    assert np.isfinite(data["tests"]["hausman"]["stat"])
+    assert pd.notna(data["effects"]["dig"]["total_se"])
