@@ -36,11 +36,12 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from geoproc.errors import GeoprocInputError
 
@@ -79,6 +80,8 @@ SILVERMAN_RULE = (
     "0.9 * min(SD, sqrt(1/ln 2) * Dm) * n^-0.2, SD the standard distance and Dm the "
     "median distance from the mean centre (weighted if weights are given, n = sum of weights)"
 )
+_PARALLEL_LOCK = threading.Lock()
+_PARALLEL_MIN_POINTS = 20_000  # below this, starting threads costs more than it saves
 _UTM_MAX_SPAN_DEG = 12.0  # wider than two UTM zones: use an equal-area conic instead
 
 
@@ -171,48 +174,59 @@ def kde_grid(
 # ----------------------------------------------------------------------------- numba kernel
 
 
+def _kernel_constant(kernel: int, scaled: bool, radius: float, decay: float) -> float:
+    """QGIS's normalising constant times the kernel's own factor (1 for "raw").
+
+    Computed in qgskde.cpp's operation order (``k * const``), so that the products
+    below are the same doubles as QGIS's.
+    """
+    pi = math.pi  # M_PI
+    if not scaled:
+        return 1.0
+    if kernel == 0:  # quartic
+        return 116.0 / (5.0 * pi * radius**2) * (15.0 / 16.0)
+    if kernel == 1:  # triangular; QGIS leaves a negative decay ("coolmap") unscaled
+        return 3.0 / ((1.0 + 2.0 * decay) * pi * radius**2) if decay >= 0 else 1.0
+    if kernel == 2:  # uniform
+        return 2.0 / (pi * radius) * (0.5 / radius)
+    if kernel == 3:  # epanechnikov
+        return 8.0 / (3.0 * pi * radius**2) * (3.0 / 4.0)
+    if kernel == 4:  # triweight
+        return 128.0 / (35.0 * pi * radius**2) * (35.0 / 32.0)
+    # gaussian (ours): sigma = radius / 3, truncated at the radius
+    return 1.0 / (2.0 * pi * (radius / 3.0) ** 2 * (1.0 - math.exp(-4.5)))
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
-def _stamp(
-    xs, ys, ws, grid, touched, xmin, ymin, ymax, pixel, buffer, radius, s_max, kernel, scaled, decay
-):
-    """Add every point's kernel block to ``grid`` in place, as qgskde.cpp does.
+def _stamp_rows(
+    xs, ys, ws, grid, touched, xmin, ymin, ymax, pixel, buffer, radius, s_max, kernel, c,
+    decay, band, nbands,
+):  # fmt: skip
+    """Add every point's kernel to the grid rows ``row % nbands == band``, as qgskde.cpp.
 
     Hand-written (numba) because no library stamps a kernel evaluated at the exact
     point-to-pixel-centre distance: a binned FFT convolution moves each point to a
     pixel centre and differs from QGIS by far more than 1e-6.
 
-    Exactness: pixel centres and offsets are computed in QGIS's operation order (no
-    fastmath, which would reorder them). A pixel gets the kernel if
-    ``dx^2 + dy^2 <= s_max``, the largest double whose square root is <= radius:
-    exactly QGIS's test ``sqrt(dx^2 + dy^2) > radius``, so nodata agrees exactly. The
-    polynomial kernels use ``(d / r)^2 = s / r^2`` rather than QGIS's
-    ``(sqrt(s) / r)^2``: a square root and a division fewer per pixel, and each value
+    Exactness: the grid position, pixel centres and offsets are computed in QGIS's
+    operation order (no fastmath, which would reorder them). A pixel gets the kernel
+    if ``dx^2 + dy^2 <= s_max``, the largest double whose square root is <= radius:
+    exactly QGIS's test ``sqrt(dx^2 + dy^2) > radius``, so nodata agrees exactly.
+    The polynomial kernels use ``(d / r)^2 = s / r^2`` rather than QGIS's
+    ``(sqrt(s) / r)^2``: a square root and a division fewer per pixel; each value
     changes by ~1e-16 relative, far below the float32 output's 6e-8 (the triangular
-    kernel needs ``d`` and keeps QGIS's formula). ``grid``'s dtype sets the
-    accumulation precision (float32 as QGIS); ``touched`` marks the pixels reached.
+    kernel needs ``d`` and keeps QGIS's formula). Each pixel receives its points in
+    the input order, as in QGIS, whatever ``nbands``; ``grid``'s dtype sets the
+    accumulation precision (float32 as QGIS).
 
-    Speed: the inner loops are masked and branch-free and index from non-negative
-    offsets that LLVM can prove non-negative (the ``continue`` guard below), so numba's
-    negative-index wraparound checks vanish and LLVM vectorises them (~2x faster).
+    Speed: the inner loops are masked and branch-free, and their indexes are offsets
+    proven non-negative (the ``continue`` guards), which removes numba's negative-index
+    wraparound checks and lets LLVM vectorise them (about 2x). Rows whose nearest
+    pixel is beyond the radius are skipped. Rows are dealt out ``row % nbands`` so
+    that threads never write the same pixel.
     """
     rows, cols = grid.shape
     block = 2 * buffer + 1
-    pi = 3.14159265358979323846
-    # normalising constants of qgskde.cpp, in its operation order; c = k * const
-    c = 1.0
-    if scaled:
-        if kernel == 0:  # quartic
-            c = 116.0 / (5.0 * pi * radius**2) * (15.0 / 16.0)
-        elif kernel == 1 and decay >= 0:  # triangular (QGIS leaves negative decay raw)
-            c = 3.0 / ((1.0 + 2.0 * decay) * pi * radius**2)
-        elif kernel == 2:  # uniform
-            c = 2.0 / (pi * radius) * (0.5 / radius)
-        elif kernel == 3:  # epanechnikov
-            c = 8.0 / (3.0 * pi * radius**2) * (3.0 / 4.0)
-        elif kernel == 4:  # triweight
-            c = 128.0 / (35.0 * pi * radius**2) * (35.0 / 32.0)
-        elif kernel == 5:  # gaussian (ours)
-            c = 1.0 / (2.0 * pi * (radius / 3.0) ** 2 * (1.0 - math.exp(-4.5)))
     sigma = radius / 3.0
     inv_r2 = 1.0 / (radius * radius)
     inv_s2 = 1.0 / (sigma * sigma)
@@ -225,62 +239,84 @@ def _stamp(
         xpos = int((x - xmin) / pixel - buffer)
         ypos = int((y - ymin) / pixel - buffer)
         ypos_io = int((ymax - y) / pixel - buffer)
+        kc = 0
         for xp in range(block):
             dx = (xpos + xp + 0.5) * pixel + xmin - x
             dx2[xp] = dx * dx
-        lo = max(0, -xpos)
-        hi = min(block, cols - xpos)
+            if dx2[xp] < dx2[kc]:
+                kc = xp
+        left = max(0, -xpos)
+        right = min(block, cols - xpos) - 1
         top = max(0, -ypos_io)
         bottom = min(block, rows - ypos_io)
-        c0 = xpos + lo
-        if hi <= lo or bottom <= top or c0 < 0 or ypos_io + top < 0:
+        if right < left or bottom <= top:
             continue
-        n = hi - lo
+        n = right - left + 1
+        c0 = xpos + left
+        if c0 < 0:
+            continue
         wc = w * c
         for yp in range(top, bottom):
+            row = ypos_io + yp
+            if row % nbands != band or row < 0:
+                continue
             # QGIS reads the block's rows from the top (ypos_io) but counts the centres'
             # y from the bottom (ypos): the kernel is mirrored within the block
             dy = (ypos + yp + 0.5) * pixel + ymin - y
             dy2 = dy * dy
-            if dy2 > s_max:
+            if dx2[kc] + dy2 > s_max:
                 continue
-            row = ypos_io + yp
+            # masked, branch-free loops over the whole block row: faster than finding
+            # the exact run of pixels within the radius first (measured)
             if kernel == 0:
                 for k in range(n):
-                    s = dx2[lo + k] + dy2
+                    s = dx2[left + k] + dy2
                     u = 1.0 - s * inv_r2
                     grid[row, c0 + k] += w * (c * (u * u)) if s <= s_max else 0.0
                     touched[row, c0 + k] |= s <= s_max
             elif kernel == 1:
                 for k in range(n):
-                    s = dx2[lo + k] + dy2
+                    s = dx2[left + k] + dy2
                     t = math.sqrt(s) / radius
                     v = w * (c * (1.0 - (1.0 - decay) * t))
                     grid[row, c0 + k] += v if s <= s_max else 0.0
                     touched[row, c0 + k] |= s <= s_max
             elif kernel == 2:
                 for k in range(n):
-                    s = dx2[lo + k] + dy2
+                    s = dx2[left + k] + dy2
                     grid[row, c0 + k] += wc if s <= s_max else 0.0
                     touched[row, c0 + k] |= s <= s_max
             elif kernel == 3:
                 for k in range(n):
-                    s = dx2[lo + k] + dy2
+                    s = dx2[left + k] + dy2
                     v = w * (c * (1.0 - s * inv_r2))
                     grid[row, c0 + k] += v if s <= s_max else 0.0
                     touched[row, c0 + k] |= s <= s_max
             elif kernel == 4:
                 for k in range(n):
-                    s = dx2[lo + k] + dy2
+                    s = dx2[left + k] + dy2
                     u = 1.0 - s * inv_r2
                     grid[row, c0 + k] += w * (c * (u * u * u)) if s <= s_max else 0.0
                     touched[row, c0 + k] |= s <= s_max
             else:
                 for k in range(n):
-                    s = dx2[lo + k] + dy2
+                    s = dx2[left + k] + dy2
                     v = w * (c * math.exp(-0.5 * s * inv_s2))
                     grid[row, c0 + k] += v if s <= s_max else 0.0
                     touched[row, c0 + k] |= s <= s_max
+
+
+@njit(cache=True, parallel=True)
+def _stamp_parallel(
+    xs, ys, ws, grid, touched, xmin, ymin, ymax, pixel, buffer, radius, s_max, kernel, c,
+    decay, nbands,
+):  # fmt: skip
+    """``_stamp_rows`` on ``nbands`` threads, each owning the rows ``row % nbands``."""
+    for band in prange(nbands):
+        _stamp_rows(
+            xs, ys, ws, grid, touched, xmin, ymin, ymax, pixel, buffer, radius, s_max,
+            kernel, c, decay, band, nbands,
+        )  # fmt: skip
 
 
 def _max_square_within(radius: float) -> float:
@@ -303,17 +339,31 @@ def stamp_points(
     output: str = "raw",
     decay: float = 0.0,
     dtype: type = np.float32,
+    threads: int = 1,
 ) -> np.ndarray:
-    """The kernel sums of these points on ``grid`` (nodata = -9999), rows from the top."""
+    """The kernel sums of these points on ``grid`` (nodata = -9999), rows from the top.
+
+    ``threads > 1`` splits the rows among numba threads (same values: each pixel still
+    sums its points in order); calls are serialised, as numba's default threading
+    layer must not be entered from two Python threads at once.
+    """
     out = np.zeros((grid.rows, grid.cols), dtype=dtype)
     touched = np.zeros((grid.rows, grid.cols), dtype=np.bool_)
     x = np.ascontiguousarray(x, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
     w = np.ones_like(x) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
-    _stamp(
+    code = _KERNEL_CODE[kernel]
+    radius = float(radius)
+    args = (
         x, y, w, out, touched, grid.xmin, grid.ymin, grid.ymax, grid.pixel_size, grid.buffer,
-        float(radius), _max_square_within(float(radius)), _KERNEL_CODE[kernel], output == "scaled", float(decay),
+        radius, _max_square_within(radius), code,
+        _kernel_constant(code, output == "scaled", radius, float(decay)), float(decay),
     )  # fmt: skip
+    if threads > 1:
+        with _PARALLEL_LOCK:
+            _stamp_parallel(*args, threads)
+    else:
+        _stamp_rows(*args, 0, 1)
     out[~touched] = NODATA
     return out
 
@@ -472,6 +522,7 @@ def kernel_density(
     max_cells: int = DEFAULT_MAX_CELLS,
     decay: float = 0.0,
     precision: Literal["float32", "float64"] = "float32",
+    threads: int | None = None,
 ) -> KDEResult:
     """Kernel density surface of points, written as a GeoTIFF, as QGIS's Heatmap.
 
@@ -511,6 +562,10 @@ def kernel_density(
         Accumulation precision. "float32" (default) sums in single precision in the
         points' order, as QGIS does, so the rasters are identical; "float64" is more
         accurate for very many overlapping points.
+    threads : int, optional
+        Threads for an in-memory frame (rows are split among them; the values do not
+        change). Default: numba's thread count (``NUMBA_NUM_THREADS``) from 20,000
+        points on, else 1. A dask frame uses one thread per partition.
 
     Returns
     -------
@@ -581,7 +636,11 @@ def kernel_density(
         values = _dask_surface(pts, weight, grid, radius, kernel, output, decay, dtype)
         n_points = int(stats[0].size) if stats is not None else _dask_len(pts)
     else:
-        values = stamp_points(x, y, w, grid, radius, kernel, output, decay, dtype)
+        if threads is None:
+            import numba
+
+            threads = numba.get_num_threads() if x.size >= _PARALLEL_MIN_POINTS else 1
+        values = stamp_points(x, y, w, grid, radius, kernel, output, decay, dtype, threads)
         n_points = int(x.size)
 
     valid = values != NODATA
@@ -695,15 +754,17 @@ def _project(points: Any, crs: Any, weight: str | None, is_dask: bool):
 
 
 def _check_point_geometries(points: gpd.GeoDataFrame) -> None:
-    geom = points.geometry
-    empty = np.flatnonzero((geom.isna() | geom.is_empty).to_numpy())
+    import shapely
+
+    geom = points.geometry.to_numpy()
+    empty = np.flatnonzero(shapely.is_missing(geom) | shapely.is_empty(geom))
     if empty.size:
         rows = ", ".join(str(points.index[i]) for i in empty[:10])
         raise GeoprocInputError(f"points: missing or empty geometry at rows {rows}")
-    kinds = geom.geom_type.to_numpy()
-    bad = np.flatnonzero((kinds != "Point") & (kinds != "MultiPoint"))
+    kinds = shapely.get_type_id(geom)
+    bad = np.flatnonzero((kinds != 0) & (kinds != 4))  # 0 Point, 4 MultiPoint
     if bad.size:
-        rows = ", ".join(f"{points.index[i]} ({kinds[i]})" for i in bad[:10])
+        rows = ", ".join(f"{points.index[i]} ({geom[i].geom_type})" for i in bad[:10])
         raise GeoprocInputError(f"points: not point geometries at rows {rows}")
 
 
@@ -713,9 +774,9 @@ def _xyw(
     """Coordinates (multipoints exploded, in order) and checked weights."""
     import shapely
 
-    geoms = pts.geometry.to_numpy()
-    parts, owner = shapely.get_parts(geoms, return_index=True)
-    xy = shapely.get_coordinates(parts)
+    # coordinates straight from the geometries (multipoints give one row per part, in
+    # order); much faster than exploding them into new point objects
+    xy, owner = shapely.get_coordinates(pts.geometry.to_numpy(), return_index=True)
     x, y = xy[:, 0].copy(), xy[:, 1].copy()
     bad = np.flatnonzero(~np.isfinite(x) | ~np.isfinite(y))
     if bad.size:

@@ -260,3 +260,14 @@ def test_bad_points(tmp_path):
         # 1,000 km of points at 1 m pixels: ~1e12 cells, refused before allocating
         kernel_density(_pts([(0, 0), (1e6, 1e6)]), radius=10, pixel_size=1, out=out)
     assert not out.exists()
+
+
+def test_threads_give_identical_rasters(tmp_path):
+    # rows are dealt out among threads; every pixel still sums its points in order
+    rng = np.random.default_rng(3)
+    xy = rng.normal(0, 3000, (2000, 2))
+    pts = _pts(xy, w=rng.uniform(0, 2, len(xy)))
+    kw = dict(radius=2500, pixel_size=300, weight="w", output="scaled")
+    one = kernel_density(pts, out=tmp_path / "a.tif", threads=1, **kw)
+    two = kernel_density(pts, out=tmp_path / "b.tif", threads=3, **kw)
+    assert np.array_equal(one.read().filled(NODATA), two.read().filled(NODATA))
