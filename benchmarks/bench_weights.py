@@ -6,8 +6,13 @@ matrix plus the SpatialWeights container; the baseline is the textbook double
 Python loop over lists. The loop is timed on a subset of the regions and scaled
 by (N / subset)^2 (the loop is exactly quadratic), which the output says.
 
+With ``--io N`` it also times writing and reading a dense N x N matrix as a
+full-matrix CSV and a GWT file against pandas' exact round trip
+(``to_csv`` / ``read_csv(float_precision="round_trip")``).
+
     .venv/bin/python benchmarks/bench_weights.py            # N = 3000
     .venv/bin/python benchmarks/bench_weights.py --n 1000 --subset 1000   # loop on all pairs
+    .venv/bin/python benchmarks/bench_weights.py --io 1500  # files too
 """
 
 from __future__ import annotations
@@ -44,7 +49,46 @@ def main() -> None:
     ap.add_argument("--subset", type=int, default=600,
                     help="regions on which the Python loop is timed, then scaled (default 600)")
     ap.add_argument("--repeat", type=int, default=3, help="best of this many runs (default 3)")
+    ap.add_argument("--io", type=int, default=0, metavar="N",
+                    help="also time CSV/GWT files of an N x N dense matrix (default: skip)")
     args = ap.parse_args()
+    gravity(args)
+    if args.io:
+        files(args.io)
+
+
+def files(n: int) -> None:
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+
+    from geoproc.weights import SpatialWeights, read_weights, write_weights
+
+    rng = np.random.default_rng(1)
+    a = rng.uniform(0, 1, (n, n))
+    np.fill_diagonal(a, 0)
+    w = SpatialWeights(a, list(range(n)), "dense")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        t_w, _ = best_of(lambda: write_weights(w, tmp / "w.csv", overwrite=True), 1)
+        t_r, back = best_of(lambda: read_weights(tmp / "w.csv"), 1)
+        assert np.array_equal(back.full(), a)
+        frame = pd.DataFrame(a, index=pd.Index(range(n), name="id"), columns=range(n))
+        t_pw, _ = best_of(lambda: frame.to_csv(tmp / "p.csv"), 1)
+        t_pr, pback = best_of(lambda: pd.read_csv(tmp / "p.csv", index_col=0,
+                                                  float_precision="round_trip"), 1)
+        assert np.array_equal(pback.to_numpy(), a)
+        t_gw, _ = best_of(lambda: write_weights(w, tmp / "w.gwt", overwrite=True), 1)
+        t_gr, gback = best_of(lambda: read_weights(tmp / "w.gwt"), 1)
+        assert np.array_equal(gback.full(), a)
+    print(f"weights files, dense {n} x {n} (exact round trips checked)")
+    print(f"  CSV write: geoproc {t_w:.2f} s, pandas to_csv {t_pw:.2f} s  -> {t_pw / t_w:.1f}x")
+    print(f"  CSV read:  geoproc {t_r:.2f} s, pandas read_csv {t_pr:.2f} s  -> {t_pr / t_r:.1f}x")
+    print(f"  GWT write {t_gw:.2f} s, read {t_gr:.2f} s ({n * (n - 1):,} links)")
+
+
+def gravity(args: argparse.Namespace) -> None:
 
     import geopandas as gpd
     import pandas as pd
