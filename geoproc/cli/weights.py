@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from geoproc.cli._common import add_output_args
+from geoproc.cli._common import add_output_args, progress
 
 KINDS = ("queen", "rook", "knn", "inverse-distance", "gravity", "nested")
 
@@ -126,7 +126,7 @@ def _build_and_write(args, kind, regions, years, out: Path) -> int:
         paths = {y: _year_path(out, y) for y in result}
         for p in paths.values():  # refuse before writing any of them
             check_output(p, args.overwrite)
-        for y, w in result.items():
+        for y, w in progress(result.items(), total=len(result), desc="writing yearly weights"):
             if args.row_standardize:
                 w = w.row_standardize()
             wio.write_weights(w, paths[y], overwrite=args.overwrite)
