@@ -100,6 +100,11 @@ def run(args: argparse.Namespace) -> int:
     ) if on and kind not in kinds]
     if unused:
         raise GeoprocInputError(f"{', '.join(unused)} do(es) not apply to --kind {kind}")
+    if out.suffix.lower() == ".gal" and kind in ("inverse-distance", "gravity", "nested"):
+        raise GeoprocInputError(
+            f"{out.name}: GAL holds neighbour lists only and would lose the {kind} weights; "
+            "use .gwt or .csv"
+        )
     years = _years(args.years)
     if not args.per_year:
         check_output(out, args.overwrite)

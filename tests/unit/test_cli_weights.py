@@ -154,6 +154,8 @@ def test_bad_input_exits_2_and_writes_nothing(cli, tmp_path, line3):
     assert r.returncode == 2 and "regions with no mass: 3" in r.stderr and "not regions: 9" in r.stderr
     r = cli(line3, "--kind", "knn", "-o", out)
     assert r.returncode == 2 and "needs --k" in r.stderr
+    r = cli(line3, "--kind", "gravity", "--mass", table, "-o", tmp_path / "g.gal")
+    assert r.returncode == 2 and "GAL holds neighbour lists only" in r.stderr
     r = cli(line3, "--kind", "queen", "--k", "3", "-o", out)
     assert r.returncode == 2 and "--k" in r.stderr
     assert list(tmp_path.glob("g*")) == []
