@@ -12,6 +12,7 @@ system-demo:
 
 system-test:
 	bash scripts/install_system.sh test
+	bash scripts/install_qgis_python.sh --venv .venv-qgis
 
 venv:
 	bash scripts/install_venv.sh $(VENV)

@@ -157,7 +157,9 @@ def write_frame(sink, frame, feedback, progress: tuple[int, int] = (90, 100)) ->
             g = [shapely.MultiLineString([x]) if x is not None and x.geom_type == "LineString" else x for x in g]
         elif wkb_type == QgsWkbTypes.Type.MultiPoint:
             g = [shapely.MultiPoint([x]) if x is not None and x.geom_type == "Point" else x for x in g]
-        geoms = shapely.to_wkb(list(g))
+        # output_dimension=3: inside QGIS the shapely wheel may bind to QGIS's older GEOS
+        # (global symbols), which rejects the default dimension 4 of newer shapely.
+        geoms = shapely.to_wkb(list(g), output_dimension=3)
     total = max(len(frame), 1)
     start, stop = progress
     values = frame[columns].itertuples(index=False, name=None)

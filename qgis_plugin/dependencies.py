@@ -51,7 +51,12 @@ def install_command(requirements: list[str]) -> str:
         return f"In the OSGeo4W Shell: python -m pip install {quoted}"
     if system == "Darwin":
         return f"/Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install {quoted}"
-    # Debian/Ubuntu QGIS runs on the system Python, which PEP 668 protects.
+    # Debian/Ubuntu: QGIS runs on the system Python. Plain wheels of shapely/pyproj/
+    # pyogrio crash inside QGIS (their bundled GEOS/PROJ/GDAL bind to QGIS's), so the
+    # shipped script takes those from Debian or builds them on the system libraries.
+    script = Path(__file__).with_name("install_qgis_python.sh")
+    if script.exists() and Path("/usr/bin/apt-get").exists():
+        return f"bash {script}"
     return f"/usr/bin/python3 -m pip install --user --break-system-packages {quoted}"
 
 

@@ -36,6 +36,7 @@ def build_folder(dest: Path) -> Path:
     shutil.copytree(ROOT / "qgis_plugin", folder, ignore=IGNORE)
     shutil.copy2(ROOT / "metadata.txt", folder / "metadata.txt")
     shutil.copytree(ROOT / "styles", folder / "styles", ignore=IGNORE)
+    shutil.copy2(ROOT / "scripts" / "install_qgis_python.sh", folder / "install_qgis_python.sh")
     ext = folder / "ext"
     shutil.copytree(ROOT / "geoproc", ext / "geoproc", ignore=IGNORE)
     data = ext / "geoproc" / "_data"

@@ -2,8 +2,10 @@
 
 Debian's /usr/bin/qgis_process wrapper fails ("--noversioncheck"); the binary
 /usr/bin/qgis_process.bin works. qgis_process embeds Debian's system Python, so
-geoproc's libraries are handed to it on PYTHONPATH from the test venv — as a user
-would install them into QGIS's Python with pip.
+geoproc's libraries are handed to it on PYTHONPATH from ``.venv-qgis``, built by
+``scripts/install_qgis_python.sh --venv .venv-qgis`` (``make test`` does it) the
+way that script installs them for a user's QGIS: the wheels of the test venv would
+crash inside QGIS, whose GEOS/PROJ/GDAL symbols are global.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 QGIS_PROCESS = "/usr/bin/qgis_process.bin"
+QGIS_PYTHON_ENV = ROOT / ".venv-qgis"
 sys.path.insert(0, str(ROOT / "scripts"))
 
 pytestmark = pytest.mark.slow
@@ -36,7 +38,10 @@ def _env(home: Path, with_libraries: bool) -> dict:
     env.update(HOME=str(home), XDG_RUNTIME_DIR=str(home / "run"), QT_QPA_PLATFORM="offscreen")
     (home / "run").mkdir(mode=0o700, exist_ok=True)
     if with_libraries:
-        env["PYTHONPATH"] = sysconfig.get_paths()["purelib"]
+        site = QGIS_PYTHON_ENV / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+        if not site.is_dir():
+            raise AssertionError(f"{QGIS_PYTHON_ENV} is missing: run bash scripts/install_qgis_python.sh --venv .venv-qgis")
+        env["PYTHONPATH"] = str(site)
     return env
 
 
@@ -99,5 +104,5 @@ def test_plugin_path_and_missing_libraries_message(plugin_zip, tmp_path):
     out = _qgis_process(["run", "geoproc:export_boundaries", "--", "NAME=0", f"OUTPUT={tmp_path / 'x.gpkg'}"], env, check=False)
     assert out.returncode != 0
     text = out.stdout + out.stderr
-    assert "geopandas" in text and "pip install" in text
+    assert "geopandas" in text and "install_qgis_python.sh" in text
     assert not (tmp_path / "x.gpkg").exists()
