@@ -117,6 +117,32 @@ def test_geodesic_nearly_antipodal_pairs_agree_with_geographiclib():
         assert abs(_pair(lat1[k], lon1[k], lat2[k], lon2[k]) - ref) <= MM
 
 
+def test_matrix_with_many_nearly_antipodal_pairs_agrees_with_pyproj():
+    # 100 points and the antipodes of each, moved by up to 2 degrees: the compiled kernel
+    # hands pairs beyond 179 degrees to pyproj; every pair must still be within 1 mm
+    rng = np.random.default_rng(11)
+    lon1, lat1 = _random_points(100, 11)
+    lon = np.r_[lon1, _wrap(lon1 + 180 + rng.uniform(-2, 2, 100))]
+    lat = np.r_[lat1, np.clip(-lat1 + rng.uniform(-2, 2, 100), -90, 90)]
+    d = pairwise_distances(lon, lat)
+    i, j = np.triu_indices(lon.size, 1)
+    _, _, ref = Geod(ellps="WGS84").inv(lon[i], lat[i], lon[j], lat[j])
+    assert np.max(np.abs(d[i, j] - ref / 1000.0)) <= MM
+    assert not np.isnan(d).any()
+    # the row-block kernel (used by the chunked writer) gives the same numbers, bit for bit
+    from geoproc.distances import _rect
+
+    assert (_rect(lon[:7], lat[:7], lon, lat, "geodesic") == d[:7]).all()
+
+
+def test_pyproj_path_when_numba_is_disabled(monkeypatch):
+    lon, lat = _random_points(60, 4)
+    fast = pairwise_distances(lon, lat)
+    monkeypatch.setenv("GEOPROC_NO_NUMBA", "1")
+    slow = pairwise_distances(lon, lat)
+    assert np.max(np.abs(fast - slow)) <= MM
+
+
 def test_geodesic_polar_pairs():
     # pole to pole is half a meridian: 20003.931458625 km (geographiclib's Inverse(90,0,-90,0))
     assert abs(_pair(90, 0, -90, 0) - 20003.931458625447) <= MM
@@ -236,13 +262,28 @@ def test_write_distance_matrix_in_chunks(tmp_path):
     back = pd.read_csv(out, index_col="id")
     assert list(back.index) == [110000, 310000, 330100, 650100]
     assert list(back.columns) == ["110000", "310000", "330100", "650100"]
-    # written with 6 decimals (1 mm)
+    # written with 6 decimals (1 mm), symmetric to the last digit
     assert_allclose(back.to_numpy(), distance_matrix(g).to_numpy(), rtol=0, atol=0.5e-6)
+    assert (back.to_numpy() == back.to_numpy().T).all()
     with pytest.raises(FileExistsError):
         write_distance_matrix(g, out)
     write_distance_matrix(g, out, method="haversine", dtype="float32", overwrite=True)
     back = pd.read_csv(out, index_col="id")
     assert_allclose(back.to_numpy(), distance_matrix(g, method="haversine").to_numpy(), atol=1e-3)
+
+
+def test_write_distance_matrix_near_antipodes(tmp_path):
+    # the row-block kernel also hands nearly antipodal pairs to pyproj
+    t = pd.DataFrame({"id": ["a", "b", "c"], "lon": [10.0, -170.0, -169.5], "lat": [20.0, -20.0, -19.7]})
+    out = tmp_path / "d.csv"
+    write_distance_matrix(t, out, chunk_rows=1)
+    back = pd.read_csv(out, index_col="id")
+    geod = Geod(ellps="WGS84")
+    for a, b in [("a", "b"), ("a", "c"), ("b", "c")]:
+        ra, rb = t.set_index("id").loc[a], t.set_index("id").loc[b]
+        _, _, s = geod.inv(ra.lon, ra.lat, rb.lon, rb.lat)
+        assert abs(back.loc[a, b] - s / 1000) <= 1.5 * MM  # written to 1e-6 km
+        assert back.loc[a, b] == back.loc[b, a]
 
 
 def test_write_distance_matrix_writes_nothing_on_bad_input(tmp_path):
