@@ -96,6 +96,16 @@ def test_islands_nearest_links_both_ways(squares):
     assert q.meta["islands_linked"] == {5: [4]}
 
 
+def test_islands_nearest_k2(squares):
+    # pyproj geodesics from E's centroid (5.5, 5.5): D (1.5, 1.5) 626.98 km,
+    # B (1.5, 0.5) 709.43 km, C (0.5, 1.5) 710.05 km -> the two nearest are D and B
+    q = queen_weights(squares, islands="nearest", k_island=2)
+    m = q.to_frame()
+    assert m.loc[5].to_dict() == {1: 0, 2: 1, 3: 0, 4: 1, 5: 0}
+    assert m.loc[2, 5] == 1 and m.loc[4, 5] == 1 and m.loc[3, 5] == 0
+    assert (q.full() == q.full().T).all()
+
+
 def test_islands_option_checked(squares):
     with pytest.raises(GeoprocInputError, match="islands must be one of"):
         queen_weights(squares, islands="drop")
