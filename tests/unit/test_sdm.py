@@ -288,3 +288,23 @@ def test_not_row_standardised_warns(panel):
         geoproc.sdm(df, raw, **_kw())
     r = geoproc.sdm(df, raw, row_standardize=True, **_kw())
     assert r.weights.is_row_standardized()
+
+
+def test_rho_at_bound_is_an_error():
+    """y generated with rho = 1 - 1e-9: the estimate sits on the upper bound 1/lambda_max = 1."""
+    from test_sdm_data import knn_w
+
+    n, t = 30, 4
+    W = knn_w(n, 4, seed=9)
+    rng = np.random.default_rng(0)
+    A = np.eye(n) - (1 - 1e-9) * W.toarray()
+    Y = np.stack([np.linalg.solve(A, rng.normal(size=n)) for _ in range(t)])
+    import pandas as pd
+
+    from geoproc.weights import SpatialWeights
+
+    df = pd.DataFrame({"code": np.tile(np.arange(n), t), "year": np.repeat(np.arange(t), n),
+                       "y": Y.ravel(), "x1": rng.normal(size=n * t)})
+    with pytest.raises(GeoprocInputError, match="upper bound"):
+        geoproc.sdm(df, SpatialWeights(W, list(range(n))), y="y", x=["x1"], id="code", year="year",
+                    effects="none", model="sar", draws=0, tests=False)
