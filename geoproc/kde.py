@@ -199,7 +199,7 @@ def _kernel_constant(kernel: int, scaled: bool, radius: float, decay: float) -> 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _stamp_rows(
-    xs, ys, ws, grid, touched, xmin, ymin, ymax, pixel, buffer, radius, s_max, kernel, c,
+    xs, ys, ws, grid, xmin, ymin, ymax, pixel, buffer, radius, s_max, kernel, c,
     decay, band, nbands,
 ):  # fmt: skip
     """Add every point's kernel to the grid rows ``row % nbands == band``, as qgskde.cpp.
@@ -217,7 +217,8 @@ def _stamp_rows(
     changes by ~1e-16 relative, far below the float32 output's 6e-8 (the triangular
     kernel needs ``d`` and keeps QGIS's formula). Each pixel receives its points in
     the input order, as in QGIS, whatever ``nbands``; ``grid``'s dtype sets the
-    accumulation precision (float32 as QGIS).
+    accumulation precision (float32 as QGIS). Like QGIS, the grid starts as nodata
+    (-9999) and a pixel is set to 0 before its first addition.
 
     Speed: the inner loops are masked and branch-free, and their indexes are offsets
     proven non-negative (the ``continue`` guards), which removes numba's negative-index
@@ -230,7 +231,11 @@ def _stamp_rows(
     sigma = radius / 3.0
     inv_r2 = 1.0 / (radius * radius)
     inv_s2 = 1.0 / (sigma * sigma)
-    dx2 = np.empty(block)
+    # LLVM's vector loop takes 16 doubles a turn (4 AVX2 registers); the rest runs one
+    # by one. Rows are padded to a multiple of 16 with columns beyond the radius
+    # (their distance is set to infinity: masked out, written back unchanged), which keeps the odd tail short.
+    width = (block + 15) // 16 * 16
+    dx2 = np.full(width, np.inf)  # QGIS stamps only the block: the padding never counts
     for i in range(xs.shape[0]):
         x = xs[i]
         y = ys[i]
@@ -239,14 +244,15 @@ def _stamp_rows(
         xpos = int((x - xmin) / pixel - buffer)
         ypos = int((y - ymin) / pixel - buffer)
         ypos_io = int((ymax - y) / pixel - buffer)
-        kc = 0
         for xp in range(block):
             dx = (xpos + xp + 0.5) * pixel + xmin - x
             dx2[xp] = dx * dx
+        kc = 0
+        for xp in range(block):
             if dx2[xp] < dx2[kc]:
                 kc = xp
         left = max(0, -xpos)
-        right = min(block, cols - xpos) - 1
+        right = min(width, cols - xpos) - 1
         top = max(0, -ypos_io)
         bottom = min(block, rows - ypos_io)
         if right < left or bottom <= top:
@@ -272,49 +278,55 @@ def _stamp_rows(
                 for k in range(n):
                     s = dx2[left + k] + dy2
                     u = 1.0 - s * inv_r2
-                    grid[row, c0 + k] += w * (c * (u * u)) if s <= s_max else 0.0
-                    touched[row, c0 + k] |= s <= s_max
+                    g = grid[row, c0 + k]
+                    g0 = 0.0 if g == -9999.0 else g  # QGIS: nodata becomes 0, then +=
+                    grid[row, c0 + k] = g0 + w * (c * (u * u)) if s <= s_max else g
             elif kernel == 1:
                 for k in range(n):
                     s = dx2[left + k] + dy2
                     t = math.sqrt(s) / radius
                     v = w * (c * (1.0 - (1.0 - decay) * t))
-                    grid[row, c0 + k] += v if s <= s_max else 0.0
-                    touched[row, c0 + k] |= s <= s_max
+                    g = grid[row, c0 + k]
+                    g0 = 0.0 if g == -9999.0 else g  # QGIS: nodata becomes 0, then +=
+                    grid[row, c0 + k] = g0 + v if s <= s_max else g
             elif kernel == 2:
                 for k in range(n):
                     s = dx2[left + k] + dy2
-                    grid[row, c0 + k] += wc if s <= s_max else 0.0
-                    touched[row, c0 + k] |= s <= s_max
+                    g = grid[row, c0 + k]
+                    g0 = 0.0 if g == -9999.0 else g  # QGIS: nodata becomes 0, then +=
+                    grid[row, c0 + k] = g0 + wc if s <= s_max else g
             elif kernel == 3:
                 for k in range(n):
                     s = dx2[left + k] + dy2
                     v = w * (c * (1.0 - s * inv_r2))
-                    grid[row, c0 + k] += v if s <= s_max else 0.0
-                    touched[row, c0 + k] |= s <= s_max
+                    g = grid[row, c0 + k]
+                    g0 = 0.0 if g == -9999.0 else g  # QGIS: nodata becomes 0, then +=
+                    grid[row, c0 + k] = g0 + v if s <= s_max else g
             elif kernel == 4:
                 for k in range(n):
                     s = dx2[left + k] + dy2
                     u = 1.0 - s * inv_r2
-                    grid[row, c0 + k] += w * (c * (u * u * u)) if s <= s_max else 0.0
-                    touched[row, c0 + k] |= s <= s_max
+                    g = grid[row, c0 + k]
+                    g0 = 0.0 if g == -9999.0 else g  # QGIS: nodata becomes 0, then +=
+                    grid[row, c0 + k] = g0 + w * (c * (u * u * u)) if s <= s_max else g
             else:
                 for k in range(n):
                     s = dx2[left + k] + dy2
                     v = w * (c * math.exp(-0.5 * s * inv_s2))
-                    grid[row, c0 + k] += v if s <= s_max else 0.0
-                    touched[row, c0 + k] |= s <= s_max
+                    g = grid[row, c0 + k]
+                    g0 = 0.0 if g == -9999.0 else g  # QGIS: nodata becomes 0, then +=
+                    grid[row, c0 + k] = g0 + v if s <= s_max else g
 
 
 @njit(cache=True, parallel=True)
 def _stamp_parallel(
-    xs, ys, ws, grid, touched, xmin, ymin, ymax, pixel, buffer, radius, s_max, kernel, c,
+    xs, ys, ws, grid, xmin, ymin, ymax, pixel, buffer, radius, s_max, kernel, c,
     decay, nbands,
 ):  # fmt: skip
     """``_stamp_rows`` on ``nbands`` threads, each owning the rows ``row % nbands``."""
     for band in prange(nbands):
         _stamp_rows(
-            xs, ys, ws, grid, touched, xmin, ymin, ymax, pixel, buffer, radius, s_max,
+            xs, ys, ws, grid, xmin, ymin, ymax, pixel, buffer, radius, s_max,
             kernel, c, decay, band, nbands,
         )  # fmt: skip
 
@@ -347,15 +359,14 @@ def stamp_points(
     sums its points in order); calls are serialised, as numba's default threading
     layer must not be entered from two Python threads at once.
     """
-    out = np.zeros((grid.rows, grid.cols), dtype=dtype)
-    touched = np.zeros((grid.rows, grid.cols), dtype=np.bool_)
+    out = np.full((grid.rows, grid.cols), NODATA, dtype=dtype)
     x = np.ascontiguousarray(x, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
     w = np.ones_like(x) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
     code = _KERNEL_CODE[kernel]
     radius = float(radius)
     args = (
-        x, y, w, out, touched, grid.xmin, grid.ymin, grid.ymax, grid.pixel_size, grid.buffer,
+        x, y, w, out, grid.xmin, grid.ymin, grid.ymax, grid.pixel_size, grid.buffer,
         radius, _max_square_within(radius), code,
         _kernel_constant(code, output == "scaled", radius, float(decay)), float(decay),
     )  # fmt: skip
@@ -364,7 +375,6 @@ def stamp_points(
             _stamp_parallel(*args, threads)
     else:
         _stamp_rows(*args, 0, 1)
-    out[~touched] = NODATA
     return out
 
 
