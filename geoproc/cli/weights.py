@@ -50,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "or linked to their nearest region (nearest)")
     p.add_argument("--method", choices=("geodesic", "haversine"), default="geodesic",
                    help="centroid distance: WGS84 geodesic (default) or spherical haversine")
+    p.add_argument("--centroid", choices=("area", "representative"), default="area",
+                   help="point standing for each region in distances: area centroid (default) or "
+                        "a point guaranteed inside the region")
     p.add_argument("--row-standardize", action="store_true", help="row-standardise the weights")
     add_output_args(p, help="output weights file: .csv (full matrix), .gal or .gwt")
     p.set_defaults(func=run)
@@ -151,19 +154,23 @@ def _build(args, kind, regions, years):
 
     if kind in ("queen", "rook"):
         f = W.queen_weights if kind == "queen" else W.rook_weights
-        return f(regions, id=args.id, islands=args.islands, method=args.method)
+        return f(regions, id=args.id, islands=args.islands, method=args.method,
+                 centroid=args.centroid)
     if kind == "knn":
-        return W.knn_weights(regions, args.k, id=args.id, method=args.method)
+        return W.knn_weights(regions, args.k, id=args.id, method=args.method,
+                             centroid=args.centroid)
     if kind == "inverse-distance":
         return W.inverse_distance_weights(regions, power=args.power or 1, cutoff_km=args.cutoff,
-                                          id=args.id, method=args.method)
+                                          id=args.id, method=args.method, centroid=args.centroid)
     from geoproc.panel import read_table
 
     table = read_table(args.mass)
     if kind == "gravity":
         return W.gravity_weights(regions, table, id=args.id, mass_column=args.mass_column,
                                  year=years, per_year=args.per_year, mass_id=args.mass_id,
-                                 year_column=args.year_column, method=args.method)
+                                 year_column=args.year_column, method=args.method,
+                                 centroid=args.centroid)
     return W.nested_weights(regions, table, id=args.id, gdp_column=args.mass_column, year=years,
                             power=args.power or 1, gdp_id=args.mass_id,
-                            year_column=args.year_column, method=args.method)
+                            year_column=args.year_column, method=args.method,
+                            centroid=args.centroid)

@@ -67,7 +67,7 @@ def labels(gdf: gpd.GeoDataFrame, ids: list) -> list[str]:
 
 
 def distances_km(
-    gdf: gpd.GeoDataFrame, ids: list, field: str, method: str = "geodesic"
+    gdf: gpd.GeoDataFrame, ids: list, field: str, method: str = "geodesic", centroid: str = "area"
 ) -> np.ndarray:
     """Great-circle distances (km) between area centroids (points stay themselves).
 
@@ -77,7 +77,7 @@ def distances_km(
     """
     from geoproc.distances import check_no_coincident, distance_matrix
 
-    d = distance_matrix(gdf, method=method, id=None if field == "index" else field)
+    d = distance_matrix(gdf, method=method, id=None if field == "index" else field, how=centroid)
     # 1 mm: a geodesic solver may return ~1e-15 km instead of 0 for the same point,
     # and 1/d at such distances is meaningless anyway
     check_no_coincident(d, labels(gdf, ids), tol=COINCIDENT_KM)

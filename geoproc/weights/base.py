@@ -114,7 +114,8 @@ class SpatialWeights:
         rs = np.asarray(self.sparse.sum(axis=1)).ravel()
         inv = np.divide(1.0, rs, out=np.zeros_like(rs), where=rs != 0)
         m = sparse.diags(inv) @ self.sparse
-        return SpatialWeights(m, self.ids, self.kind, "R", self.meta)
+        meta = {k: v for k, v in self.meta.items() if k != "units"}  # shares now, not km or mass
+        return SpatialWeights(m, self.ids, self.kind, "R", meta)
 
     def lag(self, x: Any) -> np.ndarray:
         """Spatial lag W @ x."""

@@ -69,6 +69,7 @@ def build_weights(
     year_column: str | None = None,
     year: Any = None,
     method: str = "geodesic",
+    centroid: str = "area",
 ) -> SpatialWeights:
     """Build weights from a spec string, the way every geoproc command does.
 
@@ -95,6 +96,8 @@ def build_weights(
         Id and year columns of ``data``, and the years to average.
     method : {"geodesic", "haversine"}
         Centroid distance for distance-based kinds.
+    centroid : {"area", "representative"}
+        The point standing for each polygon.
 
     Returns
     -------
@@ -117,20 +120,22 @@ def build_weights(
         from geoproc.weights.contiguity import queen_weights, rook_weights
 
         w = (queen_weights if kind == "queen" else rook_weights)(regions, id=id, islands=islands,
-                                                                 method=method)
+                                                                 method=method,
+                                                                 centroid=centroid)
     elif kind == "knn":
         from geoproc.weights.distance_based import knn_weights
 
         k = _number(args[0], "k", spec_text)
         if not k.is_integer():
             raise GeoprocInputError(f"weights {spec_text!r}: k must be a whole number")
-        w = knn_weights(regions, int(k), id=id, method=method)
+        w = knn_weights(regions, int(k), id=id, method=method, centroid=centroid)
     elif kind == "inverse-distance":
         from geoproc.weights.distance_based import inverse_distance_weights
 
         power = _number(args[0], "power", spec_text) if args else 1.0
         cutoff = _number(args[1], "cut-off (km)", spec_text) if len(args) > 1 else None
-        w = inverse_distance_weights(regions, power=power, cutoff_km=cutoff, id=id, method=method)
+        w = inverse_distance_weights(regions, power=power, cutoff_km=cutoff, id=id, method=method,
+                                     centroid=centroid)
     else:
         if data is None:
             raise GeoprocInputError(
@@ -140,12 +145,14 @@ def build_weights(
             from geoproc.weights.gravity import gravity_weights
 
             w = gravity_weights(regions, data, id=id, mass_column=args[0], year=year,
-                                mass_id=data_id, year_column=year_column, method=method)
+                                mass_id=data_id, year_column=year_column, method=method,
+                                centroid=centroid)
         else:
             from geoproc.weights.nested import nested_weights
 
             w = nested_weights(regions, data, id=id, gdp_column=args[0], year=year,
-                               gdp_id=data_id, year_column=year_column, method=method)
+                               gdp_id=data_id, year_column=year_column, method=method,
+                               centroid=centroid)
     w.meta.setdefault("spec", spec_text)
     if row_standardize and w.transform != "R":
         w = w.row_standardize()

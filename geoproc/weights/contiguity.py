@@ -23,6 +23,7 @@ def queen_weights(
     islands: str = "warn",
     k_island: int = 1,
     method: str = "geodesic",
+    centroid: str = "area",
 ) -> SpatialWeights:
     """Queen contiguity: regions sharing at least one boundary vertex are neighbours (w = 1).
 
@@ -41,6 +42,9 @@ def queen_weights(
         Neighbours given to each island with ``islands="nearest"``.
     method : {"geodesic", "haversine"}
         Centroid distance used for ``islands="nearest"``.
+    centroid : {"area", "representative"}
+        The point standing for a polygon: its area centroid (default) or a point
+        guaranteed inside it (see :func:`geoproc.centroids`).
 
     Returns
     -------
@@ -48,7 +52,8 @@ def queen_weights(
         Binary, symmetric; ``meta["islands_found"]`` lists the islands found and
         ``meta["islands_linked"]`` what they were linked to.
     """
-    return _contiguity(regions, id, rook=False, islands=islands, k_island=k_island, method=method)
+    return _contiguity(regions, id, rook=False, islands=islands, k_island=k_island, method=method,
+                       centroid=centroid)
 
 
 def rook_weights(
@@ -57,15 +62,17 @@ def rook_weights(
     islands: str = "warn",
     k_island: int = 1,
     method: str = "geodesic",
+    centroid: str = "area",
 ) -> SpatialWeights:
     """Rook contiguity: regions sharing a boundary edge are neighbours (w = 1).
 
     Parameters and result as :func:`queen_weights`.
     """
-    return _contiguity(regions, id, rook=True, islands=islands, k_island=k_island, method=method)
+    return _contiguity(regions, id, rook=True, islands=islands, k_island=k_island, method=method,
+                       centroid=centroid)
 
 
-def _contiguity(regions, id, rook, islands, k_island, method) -> SpatialWeights:
+def _contiguity(regions, id, rook, islands, k_island, method, centroid) -> SpatialWeights:
     from libpysal.graph import Graph
 
     if islands not in ISLAND_OPTIONS:
@@ -102,7 +109,7 @@ def _contiguity(regions, id, rook, islands, k_island, method) -> SpatialWeights:
     if islands == "keep":
         return w
     k_island = check_positive_int(k_island, "k_island", upper=len(ids))
-    d = distances_km(gdf, ids, field, method)
+    d = distances_km(gdf, ids, field, method, centroid)
     return link_islands(w, d, k_island, names)
 
 

@@ -42,7 +42,8 @@ def inverse_distance_matrix(d: np.ndarray, power: float = 1.0, cutoff_km: float 
 
 
 def knn_weights(
-    regions_or_points: Any, k: int, id: str | None = None, method: str = "geodesic"
+    regions_or_points: Any, k: int, id: str | None = None, method: str = "geodesic",
+    centroid: str = "area",
 ) -> SpatialWeights:
     """k-nearest neighbours on great-circle distance between centroids (or points).
 
@@ -56,6 +57,9 @@ def knn_weights(
         Id column (default ``code``, else the index).
     method : {"geodesic", "haversine"}
         Distance on the WGS84 ellipsoid or on a sphere.
+    centroid : {"area", "representative"}
+        The point standing for a polygon: its area centroid (default) or a point
+        guaranteed inside it (see :func:`geoproc.centroids`).
 
     Returns
     -------
@@ -64,9 +68,9 @@ def knn_weights(
     """
     gdf, ids, field = load_regions(regions_or_points, id)
     k = check_positive_int(k, "k", upper=len(ids))
-    d = distances_km(gdf, ids, field, method)
+    d = distances_km(gdf, ids, field, method, centroid)
     return SpatialWeights(knn_matrix(d, k), ids, f"knn{k}", "O",
-                          {"id_field": field, "k": k, "distance": method})
+                          {"id_field": field, "k": k, "distance": method, "centroid": centroid})
 
 
 def inverse_distance_weights(
@@ -75,6 +79,7 @@ def inverse_distance_weights(
     cutoff_km: float | None = None,
     id: str | None = None,
     method: str = "geodesic",
+    centroid: str = "area",
 ) -> SpatialWeights:
     """Inverse distance weights ``w_ij = 1 / d_ij**power`` (d in km), zero beyond ``cutoff_km``.
 
@@ -90,6 +95,9 @@ def inverse_distance_weights(
         Id column (default ``code``, else the index).
     method : {"geodesic", "haversine"}
         Distance on the WGS84 ellipsoid or on a sphere.
+    centroid : {"area", "representative"}
+        The point standing for a polygon: its area centroid (default) or a point
+        guaranteed inside it (see :func:`geoproc.centroids`).
 
     Returns
     -------
@@ -107,10 +115,10 @@ def inverse_distance_weights(
         if not cutoff_km > 0:
             raise GeoprocInputError(f"cutoff_km must be positive, got {cutoff_km}")
     gdf, ids, field = load_regions(regions_or_points, id)
-    d = distances_km(gdf, ids, field, method)
+    d = distances_km(gdf, ids, field, method, centroid)
     w = SpatialWeights(inverse_distance_matrix(d, power, cutoff_km), ids, "inverse-distance", "O",
                        {"id_field": field, "power": power, "cutoff_km": cutoff_km,
-                        "distance": method, "units": "km"})
+                        "distance": method, "centroid": centroid, "units": "1/km^power"})
     if cutoff_km is not None and w.islands:
         import warnings
 

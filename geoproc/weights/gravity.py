@@ -41,6 +41,7 @@ def gravity_weights(
     mass_id: str | None = None,
     year_column: str | None = None,
     method: str = "geodesic",
+    centroid: str = "area",
 ) -> SpatialWeights | dict[Any, SpatialWeights]:
     """Gravity / knowledge-spillover weights ``w_ij = M_i M_j / d_ij^2``.
 
@@ -68,6 +69,9 @@ def gravity_weights(
         Id and year columns of the mass table.
     method : {"geodesic", "haversine"}
         Centroid distance.
+    centroid : {"area", "representative"}
+        The point standing for a polygon: its area centroid (default) or a point
+        guaranteed inside it (see :func:`geoproc.centroids`).
 
     Returns
     -------
@@ -89,9 +93,9 @@ def gravity_weights(
         raise GeoprocInputError(
             "per_year=True needs masses by year (a year column); the mass table has none"
         )
-    d = distances_km(gdf, ids, field, method)
+    d = distances_km(gdf, ids, field, method, centroid)
     base_meta = {"id_field": field, "mass_column": vals.column, "distance": method,
-                 "units": "mass^2 / km^2"}
+                 "centroid": centroid, "units": "mass^2 / km^2"}
     if per_year:
         return {
             y: SpatialWeights(gravity_matrix(d, m), ids, "gravity", "O",

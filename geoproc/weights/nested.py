@@ -38,6 +38,7 @@ def nested_weights(
     gdp_id: str | None = None,
     year_column: str | None = None,
     method: str = "geodesic",
+    centroid: str = "area",
 ) -> SpatialWeights:
     """Economic-geographic nested weights (METHODS §2).
 
@@ -65,6 +66,9 @@ def nested_weights(
         Id and year columns of the GDP table.
     method : {"geodesic", "haversine"}
         Centroid distance.
+    centroid : {"area", "representative"}
+        The point standing for a polygon: its area centroid (default) or a point
+        guaranteed inside it (see :func:`geoproc.centroids`).
 
     Returns
     -------
@@ -77,14 +81,14 @@ def nested_weights(
     gdf, ids, field = load_regions(regions, id)
     vals = region_values(gdp, ids, column=gdp_column, id_column=gdp_id, year_column=year_column,
                          year=year, what="GDP", region_labels=labels(gdf, ids))
-    d = distances_km(gdf, ids, field, method)
+    d = distances_km(gdf, ids, field, method, centroid)
     ybar = vals.period_mean()
     if vals.years == [None]:
         how = "as given (no year column)"
     else:
         how = f"period mean {vals.years[0]}-{vals.years[-1]} ({len(vals.years)} years)"
     meta = {"id_field": field, "gdp_column": vals.column, "gdp": how, "power": power,
-            "distance": method}
+            "distance": method, "centroid": centroid}
     if vals.years != [None]:
         meta["years"] = vals.years
     return SpatialWeights(nested_matrix(d, ybar, power), ids, "nested", "R", meta)

@@ -361,3 +361,15 @@ def test_build_weights_from_file_aligns_to_regions(tmp_path):
     assert build_weights(str(tmp_path / "w.gwt")).ids == [3, 1, 2]
     with pytest.raises(GeoprocInputError, match="in the weights but not in the regions.*: 3"):
         build_weights(tmp_path / "w.gwt", equator([0, 1], ids=[1, 2]))
+
+
+def test_centroid_choice_reaches_the_distances(squares):
+    """centroid="representative" measures from points inside the polygons."""
+    from geoproc.centroids import centroids
+
+    rep = centroids(squares, how="representative")
+    pts = gpd.GeoDataFrame({"code": rep["id"]}, geometry=rep.geometry, crs=4326)
+    w = inverse_distance_weights(squares, centroid="representative")
+    assert_allclose(w.full(), inverse_distance_weights(pts).full(), rtol=1e-12)
+    assert w.meta["centroid"] == "representative"
+    assert "units" not in w.row_standardize().meta
