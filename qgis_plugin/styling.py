@@ -47,3 +47,70 @@ def style_on_completion(context, dest_id: str, style: str, layer_name: str | Non
     if qml.exists() and context.willLoadLayerOnCompletion(dest_id):
         details = context.layerToLoadOnCompletionDetails(dest_id)
         details.setPostProcessor(StylePostProcessor.create(qml, layer_name))
+
+
+class RasterRampPostProcessor(StylePostProcessor):
+    """Applies a pseudocolour QML written for a maximum of 1, then rescales its ramp.
+
+    ``kde_raster.qml`` holds its stops as fractions of the maximum (see styles/README.md);
+    the ramp items become ``geoproc.palettes.get_palette(palette).scaled_stops(max)`` with
+    ``max`` the value the algorithm reported or, without one, the band's maximum.
+    """
+
+    _alive: list[RasterRampPostProcessor] = []
+
+    def __init__(self, qml: Path, layer_name: str | None = None, palette: str = "kde",
+                 vmax: float | None = None) -> None:
+        super().__init__(qml, layer_name)
+        self.palette = palette
+        self.vmax = vmax
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS's name
+        from qgis.core import QgsColorRampShader, QgsRasterBandStats
+        from qgis.PyQt.QtGui import QColor
+
+        message, ok = layer.loadNamedStyle(str(self.qml))
+        if not ok:
+            feedback.reportError(f"could not apply style {self.qml.name}: {message}")
+            return
+        if self.layer_name:
+            layer.setName(self.layer_name)
+        vmax = self.vmax
+        if vmax is None:
+            vmax = layer.dataProvider().bandStatistics(1, QgsRasterBandStats.Stats.Max).maximumValue
+        renderer = layer.renderer()
+        if vmax is None or not vmax > 0 or not hasattr(renderer, "shader"):
+            feedback.pushInfo("raster maximum is not positive: colour ramp left at 0-1")
+            layer.triggerRepaint()
+            return
+        from geoproc.palettes import get_palette
+
+        stops = get_palette(self.palette).scaled_stops(float(vmax))
+        fn = renderer.shader().rasterShaderFunction()
+        items = []
+        for value, color, alpha in stops:
+            c = QColor(color)
+            c.setAlpha(int(alpha))
+            items.append(QgsColorRampShader.ColorRampItem(value, c, f"{value:.4g}"))
+        fn.setColorRampItemList(items)
+        fn.setMinimumValue(stops[0][0])
+        fn.setMaximumValue(stops[-1][0])
+        renderer.setClassificationMin(stops[0][0])
+        renderer.setClassificationMax(stops[-1][0])
+        layer.triggerRepaint()
+
+    @classmethod
+    def create(cls, qml: Path, layer_name: str | None = None, palette: str = "kde",  # type: ignore[override]
+               vmax: float | None = None) -> RasterRampPostProcessor:
+        proc = cls(qml, layer_name, palette, vmax)
+        cls._alive.append(proc)
+        return proc
+
+
+def style_raster_on_completion(context, dest_id: str, style: str, layer_name: str | None = None,
+                               palette: str = "kde", vmax: float | None = None) -> None:
+    """Style the raster output ``dest_id`` with ``styles/<style>.qml``, ramp scaled to ``vmax``."""
+    qml = styles_dir() / f"{style}.qml"
+    if qml.exists() and context.willLoadLayerOnCompletion(dest_id):
+        details = context.layerToLoadOnCompletionDetails(dest_id)
+        details.setPostProcessor(RasterRampPostProcessor.create(qml, layer_name, palette, vmax))

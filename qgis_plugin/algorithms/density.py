@@ -12,7 +12,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
-from ..styling import style_on_completion
+from ..styling import style_on_completion, style_raster_on_completion
 from .base import GeoprocAlgorithm
 
 
@@ -75,10 +75,11 @@ class KernelDensity(GeoprocAlgorithm):
         "<b>Pixel size (m)</b>: raster cell size in metres.\n"
         "<b>Kernel</b>: quartic (default), triangular, uniform, epanechnikov, triweight or gaussian.\n"
         "<b>Weight field</b> (optional): a non-negative numeric field weighting each point.\n"
-        "<b>Output values</b>: raw (sum of kernels) or scaled (density per unit area, integrating "
-        "to the number of points).\n"
+        "<b>Output values</b>: raw (sum of kernels, 1 at a lone point) or scaled (QGIS's scaled "
+        "values: density per square metre).\n"
         "<b>CRS</b>: the raster is in the points' UTM zone, or an Albers equal-area projection for "
-        "China-wide data.\n<b>Output</b>: the GeoTIFF, styled as a pseudocolour ramp."
+        "China-wide data.\n<b>Output</b>: the GeoTIFF (nodata -9999), styled as a pseudocolour ramp "
+        "from transparent at 0 to dark red at the raster's maximum."
     )
     INPUT, RADIUS, PIXEL, KERNEL, WEIGHT, VALUES, OUTPUT = "INPUT", "RADIUS", "PIXEL", "KERNEL", "WEIGHT", "VALUES", "OUTPUT"
 
@@ -110,7 +111,10 @@ class KernelDensity(GeoprocAlgorithm):
             out=out_path,
             overwrite=True,  # Processing owns the destination, as in QGIS's own algorithms
         )
-        feedback.pushInfo(str(getattr(result, "summary", lambda: result)()))
+        for line in result.summary().splitlines():
+            feedback.pushInfo(line)
         feedback.setProgress(100)
-        style_on_completion(context, out_path, "kde_raster", self.tr("Kernel density"))
+        # kde_raster.qml is written for a maximum of 1: its ramp is rescaled to this raster's maximum
+        style_raster_on_completion(context, out_path, "kde_raster", self.tr("Kernel density"),
+                                   palette="kde", vmax=result.max_value)
         return {self.OUTPUT: out_path}

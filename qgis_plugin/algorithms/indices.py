@@ -1,0 +1,141 @@
+"""Indicators: agglomeration index, location quotient, PCA and entropy-weight indices of a panel."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+
+from . import _shared
+from .base import GeoprocAlgorithm
+
+NUMERIC = QgsProcessingParameterField.DataType.Numeric
+
+
+class IndicesAlgorithm(GeoprocAlgorithm):
+    NAME = "indices"
+    DISPLAY = "Regional indicators (agglomeration, LQ, PCA, entropy weight)"
+    GROUP = "indicators"
+    HELP = (
+        "Appends regional indicators to a long panel (one row per region-year); the input is "
+        "never modified. Same computations as `geoproc indices`.\n"
+        "<b>Panel table</b>: a table or layer, one row per region-year.\n"
+        "<b>Region id field</b>: the region column.\n"
+        "<b>Year field</b>: the year column (default year).\n"
+        "<b>Cross-section</b>: the table has one row per region and no year column.\n"
+        "<b>Agglomeration fields</b> (optional): for each, COL_agglomeration = COL over the mean of all "
+        "regions that year (1 = the average region).\n"
+        "<b>LQ sector field / LQ total field</b> (optional, both or neither): SECTOR_lq, the location "
+        "quotient (e_i/E_i)/(e/E) with all regions of the table that year as the reference.\n"
+        "<b>PCA fields</b> (optional, 2 or more): a principal-component index of the standardised fields.\n"
+        "<b>PCA method</b>: first component's score, or the components kept by Kaiser's rule weighted by "
+        "their explained variance. Loadings and explained variance are written to the log.\n"
+        "<b>PCA column name</b>: name of the new column (default pca_index).\n"
+        "<b>Entropy fields (more is better)</b> and <b>Entropy fields (less is better)</b> (optional, 2 "
+        "or more in all): an entropy-weight index (min-max normalisation by direction, weights from the "
+        "entropy of each indicator); the weights are written to the log.\n"
+        "<b>Entropy shift</b>: constant added to the normalised values before the entropy (0: the "
+        "0 ln 0 = 0 convention).\n"
+        "<b>Entropy column name</b>: default entropy_index.\n"
+        "<b>Composite indices fitted</b>: pooled over all region-years, or separately per year.\n"
+        "<b>Accept an unbalanced panel</b>: allow regions lacking some years (default: an error listing them).\n"
+        "<b>Output</b>: the panel table with the new columns."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFeatureSource("PANEL", self.tr("Panel table"),
+                                                              [QgsProcessing.SourceType.TypeVector]))
+        self.addParameter(QgsProcessingParameterField("ID", self.tr("Region id field (default code)"), defaultValue="code",
+                                                      parentLayerParameterName="PANEL", optional=True))
+        self.addParameter(QgsProcessingParameterField("YEAR", self.tr("Year field (default year)"),
+                                                      defaultValue="year", parentLayerParameterName="PANEL", optional=True))
+        self.addParameter(QgsProcessingParameterBoolean("CROSS_SECTION", self.tr("Cross-section (no year field)"),
+                                                        defaultValue=False))
+        self.addParameter(QgsProcessingParameterField("AGGLOMERATION", self.tr("Agglomeration fields"), type=NUMERIC,
+                                                      parentLayerParameterName="PANEL", allowMultiple=True, optional=True))
+        self.addParameter(QgsProcessingParameterField("LQ_SECTOR", self.tr("LQ sector field (e_i)"), type=NUMERIC,
+                                                      parentLayerParameterName="PANEL", optional=True))
+        self.addParameter(QgsProcessingParameterField("LQ_TOTAL", self.tr("LQ total field (E_i)"), type=NUMERIC,
+                                                      parentLayerParameterName="PANEL", optional=True))
+        self.addParameter(QgsProcessingParameterField("PCA", self.tr("PCA fields"), type=NUMERIC,
+                                                      parentLayerParameterName="PANEL", allowMultiple=True, optional=True))
+        self.addParameter(QgsProcessingParameterEnum("PCA_METHOD", self.tr("PCA method"),
+                                                     options=["first", "weighted"], defaultValue=0))
+        self.addParameter(QgsProcessingParameterString("PCA_NAME", self.tr("PCA column name"), defaultValue="pca_index"))
+        self.addParameter(QgsProcessingParameterField("ENTROPY", self.tr("Entropy fields (more is better)"), type=NUMERIC,
+                                                      parentLayerParameterName="PANEL", allowMultiple=True, optional=True))
+        self.addParameter(QgsProcessingParameterField("ENTROPY_NEGATIVE", self.tr("Entropy fields (less is better)"),
+                                                      type=NUMERIC, parentLayerParameterName="PANEL", allowMultiple=True,
+                                                      optional=True))
+        self.addParameter(QgsProcessingParameterNumber("ENTROPY_SHIFT", self.tr("Entropy shift"),
+                                                       QgsProcessingParameterNumber.Type.Double, 0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterString("ENTROPY_NAME", self.tr("Entropy column name"),
+                                                       defaultValue="entropy_index"))
+        self.addParameter(QgsProcessingParameterEnum("BY", self.tr("Composite indices fitted"),
+                                                     options=["pooled", "year"], defaultValue=0))
+        self.addParameter(QgsProcessingParameterBoolean("UNBALANCED", self.tr("Accept an unbalanced panel"),
+                                                        defaultValue=False))
+        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Indicators"),
+                                                            QgsProcessing.SourceType.TypeVector))
+
+    def compute(self, parameters, context, feedback):
+        import pandas as pd
+
+        import geoproc
+
+        panel = self.source_frame(parameters, "PANEL", context, feedback, (0, 30), with_geometry=False)
+        fields = lambda name: self.parameterAsFields(parameters, name, context)  # noqa: E731
+        common = dict(id=self.parameterAsString(parameters, "ID", context) or "code",
+                      year=None if self.parameterAsBool(parameters, "CROSS_SECTION", context)
+                      else (self.parameterAsString(parameters, "YEAR", context) or "year"),
+                      balanced=not self.parameterAsBool(parameters, "UNBALANCED", context))
+        by = ["pooled", "year"][self.parameterAsEnum(parameters, "BY", context)]
+        sector = self.parameterAsString(parameters, "LQ_SECTOR", context)
+        total = self.parameterAsString(parameters, "LQ_TOTAL", context)
+        positive, negative = fields("ENTROPY"), fields("ENTROPY_NEGATIVE")
+        if bool(sector) != bool(total):
+            raise QgsProcessingException("location quotient: give both the LQ sector field and the LQ total field")
+        if not (fields("AGGLOMERATION") or sector or fields("PCA") or positive or negative):
+            raise QgsProcessingException("nothing to compute: choose agglomeration, LQ, PCA or entropy fields")
+        new: dict = {}
+        for col in fields("AGGLOMERATION"):
+            self.check_canceled(feedback)
+            s = geoproc.agglomeration_index(panel, col, **common)
+            new[s.name] = s
+        feedback.setProgress(45)
+        if sector:
+            s = geoproc.location_quotient(panel, sector, total, **common)
+            new[s.name] = s
+        feedback.setProgress(55)
+        if fields("PCA"):
+            self.check_canceled(feedback)
+            method = ["first", "weighted"][self.parameterAsEnum(parameters, "PCA_METHOD", context)]
+            s, res = geoproc.pca_index(panel, fields("PCA"), method, by=by,
+                                       name=self.parameterAsString(parameters, "PCA_NAME", context) or "pca_index",
+                                       **common)
+            new[s.name] = s
+            _shared.push_lines(feedback, res.summary().splitlines())
+        feedback.setProgress(70)
+        if positive or negative:
+            self.check_canceled(feedback)
+            s, res = geoproc.entropy_weight_index(
+                panel, positive + negative, [1] * len(positive) + [-1] * len(negative),
+                shift=self.parameterAsDouble(parameters, "ENTROPY_SHIFT", context), by=by,
+                name=self.parameterAsString(parameters, "ENTROPY_NAME", context) or "entropy_index", **common)
+            new[s.name] = s
+            _shared.push_lines(feedback, res.summary().splitlines())
+        feedback.setProgress(80)
+        clash = [c for c in new if c in panel.columns]
+        if clash:
+            raise QgsProcessingException(f"the panel already has column(s) {', '.join(map(repr, clash))}; "
+                                         "choose other names for the new columns")
+        out = pd.concat([panel, pd.DataFrame(new, index=panel.index)], axis=1)
+        return {"OUTPUT": self.write_sink(parameters, "OUTPUT", context, out, feedback, (80, 100))}

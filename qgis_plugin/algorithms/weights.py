@@ -1,0 +1,168 @@
+"""Spatial weights: a weights file plus a line layer of the links."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+)
+
+from ..styling import style_on_completion
+from . import _shared
+from .base import GeoprocAlgorithm
+
+
+class SpatialWeightsAlgorithm(GeoprocAlgorithm):
+    NAME = "spatial_weights"
+    DISPLAY = "Spatial weights (file and links)"
+    GROUP = "weights"
+    KINDS = ["queen", "rook", "knn", "inverse-distance", "gravity", "nested"]
+    HELP = (
+        "Builds a spatial weights matrix of the regions (geoproc.weights) and writes it as a file "
+        "the other tools (and GeoDa, PySAL) read, plus a line layer to look at the links.\n"
+        "<b>Regions</b>: a polygon layer with a CRS.\n"
+        "<b>Region id field</b>: unique id of each region (written to the file).\n"
+        "<b>Kind</b>: queen or rook contiguity (shared edge or corner / edge only); k nearest "
+        "neighbours (knn); inverse distance w_ij = 1/d_ij^power; gravity w_ij = M_i M_j / d_ij^2 "
+        "(masses from a table); nested: inverse distance times diag(mean GDP_j / overall mean GDP), "
+        "row-standardised. Distances are great-circle km between area centroids.\n"
+        "<b>k</b>: knn only, number of neighbours.\n"
+        "<b>Power</b>: inverse-distance and nested, the distance-decay exponent.\n"
+        "<b>Cut-off (km)</b>: inverse-distance only, no link beyond this distance (0: none).\n"
+        "<b>Mass table</b>: gravity and nested, a table (or layer) with the masses (e.g. R&amp;D staff) "
+        "or the GDP; for a panel the mean over all its years is used.\n"
+        "<b>Mass table id field</b>: its region column (codes matching the regions' ids).\n"
+        "<b>Mass field</b>: the mass (gravity) or GDP (nested) column.\n"
+        "<b>Mass table year field</b> (optional): the year column of a panel mass table.\n"
+        "<b>Regions without neighbours</b>: queen/rook only; warn (named in the log; their rows stay "
+        "zero) or link each to its nearest region.\n"
+        "<b>Distance</b>: WGS84 geodesic or spherical haversine.\n"
+        "<b>Row-standardise</b>: divide each row by its sum.\n"
+        "<b>Weights file</b>: .csv (full N x N matrix, first column id, header of ids), .gal "
+        "(binary neighbour lists; queen/rook/knn without row-standardising) or .gwt (links with values).\n"
+        "<b>Links</b>: one line per linked pair of regions, centroid to centroid (EPSG:4326), with "
+        "from_id, to_id, w_from_to, w_to_from and weight = the larger of the two (as the HTML links "
+        "map); styled by strength (classes suit row-standardised weights)."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFeatureSource("REGIONS", self.tr("Regions"),
+                                                              [QgsProcessing.SourceType.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterField("REGIONS_ID", self.tr("Region id field (default code)"),
+                                                      defaultValue="code", parentLayerParameterName="REGIONS",
+                                                      optional=True))
+        self.addParameter(QgsProcessingParameterEnum("KIND", self.tr("Kind"), options=self.KINDS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber("K", self.tr("k (knn)"), QgsProcessingParameterNumber.Type.Integer,
+                                                       6, minValue=1))
+        self.addParameter(QgsProcessingParameterNumber("POWER", self.tr("Power (inverse-distance, nested)"),
+                                                       QgsProcessingParameterNumber.Type.Double, 1.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber("CUTOFF", self.tr("Cut-off in km (inverse-distance; 0: none)"),
+                                                       QgsProcessingParameterNumber.Type.Double, 0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterFeatureSource("MASS", self.tr("Mass table (gravity, nested)"),
+                                                              [QgsProcessing.SourceType.TypeVector], optional=True))
+        self.addParameter(QgsProcessingParameterField("MASS_ID", self.tr("Mass table id field"), defaultValue="code",
+                                                      parentLayerParameterName="MASS", optional=True))
+        self.addParameter(QgsProcessingParameterField("MASS_FIELD", self.tr("Mass field"), parentLayerParameterName="MASS",
+                                                      type=QgsProcessingParameterField.DataType.Numeric, optional=True))
+        self.addParameter(QgsProcessingParameterField("MASS_YEAR", self.tr("Mass table year field"),
+                                                      parentLayerParameterName="MASS", optional=True))
+        self.addParameter(QgsProcessingParameterEnum("ISLANDS", self.tr("Regions without neighbours (queen, rook)"),
+                                                     options=["warn", "nearest"], defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum("METHOD", self.tr("Distance"),
+                                                     options=["geodesic", "haversine"], defaultValue=0))
+        self.addParameter(QgsProcessingParameterBoolean("ROW_STANDARDIZE", self.tr("Row-standardise"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT", self.tr("Weights file"), "CSV full matrix (*.csv);;GAL neighbour lists (*.gal);;GWT links (*.gwt)"))
+        self.addParameter(QgsProcessingParameterFeatureSink("LINKS", self.tr("Weight links"),
+                                                            QgsProcessing.SourceType.TypeVectorLine, optional=True))
+
+    def _build(self, parameters, context, feedback, regions, id_field):
+        import geoproc
+
+        kind = self.KINDS[self.parameterAsEnum(parameters, "KIND", context)]
+        method = ["geodesic", "haversine"][self.parameterAsEnum(parameters, "METHOD", context)]
+        power = self.parameterAsDouble(parameters, "POWER", context)
+        if kind in ("queen", "rook"):
+            f = geoproc.queen_weights if kind == "queen" else geoproc.rook_weights
+            islands = ["warn", "nearest"][self.parameterAsEnum(parameters, "ISLANDS", context)]
+            return f(regions, id=id_field, islands=islands, method=method)
+        if kind == "knn":
+            return geoproc.knn_weights(regions, self.parameterAsInt(parameters, "K", context), id=id_field, method=method)
+        if kind == "inverse-distance":
+            cutoff = self.parameterAsDouble(parameters, "CUTOFF", context) or None
+            return geoproc.inverse_distance_weights(regions, power=power, cutoff_km=cutoff, id=id_field, method=method)
+        if parameters.get("MASS") in (None, ""):
+            raise QgsProcessingException(f"{kind} weights need a mass table (Mass table parameter)")
+        mass_field = self.parameterAsString(parameters, "MASS_FIELD", context)
+        if not mass_field:
+            raise QgsProcessingException(f"{kind} weights need the Mass field of the mass table")
+        table = self.source_frame(parameters, "MASS", context, feedback, (20, 35), with_geometry=False)
+        mass_id = self.parameterAsString(parameters, "MASS_ID", context) or None
+        year_col = self.parameterAsString(parameters, "MASS_YEAR", context) or None
+        if kind == "gravity":
+            return geoproc.gravity_weights(regions, table, id=id_field, mass_column=mass_field, mass_id=mass_id,
+                                           year_column=year_col, method=method)
+        return geoproc.nested_weights(regions, table, id=id_field, gdp_column=mass_field, power=power,
+                                      gdp_id=mass_id, year_column=year_col, method=method)
+
+    def compute(self, parameters, context, feedback):
+        import geoproc
+
+        regions = self.source_frame(parameters, "REGIONS", context, feedback, (0, 20))
+        id_field = self.parameterAsString(parameters, "REGIONS_ID", context) or "code"
+        out_path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        with _shared.warnings_to_log(feedback):
+            w = self._build(parameters, context, feedback, regions, id_field)
+            self.check_canceled(feedback)
+            feedback.setProgress(60)
+            if self.parameterAsBool(parameters, "ROW_STANDARDIZE", context) and w.transform != "R":
+                w = w.row_standardize()
+            _shared.push_lines(feedback, w.summary().splitlines())
+            # Processing owns the destination (it may be a reused temporary name), as in QGIS's own tools
+            geoproc.write_weights(w, out_path, overwrite=True)
+        feedback.setProgress(70)
+        results = {"OUTPUT": out_path}
+        if parameters.get("LINKS") is not None:
+            links = self._links(regions, id_field, w, feedback)
+            dest = self.write_sink(parameters, "LINKS", context, links, feedback, (80, 100))
+            style_on_completion(context, dest, "weight_links", self.tr("Weight links"))
+            results["LINKS"] = dest
+        feedback.setProgress(100)
+        return results
+
+    def _links(self, regions, id_field, w, feedback):
+        """One line per linked pair, centroid to centroid (drawing only; the values are w's)."""
+        import warnings
+
+        import geopandas as gpd
+        import numpy as np
+        import shapely
+
+        import geoproc
+        from geoproc.validation import region_ids
+
+        ids = region_ids(regions, id_field)
+        w = w.align(ids, what="regions")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a centroid outside its region is fine for a line end
+            cent = geoproc.centroids(regions, how="area", id=id_field)
+        xy = np.column_stack([cent["lon"].to_numpy(), cent["lat"].to_numpy()])
+        m = w.sparse.tocsr()
+        pairs = m.maximum(m.T).tocoo()
+        keep = pairs.row < pairs.col
+        i, j = pairs.row[keep], pairs.col[keep]
+        self.check_canceled(feedback)
+        w_ij = np.asarray(m[i, j]).ravel()
+        w_ji = np.asarray(m[j, i]).ravel()
+        lines = shapely.linestrings(np.stack([xy[i], xy[j]], axis=1))
+        id_arr = np.asarray(ids, dtype=object)
+        return gpd.GeoDataFrame({"from_id": id_arr[i].astype(str), "to_id": id_arr[j].astype(str),
+                                 "w_from_to": w_ij, "w_to_from": w_ji, "weight": np.maximum(w_ij, w_ji)},
+                                geometry=list(lines), crs="EPSG:4326")
