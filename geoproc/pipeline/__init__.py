@@ -1,0 +1,22 @@
+"""Declarative pipelines: ``geoproc run PIPELINE.toml -o OUTDIR`` and ``geoproc demo``.
+
+- :mod:`geoproc.pipeline.config`: load and validate the TOML (every problem at once, with lines)
+- :mod:`geoproc.pipeline.steps`: one function per step kind, calling the library
+- :mod:`geoproc.pipeline.runner`: order, content-hash caching, progress
+- :mod:`geoproc.pipeline.outputs`: the styled GeoPackage and the QGIS project
+- :mod:`geoproc.pipeline.report`: ``report.html`` and ``report.json``
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geoproc.pipeline.config import Pipeline, load_pipeline, parse_pipeline
+from geoproc.pipeline.runner import RunResult, run_pipeline
+
+__all__ = ["Pipeline", "RunResult", "demo_pipeline_path", "load_pipeline", "parse_pipeline", "run_pipeline"]
+
+
+def demo_pipeline_path() -> Path:
+    """The demo pipeline shipped in the package (``geoproc/pipelines/demo.toml``)."""
+    return Path(__file__).resolve().parents[1] / "pipelines" / "demo.toml"
