@@ -14,7 +14,7 @@ same points and parameters give the same raster:
   a pixel gets the kernel value at its centre if that centre lies within the radius;
 * QGIS places the block's rows from the top of the raster but computes the kernel at
   pixel centres counted from the bottom of the grown box; we reproduce this exactly
-  (it shifts the kernel by at most one pixel vertically, see ``_stamp``);
+  (it shifts the kernel by at most one pixel vertically, see ``_stamp_rows``);
 * values are summed in single precision in the points' order, as QGIS's Float32
   buffer does (``precision="float64"`` sums in double instead);
 * pixels reached by no point are nodata (-9999), pixels within some point's radius
@@ -81,7 +81,6 @@ SILVERMAN_RULE = (
     "median distance from the mean centre (weighted if weights are given, n = sum of weights)"
 )
 _PARALLEL_LOCK = threading.Lock()
-_PARALLEL_MIN_POINTS = 20_000  # below this, starting threads costs more than it saves
 _UTM_MAX_SPAN_DEG = 12.0  # wider than two UTM zones: use an equal-area conic instead
 
 
@@ -200,9 +199,12 @@ def _kernel_constant(kernel: int, scaled: bool, radius: float, decay: float) -> 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _stamp_rows(
     xs, ys, ws, grid, xmin, ymin, ymax, pixel, buffer, radius, s_max, kernel, c,
-    decay, band, nbands,
+    decay, band, nbands, band_rows,
 ):  # fmt: skip
-    """Add every point's kernel to the grid rows ``row % nbands == band``, as qgskde.cpp.
+    """Add every point's kernel to the grid, as qgskde.cpp, in the rows of one thread.
+
+    The thread ``band`` of ``nbands`` owns the rows with
+    ``(row // band_rows) % nbands == band`` (all rows when ``nbands`` is 1).
 
     Hand-written (numba) because no library stamps a kernel evaluated at the exact
     point-to-pixel-centre distance: a binned FFT convolution moves each point to a
@@ -223,8 +225,9 @@ def _stamp_rows(
     Speed: the inner loops are masked and branch-free, and their indexes are offsets
     proven non-negative (the ``continue`` guards), which removes numba's negative-index
     wraparound checks and lets LLVM vectorise them (about 2x). Rows whose nearest
-    pixel is beyond the radius are skipped. Rows are dealt out ``row % nbands`` so
-    that threads never write the same pixel.
+    pixel is beyond the radius are skipped. Threads own interleaved bands of at least
+    a block's height, so they never write the same pixel and most points concern one
+    thread only (the others skip them after a division).
     """
     rows, cols = grid.shape
     block = 2 * buffer + 1
@@ -244,6 +247,11 @@ def _stamp_rows(
         xpos = int((x - xmin) / pixel - buffer)
         ypos = int((y - ymin) / pixel - buffer)
         ypos_io = int((ymax - y) / pixel - buffer)
+        if nbands > 1:
+            b0 = (ypos_io // band_rows) % nbands
+            b1 = ((ypos_io + block - 1) // band_rows) % nbands
+            if b0 != band and b1 != band:
+                continue
         for xp in range(block):
             dx = (xpos + xp + 0.5) * pixel + xmin - x
             dx2[xp] = dx * dx
@@ -264,7 +272,7 @@ def _stamp_rows(
         wc = w * c
         for yp in range(top, bottom):
             row = ypos_io + yp
-            if row % nbands != band or row < 0:
+            if row < 0 or (nbands > 1 and (row // band_rows) % nbands != band):
                 continue
             # QGIS reads the block's rows from the top (ypos_io) but counts the centres'
             # y from the bottom (ypos): the kernel is mirrored within the block
@@ -323,11 +331,12 @@ def _stamp_parallel(
     xs, ys, ws, grid, xmin, ymin, ymax, pixel, buffer, radius, s_max, kernel, c,
     decay, nbands,
 ):  # fmt: skip
-    """``_stamp_rows`` on ``nbands`` threads, each owning the rows ``row % nbands``."""
+    """``_stamp_rows`` on ``nbands`` threads, each owning interleaved bands of rows."""
+    band_rows = max(2 * buffer + 1, 64)
     for band in prange(nbands):
         _stamp_rows(
             xs, ys, ws, grid, xmin, ymin, ymax, pixel, buffer, radius, s_max,
-            kernel, c, decay, band, nbands,
+            kernel, c, decay, band, nbands, band_rows,
         )  # fmt: skip
 
 
@@ -374,7 +383,7 @@ def stamp_points(
         with _PARALLEL_LOCK:
             _stamp_parallel(*args, threads)
     else:
-        _stamp_rows(*args, 0, 1)
+        _stamp_rows(*args, 0, 1, 1)
     return out
 
 
@@ -411,7 +420,8 @@ def silverman_radius(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = 
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    """Median for equal weights (mean of the two middle values when n is even)."""
+    """Weighted median: where the cumulative weight reaches half the total (the mean of
+    the two values when it lands exactly between them); ``np.median`` for equal weights."""
     if np.all(weights == weights[0]):
         return float(np.median(values))
     order = np.argsort(values)
@@ -532,7 +542,7 @@ def kernel_density(
     max_cells: int = DEFAULT_MAX_CELLS,
     decay: float = 0.0,
     precision: Literal["float32", "float64"] = "float32",
-    threads: int | None = None,
+    threads: int = 1,
 ) -> KDEResult:
     """Kernel density surface of points, written as a GeoTIFF, as QGIS's Heatmap.
 
@@ -572,10 +582,10 @@ def kernel_density(
         Accumulation precision. "float32" (default) sums in single precision in the
         points' order, as QGIS does, so the rasters are identical; "float64" is more
         accurate for very many overlapping points.
-    threads : int, optional
-        Threads for an in-memory frame (rows are split among them; the values do not
-        change). Default: numba's thread count (``NUMBA_NUM_THREADS``) from 20,000
-        points on, else 1. A dask frame uses one thread per partition.
+    threads : int
+        Threads for an in-memory frame (default 1). Each owns interleaved bands of
+        rows, so the raster is the same; worth it on idle cores and big rasters only
+        (on a busy machine it was slower). A dask frame uses one thread per partition.
 
     Returns
     -------
@@ -601,6 +611,8 @@ def kernel_density(
         raise GeoprocInputError("precision must be 'float32' or 'float64'")
     if not (pixel_size > 0 and math.isfinite(pixel_size)):
         raise GeoprocInputError(f"pixel_size must be a positive number of metres, not {pixel_size}")
+    if not (isinstance(threads, int) and threads >= 1):
+        raise GeoprocInputError(f"threads must be a whole number >= 1, not {threads!r}")
     if kernel == "triangular" and not -100 <= decay <= 100:
         raise GeoprocInputError(f"decay must lie in [-100, 100] (QGIS's range), not {decay}")
     check_output(out, overwrite)
@@ -646,10 +658,6 @@ def kernel_density(
         values = _dask_surface(pts, weight, grid, radius, kernel, output, decay, dtype)
         n_points = int(stats[0].size) if stats is not None else _dask_len(pts)
     else:
-        if threads is None:
-            import numba
-
-            threads = numba.get_num_threads() if x.size >= _PARALLEL_MIN_POINTS else 1
         values = stamp_points(x, y, w, grid, radius, kernel, output, decay, dtype, threads)
         n_points = int(x.size)
 

@@ -65,6 +65,7 @@ def read_points(
     -------
     GeoDataFrame
         All input columns, point geometries, CRS EPSG:4326, a fresh RangeIndex.
+        After a datum conversion the lon/lat columns hold the WGS84 values;
         ``attrs["datum"]`` records the input datum.
 
     Raises
@@ -155,7 +156,7 @@ def _from_table(
     lon_col = _pick_column(table, lon, _LON_ALIASES, what, "longitude")
     lat_col = _pick_column(table, lat, _LAT_ALIASES, what, "latitude")
     table = table.reset_index(drop=True)
-    labels = _row_labels(table, first_line)
+    labels = _RowLabels(table, first_line)
     x = _numeric(table[lon_col], labels, what, lon_col)
     y = _numeric(table[lat_col], labels, what, lat_col)
     x, y = _convert(x, y, datum, labels, what)
@@ -167,22 +168,32 @@ def _from_table(
     return out
 
 
-def _row_labels(table: pd.DataFrame, first_line: int | None) -> list[str]:
-    """Labels for error messages: the name column if any, and the file line or row."""
-    name_col = next(
-        (c for c in ("name", "name_zh", "名称", "园区名称") if c in table.columns), None
-    )
-    labels = []
-    for i in range(len(table)):
-        where = f"line {i + first_line}" if first_line is not None else f"row {i}"
-        if name_col is not None and isinstance(table[name_col].iat[i], str):
-            labels.append(f"{table[name_col].iat[i]} ({where})")
-        else:
-            labels.append(where)
-    return labels
+class _RowLabels(Sequence):
+    """Labels for error messages, built only for the rows named in a message.
+
+    "<name> (line N)" with the name column if there is one and the file line (header
+    = line 1), else "row N". Lazy, so that a million-row table costs nothing here.
+    """
+
+    def __init__(self, table: pd.DataFrame, first_line: int | None) -> None:
+        self._n = len(table)
+        self._first = first_line
+        col = next((c for c in ("name", "name_zh", "名称", "园区名称") if c in table.columns), None)
+        self._names = None if col is None else table[col]
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        i = int(i)
+        where = f"line {i + self._first}" if self._first is not None else f"row {i}"
+        name = None if self._names is None else self._names.iat[i]
+        return f"{name} ({where})" if isinstance(name, str) else where
 
 
-def _numeric(col: pd.Series, labels: list[str], what: str, name: str) -> np.ndarray:
+def _numeric(col: pd.Series, labels: Sequence[str], what: str, name: str) -> np.ndarray:
     import pandas as pd
 
     values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
@@ -194,7 +205,7 @@ def _numeric(col: pd.Series, labels: list[str], what: str, name: str) -> np.ndar
     return values
 
 
-def _check(x: np.ndarray, y: np.ndarray, labels: list[str], what: str) -> None:
+def _check(x: np.ndarray, y: np.ndarray, labels: Sequence[str], what: str) -> None:
     """Missing or out-of-range coordinates, listing every offending row (up to 20)."""
     missing = np.flatnonzero(~np.isfinite(x) | ~np.isfinite(y))
     if missing.size:
@@ -217,7 +228,7 @@ def _check(x: np.ndarray, y: np.ndarray, labels: list[str], what: str) -> None:
         )
 
 
-def _convert(x: np.ndarray, y: np.ndarray, datum: str, labels: list[str], what: str):
+def _convert(x: np.ndarray, y: np.ndarray, datum: str, labels: Sequence[str], what: str):
     _check(x, y, labels, what)
     if datum == "wgs84":
         return x, y
@@ -239,7 +250,7 @@ def _from_layer(gdf: gpd.GeoDataFrame, datum: str, what: str) -> gpd.GeoDataFram
     if len(gdf) == 0:
         raise GeoprocInputError(f"{what}: no features")
     gdf = gdf.reset_index(drop=True)
-    labels = _row_labels(gdf, None)
+    labels = _RowLabels(gdf, None)
     geom = gdf.geometry
     empty = np.flatnonzero((geom.isna() | geom.is_empty).to_numpy())
     if empty.size:
