@@ -58,7 +58,8 @@ def write_project(spec: dict) -> list[str]:
             if not ok:
                 raise SystemExit(f"style {item['qml']} of layer {item['name']}: {msg}")
         project.addMapLayer(layer, False)
-        root.addLayer(layer)  # appended: the list is top first
+        node = root.addLayer(layer)  # appended: the list is top first
+        node.setItemVisibilityChecked(bool(item.get("visible", True)))
         ext = QgsCoordinateTransform(layer.crs(), crs, project).transformBoundingBox(layer.extent())
         extent.combineExtentWith(ext)
         renderer = layer.renderer()

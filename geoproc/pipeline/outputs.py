@@ -115,10 +115,6 @@ def style_qml(style: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _gpkg_value(v: Any) -> Any:
-    return v
-
-
 def write_geopackage(layers: dict[str, Any], path: str | os.PathLike, overwrite: bool = False,
                      description: str = "written by geoproc") -> Path:
     """Write every layer (name -> ``Layer``: gdf and style) into one GeoPackage with its style.
@@ -139,7 +135,9 @@ def write_geopackage(layers: dict[str, Any], path: str | os.PathLike, overwrite:
                 if c != gdf.geometry.name and gdf[c].dtype == object:
                     gdf[c] = gdf[c].map(lambda v: json.dumps(v, ensure_ascii=False)
                                         if isinstance(v, list | dict) else v)
-            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", promote_to_multi=False)
+            # GeoPackage 1.2: QGIS builds on older GDAL warn about the 1.4 that new GDAL writes
+            first = {"dataset_options": {"VERSION": "1.2"}} if not tmp.exists() else {"append": False}
+            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", promote_to_multi=False, **first)
         con = sqlite3.connect(tmp)
         try:
             with con:
@@ -308,6 +306,10 @@ def final_outputs(pipeline: Any, keys: dict[str, str], project: bool = True) -> 
                                "rank": 9})
             # stable: points, links, outlines, then filled polygons in pipeline order, then rasters
             layers.sort(key=lambda d: d["rank"])
+            # shown at first: parks, outlines and the density raster (a filled layer would hide
+            # it); the other layers are in the project, ticked off
+            for d in layers:
+                d["visible"] = d["style"] in ("points", "outline", "kde") and not d["name"].endswith("centroids")
             spec = {"title": pipeline.title, "folder": str(out), "layers": layers}
             return write_project(spec, out / proj, overwrite=True)
 

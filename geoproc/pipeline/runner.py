@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geoproc.errors import GeoprocInputError
 from geoproc.pipeline.config import KINDS, SHIPPED_BOUNDARIES, Pipeline, Step
 
 __all__ = ["RunResult", "run_pipeline", "step_keys"]
@@ -234,7 +235,13 @@ def run_pipeline(
             say(f"{head}: unchanged, skipped")
             continue
         t0 = time.perf_counter()
-        res = run_step(ctx, st)
+        try:
+            res = run_step(ctx, st)
+        except GeoprocInputError as exc:
+            msg = str(exc)
+            if not msg.startswith(f"step {name}"):
+                msg = f"step {name} ({st.kind}): {msg}"
+            raise GeoprocInputError(msg) from exc
         dt = time.perf_counter() - t0
         values[name] = res.value
         _save(res, cache / f"{name}.pkl")

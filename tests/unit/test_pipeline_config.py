@@ -1,0 +1,186 @@
+"""Pipeline TOML validation: every problem at once, each with its line."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pytest
+
+from geoproc.errors import GeoprocInputError
+from geoproc.pipeline import demo_pipeline_path, load_pipeline, parse_pipeline
+from geoproc.pipeline.config import key_lines
+
+BAD = textwrap.dedent("""\
+    [pipeline]
+    title = "bad"
+
+    [steps.yrd]
+    kind = "boundaries"
+    source = "yrd_cities"
+
+    [steps.panel]
+    kind = "panel"
+    path = "no/such/file.csv"
+
+    [steps.w]
+    kind = "weights"
+    spec = "gravity:gdp"
+    regions = "yrd"
+    colour = "red"
+
+    [steps.m]
+    kind = "moran"
+    panel = "yrd"
+    weights = ["w", "nowhere"]
+    variables = ["lq"]
+    permutations = -5
+
+    [steps.k]
+    kind = "kde"
+    points = "yrd"
+    kernel = "box"
+
+    [steps.x]
+    kind = "histogram"
+
+    [steps.l]
+    kind = "lisa"
+    regions = "yrd"
+    panel = "panel"
+    weights = "w"
+    year = "2018"
+    """)
+
+
+def _errors(text: str) -> list[tuple[int, str]]:
+    with pytest.raises(GeoprocInputError) as exc:
+        parse_pipeline(text, "study.toml")
+    lines = str(exc.value).splitlines()
+    out = []
+    for ln in lines[1:]:
+        m = re.match(r"\s+study\.toml:(\d+): (.*)", ln)
+        assert m, ln
+        out.append((int(m.group(1)), m.group(2)))
+    return out
+
+
+def test_every_problem_reported_at_once_with_its_line():
+    errs = _errors(BAD)
+    # (line, fragment), lines counted in BAD above (line 1 is "[pipeline]")
+    expected = [
+        (10, "path: file"),                       # panel: missing file
+        (14, "needs data"),                       # gravity without a panel
+        (16, "unknown option 'colour'"),
+        (20, "is a boundaries step; expected panel"),
+        (21, "'nowhere' is not a step"),
+        (23, "permutations must be >= 0"),
+        (27, "is a boundaries step; expected points"),
+        (28, "kernel = 'box' is not one of"),
+        (31, "kind 'histogram' unknown"),
+        (33, "required option 'variable' is missing"),  # reported at the step's header
+        (38, "year must be an integer"),
+    ]
+    for line, frag in expected:
+        assert any(ln == line and frag in msg for ln, msg in errs), (line, frag, errs)
+    assert len(errs) == len(expected), errs
+    # sorted by line, one message each
+    assert [ln for ln, _ in errs] == sorted(ln for ln, _ in errs)
+
+
+def test_toml_syntax_error_names_its_line():
+    with pytest.raises(GeoprocInputError, match=r"line 3"):
+        parse_pipeline('[steps.a]\nkind = "boundaries"\nsource = \n', "x.toml")
+
+
+def test_cycle_is_reported():
+    text = textwrap.dedent("""\
+        [steps.a]
+        kind = "agglomeration"
+        panel = "b"
+        value = "v"
+
+        [steps.b]
+        kind = "agglomeration"
+        panel = "a"
+        value = "v"
+        """)
+    errs = _errors(text.replace("x.toml", "study.toml"))
+    assert any("cycle" in msg and "a -> b -> a" in msg for _, msg in errs), errs
+
+
+def test_steps_are_ordered_after_what_they_use():
+    text = textwrap.dedent("""\
+        [steps.w]
+        kind = "weights"
+        spec = "queen"
+        regions = "yrd"
+
+        [steps.yrd]
+        kind = "boundaries"
+        source = "yrd_cities"
+        """)
+    p = parse_pipeline(text, "study.toml")
+    assert p.order == ["yrd", "w"]
+    assert p.steps["w"].deps == ["yrd"]
+    assert p.steps["w"].options["row_standardize"] is False  # default filled in
+
+
+def test_unknown_tables_and_outputs():
+    text = '[steps.yrd]\nkind = "boundaries"\nsource = "yrd_cities"\n[extra]\na = 1\n[outputs]\nproject = "/abs.qgz"\n'
+    errs = _errors(text)
+    assert (4, "unknown table [extra] (expected [pipeline], [steps.<name>] and [outputs])") in errs
+    assert any(ln == 7 and "inside the output folder" in msg for ln, msg in errs)
+
+
+def test_duplicate_layer_names():
+    text = textwrap.dedent("""\
+        [steps.a]
+        kind = "boundaries"
+        source = "yrd_cities"
+        layer = "regions"
+
+        [steps.b]
+        kind = "boundaries"
+        source = "china_provinces"
+        layer = "regions"
+        """)
+    errs = _errors(text)
+    assert errs == [(9, "step b: layer 'regions' is already written by step a")]
+
+
+def test_key_lines_multiline_arrays_and_quoted_keys():
+    text = textwrap.dedent("""\
+        # comment [not.a.table]
+        [steps.p]
+        kind = "pca"
+        indicators = ["a",
+                      "b = c",
+                      "d"]
+        "name" = "x"
+
+        [steps."q"]
+        kind = "entropy"
+        """)
+    lines = key_lines(text)
+    assert lines[("steps", "p")] == 2
+    assert lines[("steps", "p", "indicators")] == 4
+    assert lines[("steps", "p", "name")] == 7
+    assert ("steps", "p", "b") not in lines  # inside the array, not a key
+    assert lines[("steps", "q", "kind")] == 10
+
+
+def test_shipped_demo_is_valid():
+    p = load_pipeline(demo_pipeline_path())
+    kinds = {st.kind for st in p.steps.values()}
+    # issue 9: boundaries -> centroids -> distances -> gravity weights, Moran, LISA, densities,
+    # KDE, indicators, SDM and HTML maps
+    assert {"boundaries", "centroids", "distances", "weights", "moran", "lisa", "density", "kde",
+            "location_quotient", "agglomeration", "pca", "entropy", "sdm", "map"} <= kinds
+    assert any(st.options.get("spec", "").startswith("gravity:") for st in p.steps.values()
+               if st.kind == "weights")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_pipeline(tmp_path / "none.toml")
