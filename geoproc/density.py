@@ -6,7 +6,7 @@ regions' order, so the counts always add up to the points inside the study area.
 Areas come from an equal-area projection: the regions' own CRS if it is an
 equal-area projection, otherwise an Albers equal-area conic on the WGS 84 ellipsoid
 centred on the regions, with standard parallels at 1/6 and 5/6 of their latitude
-range (:func:`geoproc.kde.albers_crs`); its PROJ string is in ``attrs["area_crs"]``.
+range (:func:`albers_crs`); its PROJ string is in ``attrs["area_crs"]``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from geoproc.errors import GeoprocInputError
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from pyproj import CRS
 
-__all__ = ["equal_area_crs", "point_density"]
+__all__ = ["albers_crs", "count_points", "equal_area_crs", "point_density"]
 
 # projection methods (PROJ/EPSG names) that preserve area
 _EQUAL_AREA_METHODS = (
@@ -38,11 +39,26 @@ _EQUAL_AREA_METHODS = (
 )
 
 
+def albers_crs(lon_min: float, lat_min: float, lon_max: float, lat_max: float) -> CRS:
+    """Albers equal-area conic (WGS 84) centred on a lon/lat box, parallels at 1/6 and 5/6."""
+    from pyproj import CRS
+
+    span = lat_max - lat_min
+    lat_1 = lat_min + span / 6
+    lat_2 = lat_max - span / 6
+    if abs(lat_2 - lat_1) < 1e-6:  # a single latitude: keep the cone well defined
+        lat_1, lat_2 = lat_1 - 1.0, lat_2 + 1.0
+    lon_0 = (lon_min + lon_max) / 2
+    lat_0 = (lat_min + lat_max) / 2
+    return CRS.from_proj4(
+        f"+proj=aea +lat_0={lat_0:.6f} +lon_0={lon_0:.6f} +lat_1={lat_1:.6f} "
+        f"+lat_2={lat_2:.6f} +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+    )
+
+
 def equal_area_crs(regions: gpd.GeoDataFrame) -> Any:
     """The CRS :func:`point_density` measures areas in (see the module docstring)."""
     from pyproj import CRS
-
-    from geoproc.kde import albers_crs
 
     crs = CRS.from_user_input(regions.crs)
     if crs.is_projected and crs.coordinate_operation is not None:
@@ -97,7 +113,7 @@ def point_density(
     """
     import geopandas as gpd
 
-    from geoproc.kde import _is_dask
+    from geoproc.points import _is_dask
     from geoproc.validation import check_geometries, region_ids, require_crs
 
     if not isinstance(regions, gpd.GeoDataFrame):
@@ -246,7 +262,7 @@ def _population(regions: gpd.GeoDataFrame, column: str, ids: list) -> np.ndarray
 
 
 def _source(points: Any, is_dask: bool) -> str | None:
-    from geoproc.kde import _source_of
+    from geoproc.points import _source_of
 
     return _source_of(points, is_dask)
 

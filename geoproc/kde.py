@@ -44,6 +44,7 @@ import numpy as np
 from numba import njit, prange
 
 from geoproc.errors import GeoprocInputError
+from geoproc.points import _is_dask, _source_of
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -103,24 +104,9 @@ def projected_crs_for(lon_min: float, lat_min: float, lon_max: float, lat_max: f
     if lon_max - lon_min <= _UTM_MAX_SPAN_DEG and lat_max - lat_min <= _UTM_MAX_SPAN_DEG:
         zone = int(math.floor((lon_c + 180) / 6)) % 60 + 1
         return CRS.from_epsg((32600 if lat_c >= 0 else 32700) + zone)
+    from geoproc.density import albers_crs
+
     return albers_crs(lon_min, lat_min, lon_max, lat_max)
-
-
-def albers_crs(lon_min: float, lat_min: float, lon_max: float, lat_max: float) -> CRS:
-    """Albers equal-area conic (WGS 84) centred on a lon/lat box, parallels at 1/6 and 5/6."""
-    from pyproj import CRS
-
-    span = lat_max - lat_min
-    lat_1 = lat_min + span / 6
-    lat_2 = lat_max - span / 6
-    if abs(lat_2 - lat_1) < 1e-6:  # a single latitude: keep the cone well defined
-        lat_1, lat_2 = lat_1 - 1.0, lat_2 + 1.0
-    lon_0 = (lon_min + lon_max) / 2
-    lat_0 = (lat_min + lat_max) / 2
-    return CRS.from_proj4(
-        f"+proj=aea +lat_0={lat_0:.6f} +lon_0={lon_0:.6f} +lat_1={lat_1:.6f} "
-        f"+lat_2={lat_2:.6f} +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
-    )
 
 
 # ----------------------------------------------------------------------------- grid
@@ -700,26 +686,6 @@ def kernel_density(
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _is_dask(obj: Any) -> bool:
-    try:
-        import dask.dataframe as dd
-    except ImportError:  # pragma: no cover - dask is a dependency
-        return False
-    return isinstance(obj, dd.DataFrame)
-
-
-def _source_of(points: Any, is_dask: bool) -> str | None:
-    """The distinct values of a ``source`` column (e.g. "synthetic"), or None."""
-    if "source" not in points.columns:
-        return None
-    s = points["source"]
-    vals = s.dropna().unique()
-    if is_dask:
-        vals = vals.compute()
-    vals = sorted(map(str, vals))
-    return "; ".join(vals) if vals else None
 
 
 def _project(points: Any, crs: Any, weight: str | None, is_dask: bool):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -270,3 +270,23 @@ def _from_layer(gdf: gpd.GeoDataFrame, datum: str, what: str) -> gpd.GeoDataFram
     )
     out.attrs["datum"] = datum
     return out
+
+
+def _is_dask(obj: Any) -> bool:
+    try:
+        import dask.dataframe as dd
+    except ImportError:  # pragma: no cover - dask is a dependency
+        return False
+    return isinstance(obj, dd.DataFrame)
+
+
+def _source_of(points: Any, is_dask: bool) -> str | None:
+    """The distinct values of a ``source`` column (e.g. "synthetic"), or None."""
+    if "source" not in points.columns:
+        return None
+    s = points["source"]
+    vals = s.dropna().unique()
+    if is_dask:
+        vals = vals.compute()
+    vals = sorted(map(str, vals))
+    return "; ".join(vals) if vals else None
