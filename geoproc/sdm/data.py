@@ -114,7 +114,8 @@ def resolve_weights(weights: Any, ids: list, panel: pd.DataFrame | None = None, 
                     year: str | None = None) -> SpatialWeights:
     """Weights aligned to the panel's ids.
 
-    ``weights`` is anything :func:`geoproc.weights.as_weights` takes, or a kind such as
+    ``weights`` is anything :func:`geoproc.weights.as_weights` takes, a ``(matrix, ids)``
+    pair, or a kind such as
     ``"queen"`` or ``"gravity:rd_staff"`` built with :func:`geoproc.weights.build_weights`
     from ``regions`` (default: the shipped China provinces) and the panel.
     """
@@ -129,6 +130,8 @@ def resolve_weights(weights: Any, ids: list, panel: pd.DataFrame | None = None, 
             regions = load_boundaries("china_provinces")
         # masses of gravity/nested kinds: the panel's column, averaged over its years
         w = build_weights(os.fspath(weights), regions, data=panel, data_id=id, year_column=year)
+    elif isinstance(weights, tuple) and len(weights) == 2:
+        w = as_weights(weights[0], ids=weights[1])  # (matrix, ids)
     else:
         w = as_weights(weights)
     w = _align(w, ids)

@@ -39,8 +39,9 @@ def effect_values(op: SpatialOperator, rho: np.ndarray, beta: np.ndarray,
     ``anchor``: the estimate, where the sparse path's traces are made exact.
     """
     rho = np.atleast_1d(np.asarray(rho, dtype=float))
-    a = op.trace_B(rho, anchor)[:, None]
-    b = op.trace_BW(rho, anchor)[:, None]
+    trg = op.trace_G(rho)  # one evaluation serves a and b
+    b = (trg / op.n)[:, None]
+    a = 1.0 + rho[:, None] * b  # (I - rho W)^-1 = I + rho G
     c1, c2 = op.sum_B(rho)
     direct = beta * a + theta * b
     total = beta * c1[:, None] + theta * c2[:, None]

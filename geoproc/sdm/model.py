@@ -258,11 +258,12 @@ def _designs(Y, X, WY, WXall, wx_idx, effects, x_names, wx_names):
     }
 
 
-def _fit(model: str, d: Design, op: SpatialOperator, effects: str, lee_yu: bool) -> Fit:
+def _fit(model: str, d: Design, op: SpatialOperator, effects: str, lee_yu: bool,
+         information: bool = True) -> Fit:
     if model in ("sdm", "sar"):
-        return fit_lag(d, op, effects, lee_yu, model=model)
+        return fit_lag(d, op, effects, lee_yu, model=model, information=information)
     if model == "sem":
-        return fit_error(d, op, effects, lee_yu)
+        return fit_error(d, op, effects, lee_yu, information=information)
     return fit_ols(d, effects, lee_yu, model="slx")
 
 
@@ -418,7 +419,9 @@ def _tests(fits, designs, op, effects, model, x_names, wx_names, enabled) -> dic
     for m in ("sdm", "sar", "sem"):
         if m not in fits:
             try:
-                fits[m] = _fit(m, designs[m], op, effects, False)
+                # the restricted fits only feed LR statistics: no information matrix needed;
+                # the SDM's covariance is needed for the Wald tests
+                fits[m] = _fit(m, designs[m], op, effects, False, information=m == "sdm")
             except GeoprocInputError as exc:  # e.g. the restricted rho at its bound
                 fits[m] = exc
     sdm_fit, sar_fit, sem_fit = fits["sdm"], fits["sar"], fits["sem"]

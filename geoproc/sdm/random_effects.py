@@ -88,7 +88,7 @@ def fit_random_effects(Y: np.ndarray, X: np.ndarray, W, op: SpatialOperator, wx_
     loglik = fit.loglik + N * np.log(phi)
     # add phi to the information matrix: order delta (p), rho, phi, sigma2
     info0 = fit.extra["info"]
-    tr1 = op.G_traces(fit.spatial)[0]
+    tr1 = op.exact_trace_G(fit.spatial)[0]
     info = np.zeros((p + 3, p + 3))
     idx = list(range(p + 1)) + [p + 2]
     info[np.ix_(idx, idx)] = info0

@@ -116,7 +116,7 @@ def summary_text(r: SDMResult) -> str:
     lines = [
         f"Panel {r.model.upper()} by maximum likelihood, {_EFFECTS_NAMES[r.fixed_effects]}",
         f"Dependent variable: {r.y_name}   N = {r.n}, T = {r.t}, N*T = {r.nobs}",
-        f"Weights: {r.weights.kind}, log-determinant: {r.logdet_method}",
+        f"Weights: {r.weights.meta.get('spec', r.weights.kind)}, log-determinant: {r.logdet_method}",
         "",
     ]
     cols = [("direct", r.direct)] + ([("Lee-Yu", r.lee_yu)] if r.lee_yu is not None else [])

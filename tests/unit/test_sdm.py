@@ -308,3 +308,12 @@ def test_rho_at_bound_is_an_error():
     with pytest.raises(GeoprocInputError, match="upper bound"):
         geoproc.sdm(df, SpatialWeights(W, list(range(n))), y="y", x=["x1"], id="code", year="year",
                     effects="none", model="sar", draws=0, tests=False)
+
+
+@pytest.mark.parametrize("kind", ["W", "Graph", "sparse"])
+def test_weights_inputs(panel, twoway, kind):
+    """libpysal W and Graph, and a sparse matrix with ids, give the same fit."""
+    df, w, W = panel
+    obj = {"W": lambda: w.to_W(), "Graph": lambda: w.to_graph(), "sparse": lambda: (W, w.ids)}[kind]()
+    r = geoproc.sdm(df, obj, y="y", x=["x1", "x2"], id="code", year="year", draws=0, tests=False)
+    assert_allclose(r.params, twoway.params, rtol=1e-7)
