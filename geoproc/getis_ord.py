@@ -115,9 +115,8 @@ def getis_ord(
         ``gi_p_norm``, ``gi_p_sim`` (NaN without permutations), ``hotspot`` and
         ``island``; ``attrs["notes"]`` says what was done.
     """
-    from scipy import stats
-
     from geoproc.lisa import _G, _G_STAR, _finish, _setup, conditional_permutation
+    from geoproc.moran import norm_sf
 
     if transform not in ("R", "O"):
         raise ValueError(f"transform must be 'R' or 'O', got {transform!r}")
@@ -160,7 +159,7 @@ def getis_ord(
             Wi = np.asarray(m.sum(axis=1)).ravel()
             S1 = np.asarray(m.multiply(m).sum(axis=1)).ravel()
             Z = (lag - xs * Wi) / (S * np.sqrt((N * S1 - Wi**2) / (N - 1)))
-    p_norm = 2 * stats.norm.sf(np.abs(Z))
+    p_norm = 2 * norm_sf(np.abs(Z))
     p_sim = np.full(n, np.nan)
     if permutations:
         r = conditional_permutation(_G_STAR if star else _G, y, y, w, G, permutations, ysum, seed, n_jobs)

@@ -2,17 +2,19 @@
 
 The observed statistics, quadrants and analytic moments are esda's
 (``esda.Moran_Local``, ``Moran_Local_BV``; Anselin 1995, Sokal et al. 1998).
-The conditional permutations are computed by the kernel below instead of
-``esda.crand``: esda's numba kernels are compiled without ``cache=True`` and
-take 24-39 s to compile in every new process (each CLI call, each QGIS run).
-This kernel is compiled once and cached on disk (``cache=True``). It draws the
-permutation indices with the same numba calls as ``esda.crand.vec_permutations``,
-so for the same ``seed`` it gives esda's pseudo p-values exactly (tested), and
-its result does not depend on the number of threads (``n_jobs``).
+The conditional permutations are computed here, vectorised in NumPy, instead of
+by ``esda.crand``: esda's numba kernels are compiled without ``cache=True`` and
+take 24-39 s to compile in every new process (each CLI call, each QGIS run),
+and even a cached numba kernel costs ~1.5 s to import and load per process,
+more than NumPy needs for 3,000 regions x 999 permutations. The permutation
+indices are esda's draws for the same ``seed`` (numba's ``np.random`` replays
+NumPy's legacy stream), so the pseudo p-values equal esda's (tested), and they
+do not depend on the number of threads (``n_jobs``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -34,71 +36,23 @@ NOT_SIGNIFICANT = "Not significant"
 # statistic kinds of the kernel
 _MORAN, _MORAN_BV, _G, _G_STAR = 0, 1, 2, 3
 
-try:
-    from numba import njit, prange
-except ImportError:  # pragma: no cover - numba is a dependency; keep the module importable
-    prange = range
-
-    def njit(*args, **kwargs):
-        return (lambda f: f) if not args or not callable(args[0]) else args[0]
+# elements (sites x permutations x neighbours) gathered at once: bounds memory to ~20 MB
+_BLOCK = 1 << 20
 
 
-@njit(cache=True)
-def _permuted_ids(max_card, n, k_replications, seed):  # pragma: no cover - numba
-    # The same calls as esda.crand.vec_permutations, so that a seed gives the
-    # same indices: row k holds max_card draws without replacement from
-    # 0..n-2 (positions in the data with site i removed).
-    np.random.seed(seed)  # noqa: NPY002 - numba's own RNG state (not NumPy's); esda's calls
-    result = np.empty((k_replications, max_card), dtype=np.int64)
-    for k in range(k_replications):
-        result[k] = np.random.choice(n - 1, size=max_card, replace=False)  # noqa: NPY002
-    return result
+def _permuted_ids(max_card: int, n: int, permutations: int, seed: int) -> np.ndarray:
+    """``permutations`` x ``max_card`` draws without replacement from 0..n-2.
 
-
-@njit(cache=True, parallel=True)
-def _crand(kind, zx, zy, indptr, data, self_w, observed, ids, scaling, keep):  # pragma: no cover
-    # One loop over sites (in parallel) and permutations; the neighbours' values
-    # are read in place instead of copying the data without site i (esda's
-    # _prepare_univariate copies n values per site).
-    n = zx.shape[0]
-    perms = ids.shape[0]
-    larger = np.zeros(n, dtype=np.int64)
-    sum_sim = np.zeros(n)
-    sum_sq = np.zeros(n)
-    sims = np.empty((n, perms)) if keep else np.empty((1, 1))
-    for i in prange(n):
-        lo = indptr[i]
-        card = indptr[i + 1] - lo
-        if card == 0:
-            larger[i] = -1  # island: no conditional distribution
-            continue
-        count = 0
-        s1 = 0.0
-        s2 = 0.0
-        for r in range(perms):
-            acc = 0.0
-            for k in range(card):
-                p = ids[r, k]
-                j = p if p < i else p + 1  # skip site i itself
-                acc += zy[j] * data[lo + k]
-            if kind == 0:
-                stat = zx[i] * (acc + self_w[i] * zx[i]) * scaling
-            elif kind == 1:
-                stat = zx[i] * (acc + self_w[i] * zy[i]) * scaling
-            elif kind == 2:
-                stat = acc / (scaling - zy[i])
-            else:
-                stat = (acc + self_w[i] * zy[i]) / scaling
-            if stat >= observed[i]:
-                count += 1
-            s1 += stat
-            s2 += stat * stat
-            if keep:
-                sims[i, r] = stat
-        larger[i] = count
-        sum_sim[i] = s1
-        sum_sq[i] = s2
-    return larger, sum_sim, sum_sq, sims
+    The same draws as ``esda.crand.vec_permutations``: numba's ``np.random.seed`` +
+    ``np.random.choice(n - 1, max_card, replace=False)`` reproduce NumPy's legacy
+    MT19937 stream and algorithm, so a private ``RandomState(seed)`` gives them
+    without numba (and without touching NumPy's global state).
+    """
+    rs = np.random.RandomState(seed)
+    out = np.empty((permutations, max_card), dtype=np.int64)
+    for k in range(permutations):
+        out[k] = rs.choice(n - 1, size=max_card, replace=False)
+    return out
 
 
 def conditional_permutation(
@@ -116,12 +70,15 @@ def conditional_permutation(
     """Conditional randomisation of a local statistic (esda's ``crand`` semantics).
 
     Site i is held fixed; its neighbours' values are drawn without replacement
-    from the other n - 1 sites. Returns ``p_sim`` (esda's pseudo p: the smaller
-    tail, (min(#sim >= obs, #sim < obs) + 1) / (P + 1); NaN for islands),
-    ``EI_sim``, ``seI_sim`` (population sd, as esda), and ``sim`` if ``keep``.
-    """
-    import numba
+    from the other n - 1 sites, the k-th draw of a permutation multiplying the
+    k-th weight of the row. Vectorised in NumPy over blocks of sites with the same
+    number of neighbours (no numba: nothing to compile in a new process), in
+    ``n_jobs`` threads (NumPy releases the GIL; the result does not depend on it).
 
+    Returns ``p_sim`` (esda's pseudo p: (min(#sim >= obs, #sim < obs) + 1) / (P + 1);
+    NaN for islands), ``EI_sim``, ``seI_sim`` (population sd, as esda), and ``sim``
+    (n x P) if ``keep``.
+    """
     m = w.sparse.tocsr()
     self_w = m.diagonal().astype(float)
     off = m.copy()
@@ -130,32 +87,58 @@ def conditional_permutation(
     off.sort_indices()
     card = np.diff(off.indptr)
     n = zx.shape[0]
+    zx = np.asarray(zx, dtype=float)
+    zy = np.asarray(zy, dtype=float)
+    observed = np.asarray(observed, dtype=float)
     if seed is None:
         seed = int(np.random.default_rng().integers(12345, 12345000))
     ids = _permuted_ids(int(max(card.max(), 1)), n, int(permutations), int(seed))
-    threads = numba.get_num_threads()
-    want = numba.config.NUMBA_NUM_THREADS if n_jobs in (-1, None) else max(1, min(int(n_jobs), numba.config.NUMBA_NUM_THREADS))
-    numba.set_num_threads(want)
-    try:
-        larger, s1, s2, sims = _crand(
-            kind, np.ascontiguousarray(zx, dtype=float), np.ascontiguousarray(zy, dtype=float),
-            off.indptr.astype(np.int64), off.data.astype(float), self_w,
-            np.ascontiguousarray(observed, dtype=float), ids, float(scaling), bool(keep),
-        )
-    finally:
-        numba.set_num_threads(threads)
+    larger = np.full(n, -1.0)
+    mean = np.full(n, np.nan)
+    sd = np.full(n, np.nan)
+    sims = np.full((n, permutations), np.nan) if keep else None
+    tasks = []
+    for c in np.unique(card[card > 0]):
+        sites = np.flatnonzero(card == c)
+        step = max(1, _BLOCK // (permutations * int(c)))
+        tasks += [(int(c), sites[a:a + step]) for a in range(0, sites.size, step)]
+
+    def run(task: tuple[int, np.ndarray]) -> None:
+        c, S = task
+        idx = ids[None, :, :c]
+        j = idx + (idx >= S[:, None, None])  # positions with site i removed -> data positions
+        wS = off.data[off.indptr[S][:, None] + np.arange(c)]
+        acc = np.einsum("spc,sc->sp", zy[j], wS)
+        if kind == _MORAN:
+            stat = zx[S, None] * (acc + (self_w[S] * zx[S])[:, None]) * scaling
+        elif kind == _MORAN_BV:
+            stat = zx[S, None] * (acc + (self_w[S] * zy[S])[:, None]) * scaling
+        elif kind == _G:
+            stat = acc / (scaling - zy[S])[:, None]
+        else:
+            stat = (acc + (self_w[S] * zy[S])[:, None]) / scaling
+        larger[S] = (stat >= observed[S, None]).sum(axis=1)
+        mean[S] = stat.mean(axis=1)
+        sd[S] = stat.std(axis=1)
+        if sims is not None:
+            sims[S] = stat
+
+    threads = (os.cpu_count() or 1) if n_jobs in (-1, None) else max(1, int(n_jobs))
+    if threads > 1 and len(tasks) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(run, tasks))
+    else:
+        for t in tasks:
+            run(t)
     island = larger < 0
-    larger = larger.astype(float)
     low = (permutations - larger) < larger
     larger[low] = permutations - larger[low]
     p_sim = (larger + 1.0) / (permutations + 1.0)
     p_sim[island] = np.nan
-    mean = s1 / permutations
-    var = np.maximum(s2 / permutations - mean**2, 0.0)
-    mean[island] = np.nan
-    var[island] = np.nan
-    out = {"p_sim": p_sim, "EI_sim": mean, "seI_sim": np.sqrt(var)}
-    if keep:
+    out = {"p_sim": p_sim, "EI_sim": mean, "seI_sim": sd}
+    if sims is not None:
         out["sim"] = sims
     return out
 
@@ -191,12 +174,16 @@ def _quadrants(zx: np.ndarray, lag: np.ndarray) -> np.ndarray:
 
 
 def _regions_and_values(regions: Any, values: Any, id: str | None, what: str):
+    import geopandas as gpd
     import pandas as pd
 
     from geoproc.panel import as_regions
     from geoproc.validation import region_ids
 
-    gdf = as_regions(regions, id)
+    if isinstance(regions, gpd.GeoDataFrame):
+        gdf = regions.copy()  # checked by region_ids below; geometries are only carried along
+    else:
+        gdf = as_regions(regions, id)
     ids = region_ids(gdf, id)
     if isinstance(values, str):
         if values not in gdf.columns:
@@ -233,7 +220,8 @@ def _setup(regions, values_list, weights, id, transform, islands, whats):
     names = _labels_of(gdf)
     labels = {k: names[i] for k, i in zip(ids, gdf.index, strict=True)} if names else None
     w, kept, notes = prepare_weights(weights, ids, transform, islands, labels, what="regions")
-    keep_mask = np.isin(np.arange(len(ids)), [i for i, k in enumerate(ids) if k in set(kept)])
+    kept_set = set(kept)
+    keep_mask = np.array([k in kept_set for k in ids], dtype=bool)
     arrays = [a[keep_mask] for a in arrays]
     for a, wh in zip(arrays, whats, strict=True):
         _check_values(a, wh, None, a.size)
@@ -330,7 +318,7 @@ def local_moran(
     VI = wi2 * (n - b2) / (n - 1) + (wi**2 - wi2) * (2 * b2 - n) / ((n - 1) * (n - 2)) - EI**2
     island = wi == 0
     attrs: dict = {"alpha": alpha, "fdr": fdr, "permutations": permutations, "seed": seed}
-    from scipy import stats
+    from geoproc.moran import norm_sf
 
     with np.errstate(divide="ignore", invalid="ignore"):
         if permutations:
@@ -343,7 +331,7 @@ def local_moran(
             notes.append(f"lisa_p: pseudo p-values from {permutations} conditional permutations, seed {seed}")
         else:
             zval = (Is - EI) / np.sqrt(VI)
-            p = 2 * stats.norm.sf(np.abs(zval))
+            p = 2 * norm_sf(np.abs(zval))
             notes.append("lisa_p: two-sided normal p-values of the total-randomisation z (no permutations)")
     p = np.where(island, np.nan, p)
     zval = np.where(island, np.nan, zval)

@@ -32,12 +32,20 @@ if TYPE_CHECKING:
     from geoproc.weights.base import SpatialWeights
 
 __all__ = ["PERMUTATIONS", "MoranTable", "BivariateMoran", "moran_table", "bivariate_moran",
-           "prepare_weights", "stars"]
+           "prepare_weights", "stars", "norm_sf"]
 
 PERMUTATIONS = 999
 COLUMNS = ["year", "variable", "weights", "I", "EI", "VI_norm", "z_norm", "p_norm",
            "VI_rand", "z_rand", "p_rand", "p_sim"]
 ISLAND_POLICIES = ("raise", "keep", "drop")
+
+
+def norm_sf(x: Any) -> Any:
+    """Standard normal upper tail, as ``scipy.stats.norm.sf`` computes it (``ndtr(-x)``),
+    without importing scipy.stats (4 s of a CLI call's start-up)."""
+    from scipy.special import ndtr
+
+    return ndtr(-np.asarray(x, dtype=float))
 
 
 def stars(p: float) -> str:
@@ -172,10 +180,8 @@ def _global_moran(y: np.ndarray, w, s: tuple[float, float, float], permutations:
         VI_rand = (A - B) / ((n - 1) * (n - 2) * (n - 3) * s02) - EI**2 if n > 3 else np.nan
         z_norm = (I - EI) / np.sqrt(VI_norm)
         z_rand = (I - EI) / np.sqrt(VI_rand)
-    from scipy import stats
-
     def two_sided(zv: float) -> float:
-        return float(2 * stats.norm.sf(abs(zv))) if np.isfinite(zv) else np.nan
+        return float(2 * norm_sf(abs(zv))) if np.isfinite(zv) else np.nan
 
     p_sim = np.nan
     if permutations:
@@ -583,14 +589,12 @@ def bivariate_moran(
     sims = np.empty(0)
     p_sim = EI_sim = z_sim = p_z_sim = np.nan
     if permutations:
-        from scipy import stats
-
         zp = _permuted(zy, permutations, seed)
         sims = (w.sparse @ zp.T).T @ zx / (n - 1.0)
         p_sim = _permutation_p(I, sims)
         EI_sim = float(sims.sum() / permutations)
         sd = float(sims.std())
         z_sim = (I - EI_sim) / sd if sd > 0 else np.nan
-        p_z_sim = float(stats.norm.sf(z_sim) if z_sim > 0 else stats.norm.cdf(z_sim))
+        p_z_sim = float(norm_sf(abs(z_sim))) if np.isfinite(z_sim) else np.nan
         notes.append(f"p_sim from {permutations} permutations of y, seed {seed}")
     return BivariateMoran(I, sims, p_sim, EI_sim, z_sim, p_z_sim, n, int(permutations), seed, notes)

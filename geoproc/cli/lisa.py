@@ -85,12 +85,13 @@ def load_inputs(args: argparse.Namespace, command: str):
     by_text = {str(k): k for k in ids}
     if all(str(k) in by_text for k in values.index):  # 320000 vs "320000"
         values.index = [by_text[str(k)] for k in values.index]
-    missing = [k for k in ids if k not in set(values.index)]
+    have, known = set(values.index), set(ids)
+    missing = [k for k in ids if k not in have]
     if missing:
         raise GeoprocInputError(
             f"panel has no {args.variable!r} for {args.year} for regions {', '.join(map(str, missing[:20]))}"
         )
-    extra = [k for k in values.index if k not in set(ids)]
+    extra = [k for k in values.index if k not in known]
     if extra:
         raise GeoprocInputError(f"panel regions not in {args.regions}: {', '.join(map(str, extra[:20]))}")
     weights = build_weight_set([args.weights], regions, panel, args.id, panel_id, args.year_column,
