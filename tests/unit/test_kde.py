@@ -143,6 +143,7 @@ def test_multipoint_counts_each_part(tmp_path):
     assert np.array_equal(a.read().filled(NODATA), b.read().filled(NODATA))
 
 
+@pytest.mark.slow  # compiles the float64 specialisation on a cold numba cache (~4 s)
 def test_float64_precision_option(tmp_path):
     pts = _pts([(10, 10), (10.3, 10.1), (11, 9)])
     a = kernel_density(pts, radius=2, pixel_size=1, out=tmp_path / "a.tif")
@@ -262,6 +263,7 @@ def test_bad_points(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow  # compiles the parallel kernel on a cold numba cache (~7 s)
 def test_threads_give_identical_rasters(tmp_path):
     # rows are dealt out among threads; every pixel still sums its points in order
     rng = np.random.default_rng(3)
