@@ -273,3 +273,27 @@ def test_threads_give_identical_rasters(tmp_path):
     one = kernel_density(pts, out=tmp_path / "a.tif", threads=1, **kw)
     two = kernel_density(pts, out=tmp_path / "b.tif", threads=3, **kw)
     assert np.array_equal(one.read().filled(NODATA), two.read().filled(NODATA))
+
+
+@pytest.mark.parametrize(
+    ("kernel", "integral"),
+    [
+        # Wand & Jones constants integrate to 1 over the disc ...
+        ("epanechnikov", 1.0),
+        ("triangular", 1.0),
+        ("triweight", 1.0),
+        ("uniform", 1.0),
+        ("gaussian", 1.0),
+        # ... QGIS's quartic constant 116/(5 pi r^2) * 15/16 = 21.75/(pi r^2) instead of
+        # 3/(pi r^2): the integral is 21.75 / 3 = 7.25 (kept, to equal QGIS)
+        ("quartic", 7.25),
+    ],
+)
+def test_scaled_surfaces_integrate_to_the_kernel_mass(tmp_path, kernel, integral):
+    # one point, radius 1 km, 10 m pixels: sum(values) * pixel^2 approximates the integral
+    res = kernel_density(
+        _pts([(500_000.3, 3_400_000.7)]), radius=1000, pixel_size=10, kernel=kernel,
+        output="scaled", out=tmp_path / "k.tif",
+    )  # fmt: skip
+    total = float(res.read().sum()) * 10 * 10
+    assert total == pytest.approx(integral, rel=2e-3)
