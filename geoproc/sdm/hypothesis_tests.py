@@ -4,6 +4,7 @@
 * SDM -> SEM: H0 theta = -rho beta, the common-factor restriction (LR from the SEM fit;
   nonlinear Wald with the delta method).
 * Hausman: fixed against random effects on (beta, theta, rho).
+* LM (robust) lag and error tests of the non-spatial fixed-effects model.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import chdtrc  # chi2 survival; scipy.stats is slow to import
 
-__all__ = ["TestStat", "hausman", "lr_test", "wald_common_factor", "wald_zero"]
+__all__ = ["TestStat", "hausman", "lm_tests", "lr_test", "wald_common_factor", "wald_zero"]
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,46 @@ def hausman(b_fe: np.ndarray, v_fe: np.ndarray, b_re: np.ndarray, v_re: np.ndarr
     keep = vals > 1e-12 * max(1.0, float(np.max(np.abs(vals))))
     inv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
     return TestStat.chi2(float(d @ inv @ d), int(keep.sum()), name)
+
+
+def lm_tests(y: np.ndarray, X: np.ndarray, W) -> dict[str, TestStat]:
+    """LM tests for a spatial lag or error in the non-spatial fixed-effects model.
+
+    Elhorst's panel versions (``LMsarsem_panel``; Anselin, Le Gallo and Jayet 2008; Debarsy
+    and Ertur 2010 for fixed effects), on the within-transformed data: e the OLS residuals of
+    y on X, sigma^2 = e'e/NT, T_W = tr(W'W + W W), Wy and We per period,
+    J = [(W X b)' M (W X b) + T T_W sigma^2] / sigma^2:
+
+    * ``lm_lag``   = (e'Wy/sigma^2)^2 / J
+    * ``lm_error`` = (e'We/sigma^2)^2 / (T T_W)
+    * ``rlm_lag``  = (e'Wy/sigma^2 - e'We/sigma^2)^2 / (J - T T_W)
+    * ``rlm_error`` = (e'We/sigma^2 - T T_W/J e'Wy/sigma^2)^2 / (T T_W (1 - T T_W / J))
+
+    Parameters
+    ----------
+    y : (T, N) within-transformed y
+    X : (T*N, K) within-transformed regressors (period-major rows)
+    W : sparse N x N
+    """
+    T, N = y.shape
+    yv = y.ravel()
+    b = np.linalg.lstsq(X, yv, rcond=None)[0]
+    e = yv - X @ b
+    s2 = float(e @ e) / (N * T)
+
+    def lag(v: np.ndarray) -> np.ndarray:
+        return (W @ v.reshape(T, N).T).T.ravel()
+
+    tw = float(W.multiply(W.T).sum() + W.multiply(W).sum())  # tr(WW) + tr(W'W)
+    wxb = lag(X @ b)
+    mwxb = wxb - X @ np.linalg.lstsq(X, wxb, rcond=None)[0]
+    J = (float(wxb @ mwxb) + T * tw * s2) / s2
+    ewy = float(e @ lag(yv)) / s2
+    ewe = float(e @ lag(e)) / s2
+    return {
+        "lm_lag": TestStat.chi2(ewy**2 / J, 1, "lm_lag"),
+        "lm_error": TestStat.chi2(ewe**2 / (T * tw), 1, "lm_error"),
+        "rlm_lag": TestStat.chi2((ewy - ewe) ** 2 / (J - T * tw), 1, "rlm_lag"),
+        "rlm_error": TestStat.chi2((ewe - T * tw / J * ewy) ** 2 / (T * tw * (1 - T * tw / J)), 1,
+                                   "rlm_error"),
+    }

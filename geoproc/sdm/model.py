@@ -148,6 +148,12 @@ class SDMResult:
         Direct, indirect, total effects per regressor with simulated se, z, p.
     tests : dict of str -> TestStat
         ``lr_sar``, ``lr_sem``, ``wald_sar``, ``wald_sem``, ``hausman``.
+    lm_tests : dict of str -> TestStat
+        LM tests of the non-spatial fixed-effects model: ``lm_lag``, ``lm_error``,
+        ``rlm_lag``, ``rlm_error``.
+    fits : dict
+        The underlying :class:`~geoproc.sdm.estimation.Fit` objects (the restricted fits
+        behind the LR tests carry no covariance).
     lee_yu : Estimates or None
         Lee and Yu (2010) transformation-approach estimates (``lee_yu=True``).
     direct : Estimates
@@ -159,12 +165,13 @@ class SDMResult:
     def __init__(self, *, model, fixed_effects, direct: Estimates, lee_yu: Estimates | None,
                  tests: dict, n: int, t: int, y_name: str, r2: float, r2_within: float,
                  corr2: float, weights, logdet_method: str, draws: int, seed, ids, years,
-                 fits: dict) -> None:
+                 fits: dict, lm_tests: dict | None = None) -> None:
         self.model = model
         self.fixed_effects = fixed_effects
         self.direct = direct
         self.lee_yu = lee_yu
         self.tests = tests
+        self.lm_tests = lm_tests or {}
         self.n, self.t, self.nobs = n, t, n * t
         self.y_name = y_name
         self.r2, self.r2_within, self.corr2 = r2, r2_within, corr2
@@ -393,6 +400,13 @@ def sdm(
     test_stats = _tests(fits, designs, op, effects, model, x_names, wx_names, tests) if tests else {}
     if tests:
         test_stats["hausman"] = _hausman(pa, W, op, effects, model, fits, designs, wx_idx)
+        from geoproc.sdm.hypothesis_tests import lm_tests
+
+        # on the within-transformed data, spatial lags of the transformed variables (Elhorst)
+        d = designs["sar"]
+        lm = lm_tests(d.y, d.Z, W)
+    else:
+        lm = {}
 
     # goodness of fit
     f = fits[model]
@@ -409,7 +423,7 @@ def sdm(
     return SDMResult(model=model, fixed_effects=effects, direct=direct, lee_yu=ly, tests=test_stats,
                      n=N, t=T, y_name=pa.y_name, r2=r2, r2_within=r2_within, corr2=corr2, weights=w,
                      logdet_method=op.method, draws=draws, seed=seed, ids=pa.ids, years=pa.years,
-                     fits=fits)
+                     fits=fits, lm_tests=lm)
 
 
 def _tests(fits, designs, op, effects, model, x_names, wx_names, enabled) -> dict:

@@ -22,7 +22,9 @@ _EFFECTS_NAMES = {"twoway": "region and time fixed effects", "region": "region f
                   "time": "time fixed effects", "none": "no fixed effects (pooled)"}
 _TEST_LABELS = {"lr_sar": "LR SDM → SAR (θ = 0)", "lr_sem": "LR SDM → SEM (θ = −ρβ)",
                 "wald_sar": "Wald SDM → SAR (θ = 0)", "wald_sem": "Wald SDM → SEM (θ = −ρβ)",
-                "hausman": "Hausman FE vs RE"}
+                "hausman": "Hausman FE vs RE", "lm_lag": "LM lag (no spatial terms)",
+                "lm_error": "LM error (no spatial terms)", "rlm_lag": "Robust LM lag",
+                "rlm_error": "Robust LM error"}
 
 
 def _num(v) -> float | None:
@@ -84,6 +86,7 @@ def result_dict(r: SDMResult) -> dict:
         "se": base["se"],
         "effects": base.get("effects", {}),
         "tests": {k: v.to_dict() for k, v in r.tests.items()},
+        "lm_tests": {k: v.to_dict() for k, v in r.lm_tests.items()},
         "n": int(r.n),
         "t": int(r.t),
         "lee_yu": None,
@@ -148,7 +151,7 @@ def summary_text(r: SDMResult) -> str:
             lines.append(s)
     if r.tests:
         lines += ["", "Tests"]
-        for k, v in r.tests.items():
+        for k, v in {**r.tests, **r.lm_tests}.items():
             lines.append(f"  {_TEST_LABELS.get(k, k):<28} stat {v.stat:10.4f}  df {v.df:3d}  p {v.p:.4f}")
     return "\n".join(lines)
 
@@ -206,7 +209,7 @@ def html_report(r: SDMResult) -> str:
         rows = "".join(
             f"<tr><th>{esc(_TEST_LABELS.get(k, k))}</th><td>{'' if not np.isfinite(v.stat) else f'{v.stat:.4f}'}"
             f"{_stars(v.p)}</td><td>{v.df}</td><td>{'' if not np.isfinite(v.p) else f'{v.p:.4f}'}</td></tr>"
-            for k, v in r.tests.items())
+            for k, v in {**r.tests, **r.lm_tests}.items())
         tests = ("<h2>Specification tests</h2><table class='tests'><thead><tr><th>Test</th><th>Statistic</th>"
                  "<th>df</th><th>p</th></tr></thead><tbody>" + rows + "</tbody></table>")
     title = f"Panel {r.model.upper()}: {esc(r.y_name)}"

@@ -317,3 +317,30 @@ def test_weights_inputs(panel, twoway, kind):
     obj = {"W": lambda: w.to_W(), "Graph": lambda: w.to_graph(), "sparse": lambda: (W, w.ids)}[kind]()
     r = geoproc.sdm(df, obj, y="y", x=["x1", "x2"], id="code", year="year", draws=0, tests=False)
     assert_allclose(r.params, twoway.params, rtol=1e-7)
+
+
+def test_lm_tests_dense_formulas(panel):
+    """Elhorst's panel LM tests with explicit NT x NT matrices (small panel)."""
+    df, w, W = panel
+    r = geoproc.sdm(df, w, y="y", x=["x1", "x2"], id="code", year="year", draws=0)
+    d = df.sort_values(["year", "code"])
+    n, t = 40, 6
+    Y = d["y"].to_numpy().reshape(t, n)
+    X = d[["x1", "x2"]].to_numpy().reshape(t, n, 2)
+    dm = lambda a: a - a.mean(0, keepdims=True) - a.mean(1, keepdims=True) + a.mean((0, 1), keepdims=True)  # noqa: E731
+    y, Xw = dm(Y).ravel(), dm(X).reshape(-1, 2)
+    Wnt = np.kron(np.eye(t), W.toarray())
+    M = np.eye(n * t) - Xw @ np.linalg.inv(Xw.T @ Xw) @ Xw.T
+    e = M @ y
+    s2 = e @ e / (n * t)
+    Wd = W.toarray()
+    tw = np.trace(Wd @ Wd + Wd.T @ Wd)
+    wxb = Wnt @ (Xw @ np.linalg.lstsq(Xw, y, rcond=None)[0])
+    J = (wxb @ M @ wxb + t * tw * s2) / s2
+    a, b = e @ Wnt @ y / s2, e @ Wnt @ e / s2
+    assert_allclose(r.lm_tests["lm_lag"].stat, a**2 / J, rtol=1e-10)
+    assert_allclose(r.lm_tests["lm_error"].stat, b**2 / (t * tw), rtol=1e-10)
+    assert_allclose(r.lm_tests["rlm_lag"].stat, (a - b) ** 2 / (J - t * tw), rtol=1e-10)
+    assert_allclose(r.lm_tests["rlm_error"].stat, (b - t * tw / J * a) ** 2 / (t * tw * (1 - t * tw / J)),
+                    rtol=1e-10)
+    assert set(json.loads(r.to_json())["lm_tests"]) == {"lm_lag", "lm_error", "rlm_lag", "rlm_error"}
