@@ -51,7 +51,7 @@ def read_points(
     lon, lat : str
         Longitude and latitude column names (tables only). If absent, common names
         (``lng``, ``longitude``, ``x``, ``经度``...; ``latitude``, ``y``, ``纬度``...)
-        are tried and the choice is unambiguous or an error.
+        are tried when the defaults are absent; an ambiguous choice is an error.
     datum : {"wgs84", "gcj02", "bd09"}
         Datum of the coordinates: "gcj02" for Amap (高德)/Tencent, "bd09" for Baidu.
         Converted to WGS84. For a layer, the datum applies to its lon/lat values.
@@ -107,25 +107,23 @@ def read_points(
     return _from_layer(gdf, datum, what)
 
 
-def _read_text_table(path: Path, encoding: str | None) -> pd.DataFrame:
-    """Read a delimited text table in the given encoding."""
+def _read_text_table(path: Path, encoding: str) -> pd.DataFrame:
+    """Read a delimited text table in the encoding the user named."""
     import pandas as pd
 
     sep = "\t" if path.suffix.lower() == ".tsv" else None
-    encodings = (encoding,)
-    errors = []
-    for enc in encodings:
-        try:
-            # sep=None sniffs comma/semicolon/tab; the python engine is needed for that
-            return pd.read_csv(path, encoding=enc, sep=sep, engine="python" if sep is None else "c")
-        except UnicodeDecodeError as exc:
-            errors.append(f"{enc}: {exc.reason} at byte {exc.start}")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, LookupError) as exc:
-            raise GeoprocInputError(f"points file {path}: cannot parse it ({exc})") from exc
-    raise GeoprocInputError(
-        f"points file {path}: not readable as {' or '.join(encodings)} ({'; '.join(errors)}); "
-        "pass encoding="
-    )
+    try:
+        # sep=None sniffs comma/semicolon/tab; the python engine is needed for that
+        return pd.read_csv(
+            path, encoding=encoding, sep=sep, engine="python" if sep is None else "c"
+        )
+    except UnicodeDecodeError as exc:
+        raise GeoprocInputError(
+            f"points file {path}: not {encoding} ({exc.reason} at byte {exc.start}); "
+            "leave encoding unset to detect UTF-8/GBK"
+        ) from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, LookupError) as exc:
+        raise GeoprocInputError(f"points file {path}: cannot parse it ({exc})") from exc
 
 
 def _pick_column(
@@ -133,11 +131,13 @@ def _pick_column(
 ) -> str:
     if name in table.columns:
         return name
+    cols = ", ".join(map(str, table.columns))
+    if name != aliases[0]:  # a name the user chose: no guessing
+        raise GeoprocInputError(f"{what}: no {role} column {name!r}; columns are {cols}")
     lower = {str(c).strip().lower(): c for c in table.columns}
     found = [lower[a] for a in aliases if a in lower]
     if len(found) == 1:
         return found[0]
-    cols = ", ".join(map(str, table.columns))
     if len(found) > 1:
         raise GeoprocInputError(
             f"{what}: no column {name!r}; several could be the {role} ({', '.join(map(str, found))}); "

@@ -113,3 +113,12 @@ def test_bad_layers(tmp_path):
     empty.write_text("name,lon,lat\n", encoding="utf-8")
     with pytest.raises(GeoprocInputError, match="no rows"):
         read_points(empty)
+
+
+def test_column_guessing_only_for_default_names():
+    both = pd.DataFrame({"lng": [121.0], "longitude": [121.0], "lat": [31.0]})
+    with pytest.raises(GeoprocInputError, match="several could be the longitude"):
+        read_points(both)
+    # a name the user typed is never replaced by a guess
+    with pytest.raises(GeoprocInputError, match="no longitude column 'lon_wgs'"):
+        read_points(pd.DataFrame({"lng": [121.0], "lat": [31.0]}), lon="lon_wgs")
