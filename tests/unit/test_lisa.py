@@ -172,3 +172,17 @@ def test_islands_and_bad_values():
         local_moran(_layer(ids, y=[2.0] * 6), "y", w, islands="keep")
     with pytest.raises(GeoprocInputError, match=r"no column 'cul'; columns are code, y"):
         local_moran(_layer(ids, y=[1.0] * 6), "cul", w)
+
+
+@pytest.mark.slow  # numba compiles esda's vec_permutations (~5-12 s)
+@pytest.mark.parametrize("max_card,n,perms,seed", [(4, 78, 50, 12345), (8, 3, 20, 1), (9, 10, 30, 987654)])
+def test_permutation_draws_are_esdas(max_card, n, perms, seed):
+    # esda draws the conditional permutations in numba (np.random.seed + choice without
+    # replacement); geoproc replays them with a private NumPy RandomState
+    from esda.crand import vec_permutations
+
+    from geoproc.lisa import _permuted_ids
+
+    if max_card > n - 1:
+        max_card = n - 1
+    assert np.array_equal(_permuted_ids(max_card, n, perms, seed), vec_permutations(max_card, n, perms, seed))

@@ -186,3 +186,16 @@ def test_read_panel_errors():
         read_panel(df.drop(index=3), balanced=True)
     with pytest.raises(GeoprocInputError, match=r"no column 'region'"):
         read_panel(df, id="region")
+
+
+def test_yrd_homonyms_qualified_by_province():
+    # 苏州 (Jiangsu) and 宿州 (Anhui) are both "Suzhou"; 泰州/台州 both "Taizhou"
+    got = match_regions(["Suzhou, Jiangsu", "江苏苏州", "安徽宿州", "Suzhou (Anhui)", "Taizhou Zhejiang",
+                         "苏州市", "宿州"], "yrd_cities")
+    assert got.tolist() == [320500, 320500, 341300, 341300, 331000, 320500, 341300]
+    with pytest.raises(GeoprocInputError, match=r"'Suzhou' is ambiguous: 苏州市 \(320500\), 宿州市 \(341300\)"):
+        match_regions(["Suzhou"], "yrd_cities")
+
+
+def test_default_regions_fall_back_to_yrd_cities():
+    assert match_regions(["南京", "Hefei", "Ma'anshan", "LU'AN"]).tolist() == [320100, 340100, 340500, 341500]
