@@ -11,15 +11,15 @@ from geoproc.cli._common import add_output_args
 WEIGHTS_HELP = (
     "weights: a file written by 'geoproc weights' (.csv, .gal, .gwt) or a kind built on the fly "
     "from the regions: queen, rook, knn:K, inverse-distance[:POWER[:CUTOFF_KM]], gravity:COLUMN, "
-    "nested:COLUMN (COLUMN from the panel, averaged over its years). Repeat for several "
-    "matrices side by side; NAME=SPEC names one (e.g. W1=gravity:rd_staff)"
+    "nested:COLUMN (COLUMN from the panel, averaged over its years)"
 )
+REPEAT_HELP = "; repeat for several matrices side by side, NAME=SPEC names one (e.g. W1=gravity:rd_staff)"
 
 
 def add_weights_args(p: argparse.ArgumentParser, repeat: bool) -> None:
     """Options shared by moran, lisa and hotspots."""
     p.add_argument("--weights", "-w", required=True, action="append" if repeat else "store",
-                   metavar="W", help=WEIGHTS_HELP)
+                   metavar="W", help=WEIGHTS_HELP + (REPEAT_HELP if repeat else ""))
     p.add_argument("--islands", choices=("raise", "keep", "drop", "nearest"), default="raise",
                    help="regions without neighbours: stop with an error naming them (raise, default), "
                         "keep them with zero spatial lag, drop them, or (queen/rook built here) link "
