@@ -1,0 +1,172 @@
+"""The demo's project.qgz and results.gpkg opened in real headless QGIS: valid, styled, rendered."""
+
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geoproc.palettes import get_palette, hex_to_rgb
+from geoproc.pipeline import demo_pipeline_path, load_pipeline, run_pipeline
+
+pytestmark = pytest.mark.slow
+
+# layer -> (renderer type, palette whose classes it must have, or None)
+EXPECTED = {
+    "parks_synthetic": ("singleSymbol", None),
+    "yrd_centroids": ("singleSymbol", None),
+    "yrd_queen_links": ("graduatedSymbol", "weight_links"),
+    "yrd_cities": ("singleSymbol", None),
+    "yrd_lq_2018": ("graduatedSymbol", "lq"),
+    "yrd_lisa_lq_2018": ("categorizedSymbol", "lisa"),
+    "yrd_hotspots_cva_2018": ("categorizedSymbol", "hotspot"),
+    "yrd_park_density": ("graduatedSymbol", "density"),
+    "provinces_lisa_cul_2021": ("categorizedSymbol", "lisa"),
+    "park_kde": ("singlebandpseudocolor", "kde"),
+}
+
+
+@pytest.fixture(scope="module")
+def demo_out(qgis_app, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("qgz")
+    text = demo_pipeline_path().read_text(encoding="utf-8")
+    text = text.replace("permutations = 999", "permutations = 99").replace("draws = 1000", "draws = 200")
+    toml = tmp / "demo.toml"
+    toml.write_text(text, encoding="utf-8")
+    res = run_pipeline(load_pipeline(toml), tmp / "out", progress=None)
+    assert "project" in res.ran and not res.notes, res.notes
+    return tmp / "out"
+
+
+def _render(layers, extent_layer, size=(500, 400)):
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsMapRendererSequentialJob,
+        QgsMapSettings,
+        QgsProject,
+    )
+    from qgis.PyQt.QtCore import QSize
+    from qgis.PyQt.QtGui import QColor, QImage
+
+    crs = QgsCoordinateReferenceSystem("EPSG:4326")
+    s = QgsMapSettings()
+    s.setLayers(layers)
+    s.setDestinationCrs(crs)
+    ext = QgsCoordinateTransform(extent_layer.crs(), crs, QgsProject.instance()).transformBoundingBox(
+        extent_layer.extent())
+    ext.scale(1.05)
+    s.setExtent(ext)
+    s.setOutputSize(QSize(*size))
+    s.setBackgroundColor(QColor(255, 255, 255))
+    job = QgsMapRendererSequentialJob(s)
+    job.start()
+    job.waitForFinished()
+    img = job.renderedImage().convertToFormat(QImage.Format_RGB888)
+    ptr = img.constBits()
+    ptr.setsize(img.height() * img.bytesPerLine())
+    arr = np.frombuffer(ptr, np.uint8).reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3]
+    return arr.reshape(img.height(), img.width(), 3).copy(), img
+
+
+def _has_colour(arr: np.ndarray, hex_colour: str, tol: int = 3) -> bool:
+    return bool((np.abs(arr.astype(int) - np.array(hex_to_rgb(hex_colour))).max(axis=2) <= tol).any())
+
+
+def test_project_opens_every_layer_valid_styled_and_ordered(qgis_new_project, demo_out):
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    order = [lyr.name() for lyr in project.layerTreeRoot().layerOrder()]
+    assert set(order) == set(EXPECTED)
+    # points over lines over polygons over the raster
+    assert order.index("parks_synthetic") < order.index("yrd_queen_links") < order.index("yrd_cities")
+    assert order.index("yrd_cities") < order.index("yrd_lq_2018") and order[-1] == "park_kde"
+    for lyr in project.layerTreeRoot().layerOrder():
+        assert lyr.isValid(), lyr.name()
+        rtype, pal = EXPECTED[lyr.name()]
+        r = lyr.renderer()
+        assert r.type() == rtype, (lyr.name(), r.type())
+        if rtype == "categorizedSymbol":
+            palette = get_palette(pal)
+            assert [c.value() for c in r.categories()] == [c.value for c in palette.categories]
+            assert [c.symbol().color().name() for c in r.categories()] == [c.color for c in palette.categories]
+            assert r.classAttribute() == palette.field
+        elif rtype == "graduatedSymbol":
+            palette = get_palette(pal)
+            assert [rg.symbol().color().name() for rg in r.ranges()] == list(palette.colors)
+            assert r.classAttribute() == palette.field
+        elif rtype == "singlebandpseudocolor":
+            from qgis.core import QgsRasterBandStats
+
+            vmax = lyr.dataProvider().bandStatistics(1, QgsRasterBandStats.Max).maximumValue
+            items = r.shader().rasterShaderFunction().colorRampItemList()
+            assert [it.value for it in items] == pytest.approx([v for v, _, _ in
+                                                               get_palette("kde").scaled_stops(vmax)], rel=1e-6)
+    # relative paths: the folder can be moved
+    with zipfile.ZipFile(demo_out / "project.qgz") as z:
+        qgs = next(n for n in z.namelist() if n.endswith(".qgs"))
+        assert qgs == "project.qgs"
+        text = z.read(qgs).decode("utf-8")
+    assert "./results.gpkg|layername=yrd_cities" in text and str(demo_out) not in text
+
+
+def test_every_layer_renders_in_its_palette(qgis_new_project, demo_out):
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    for lyr in project.layerTreeRoot().layerOrder():
+        arr, _ = _render([lyr], lyr)
+        non_white = (arr < 250).any(axis=2).mean()
+        assert non_white > 0.001, (lyr.name(), non_white)  # not blank
+        rtype, pal = EXPECTED[lyr.name()]
+        if rtype == "categorizedSymbol":
+            # every class present in the data is drawn in its palette colour
+            import pyogrio
+
+            df = pyogrio.read_dataframe(demo_out / "results.gpkg", layer=lyr.name(), read_geometry=False)
+            cmap = get_palette(pal).color_map()
+            for value in set(df[get_palette(pal).field]):
+                assert _has_colour(arr, cmap[value]), (lyr.name(), value)
+
+
+def test_geopackage_opens_styled_without_the_project_or_plugin(qgis_app, demo_out):
+    from qgis.core import QgsVectorLayer
+
+    con = sqlite3.connect(demo_out / "results.gpkg")
+    names = [r[0] for r in con.execute("SELECT f_table_name FROM layer_styles")]
+    con.close()
+    for name in names:
+        lyr = QgsVectorLayer(f"{demo_out / 'results.gpkg'}|layername={name}", name, "ogr")
+        assert lyr.isValid(), name
+        assert lyr.renderer().type() == EXPECTED[name][0], name
+        if EXPECTED[name][0] == "singleSymbol":
+            # geoproc's plain styles, not QGIS's random default colour
+            colour = lyr.renderer().symbol().color().name()
+            assert colour in ("#6a3d9a", "#ffffff"), (name, colour)
+
+
+def test_kde_sidecar_is_the_default_style(qgis_app, demo_out):
+    from qgis.core import QgsRasterLayer
+
+    lyr = QgsRasterLayer(str(demo_out / "park_kde.tif"), "kde", "gdal")
+    assert lyr.isValid() and lyr.renderer().type() == "singlebandpseudocolor"
+    items = lyr.renderer().shader().rasterShaderFunction().colorRampItemList()
+    assert [it.color.name() for it in items] == [s.color for s in get_palette("kde").stops]
+    assert items[0].color.alpha() == 0  # zero stays transparent
+
+
+def test_render_whole_project_png(qgis_new_project, demo_out, tmp_path):
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    root = project.layerTreeRoot()
+    visible = [lyr for lyr in root.layerOrder() if root.findLayer(lyr.id()).isVisible()]
+    assert {lyr.name() for lyr in visible} == {"parks_synthetic", "yrd_cities", "park_kde"}
+    arr, img = _render(visible, project.mapLayersByName("yrd_cities")[0], (800, 700))
+    assert img.save(str(tmp_path / "project.png"))
+    kde = get_palette("kde")
+    # the KDE's orange (0.3 of the maximum) shows around the park clusters; dots cover the peaks
+    assert _has_colour(arr, kde.stops[2].color, tol=30)
+    assert _has_colour(arr, "#6a3d9a", tol=10)  # the parks
+    assert Path(tmp_path / "project.png").stat().st_size > 10_000
