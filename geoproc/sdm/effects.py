@@ -30,13 +30,11 @@ DRAWS = 1000
 
 
 def effect_values(op: SpatialOperator, rho: np.ndarray, beta: np.ndarray,
-                  theta: np.ndarray, anchor: float | None = None,
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Direct, indirect, total for each row of (rho, beta, theta).
 
     ``rho`` has shape (m,), ``beta`` and ``theta`` (m, K); returns three (m, K) arrays.
     ``rho`` may be zero (SLX): then a = 1, b = tr(W)/N and c1 = 1, c2 = 1'W1/N.
-    ``anchor``: the estimate, where the sparse path's traces are made exact.
     """
     rho = np.atleast_1d(np.asarray(rho, dtype=float))
     trg = op.trace_G(rho)  # one evaluation serves a and b
@@ -77,7 +75,7 @@ def effects_table(op: SpatialOperator, names: list[str], rho: float, beta: np.nd
     beta = np.asarray(beta, dtype=float)
     theta = np.asarray(theta, dtype=float)
     K = len(beta)
-    d, i, t = effect_values(op, np.array([rho]), beta[None, :], theta[None, :], anchor=rho)
+    d, i, t = effect_values(op, np.array([rho]), beta[None, :], theta[None, :])
     out = pd.DataFrame({"direct": d[0], "indirect": i[0], "total": t[0]},
                        index=pd.Index(names, name="variable"))
     if draws and draws > 0:
@@ -98,7 +96,7 @@ def effects_table(op: SpatialOperator, names: list[str], rho: float, beta: np.nd
             if len(sims) >= draws:
                 break
         sims = sims[:draws]
-        sd, si, st = effect_values(op, sims[:, -1], sims[:, :K], sims[:, K:2 * K], anchor=rho)
+        sd, si, st = effect_values(op, sims[:, -1], sims[:, :K], sims[:, K:2 * K])
         for name, arr in (("direct", sd), ("indirect", si), ("total", st)):
             se = arr.std(axis=0, ddof=1)
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -344,3 +344,22 @@ def test_lm_tests_dense_formulas(panel):
     assert_allclose(r.lm_tests["rlm_error"].stat, (b - t * tw / J * a) ** 2 / (t * tw * (1 - t * tw / J)),
                     rtol=1e-10)
     assert set(json.loads(r.to_json())["lm_tests"]) == {"lm_lag", "lm_error", "rlm_lag", "rlm_error"}
+
+
+def test_island_effects_against_dense(panel):
+    """An island (all-zero row): totals lose the closed form; checked against dense traces."""
+    df, w, W = panel
+    from geoproc.weights import SpatialWeights
+
+    Wi = W.tolil()
+    Wi[0, :] = 0
+    Wi = Wi.tocsr()
+    with pytest.warns(UserWarning, match="islands"):
+        r = geoproc.sdm(df, SpatialWeights(Wi, w.ids, transform="R"), y="y", x=["x1", "x2"],
+                        id="code", year="year", draws=200, seed=2, tests=False)
+    n = 40
+    B = np.linalg.inv(np.eye(n) - r.rho * Wi.toarray())
+    S = B @ (r.beta["x1"] * np.eye(n) + r.theta["x1"] * Wi.toarray())
+    assert_allclose(r.effects.loc["x1", "total"], S.sum() / n, rtol=1e-10)
+    assert_allclose(r.effects.loc["x1", "direct"], np.trace(S) / n, rtol=1e-10)
+    assert np.isfinite(r.effects.loc["x1", "total_se"])

@@ -96,3 +96,10 @@ def test_non_row_standardised_totals():
     c1, c2 = op.sum_B(np.array([rho]))
     assert_allclose(c1[0], B.sum() / n, rtol=1e-12)
     assert_allclose(c2[0], (B @ W.toarray()).sum() / n, rtol=1e-12)
+    # many values (the draws): Chebyshev interpolation of exact solves
+    rhos = np.linspace(0.05, 0.3, 7)
+    c1, c2 = op.sum_B(rhos)
+    for r, a, b in zip(rhos, c1, c2, strict=True):
+        B = np.linalg.inv(np.eye(n) - r * W.toarray())
+        assert_allclose(a, B.sum() / n, rtol=1e-11)
+        assert_allclose(b, (B @ W.toarray()).sum() / n, rtol=1e-11)
