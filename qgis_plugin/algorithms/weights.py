@@ -113,11 +113,15 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
                                       gdp_id=mass_id, year_column=year_col, method=method)
 
     def compute(self, parameters, context, feedback):
+        from pathlib import Path
+
         import geoproc
 
+        out_path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        if Path(out_path).suffix.lower() not in (".csv", ".gal", ".gwt"):  # fail before the work
+            raise QgsProcessingException(f"weights file {out_path}: use a .csv, .gal or .gwt name")
         regions = self.source_frame(parameters, "REGIONS", context, feedback, (0, 20))
         id_field = self.parameterAsString(parameters, "REGIONS_ID", context) or "code"
-        out_path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         with _shared.warnings_to_log(feedback):
             w = self._build(parameters, context, feedback, regions, id_field)
             self.check_canceled(feedback)
