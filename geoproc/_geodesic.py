@@ -159,8 +159,11 @@ def _distance(ss, cs, sigma, c2a, c2sm):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def _row(i, j0, su1, cu1, lon1, sl1, cl1, su2, cu2, lon2, sl2, cl2, out):
-    """out[i, j] for j >= j0; returns 1 if any pair needs the exact method (left NaN).
+def _row(i, j0, su1, cu1, lon1, sl1, cl1, su2, cu2, lon2, sl2, cl2, row):
+    """row[j - j0] = d(i, j) for j >= j0; returns 1 if any pair needs the exact method (NaN).
+
+    ``row`` is a float64 buffer whatever the output type, so this, the big function, is
+    compiled once; the callers copy it into float64 or float32 matrices.
 
     Each step runs over the whole row before the next, so the row's pairs are
     independent work the CPU overlaps (one pair's steps form a serial chain of
@@ -191,7 +194,7 @@ def _row(i, j0, su1, cu1, lon1, sl1, cl1, su2, cu2, lon2, sl2, cl2, out):
         if ys < xs or (ys == xs and yl < xl):
             xs, xc, xl, xsl, xcl, ys, yc, yl, ysl, ycl = ys, yc, yl, ysl, ycl, xs, xc, xl, xsl, xcl
         if xs == ys and xc == yc and xl == yl:
-            out[i, j] = 0.0  # the same point: exactly 0 (coincident regions are caught on it)
+            row[k] = 0.0  # the same point: exactly 0 (coincident regions are caught on it)
             state[k] = 1
             continue
         ps1[k], pc1[k], ps2[k], pc2[k] = xs, xc, ys, yc
@@ -206,10 +209,10 @@ def _row(i, j0, su1, cu1, lon1, sl1, cl1, su2, cu2, lon2, sl2, cl2, out):
         new, ss, cs, sigma, sa, c2a, c2sm = _lambda_step(xs, xc, ys, yc, sdl[k], cdl[k], 0.0)
         d1[k] = new
         if ss == 0.0:
-            out[i, j] = 0.0
+            row[k] = 0.0
             state[k] = 1
         elif sigma > _ANTIPODAL:
-            out[i, j] = np.nan
+            row[k] = np.nan
             state[k] = 1
     for k in range(m):
         if state[k] == 0:
@@ -218,7 +221,7 @@ def _row(i, j0, su1, cu1, lon1, sl1, cl1, su2, cu2, lon2, sl2, cl2, out):
     for k in range(m):
         j = j0 + k
         if state[k] != 0:
-            if out[i, j] != out[i, j]:
+            if row[k] != row[k]:
                 bad = 1
             continue
         x1 = d1[k]
@@ -236,7 +239,7 @@ def _row(i, j0, su1, cu1, lon1, sl1, cl1, su2, cu2, lon2, sl2, cl2, out):
             d = _vincenty(ps1[k], pc1[k], ps2[k], pc2[k], dl[k], sdl[k], cdl[k])
         if d != d:
             bad = 1
-        out[i, j] = d
+        row[k] = d
     return bad
 
 
@@ -246,11 +249,15 @@ def _fill_upper(su, cu, lon, sl, cl, out, flagged):
     # rows k and n-1-k in one task: every task has the same share of the triangle
     for k in prange((n + 1) // 2):
         out[k, k] = 0.0
-        flagged[k] = _row(k, k + 1, su, cu, lon, sl, cl, su, cu, lon, sl, cl, out)
+        row = np.empty(n - k - 1)
+        flagged[k] = _row(k, k + 1, su, cu, lon, sl, cl, su, cu, lon, sl, cl, row)
+        out[k, k + 1 :] = row
         m = n - 1 - k
         if m != k:
             out[m, m] = 0.0
-            flagged[m] = _row(m, m + 1, su, cu, lon, sl, cl, su, cu, lon, sl, cl, out)
+            row = np.empty(n - m - 1)
+            flagged[m] = _row(m, m + 1, su, cu, lon, sl, cl, su, cu, lon, sl, cl, row)
+            out[m, m + 1 :] = row
 
 
 @njit(cache=True, parallel=True, nogil=True, fastmath=_FAST)
@@ -268,7 +275,9 @@ def _mirror(out):
 @njit(cache=True, parallel=True, nogil=True, fastmath=_FAST)
 def _fill_block(su1, cu1, lon1, sl1, cl1, su2, cu2, lon2, sl2, cl2, out, flagged):
     for i in prange(su1.shape[0]):
-        flagged[i] = _row(i, 0, su1, cu1, lon1, sl1, cl1, su2, cu2, lon2, sl2, cl2, out)
+        row = np.empty(su2.shape[0])
+        flagged[i] = _row(i, 0, su1, cu1, lon1, sl1, cl1, su2, cu2, lon2, sl2, cl2, row)
+        out[i, :] = row
 
 
 def _reduced(lon: np.ndarray, lat: np.ndarray):

@@ -77,6 +77,20 @@ def _pair(lat1, lon1, lat2, lon2, method="geodesic"):
     return d[0, 1]
 
 
+@pytest.mark.slow
+def test_compiled_kernels_build_or_load():
+    # First on a machine: numba compiles the kernels (~20 s CPU) and caches them; later
+    # runs load them in well under a second. Done here so that the compile time is
+    # charged to one test marked slow rather than to whichever test comes first.
+    lon, lat = _random_points(5, 0)
+    for dtype in ("float64", "float32"):
+        d = pairwise_distances(lon, lat, dtype=dtype)
+        assert d.dtype == np.dtype(dtype) and np.all(d == d.T)
+    from geoproc.distances import _rect
+
+    assert _rect(lon[:2], lat[:2], lon, lat, "geodesic").shape == (2, 5)
+
+
 @pytest.mark.parametrize("lat1,lon1,lat2,lon2,s12", GEOGRAPHICLIB_CASES)
 def test_geodesic_matches_geographiclib_published_cases(lat1, lon1, lat2, lon2, s12):
     assert abs(_pair(lat1, lon1, lat2, lon2) - s12 / 1000.0) <= MM
