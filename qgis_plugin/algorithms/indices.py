@@ -106,14 +106,20 @@ class IndicesAlgorithm(GeoprocAlgorithm):
         if not (fields("AGGLOMERATION") or sector or fields("PCA") or positive or negative):
             raise QgsProcessingException("nothing to compute: choose agglomeration, LQ, PCA or entropy fields")
         new: dict = {}
+
+        def add(series) -> None:
+            if series.name in new:
+                raise QgsProcessingException(f"two new columns are called {series.name!r}; choose other names")
+            new[series.name] = series
+
         for col in fields("AGGLOMERATION"):
             self.check_canceled(feedback)
             s = geoproc.agglomeration_index(panel, col, **common)
-            new[s.name] = s
+            add(s)
         feedback.setProgress(45)
         if sector:
             s = geoproc.location_quotient(panel, sector, total, **common)
-            new[s.name] = s
+            add(s)
         feedback.setProgress(55)
         if fields("PCA"):
             self.check_canceled(feedback)
@@ -121,7 +127,7 @@ class IndicesAlgorithm(GeoprocAlgorithm):
             s, res = geoproc.pca_index(panel, fields("PCA"), method, by=by,
                                        name=self.parameterAsString(parameters, "PCA_NAME", context) or "pca_index",
                                        **common)
-            new[s.name] = s
+            add(s)
             _shared.push_lines(feedback, res.summary().splitlines())
         feedback.setProgress(70)
         if positive or negative:
@@ -130,7 +136,7 @@ class IndicesAlgorithm(GeoprocAlgorithm):
                 panel, positive + negative, [1] * len(positive) + [-1] * len(negative),
                 shift=self.parameterAsDouble(parameters, "ENTROPY_SHIFT", context), by=by,
                 name=self.parameterAsString(parameters, "ENTROPY_NAME", context) or "entropy_index", **common)
-            new[s.name] = s
+            add(s)
             _shared.push_lines(feedback, res.summary().splitlines())
         feedback.setProgress(80)
         clash = [c for c in new if c in panel.columns]
