@@ -14,6 +14,8 @@ then the best of ``--repeat`` runs is timed. The ratio is printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import time
 import warnings
 
@@ -61,8 +63,8 @@ def run_spreg(df, W):
     w = libpysal.weights.WSP(W).to_W(silence_warnings=True)
     w.transform = "r"
     d = df.sort_values(["year", "code"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")  # and spreg 1.9's debug print of its class name
         return spreg.ML_LagFE(d[["y"]].to_numpy(), d[["x1", "x2", "x3"]].to_numpy(), w,
                               slx_lags=1, spat_impacts=None), n
 

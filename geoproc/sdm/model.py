@@ -369,9 +369,11 @@ def sdm(
     unknown = [v for v in wx_names if v not in x_names]
     if unknown:
         raise GeoprocInputError(f"wx names {', '.join(unknown)} are not among the regressors x")
+    wx_names = [v for v in x_names if v in wx_names]  # x's order: theta aligns with beta
     wx_idx = [x_names.index(v) for v in wx_names]
-    if model in ("sar", "sem"):
-        wx_names, wx_idx = [], []
+    # the SDM/SLX designs keep the W x terms (the tests need the SDM whatever the model);
+    # the reported SAR/SEM have none
+    own_wx = [] if model in ("sar", "sem") else list(wx_names)
     w = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year)
     if lee_yu and effects in ("time", "twoway") and not w.is_row_standardized():
         raise GeoprocInputError(
@@ -384,17 +386,17 @@ def sdm(
     WX = spatial_lag(W, pa.x)
     designs = _designs(pa.y, pa.x, WY, WX, wx_idx, effects, x_names, wx_names)
     main = designs[model]
-    raw = np.hstack([pa.x.reshape(T * N, -1), WX.reshape(T * N, -1)[:, wx_idx]])
+    raw = np.hstack([pa.x.reshape(T * N, -1), WX.reshape(T * N, -1)[:, wx_idx if own_wx else []]])
     check_regressors(main.Z, raw, main.names, effects)
     op = SpatialOperator(W, logdet)
 
     fits: dict[str, Fit] = {model: _fit(model, main, op, effects, False)}
-    direct = Estimates(fits[model], list(x_names), list(wx_names))
+    direct = Estimates(fits[model], list(x_names), own_wx)
     direct.effects = _effects_for(direct, op, draws, seed)
     ly = None
     if lee_yu:
         fits[f"{model}_lee_yu"] = _fit(model, main, op, effects, True)
-        ly = Estimates(fits[f"{model}_lee_yu"], list(x_names), list(wx_names))
+        ly = Estimates(fits[f"{model}_lee_yu"], list(x_names), own_wx)
         ly.effects = _effects_for(ly, op, draws, seed)
 
     test_stats = _tests(fits, designs, op, effects, model, x_names, wx_names, tests) if tests else {}
@@ -429,7 +431,7 @@ def sdm(
 def _tests(fits, designs, op, effects, model, x_names, wx_names, enabled) -> dict:
     out: dict[str, TestStat] = {}
     K = len(x_names)
-    kw = len(wx_names) if model in ("sdm", "slx") else K
+    kw = len(wx_names)
     for m in ("sdm", "sar", "sem"):
         if m not in fits:
             try:
@@ -442,8 +444,7 @@ def _tests(fits, designs, op, effects, model, x_names, wx_names, enabled) -> dic
     ok = isinstance(sdm_fit, Fit)
     if not ok:
         return {k: TestStat.missing(k, kw) for k in ("lr_sar", "lr_sem", "wald_sar", "wald_sem")}
-    wx_full = [x_names.index(n) for n in (wx_names if model in ("sdm", "slx") else x_names)]
-    nw = len(wx_full)
+    nw = len(wx_names)
     out["lr_sar"] = (lr_test(sdm_fit.loglik, sar_fit.loglik, nw, "lr_sar")
                      if isinstance(sar_fit, Fit) else TestStat.missing("lr_sar", nw))
     theta = sdm_fit.coef[K:K + nw]
@@ -482,7 +483,7 @@ def _hausman(pa, W, op, effects, model, fits, designs, wx_idx) -> TestStat:
             return TestStat.missing("hausman")
     fe = fits[key]
     try:
-        re = fit_random_effects(pa.y, pa.x, W, op, wx_idx if model == "sdm" else [],
+        re = fit_random_effects(pa.y, pa.x, W, op, wx_idx if model == "sdm" else [],  # as the FE fit
                                 time_effects=effects == "twoway")
     except GeoprocInputError:
         return TestStat.missing("hausman")

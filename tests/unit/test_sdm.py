@@ -363,3 +363,25 @@ def test_island_effects_against_dense(panel):
     assert_allclose(r.effects.loc["x1", "total"], S.sum() / n, rtol=1e-10)
     assert_allclose(r.effects.loc["x1", "direct"], np.trace(S) / n, rtol=1e-10)
     assert np.isfinite(r.effects.loc["x1", "total_se"])
+
+
+@pytest.mark.parametrize("model", ["sar", "sem", "slx"])
+def test_nested_models_report_the_same_tests(panel, twoway, model):
+    """Whatever model is reported, the tests compare the same SDM, SAR and SEM fits."""
+    df, w, _ = panel
+    r = geoproc.sdm(df, w, y="y", x=["x1", "x2"], id="code", year="year", model=model, draws=50)
+    for k in ("lr_sar", "lr_sem", "wald_sar", "wald_sem"):
+        assert_allclose(r.tests[k].stat, twoway.tests[k].stat, rtol=1e-6)
+    assert len(r.theta) == (2 if model == "slx" else 0)
+    d = json.loads(r.to_json())
+    assert (d["rho"] is None) == (model in ("sem", "slx"))
+
+
+def test_wx_subset_and_order(panel):
+    df, w, _ = panel
+    r = geoproc.sdm(df, w, y="y", x=["x1", "x2"], id="code", year="year", wx=["x2"], draws=50)
+    assert list(r.theta.index) == ["x2"]
+    assert r.tests["lr_sar"].df == 1 and np.isnan(r.tests["lr_sem"].stat)
+    assert r.effects.loc["x1", "indirect"] != 0  # x1 still spills over through rho
+    full = geoproc.sdm(df, w, y="y", x=["x1", "x2"], id="code", year="year", wx=["x2", "x1"], draws=0)
+    assert list(full.theta.index) == ["x1", "x2"]
