@@ -84,7 +84,7 @@ _POINTS_QML = _QML_HEAD + """  <renderer-v2 type="singleSymbol" symbollevels="0"
             <Option type="QString" name="outline_style" value="solid"/>
             <Option type="QString" name="outline_width" value="0.2"/>
             <Option type="QString" name="outline_width_unit" value="MM"/>
-            <Option type="QString" name="size" value="2"/>
+            <Option type="QString" name="size" value="1.4"/>
             <Option type="QString" name="size_unit" value="MM"/>
           </Option>
         </layer>

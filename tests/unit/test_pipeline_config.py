@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +185,13 @@ def test_shipped_demo_is_valid():
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_pipeline(tmp_path / "none.toml")
+
+
+def test_docs_example_is_valid(tmp_path):
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "pipeline.md").read_text(encoding="utf-8")
+    example = doc.split("### Example", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+    (tmp_path / "yearbook_yrd.xlsx").write_bytes(b"")  # validation only checks that inputs exist
+    (tmp_path / "parks.csv").write_text("lon,lat\n", encoding="utf-8")
+    p = parse_pipeline(example, tmp_path / "study.toml")
+    assert p.order == ["yrd", "panel", "queen", "lq", "moran", "lisa", "parks", "kde", "lisa_map"]
+    assert p.steps["panel"].options["path"] == str(tmp_path / "yearbook_yrd.xlsx")
