@@ -195,15 +195,22 @@ def html_report(r: SDMResult) -> str:
     body.append("</tbody></table>")
     eff = ""
     if r.effects is not None:
+        blocks = [("ML (direct)", r.direct.effects)]
+        if r.lee_yu is not None and r.lee_yu.effects is not None:
+            blocks.append(("Lee–Yu", r.lee_yu.effects))
+        head = "".join(f"<th>{p}</th>" for p in ("Direct", "Indirect", "Total"))
         rows = []
-        for name, row in r.effects.iterrows():
-            cells = "".join(_cell(row[p], row.get(f"{p}_se", np.nan), row.get(f"{p}_p", np.nan))
-                            for p in ("direct", "indirect", "total"))
-            rows.append(f"<tr><th>{esc(str(name))}</th>{cells}</tr>")
+        for label, table in blocks:
+            if len(blocks) > 1:
+                rows.append(f"<tr class='block'><th colspan='4'>{esc(label)}</th></tr>")
+            for name, row in table.iterrows():
+                cells = "".join(_cell(row[p], row.get(f"{p}_se", np.nan), row.get(f"{p}_p", np.nan))
+                                for p in ("direct", "indirect", "total"))
+                rows.append(f"<tr><th>{esc(str(name))}</th>{cells}</tr>")
         eff = ("<h2>Direct, indirect and total effects</h2>"
                f"<p class='note'>LeSage–Pace effects; standard errors from {r.draws} simulated "
-               "parameter vectors.</p><table class='effects'><thead><tr><th>Variable</th><th>Direct</th>"
-               "<th>Indirect</th><th>Total</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+               "parameter vectors.</p><table class='effects'><thead><tr><th>Variable</th>" + head
+               + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
     tests = ""
     if r.tests:
         rows = "".join(
@@ -225,6 +232,7 @@ tbody th {{ text-align: left; font-weight: normal; }}
 tr.fit:first-of-type td, tr.fit th {{ border-top: none; }}
 .se {{ color: #333; }}
 .note {{ font-size: 0.9em; color: #444; }}
+tr.block th {{ font-style: italic; text-align: left; }}
 </style></head><body>
 <h1>{title}</h1>
 <p class="note">Maximum likelihood, {esc(_EFFECTS_NAMES[r.fixed_effects])}; N = {r.n} regions, T = {r.t}

@@ -97,8 +97,11 @@ def test_lee_yu_reported_side_by_side(data):
     assert d["lee_yu"]["rho"] == r.lee_yu.rho
     assert set(d["lee_yu"]["beta"]) == {"x1", "x2"}
     assert "lee_yu_estimate" in r.to_frame().columns
-    assert "Lee–Yu" in r.to_html()
-    assert r.lee_yu.effects is not None
+    html = r.to_html()
+    assert "Lee–Yu" in html
+    assert f"{r.lee_yu.beta['x1']:.4f}" in html and f"({r.lee_yu.se['rho']:.4f})" in html
+    assert f"{r.lee_yu.effects.loc['x1', 'indirect']:.4f}" in html
+    assert set(d["lee_yu"]["effects"]["x2"]) >= {"direct", "indirect_se"}
 
 
 def test_lee_yu_time_effects_need_row_standardised(data):
