@@ -67,13 +67,43 @@ def _run(path, args: argparse.Namespace) -> int:
         for name, st in pipeline.steps.items():
             print(f"  {name} ({st.kind})" + (f" <- {', '.join(st.deps)}" if st.deps else ""))
         return 0
-    res = run_pipeline(pipeline, args.output, force=args.force, overwrite=args.overwrite,
-                       progress=None if args.quiet else _progress_line, project=not args.no_project)
+    progress = None if args.quiet else _Progress(len(pipeline.steps) + 3)
+    try:
+        res = run_pipeline(pipeline, args.output, force=args.force, overwrite=args.overwrite,
+                           progress=progress, project=not args.no_project)
+    finally:
+        if progress is not None:
+            progress.close()
     print(res.summary())
     return 0
 
 
-def _progress_line(msg: str) -> None:
-    import sys
+class _Progress:
+    """One line per finished step; on a terminal also a bar naming the running step."""
 
-    print(msg, file=sys.stderr, flush=True)
+    def __init__(self, total: int) -> None:
+        import sys
+
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, file=sys.stderr, leave=False, bar_format="{desc} {bar} {elapsed}")
+
+    def start(self, head: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description_str(f"{head} ...")
+
+    def __call__(self, msg: str) -> None:
+        import sys
+
+        if self.bar is not None:
+            self.bar.write(msg, file=sys.stderr)
+            if not msg.startswith(" "):
+                self.bar.update(1)
+        else:
+            print(msg, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -73,8 +73,19 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _display_copy(gdf: Any) -> Any:
+    """A copy with outlines simplified for a figure (0.005 degrees, as the HTML maps): the
+    full-resolution coastlines make matplotlib several times slower and look the same."""
+    from geoproc.maps import DISPLAY_TOLERANCE_DEG
+
+    out = gdf.copy()
+    if out.crs is not None and out.crs.is_geographic:
+        out[out.geometry.name] = out.geometry.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    return out
+
+
 def _figures(step: Any, out: Any, weights: Any) -> list[tuple[str, str]]:
-    """LISA cluster map and Moran scatter of a lisa step, as (caption, data URI)."""
+    """A lisa step's cluster map and Moran scatter, or a hotspots step's map, as (caption, data URI)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,15 +93,25 @@ def _figures(step: Any, out: Any, weights: Any) -> list[tuple[str, str]]:
 
     o = step.options
     gdf = out.value
-    figs = []
     title = f"{o['variable']} {o['year']}"
-    figs.append((f"LISA clusters: {title}", _png(plots.lisa_cluster_map(gdf, title=f"LISA clusters: {title}"))))
+    if step.kind == "hotspots":
+        cap = f"Gi* hot and cold spots: {title}"
+        return [(cap, _png(plots.hotspot_map(_display_copy(gdf), title=cap)))]
+    figs = []
+    cap = f"LISA clusters: {title}"
+    figs.append((cap, _png(plots.lisa_cluster_map(_display_copy(gdf), title=cap))))
     rid = "code" if "code" in gdf.columns else None
     values = gdf.set_index(rid)["value"] if rid else gdf["value"]
     labels = gdf.set_index(rid)["name_en"] if rid and "name_en" in gdf.columns else None
     figs.append((f"Moran scatter: {title}",
                  _png(plots.moran_scatter(values, weights, title=title, labels=labels))))
     return figs
+
+
+def _figure_html(step: Any, out: Any, results: dict) -> list[str]:
+    w = results[step.options["weights"]].value
+    return [f"<figure><img alt='{_e(cap)}' src='{uri}'><figcaption>{_e(cap)}</figcaption></figure>"
+            for cap, uri in _figures(step, out, w)]
 
 
 def report_dict(pipeline: Any, results: dict[str, Any]) -> dict:
@@ -136,12 +157,13 @@ def _section(name: str, step: Any, rep: dict, out: Any, results: dict, pipeline:
         parts.append(_table([{"cluster": c, "regions": n} for c, n in rep["clusters"].items()]))
         sig = [r for r in rep["regions"] if r.get("cluster") != "Not significant"]
         parts.append(_table(sig or rep["regions"]))
-        w = results[step.options["weights"]].value
-        for cap, uri in _figures(step, out, w):
-            parts.append(f"<figure><img alt='{_e(cap)}' src='{uri}'><figcaption>{_e(cap)}</figcaption></figure>")
+        parts += _figure_html(step, out, results)
         parts += [f"<p class='note'>{_e(n)}</p>" for n in rep["notes"]]
     elif k == "hotspots":
         parts.append(_table([{"bin": c, "regions": n} for c, n in rep["hotspots"].items()]))
+        sig = [r for r in rep["regions"] if r.get("hotspot") != "Not significant"]
+        parts.append(_table(sig))
+        parts += _figure_html(step, out, results)
         parts += [f"<p class='note'>{_e(n)}</p>" for n in rep["notes"]]
     elif k == "density":
         parts.append(f"<p>{rep['points_total']} points, {rep['points_outside']} outside every region.</p>")

@@ -17,6 +17,7 @@ import os
 import pickle
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,9 +56,11 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    total_seconds: float = 0.0
 
     def summary(self) -> str:
-        lines = [f"pipeline output in {self.outdir}: {len(self.ran)} ran, {len(self.skipped)} unchanged"]
+        lines = [f"pipeline output in {self.outdir}: {len(self.ran)} ran, {len(self.skipped)} unchanged, "
+                 f"{self.total_seconds:.1f} s"]
         lines += [f"  {f}" for f in self.files]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -179,6 +182,9 @@ def run_pipeline(
     from geoproc.pipeline.steps import Context, planned_files, run_step
 
     say = progress or (lambda _msg: None)
+    # a progress object may also be told when a step starts (the CLI's bar shows its name)
+    start = getattr(progress, "start", None)
+    t_run = time.perf_counter()
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"output {out} exists and is not a folder")
@@ -234,15 +240,25 @@ def run_pipeline(
             result.skipped.append(name)
             say(f"{head}: unchanged, skipped")
             continue
+        if start is not None:
+            start(head)
         t0 = time.perf_counter()
         try:
-            res = run_step(ctx, st)
+            # the library's warnings (e.g. a centroid outside its region) are shown under
+            # the step's line and kept in the report, not printed mid-progress
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                res = run_step(ctx, st)
         except GeoprocInputError as exc:
             msg = str(exc)
             if not msg.startswith(f"step {name}"):
                 msg = f"step {name} ({st.kind}): {msg}"
             raise GeoprocInputError(msg) from exc
         dt = time.perf_counter() - t0
+        notes = list(dict.fromkeys(str(w.message) for w in caught
+                                   if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)))
+        if notes:
+            res.report["warnings"] = notes
         values[name] = res.value
         _save(res, cache / f"{name}.pkl")
         new_state["steps"][name] = {"key": keys[name], "kind": st.kind, "files": res.files,
@@ -251,12 +267,16 @@ def run_pipeline(
         result.ran.append(name)
         result.seconds[name] = dt
         say(f"{head}: {dt:.2f} s")
+        for n in notes:
+            say(f"    warning: {n}")
     for j, fo in enumerate(finals, len(pipeline.steps) + 1):
         head = f"[{j:>{width}}/{total}] {fo.name}"
         if fo not in finals_to_run:
             result.skipped.append(fo.name)
             say(f"{head}: unchanged, skipped")
             continue
+        if start is not None:
+            start(head)
         t0 = time.perf_counter()
         note = fo.build(out, cache)
         dt = time.perf_counter() - t0
@@ -270,6 +290,7 @@ def run_pipeline(
         save_state()
         result.ran.append(fo.name)
         result.seconds[fo.name] = dt
+    result.total_seconds = time.perf_counter() - t_run
     for rec in new_state["steps"].values():
         result.files += [f for f in rec.get("files", []) if f not in result.files]
     return result
