@@ -31,7 +31,7 @@ WEIGHTS_HELP = (
     "<b>Regions without neighbours</b>: raise (stop with an error naming them), keep (zero "
     "spatial lag), drop (leave them out), nearest (queen/rook built here: link each to its "
     "nearest region).\n"
-    "<b>Row-standardise</b>: row-standardise the weights (esda's default) or use them as given.\n"
+    "<b>Row-standardise the weights</b>: row-standardise the weights (esda's default) or use them as given.\n"
 )
 
 PANEL_HELP = (

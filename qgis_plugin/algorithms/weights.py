@@ -47,7 +47,7 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
         "<b>Row-standardise</b>: divide each row by its sum.\n"
         "<b>Weights file</b>: .csv (full N x N matrix, first column id, header of ids), .gal "
         "(binary neighbour lists; queen/rook/knn without row-standardising) or .gwt (links with values).\n"
-        "<b>Links</b>: one line per linked pair of regions, centroid to centroid (EPSG:4326), with "
+        "<b>Weight links</b>: one line per linked pair of regions, centroid to centroid (EPSG:4326), with "
         "from_id, to_id, w_from_to, w_to_from and weight = the larger of the two (as the HTML links "
         "map); styled by strength (classes suit row-standardised weights)."
     )
@@ -63,7 +63,7 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
                                                        6, minValue=1))
         self.addParameter(QgsProcessingParameterNumber("POWER", self.tr("Power (inverse-distance, nested)"),
                                                        QgsProcessingParameterNumber.Type.Double, 1.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber("CUTOFF", self.tr("Cut-off in km (inverse-distance; 0: none)"),
+        self.addParameter(QgsProcessingParameterNumber("CUTOFF", self.tr("Cut-off (km; inverse-distance; 0: none)"),
                                                        QgsProcessingParameterNumber.Type.Double, 0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterFeatureSource("MASS", self.tr("Mass table (gravity, nested)"),
                                                               [QgsProcessing.SourceType.TypeVector], optional=True))
