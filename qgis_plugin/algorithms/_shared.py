@@ -98,7 +98,8 @@ def read_panel_param(alg, parameters, context, feedback, regions=None, progress=
     frame = alg.source_frame(parameters, "PANEL", context, feedback, progress, with_geometry=False)
     panel_id = alg.parameterAsString(parameters, "PANEL_ID", context) or "code"
     year = alg.parameterAsString(parameters, "YEAR_FIELD", context) or "year"
-    frame.attrs["source"] = alg.parameterDefinition("PANEL").description().lower()
+    layer = alg.parameterAsVectorLayer(parameters, "PANEL", context)
+    frame.attrs["source"] = f"table {layer.name()!r}" if layer is not None else "table"  # for messages
     panel = geoproc.read_panel(frame, id=panel_id, year=year, regions=regions)
     return panel, panel_id, year
 

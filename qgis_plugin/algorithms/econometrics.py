@@ -110,7 +110,8 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         "effects count as fitted), residual, and for each regressor X the region's own effects "
         "X_direct (S_ii), X_indirect (sum over j != i of S_ij, the spill-in from all other regions) and "
         "X_total, where S = (I - rho W)^-1 (beta I + theta W). Their averages over the regions are the "
-        "reported direct/indirect/total effects."
+        "reported direct/indirect/total effects. The residuals are the model's: for SEM the innovations "
+        "e of u = lambda W u + e."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
