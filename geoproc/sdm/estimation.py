@@ -197,13 +197,13 @@ def _polish(f, x: float, lo: float, hi: float) -> float:
     return x
 
 
-def _maximise(neg, op: SpatialOperator) -> float:
+def _maximise(neg, op: SpatialOperator, n_obs: int = 0) -> float:
     """Minimise ``neg(rho, logdet)`` over the feasible interval.
 
     Eigenvalue path: bounded Brent on the exact objective, then :func:`_polish`.
     LU path (a factorisation per exact evaluation): a cheap series log-determinant places
     rho roughly; the exact log-determinant is interpolated at Chebyshev nodes on
-    rho0 +- 0.1 (``op.build_surrogate``; the same interpolant later serves the effects'
+    rho0 +- 10/sqrt(NT), clipped to 0.04-0.15 (``op.build_surrogate``; the same interpolant later serves the effects'
     draws); the search and the polish run on the interpolant. If the optimum is not inside
     that interval, an exact bounded search over the whole interval is the fallback.
     """
@@ -217,11 +217,14 @@ def _maximise(neg, op: SpatialOperator) -> float:
                                       bounds=(max(s_lo, -0.8), min(s_hi, 0.8)), method="bounded",
                                       options={"xatol": 1e-6}).x
         if abs(r0) < 0.75:
-            if op.surrogate_covers(r0 - 0.05, r0 + 0.05):  # e.g. the random-effects iterations
+            # half-width: about 8 standard errors of rho (se ~ 1/sqrt(NT)), so that the
+            # effects' draws fall inside too; fewer nodes for a narrower interval
+            half = float(np.clip(10.0 / np.sqrt(max(n_obs, 1)), 0.04, 0.15))
+            if op.surrogate_covers(r0 - half / 2, r0 + half / 2):  # e.g. random-effects iterations
                 a, b = op._sur[0], op._sur[1]
             else:
-                a = max(r0 - 0.1, s_lo + 0.02 * (s_hi - s_lo))
-                b = min(r0 + 0.1, s_hi - 0.02 * (s_hi - s_lo))
+                a = max(r0 - half, s_lo + 0.02 * (s_hi - s_lo))
+                b = min(r0 + half, s_hi - 0.02 * (s_hi - s_lo))
                 op.build_surrogate(a, b)
 
             def f(r: float) -> float:
@@ -279,7 +282,7 @@ def fit_lag(d: Design, op: SpatialOperator, effects: str, lee_yu: bool = False,
         jac = logdet(rho) - (np.log1p(-rho) if proj else 0.0)
         return 0.5 * n_obs * np.log(ssr / n_obs) - t_eff * jac
 
-    rho = _maximise(neg, op)
+    rho = _maximise(neg, op, n_obs)
     _check_interior(rho, op, "rho")
     coef = b0 - rho * b1
     e = e0 - rho * e1
@@ -332,7 +335,7 @@ def fit_error(d: Design, op: SpatialOperator, effects: str, lee_yu: bool = False
         jac = logdet(lam) - (np.log1p(-lam) if proj else 0.0)
         return 0.5 * n_obs * np.log(ssr / n_obs) - t_eff * jac
 
-    lam = _maximise(neg, op)
+    lam = _maximise(neg, op, n_obs)
     _check_interior(lam, op, "lambda")
     coef, _ = beta_ssr(lam)
     e = (y - lam * wy) - (X - lam * wX) @ coef
