@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from pyproj import CRS, Transformer
+from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 
 from geoproc.centroids import CentroidOutsideWarning, centroids
@@ -55,6 +55,27 @@ def test_area_centroid_is_not_the_lonlat_centroid():
     g = gpd.GeoDataFrame({"code": [1]}, geometry=[box(100, 20, 120, 60)], crs=4326)
     lat = centroids(g)["lat"].iloc[0]
     assert lat < 39.0
+
+
+def test_centroid_is_the_fixed_point_of_its_own_equal_area_frame():
+    # geopandas/pyproj alone: project each province into an LAEA frame centred on
+    # geoproc's centroid, take shapely's planar centroid there, and map it back; it
+    # must land on the same point (the definition in geoproc.centroids), within 1 cm.
+    # Inner Mongolia (150000) is the hard case: a bounding-box-centred frame is 833 m off.
+    from geoproc.boundaries import load_boundaries
+
+    prov = load_boundaries("china_provinces")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CentroidOutsideWarning)
+        c = centroids(prov)
+    geod = Geod(ellps="WGS84")
+    worst = 0.0
+    for geom, lon, lat in zip(prov.to_crs(4326).geometry, c["lon"], c["lat"], strict=True):
+        crs = CRS.from_proj4(f"+proj=laea +lat_0={lat!r} +lon_0={lon!r} +ellps=WGS84 +units=m")
+        p = gpd.GeoSeries([geom], crs=4326).to_crs(crs).centroid.iloc[0]
+        lon2, lat2 = Transformer.from_crs(crs, 4326, always_xy=True).transform(p.x, p.y)
+        worst = max(worst, geod.inv(lon, lat, lon2, lat2)[2])
+    assert worst < 0.01
 
 
 def test_result_does_not_depend_on_input_crs_or_other_regions():
