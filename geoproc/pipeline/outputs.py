@@ -178,12 +178,12 @@ def find_qgis_python() -> str | None:
 
 
 def _writer_script() -> Path | None:
-    """``qgis_plugin/project_writer.py`` beside the package (checkout) or inside the plugin zip."""
+    """``project_writer.py``: in a checkout ``<repo>/qgis_plugin/``; in the QGIS plugin zip
+    (``geoproc_plugin/ext/geoproc/...``, see ``scripts/build_plugin.py``) the plugin folder."""
     here = Path(__file__).resolve()
     for cand in (here.parents[2] / "qgis_plugin" / "project_writer.py",
-                 here.parents[1] / "qgis_plugin" / "project_writer.py",
-                 here.parents[1] / "_qgis" / "project_writer.py"):
-        if cand.is_file():
+                 here.parents[3] / "project_writer.py" if len(here.parents) > 3 else None):
+        if cand is not None and cand.is_file():
             return cand
     return None
 

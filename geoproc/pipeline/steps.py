@@ -114,6 +114,13 @@ def _year_values(panel: PanelData, variable: str, year: int, what: str):
     return rows.set_index(panel.id)[variable].astype(float)
 
 
+def _with_provenance(gdf: Any, panel: PanelData, year: int) -> Any:
+    """Add ``data_source`` (the panel's ``source`` column that year, e.g. "synthetic") so a
+    layer made from simulated data says so wherever it is opened."""
+    src = _panel_source(panel.frame[panel.frame[panel.year] == year])
+    return gdf.assign(data_source=src) if src else gdf
+
+
 def _panel_source(frame: Any) -> str | None:
     if "source" in getattr(frame, "columns", ()):
         vals = sorted(set(map(str, frame["source"].dropna().unique())))
@@ -337,6 +344,7 @@ def run_lisa(ctx: Context, step: Step) -> StepOutput:
     gdf = local_moran(ctx.get(o["regions"]), values, ctx.get(o["weights"]), permutations=o["permutations"],
                       alpha=o["alpha"], fdr=o["fdr"], seed=o["seed"], id=rid, islands=o["islands"])
     gdf = gdf.assign(variable=o["variable"], year=o["year"], value=values.reindex(gdf[rid]).to_numpy())
+    gdf = _with_provenance(gdf, ctx.get(o["panel"]), o["year"])
     out = StepOutput(gdf, report={
         "kind": "lisa", "variable": o["variable"], "year": o["year"], "permutations": o["permutations"],
         "seed": o["seed"], "alpha": o["alpha"], "fdr": o["fdr"], "clusters": _cluster_counts(gdf, "cluster"),
@@ -356,6 +364,7 @@ def run_hotspots(ctx: Context, step: Step) -> StepOutput:
     gdf = getis_ord(ctx.get(o["regions"]), values, ctx.get(o["weights"]), permutations=o["permutations"],
                     seed=o["seed"], id=rid, inference=o["inference"], islands=o["islands"])
     gdf = gdf.assign(variable=o["variable"], year=o["year"], value=values.reindex(gdf[rid]).to_numpy())
+    gdf = _with_provenance(gdf, ctx.get(o["panel"]), o["year"])
     out = StepOutput(gdf, report={
         "kind": "hotspots", "variable": o["variable"], "year": o["year"], "permutations": o["permutations"],
         "seed": o["seed"], "hotspots": _cluster_counts(gdf, "hotspot"),
@@ -469,6 +478,7 @@ def run_join(ctx: Context, step: Step) -> StepOutput:
         if missing:
             raise GeoprocInputError(f"step {step.name}: no {c!r} in {o['year']} for regions {', '.join(missing[:20])}")
     gdf["year"] = o["year"]
+    gdf = _with_provenance(gdf, ctx.get(o["panel"]), o["year"])
     out = StepOutput(gdf, report={"kind": "join", "year": o["year"],
                                   "regions": _region_rows(gdf, rid, list(o["columns"]))})
     if o["layer"]:

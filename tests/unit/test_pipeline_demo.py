@@ -78,6 +78,12 @@ def test_every_geopackage_layer_has_a_default_style(demo):
     links = pyogrio.read_dataframe(demo / "results.gpkg", layer="yrd_queen_links")
     w = geoproc.build_weights("queen", geoproc.load_boundaries("yrd_cities"), id="code")
     assert len(links) == w.sparse.nnz  # one line per non-zero w_ij
+    # layers made from the simulated tables say so (data/demo/README: every row is synthetic)
+    for name in ("yrd_lisa_lq_2018", "yrd_hotspots_cva_2018", "yrd_lq_2018", "provinces_lisa_cul_2021"):
+        df = pyogrio.read_dataframe(demo / "results.gpkg", layer=name, read_geometry=False)
+        assert set(df["data_source"]) == {"synthetic"}, name
+    parks = pyogrio.read_dataframe(demo / "results.gpkg", layer="parks_synthetic", read_geometry=False)
+    assert len(parks) == 390 and set(parks["source"]) == {"synthetic"}
 
 
 @pytest.mark.slow
