@@ -229,3 +229,26 @@ def test_kde_sidecar_ramp_is_rescaled_to_the_maximum():
     assert [i.get("color") for i in items] == ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
     assert float(root.find(".//rasterrenderer").get("classificationMax")) == 2.5
     assert np.isclose(float(root.find(".//colorrampshader").get("maximumValue")), 2.5)
+
+
+@pytest.mark.slow
+def test_without_a_qgis_python_only_the_project_is_skipped(tmp_path, monkeypatch):
+    from geoproc.pipeline import outputs
+
+    monkeypatch.setattr(outputs, "find_qgis_python", lambda: None)
+    res, msgs = _run_with_project(tmp_path)
+    assert "project.qgz" not in res.files and not (tmp_path / "out" / "project.qgz").exists()
+    assert any("no Python that imports QGIS" in n for n in res.notes)
+    assert (tmp_path / "out" / "results.gpkg").is_file() and (tmp_path / "out" / "report.json").is_file()
+    assert msgs[-1].startswith("[9/9] project: skipped: QGIS project not written")
+    # the project is not recorded as done: a later run with QGIS writes it
+    state = json.loads((tmp_path / "out" / ".geoproc" / "state.json").read_text())
+    assert "project" not in state["steps"] and "report" in state["steps"]
+
+
+def _run_with_project(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text(SMALL, encoding="utf-8")
+    msgs: list[str] = []
+    res = run_pipeline(parse_pipeline(SMALL, p), tmp_path / "out", progress=msgs.append, project=True)
+    return res, msgs
