@@ -103,3 +103,22 @@ def test_non_row_standardised_totals():
         B = np.linalg.inv(np.eye(n) - r * W.toarray())
         assert_allclose(a, B.sum() / n, rtol=1e-11)
         assert_allclose(b, (B @ W.toarray()).sum() / n, rtol=1e-11)
+
+
+def test_surrogate_fallbacks(ops):
+    """Values outside the search's interpolant get their own; a rho near 1 is searched exactly."""
+    W, eig, lu = ops
+    lu.build_surrogate(0.30, 0.32)
+    rhos = np.linspace(0.1, 0.5, 9)
+    assert_allclose(lu.trace_G(rhos), eig.trace_G(rhos), rtol=1e-10)
+
+
+def test_high_rho_sparse_path():
+    df, w, _ = simulate(n=300, t=5, rho=0.85, seed=31, k=6)
+    kw = dict(y="y", x=["x1", "x2"], id="code", year="year", seed=4, draws=200, tests=False)
+    a = geoproc.sdm(df, w, logdet="eig", **kw)
+    b = geoproc.sdm(df, w, logdet="lu", **kw)
+    assert a.rho > 0.75
+    assert_allclose(b.params, a.params, rtol=1e-7)
+    assert_allclose(b.se, a.se, rtol=1e-7)
+    assert_allclose(b.effects["total_se"], a.effects["total_se"], rtol=1e-6)
