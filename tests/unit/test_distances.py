@@ -300,6 +300,19 @@ def test_write_distance_matrix_near_antipodes(tmp_path):
         assert back.loc[a, b] == back.loc[b, a]
 
 
+def test_write_distance_matrix_quotes_ids_like_pandas(tmp_path):
+    t = pd.DataFrame({"id": ["a,b", 'say "hi"', "x"], "lon": [0.0, 0.0, 90.0], "lat": [0.0, 90.0, 0.0]})
+    out = tmp_path / "q.csv"
+    write_distance_matrix(t, out, method="haversine")
+    back = pd.read_csv(out, index_col="id")
+    assert list(back.index) == ["a,b", 'say "hi"', "x"] and list(back.columns) == list(back.index)
+    # pi/2 * 6371.0088 km = 10007.557221 km, written to 6 decimals
+    assert back.loc["a,b", 'say "hi"'] == pytest.approx(6371.0088 * math.pi / 2, abs=1e-6)
+    with pytest.raises(GeoprocInputError, match="chunk_rows"):
+        write_distance_matrix(t, tmp_path / "z.csv", chunk_rows=0)
+    assert not (tmp_path / "z.csv").exists()
+
+
 def test_write_distance_matrix_writes_nothing_on_bad_input(tmp_path):
     out = tmp_path / "d.csv"
     bad = gpd.GeoDataFrame({"code": [1, 1]}, geometry=[Point(1, 1), Point(2, 2)], crs=4326)
