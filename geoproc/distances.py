@@ -208,9 +208,15 @@ def points_lonlat(
             column = next((c for c in ("code", "id") if c in obj.columns), None)
             ids = obj[column].tolist() if column else obj.index.tolist()
         check_ids(ids, "points", column or "index")
-        lon = pd.to_numeric(obj["lon"], errors="coerce").to_numpy(dtype=float)
-        lat = pd.to_numeric(obj["lat"], errors="coerce").to_numpy(dtype=float)
-        return ids, lon, lat, "point"
+        coords = []
+        for col in ("lon", "lat"):
+            values = pd.to_numeric(obj[col], errors="coerce")
+            text = np.flatnonzero(values.isna().to_numpy() & obj[col].notna().to_numpy())
+            if text.size:
+                rows = ", ".join(f"{ids[i]} (row {i}: {obj[col].iloc[i]!r})" for i in text[:10])
+                raise GeoprocInputError(f"points table: column {col!r} is not a number at {rows}")
+            coords.append(values.to_numpy(dtype=float))
+        return ids, coords[0], coords[1], "point"
     raise GeoprocInputError(
         "expected a GeoDataFrame of regions or points, or a DataFrame with lon and lat "
         f"columns; got {type(obj).__name__}"

@@ -248,6 +248,10 @@ def test_bad_coordinates_are_named():
         distance_matrix(projected_as_lonlat)
     with pytest.raises(GeoprocInputError, match="no coordinate reference system"):
         distance_matrix(gpd.GeoDataFrame({"code": [1]}, geometry=[Point(1, 1)]))
+    with pytest.raises(GeoprocInputError, match=r"'lon' is not a number at b \(row 1: 'x'\)"):
+        distance_matrix(pd.DataFrame({"id": ["a", "b"], "lon": [1.0, "x"], "lat": [2.0, 3.0]}))
+    with pytest.raises(GeoprocInputError, match="no column 'lat'"):
+        distance_matrix(pd.DataFrame({"id": ["a"], "lon": [1.0], "y": [2.0]}))
     with pytest.raises(GeoprocInputError, match="method"):
         pairwise_distances([0, 1], [0, 1], method="vincenty")
     with pytest.raises(GeoprocInputError, match="dtype"):
