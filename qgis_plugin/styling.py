@@ -20,10 +20,11 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
     # here, or they are garbage-collected before the layer is loaded.
     _alive: list[StylePostProcessor] = []
 
-    def __init__(self, qml: Path, layer_name: str | None = None) -> None:
+    def __init__(self, qml: Path, layer_name: str | None = None, attribute: str | None = None) -> None:
         super().__init__()
         self.qml = qml
         self.layer_name = layer_name
+        self.attribute = attribute
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS's name
         message, ok = layer.loadNamedStyle(str(self.qml))
@@ -32,21 +33,28 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
             return
         if self.layer_name:
             layer.setName(self.layer_name)
+        if self.attribute:  # the QML's classes drawn from another field (e.g. cultural_value_added_lq)
+            layer.renderer().setClassAttribute(self.attribute)
         layer.triggerRepaint()
 
     @classmethod
-    def create(cls, qml: Path, layer_name: str | None = None) -> StylePostProcessor:
-        proc = cls(qml, layer_name)
+    def create(cls, qml: Path, layer_name: str | None = None, attribute: str | None = None) -> StylePostProcessor:
+        proc = cls(qml, layer_name, attribute)
         cls._alive.append(proc)
         return proc
 
 
-def style_on_completion(context, dest_id: str, style: str, layer_name: str | None = None) -> None:
-    """Style the output ``dest_id`` with ``styles/<style>.qml`` when Processing loads it."""
+def style_on_completion(context, dest_id: str, style: str, layer_name: str | None = None,
+                        attribute: str | None = None) -> None:
+    """Style the output ``dest_id`` with ``styles/<style>.qml`` when Processing loads it.
+
+    ``attribute``: classify this field instead of the one the QML names (graduated and
+    categorized styles).
+    """
     qml = styles_dir() / f"{style}.qml"
     if qml.exists() and context.willLoadLayerOnCompletion(dest_id):
         details = context.layerToLoadOnCompletionDetails(dest_id)
-        details.setPostProcessor(StylePostProcessor.create(qml, layer_name))
+        details.setPostProcessor(StylePostProcessor.create(qml, layer_name, attribute))
 
 
 class RasterRampPostProcessor(StylePostProcessor):
@@ -61,7 +69,7 @@ class RasterRampPostProcessor(StylePostProcessor):
 
     def __init__(self, qml: Path, layer_name: str | None = None, palette: str = "kde",
                  vmax: float | None = None) -> None:
-        super().__init__(qml, layer_name)
+        super().__init__(qml, layer_name, None)
         self.palette = palette
         self.vmax = vmax
 

@@ -80,6 +80,7 @@ class MoranByYear(GeoprocAlgorithm):
         if html:
             table.write(html, overwrite=True)  # Processing owns the destination
             results["HTML"] = html
+        feedback.setProgress(100)
         return results
 
 

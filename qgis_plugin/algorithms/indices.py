@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..styling import style_on_completion
 from . import _shared
 from .base import GeoprocAlgorithm
 
@@ -48,7 +49,13 @@ class IndicesAlgorithm(GeoprocAlgorithm):
         "<b>Entropy column name</b>: default entropy_index.\n"
         "<b>Composite indices fitted</b>: pooled over all region-years, or separately per year.\n"
         "<b>Accept an unbalanced panel</b>: allow regions lacking some years (default: an error listing them).\n"
-        "<b>Output</b>: the panel table with the new columns."
+        "<b>Output</b>: the panel table with the new columns.\n"
+        "<b>Regions</b> (optional): a polygon layer to map the new columns on.\n"
+        "<b>Region id field</b>: the regions' id, matching the panel's region field (default code).\n"
+        "<b>Map year</b>: the panel year mapped (0: the last year; ignored for a cross-section).\n"
+        "<b>Indicator map</b> (with Regions): the regions with that year's new columns, styled "
+        "diverging around LQ = 1 when a location quotient is computed, else by the agglomeration "
+        "index (1 = the average region)."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -86,6 +93,16 @@ class IndicesAlgorithm(GeoprocAlgorithm):
                                                         defaultValue=False))
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Indicators"),
                                                             QgsProcessing.SourceType.TypeVector))
+        self.addParameter(QgsProcessingParameterFeatureSource("REGIONS", self.tr("Regions"),
+                                                              [QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterField("REGIONS_ID", self.tr("Region id field (default code)"),
+                                                      defaultValue="code", parentLayerParameterName="REGIONS",
+                                                      optional=True))
+        self.addParameter(QgsProcessingParameterNumber("MAP_YEAR", self.tr("Map year (0: the last)"),
+                                                       QgsProcessingParameterNumber.Type.Integer, 0, minValue=0))
+        self.addParameter(QgsProcessingParameterFeatureSink("MAP", self.tr("Indicator map"),
+                                                            QgsProcessing.SourceType.TypeVectorPolygon, optional=True,
+                                                            createByDefault=False))
 
     def compute(self, parameters, context, feedback):
         import pandas as pd
@@ -145,4 +162,40 @@ class IndicesAlgorithm(GeoprocAlgorithm):
             raise QgsProcessingException(f"the panel already has column(s) {', '.join(map(repr, clash))}; "
                                          "choose other names for the new columns")
         out = pd.concat([panel, pd.DataFrame(new, index=panel.index)], axis=1)
-        return {"OUTPUT": self.write_sink(parameters, "OUTPUT", context, out, feedback, (80, 100))}
+        results = {"OUTPUT": self.write_sink(parameters, "OUTPUT", context, out, feedback, (80, 90))}
+        if parameters.get("REGIONS") not in (None, "") and parameters.get("MAP") is not None:
+            results["MAP"] = self._map(parameters, context, feedback, out, list(new), common, sector)
+        feedback.setProgress(100)
+        return results
+
+    def _map(self, parameters, context, feedback, table, columns, common, sector):
+        """The regions with one year's new columns (a join by id; no computation)."""
+        from geoproc.validation import region_ids
+
+        regions = self.source_frame(parameters, "REGIONS", context, feedback, (90, 93))
+        regions_id = self.parameterAsString(parameters, "REGIONS_ID", context) or "code"
+        year = common["year"]
+        rows = table
+        if year is not None:
+            years = sorted(table[year].dropna().unique())
+            chosen = self.parameterAsInt(parameters, "MAP_YEAR", context) or years[-1]
+            if chosen not in years:
+                raise QgsProcessingException(f"map year {chosen} is not in the panel; its years are "
+                                             f"{', '.join(map(str, years))}")
+            rows = table[table[year] == chosen]
+            feedback.pushInfo(f"indicator map: year {chosen}")
+        values = _shared.align_id_types(rows.set_index(common["id"])[columns], region_ids(regions, regions_id))
+        out = regions.copy()
+        for col in columns:
+            out[col] = values[col].reindex(out[regions_id].to_numpy()).to_numpy()
+        missing = out[regions_id][out[columns[0]].isna()].tolist()
+        if missing:
+            feedback.pushWarning(f"indicator map: no values for regions {', '.join(map(str, missing[:20]))}")
+        dest = self.write_sink(parameters, "MAP", context, out, feedback, (93, 100))
+        lq = [c for c in columns if sector and c == f"{sector}_lq"]
+        agg = [c for c in columns if c.endswith("_agglomeration")]
+        if lq:
+            style_on_completion(context, dest, "location_quotient", self.tr(f"Location quotient {lq[0]}"), lq[0])
+        elif agg:
+            style_on_completion(context, dest, "agglomeration", self.tr(f"Agglomeration {agg[0]}"), agg[0])
+        return dest

@@ -115,3 +115,38 @@ def test_unbalanced_panel_names_the_region(qgis_processing, geoproc_provider, tm
     assert len(got) == len(df)
     y17 = got[got.year == 2017]
     assert y17["gdp_agglomeration"].mean() == pytest.approx(1.0, rel=1e-12)
+
+
+def test_indicator_map_is_styled_around_lq_1(qgis_processing, geoproc_provider, qgis_new_project, tmp_path):
+    from qgis.core import QgsVectorLayer
+
+    import geoproc
+
+    path = tmp_path / "yrd_cities.gpkg"
+    geoproc.load_boundaries("yrd_cities").to_file(path, engine="pyogrio")
+    regions = QgsVectorLayer(str(path), "yrd_cities", "ogr")
+    res = qgis_processing.runAndLoadResults("geoproc:indices", {
+        "PANEL": table_layer(CITIES), "ID": "code", "YEAR": "year", "AGGLOMERATION": ["cultural_value_added"],
+        "LQ_SECTOR": "cultural_value_added", "LQ_TOTAL": "gdp", "OUTPUT": "TEMPORARY_OUTPUT",
+        "REGIONS": regions, "REGIONS_ID": "code", "MAP_YEAR": 2018, "MAP": "TEMPORARY_OUTPUT"})
+    layer = qgis_new_project.mapLayer(res["MAP"])
+    assert layer is not None and layer.name() == "Location quotient cultural_value_added_lq"
+    r = layer.renderer()
+    assert r.type() == "graduatedSymbol" and r.classAttribute() == "cultural_value_added_lq"
+    assert 1.0 in [round(x.upperValue(), 6) for x in r.ranges()]  # diverging at LQ = 1
+    got = {f["code"]: (f["cultural_value_added_lq"], f["cultural_value_added_agglomeration"])
+           for f in layer.getFeatures()}
+    df = pd.read_csv(CITIES)
+    lq = geoproc.location_quotient(df, "cultural_value_added", "gdp")
+    agg = geoproc.agglomeration_index(df, "cultural_value_added")
+    y18 = df.year == 2018
+    want = dict(zip(df.code[y18], zip(lq[y18], agg[y18], strict=True), strict=True))
+    assert set(got) == set(want) and len(got) == 41
+    for code, (a, b) in got.items():
+        assert (a, b) == pytest.approx(want[code], rel=1e-13)
+    # only the agglomeration index: styled by it
+    res = qgis_processing.runAndLoadResults("geoproc:indices", {
+        "PANEL": table_layer(CITIES), "ID": "code", "YEAR": "year", "AGGLOMERATION": ["gdp"],
+        "OUTPUT": "TEMPORARY_OUTPUT", "REGIONS": regions, "MAP": "TEMPORARY_OUTPUT"})
+    r = qgis_new_project.mapLayer(res["MAP"]).renderer()
+    assert r.type() == "graduatedSymbol" and r.classAttribute() == "gdp_agglomeration"
