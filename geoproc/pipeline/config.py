@@ -344,6 +344,8 @@ def parse_pipeline(text: str, path: str | os.PathLike | None = None) -> Pipeline
     _check_refs(steps, pr)
     _check_kinds(steps, pr, base)
     _check_unique_outputs(steps, outputs, pr)
+    if not pr.items:  # columns only once the steps and their references are sound
+        _check_columns(steps, pr)
     pr.raise_if_any()
     ordered = _order(steps, pr)
     pr.raise_if_any()
@@ -412,6 +414,84 @@ def _check_kinds(steps: dict[str, Step], pr: _Problems, base: Path) -> None:
             v = o.get(k)
             if v is not None and (Path(v).is_absolute() or ".." in Path(v).parts):
                 pr.add(key + (k,), f"step {st.name}: file must stay inside the output folder, got {v!r}")
+
+
+_NEW_COLUMN = {"agglomeration": lambda o: o["name"] or f"{o['value']}_agglomeration",
+               "location_quotient": lambda o: o["name"] or f"{o['sector']}_lq",
+               "pca": lambda o: o["name"] or "pca_index",
+               "entropy": lambda o: o["name"] or "entropy_index"}
+# options naming panel columns, per kind: (option, panel option)
+_COLUMN_OPTIONS = {"agglomeration": ("value",), "location_quotient": ("sector", "total"),
+                   "pca": ("indicators",), "entropy": ("indicators",), "moran": ("variables",),
+                   "lisa": ("variable",), "hotspots": ("variable",), "sdm": ("y", "x"), "join": ("columns",)}
+
+
+def _check_columns(steps: dict[str, Step], pr: _Problems) -> None:
+    """Columns and years that steps name must exist in their panel (file headers and the
+    indicator columns added on the way), so a typo stops the run before minutes of work."""
+    import difflib
+
+    memo: dict[str, tuple[set, set] | None] = {}
+
+    def panel_info(name: str) -> tuple[set, set] | None:
+        if name in memo:
+            return memo[name]
+        memo[name] = None  # a cycle (reported by _order) ends here
+        st = steps[name]
+        info = None
+        if st.kind == "panel":
+            from geoproc.panel import read_table
+
+            try:
+                df = read_table(st.options["path"], sheet=st.options["sheet"])
+            except Exception as exc:  # any unreadable table is a problem to report with the rest
+                pr.add(("steps", name, "path"), f"step {name}: cannot read {st.options['path']}: {exc}")
+            else:
+                import pandas as pd
+
+                cols = set(map(str, df.columns)) | {f"{st.options['id']}_name"}
+                yr = st.options["year"]
+                if yr not in df.columns or st.options["id"] not in df.columns:
+                    miss = [c for c in (st.options["id"], yr) if c not in df.columns]
+                    pr.add(("steps", name, "path"), f"step {name}: the panel has no column "
+                           f"{' or '.join(map(repr, miss))} (set id/year to its column names)")
+                    years = None
+                else:
+                    years = set(pd.to_numeric(df[yr], errors="coerce").dropna().astype(int))
+                info = (cols, years)
+        elif st.kind in _NEW_COLUMN:
+            parent = panel_info(st.options["panel"])
+            if parent is not None:
+                info = (parent[0] | {_NEW_COLUMN[st.kind](st.options)}, parent[1])
+        memo[name] = info
+        return info
+
+    def check(st: Step, key: str, cols: list[str], panel: str) -> None:
+        info = panel_info(panel)
+        if info is None:
+            return
+        for c in cols:
+            if c not in info[0]:
+                near = difflib.get_close_matches(c, sorted(info[0]), n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                pr.add(("steps", st.name, key), f"step {st.name}: {key}: column {c!r} is not in "
+                       f"panel {panel}{hint}")
+
+    for st in steps.values():
+        o = st.options
+        for key in _COLUMN_OPTIONS.get(st.kind, ()):
+            v = o.get(key)
+            if v is not None:
+                check(st, key, v if isinstance(v, list) else [v], o["panel"])
+        if st.kind in ("lisa", "hotspots", "join") and o.get("year") is not None:
+            info = panel_info(o["panel"])
+            if info is not None and info[1] is not None and o["year"] not in info[1]:
+                pr.add(("steps", st.name, "year"), f"step {st.name}: year {o['year']} is not in panel "
+                       f"{o['panel']} (years {min(info[1])}-{max(info[1])})")
+        if st.kind == "weights" and o.get("data") and ":" in (o.get("spec") or ""):
+            kind, _, col = o["spec"].partition(":")
+            if kind in ("gravity", "nested"):
+                check(st, "spec", [col], o["data"])
 
 
 def _check_unique_outputs(steps: dict[str, Step], outputs: dict[str, str], pr: _Problems) -> None:

@@ -190,8 +190,58 @@ def test_missing_file(tmp_path):
 def test_docs_example_is_valid(tmp_path):
     doc = (Path(__file__).resolve().parents[2] / "docs" / "pipeline.md").read_text(encoding="utf-8")
     example = doc.split("### Example", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
-    (tmp_path / "yearbook_yrd.xlsx").write_bytes(b"")  # validation only checks that inputs exist
+    import pandas as pd
+
+    pd.DataFrame({"code": [310000, 320100], "year": [2018, 2018], "cultural_value_added": [1.0, 2.0],
+                  "gdp": [10.0, 20.0]}).to_excel(tmp_path / "yearbook_yrd.xlsx", index=False)
     (tmp_path / "parks.csv").write_text("lon,lat\n", encoding="utf-8")
     p = parse_pipeline(example, tmp_path / "study.toml")
     assert p.order == ["yrd", "panel", "queen", "lq", "moran", "lisa", "parks", "kde", "lisa_map"]
     assert p.steps["panel"].options["path"] == str(tmp_path / "yearbook_yrd.xlsx")
+
+
+def test_columns_and_years_are_checked_before_running():
+    text = textwrap.dedent("""\
+        [steps.prov]
+        kind = "boundaries"
+        source = "china_provinces"
+
+        [steps.panel]
+        kind = "panel"
+        path = "{data}/demo/provinces_panel_synthetic.csv"
+
+        [steps.dig2]
+        kind = "pca"
+        panel = "panel"
+        indicators = ["internet_penetration", "mobile_penetraton"]
+        name = "dig2"
+
+        [steps.w]
+        kind = "weights"
+        spec = "gravity:rd_stuff"
+        regions = "prov"
+        data = "panel"
+
+        [steps.lisa]
+        kind = "lisa"
+        regions = "prov"
+        panel = "dig2"
+        weights = "w"
+        variable = "dig2"
+        year = 2030
+
+        [steps.model]
+        kind = "sdm"
+        panel = "dig2"
+        weights = "w"
+        y = "cul"
+        x = ["dig2", "urbanization"]
+        """)
+    errs = _errors(text)
+    assert errs == [
+        (12, "step dig2: indicators: column 'mobile_penetraton' is not in panel panel; "
+             "did you mean 'mobile_penetration'?"),
+        (17, "step w: spec: column 'rd_stuff' is not in panel panel; did you mean 'rd_staff'?"),
+        (27, "step lisa: year 2030 is not in panel dig2 (years 2013-2021)"),
+        (34, "step model: x: column 'urbanization' is not in panel dig2; did you mean 'urbanisation'?"),
+    ]
