@@ -111,7 +111,15 @@ def _year_values(panel: PanelData, variable: str, year: int, what: str):
     if rows.empty:
         years = sorted(df[panel.year].unique())
         raise GeoprocInputError(f"{what}: panel has no rows for {year}; its years are {', '.join(map(str, years))}")
-    return rows.set_index(panel.id)[variable].astype(float)
+    import pandas as pd
+
+    col = rows.set_index(panel.id)[variable]
+    values = pd.to_numeric(col, errors="coerce")
+    bad = values.isna() & col.notna()
+    if bad.any():
+        raise GeoprocInputError(f"{what}: column {variable!r} is not numeric in {year} (e.g. {col[bad].iloc[0]!r} "
+                                f"for {bad[bad].index[0]})")
+    return values.astype(float)
 
 
 def _with_provenance(gdf: Any, panel: PanelData, year: int) -> Any:

@@ -211,12 +211,20 @@ def test_deleted_output_is_rebuilt(tmp_path):
 
 
 def test_step_error_names_the_step_and_keeps_earlier_results(tmp_path):
-    bad = SMALL.replace("year = 2018", "year = 2030")
-    with pytest.raises(geoproc.GeoprocInputError, match="step lisa: panel has no rows for 2030"):
+    # GDP is above cultural value added everywhere: the library refuses the swapped LQ at run time
+    bad = SMALL.replace('sector = "cultural_value_added"\ntotal = "gdp"', 'sector = "gdp"\ntotal = "cultural_value_added"')
+    assert bad != SMALL
+    with pytest.raises(geoproc.GeoprocInputError, match=r"^step lq \(location_quotient\): "):
         _run(tmp_path, bad)
     res, _ = _run(tmp_path, SMALL, overwrite=True)
     # the steps before the failure were cached
-    assert res.ran == ["lisa", "geopackage", "report"]
+    assert res.ran == ["lq", "moran", "lisa", "geopackage", "report"]
+
+
+def test_text_column_is_refused_naming_it(tmp_path):
+    bad = SMALL.replace('variable = "lq"', 'variable = "name_en"')
+    with pytest.raises(geoproc.GeoprocInputError, match="step lisa: column 'name_en' is not numeric in 2018"):
+        _run(tmp_path, bad)
 
 
 def test_kde_sidecar_ramp_is_rescaled_to_the_maximum():
