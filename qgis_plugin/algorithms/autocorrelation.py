@@ -78,7 +78,16 @@ class MoranByYear(GeoprocAlgorithm):
         results = {"OUTPUT": self.write_sink(parameters, "OUTPUT", context, table.to_frame(), feedback, (80, 95))}
         html = self.parameterAsFileOutput(parameters, "HTML", context)
         if html:
-            table.write(html, overwrite=True)  # Processing owns the destination
+            import html as html_lib
+
+            from geoproc.outputs import atomic_output
+
+            # MoranTable.to_html() is a fragment (table + notes); a page with its charset opens
+            # correctly from disk in any browser. Processing owns the destination: overwrite.
+            title = html_lib.escape(f"Moran's I: {', '.join(table.variables)}")
+            with atomic_output(html, overwrite=True) as tmp:
+                tmp.write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
+                               f"<body>\n<h1>{title}</h1>\n{table.to_html()}</body></html>\n", encoding="utf-8")
             results["HTML"] = html
         feedback.setProgress(100)
         return results
