@@ -466,7 +466,11 @@ def _body_of(html: str) -> str:
     a, b = low.find("<body"), low.rfind("</body>")
     if a < 0 or b < 0:
         return html
-    return html[low.find(">", a) + 1:b]
+    body = html[low.find(">", a) + 1:b]
+    # inside the report the SDM's own headings sit below the step's heading
+    for level, new in (("h2", "h5"), ("h1", "h4")):
+        body = body.replace(f"<{level}", f"<{new}").replace(f"</{level}>", f"</{new}>")
+    return body
 
 
 # --- layers and maps ---------------------------------------------------------------
