@@ -19,6 +19,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,7 @@ def _imports_qgis(python: str) -> bool:
     return r.returncode == 0
 
 
+@lru_cache(maxsize=1)
 def find_qgis_python() -> str | None:
     """A Python that imports ``qgis.core``: this one first, else ``/usr/bin/python3``."""
     for py in (sys.executable, "/usr/bin/python3"):
