@@ -112,6 +112,31 @@ def _keep(text: str):
         ) from None
 
 
+def _check_new_names(args: argparse.Namespace) -> None:
+    """Refuse two new columns with the same name (one would silently replace the other)."""
+    from geoproc.errors import GeoprocInputError
+
+    # the names the index functions give (their defaults, or --pca-name/--entropy-name)
+    planned = [(f"{c}_agglomeration", f"--agglomeration {c}") for c in args.agglomeration]
+    for spec in args.lq:
+        cols = _columns(spec, "--lq")
+        if len(cols) != 2:
+            raise GeoprocInputError(f"--lq {spec!r}: give two columns, SECTOR,TOTAL")
+        planned.append((f"{cols[0]}_lq", f"--lq {spec}"))
+    if args.pca:
+        planned.append((args.pca_name, "--pca (--pca-name)"))
+    if args.entropy:
+        planned.append((args.entropy_name, "--entropy (--entropy-name)"))
+    seen: dict[str, str] = {}
+    for name, source in planned:
+        if name in seen:
+            raise GeoprocInputError(
+                f"two new columns would both be called {name!r} ({seen[name]} and {source}); "
+                "choose other names (--pca-name, --entropy-name) or drop the repeated option"
+            )
+        seen[name] = source
+
+
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -130,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
         raise GeoprocInputError(f"output {out_path}: give a .csv or .xlsx file name")
     if not (args.agglomeration or args.lq or args.pca or args.entropy):
         raise GeoprocInputError("nothing to compute: give --agglomeration, --lq, --pca or --entropy")
+    _check_new_names(args)
     sheet = int(args.sheet) if str(args.sheet).isdigit() else args.sheet
     panel = read_table(args.panel, sheet=sheet)
     # messages say "row N": make N the spreadsheet row (header = row 1)

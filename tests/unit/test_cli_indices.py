@@ -128,3 +128,25 @@ def test_every_option_has_help():
     parser = sub.choices["indices"]
     for action in parser._actions:
         assert action.help, action.dest
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    (["--agglomeration", "revenue", "--pca", "a,b", "--pca-name", "revenue_agglomeration"], "revenue_agglomeration"),
+    (["--lq", "va,gdp", "--entropy", "a,d", "--entropy-name", "va_lq"], "va_lq"),
+    (["--pca", "a,b", "--entropy", "c,d", "--pca-name", "ix", "--entropy-name", "ix"], "ix"),
+    (["--agglomeration", "revenue", "--agglomeration", "revenue"], "revenue_agglomeration"),
+])
+def test_cli_refuses_two_new_columns_with_one_name(panel_csv, tmp_path, capsys, monkeypatch, options, column):
+    import geoproc.panel
+
+    path, _ = panel_csv
+
+    def no_read(*a, **k):  # the clash is refused before any work, even before reading
+        raise AssertionError("the panel was read")
+
+    monkeypatch.setattr(geoproc.panel, "read_table", no_read)
+    out = tmp_path / "o.csv"
+    assert main(["indices", str(path), *options, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"two new columns would both be called {column!r}" in err
+    assert not out.exists()
