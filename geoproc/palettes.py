@@ -39,15 +39,18 @@ STYLES_ENV = "GEOPROC_STYLES_DIR"
 
 
 def styles_dir() -> Path:
-    """The ``styles/`` folder: ``$GEOPROC_STYLES_DIR``, else the one beside the package.
+    """The ``styles/`` folder.
 
-    "Beside the package" covers both a source checkout (``<repo>/styles``) and the
-    QGIS plugin zip, which bundles ``geoproc/`` and ``styles/`` side by side.
+    In order, as for :func:`geoproc._paths.data_dir`: ``$GEOPROC_STYLES_DIR``; the copy
+    bundled inside the package (``geoproc/_styles``: the QGIS plugin zip puts it there);
+    else the repository's ``styles/`` beside the package (a checkout or editable install).
     """
     env = os.environ.get(STYLES_ENV)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "styles"
+    package = Path(__file__).resolve().parent
+    bundled = package / "_styles"
+    return bundled if bundled.is_dir() else package.parent / "styles"
 
 
 def palette_path() -> Path:

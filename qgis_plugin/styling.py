@@ -8,8 +8,12 @@ from qgis.core import QgsProcessingLayerPostProcessorInterface
 
 
 def styles_dir() -> Path:
-    """``styles/`` inside the installed plugin, or the repository's in a checkout."""
-    bundled = Path(__file__).with_name("styles")
+    """The styles bundled with geoproc in the plugin zip, or the repository's in a checkout.
+
+    One copy only: the zip bundles them at ``ext/geoproc/_styles``, where
+    ``geoproc.palettes.styles_dir`` (maps, pipeline) finds them too.
+    """
+    bundled = Path(__file__).with_name("ext") / "geoproc" / "_styles"
     return bundled if bundled.is_dir() else Path(__file__).resolve().parents[1] / "styles"
 
 

@@ -3,8 +3,8 @@
     python scripts/build_plugin.py [--out dist]
 
 The zip holds one folder, ``geoproc_plugin/``: the adapters from ``qgis_plugin/``,
-``metadata.txt``, the QML ``styles/``, and geoproc itself with its shipped
-boundaries under ``ext/`` — so plugin and library versions always match.
+``metadata.txt``, and geoproc itself under ``ext/`` with its shipped boundaries
+(``_data/``) and QML styles (``_styles/``) — so plugin and library versions always match.
 geoproc's scientific dependencies are not bundled (compiled, platform-specific,
 hundreds of MB); the plugin names the command that installs them.
 """
@@ -35,10 +35,11 @@ def build_folder(dest: Path) -> Path:
         shutil.rmtree(folder)
     shutil.copytree(ROOT / "qgis_plugin", folder, ignore=IGNORE)
     shutil.copy2(ROOT / "metadata.txt", folder / "metadata.txt")
-    shutil.copytree(ROOT / "styles", folder / "styles", ignore=IGNORE)
     shutil.copy2(ROOT / "scripts" / "install_qgis_python.sh", folder / "install_qgis_python.sh")
     ext = folder / "ext"
     shutil.copytree(ROOT / "geoproc", ext / "geoproc", ignore=IGNORE)
+    # styles and data inside the bundled package, where geoproc looks for them first
+    shutil.copytree(ROOT / "styles", ext / "geoproc" / "_styles", ignore=IGNORE)
     data = ext / "geoproc" / "_data"
     for sub in ("boundaries", "demo"):
         src = ROOT / "data" / sub

@@ -106,3 +106,23 @@ def test_plugin_path_and_missing_libraries_message(plugin_zip, tmp_path):
     text = out.stdout + out.stderr
     assert "geopandas" in text and "install_qgis_python.sh" in text
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_bundled_geoproc_finds_its_styles_and_data(plugin_zip, tmp_path):
+    """Inside the zip, geoproc resolves styles and boundaries to its bundled copies."""
+    with zipfile.ZipFile(plugin_zip) as zf:
+        zf.extractall(tmp_path)
+    ext = tmp_path / "geoproc_plugin" / "ext"
+    code = ("import geoproc.palettes as p, geoproc._paths as d; "
+            "print(p.styles_dir()); print(d.data_dir()); print(len(p.load_palettes()))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOPROC_")}
+    env["PYTHONPATH"] = str(ext)
+    # /usr/bin/python3 (what QGIS runs) has no geoproc of its own; the venv's editable
+    # install would win over PYTHONPATH.
+    out = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True, env=env,
+                         check=True, cwd=tmp_path)  # not the checkout: -c puts the cwd first
+    styles, data, count = out.stdout.split()
+    assert Path(styles) == ext / "geoproc" / "_styles"
+    assert Path(data) == ext / "geoproc" / "_data"
+    assert int(count) >= 5
+    assert (Path(styles) / "lisa_clusters.qml").exists()
