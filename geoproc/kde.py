@@ -30,6 +30,26 @@ The Gaussian kernel is ours (QGIS has none): ``exp(-d^2 / (2 s^2))`` with
 ``s = radius / 3``, cut at the radius (98.9 % of its mass) so that it uses the same
 grid and footprint; "scaled" divides by ``2 pi s^2 (1 - exp(-4.5))``, the truncated
 kernel's integral, so it integrates to 1.
+
+"density" (ours; METHODS §5) is points per km^2: each kernel is divided by its own
+integral over the plane, so every point contributes exactly 1 (or its weight), and
+multiplied by 1e6 m^2 per km^2. With ``u = d / r`` (r in metres) and ``a`` the decay:
+
+=============  ==========================  =====================================
+kernel         raw ``K(u)``                density / raw (per km^2)
+=============  ==========================  =====================================
+quartic        ``(1 - u^2)^2``             ``1e6 * 3 / (pi r^2)``
+triangular     ``1 - (1 - a) u``           ``1e6 * 3 / ((1 + 2a) pi r^2)``, a >= 0
+uniform        ``1``                       ``1e6 / (pi r^2)``
+epanechnikov   ``1 - u^2``                 ``1e6 * 2 / (pi r^2)``
+triweight      ``(1 - u^2)^3``             ``1e6 * 4 / (pi r^2)``
+gaussian       ``exp(-9 u^2 / 2)``         ``1e6 / (2 pi s^2 (1 - exp(-4.5)))``
+=============  ==========================  =====================================
+
+(each constant is ``1 / (2 pi r^2 int_0^1 K(u) u du)``). So density = 1e6 * scaled
+for every kernel except quartic, where density = 1e6 * scaled / 7.25. A negative
+triangular decay (QGIS's "coolmap") makes the kernel negative near the radius, and
+at ``a = -0.5`` its integral is 0: it has no density normalisation and is refused.
 """
 
 from __future__ import annotations
@@ -56,6 +76,7 @@ __all__ = [
     "DEFAULT_MAX_CELLS",
     "KERNELS",
     "NODATA",
+    "OUTPUTS",
     "KDEGrid",
     "KDEResult",
     "kde_grid",
@@ -74,6 +95,7 @@ KERNELS: tuple[str, ...] = (
     "gaussian",
 )
 _KERNEL_CODE = {name: i for i, name in enumerate(KERNELS)}
+OUTPUTS: tuple[str, ...] = ("raw", "scaled", "density")  # see kernel_density's docstring
 NODATA = -9999.0  # QGIS's NO_DATA in qgskde.cpp
 DEFAULT_MAX_CELLS = 50_000_000  # 200 MB of float32: refuse bigger grids unless raised
 SILVERMAN_RULE = (
@@ -180,6 +202,28 @@ def _kernel_constant(kernel: int, scaled: bool, radius: float, decay: float) -> 
         return 128.0 / (35.0 * pi * radius**2) * (35.0 / 32.0)
     # gaussian (ours): sigma = radius / 3, truncated at the radius
     return 1.0 / (2.0 * pi * (radius / 3.0) ** 2 * (1.0 - math.exp(-4.5)))
+
+
+def _density_constant(kernel: int, radius: float, decay: float) -> float:
+    """Per-km^2 constant making the raw kernel integrate to 1 over the plane.
+
+    ``1e6 / (2 pi r^2 int_0^1 K(u) u du)``, worked out per kernel in the module
+    docstring; ``radius`` in metres. ``decay`` must be >= 0 for the triangular kernel.
+    """
+    pi = math.pi
+    per_km2 = 1e6  # m^2 in a km^2
+    if kernel == 0:  # quartic: 2 pi r^2 * 1/6
+        return per_km2 * 3.0 / (pi * radius**2)
+    if kernel == 1:  # triangular: 2 pi r^2 * (1/2 - (1 - a)/3) = pi r^2 (1 + 2a) / 3
+        return per_km2 * 3.0 / ((1.0 + 2.0 * decay) * pi * radius**2)
+    if kernel == 2:  # uniform: the disc's area
+        return per_km2 / (pi * radius**2)
+    if kernel == 3:  # epanechnikov: 2 pi r^2 * 1/4
+        return per_km2 * 2.0 / (pi * radius**2)
+    if kernel == 4:  # triweight: 2 pi r^2 * 1/8
+        return per_km2 * 4.0 / (pi * radius**2)
+    # gaussian truncated at r = 3 s: 2 pi s^2 (1 - exp(-r^2 / (2 s^2)))
+    return per_km2 / (2.0 * pi * (radius / 3.0) ** 2 * (1.0 - math.exp(-4.5)))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -360,10 +404,13 @@ def stamp_points(
     w = np.ones_like(x) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
     code = _KERNEL_CODE[kernel]
     radius = float(radius)
+    if output == "density":
+        const = _density_constant(code, radius, float(decay))
+    else:
+        const = _kernel_constant(code, output == "scaled", radius, float(decay))
     args = (
         x, y, w, out, grid.xmin, grid.ymin, grid.ymax, grid.pixel_size, grid.buffer,
-        radius, _max_square_within(radius), code,
-        _kernel_constant(code, output == "scaled", radius, float(decay)), float(decay),
+        radius, _max_square_within(radius), code, const, float(decay),
     )  # fmt: skip
     if threads > 1:
         with _PARALLEL_LOCK:
@@ -507,7 +554,9 @@ class KDEResult:
             f"  radius   : {self.radius:.6g} m"
             + (f" (default: {self.radius_rule})" if self.radius_rule else ""),
             f"  maximum  : {self.max_value:.6g}"
-            + (" per square metre" if self.output == "scaled" else " (kernel sum)"),
+            + {"scaled": " per square metre (QGIS scaled)", "density": " points per km^2"}.get(
+                self.output, " (kernel sum)"
+            ),
         ]
         return "\n".join(lines)
 
@@ -521,7 +570,7 @@ def kernel_density(
     pixel_size: float = 1000.0,
     kernel: Kernel = "quartic",
     weight: str | None = None,
-    output: Literal["raw", "scaled"] = "raw",
+    output: Literal["raw", "scaled", "density"] = "raw",
     crs: Any = None,
     out: str | os.PathLike = "kde.tif",
     overwrite: bool = False,
@@ -547,9 +596,22 @@ def kernel_density(
         Kernel shape; all but "gaussian" are QGIS's (see the module docstring).
     weight : str, optional
         Column of non-negative point weights (QGIS's "weight from field").
-    output : {"raw", "scaled"}
-        "raw": kernel sums (1 at a lone point); "scaled": QGIS's scaled values, density
-        per square metre.
+    output : {"raw", "scaled", "density"}
+        What each pixel holds, with ``K`` the raw kernel (1 at the point, see the module
+        docstring for each kernel's formula), ``w_i`` the weights (1 without ``weight``)
+        and ``d_i`` the distance from the pixel centre to point i:
+
+        * "raw" (QGIS's "Raw"): ``sum_i w_i K(d_i / r)``; 1 at a lone point;
+        * "scaled" (QGIS's "Scaled"): ``sum_i w_i c_Q K(d_i / r)`` per square metre,
+          with QGIS's constants ``c_Q``; each point integrates to 1 (its weight),
+          except quartic, whose QGIS constant makes it 7.25;
+        * "density" (METHODS §5's convention, not in QGIS): points per km^2,
+          ``sum_i w_i c_D K(d_i / r)`` with ``c_D = 1e6 / integral of K`` over the
+          plane, so each point integrates to exactly 1 (its weight) and the raster's
+          sum times the pixel area in km^2 is about the number of points (total
+          weight). ``density = c_D * raw``; ``density = 1e6 * scaled`` except for
+          quartic (``1e6 * scaled / 7.25``). Refused for the triangular kernel with a
+          negative ``decay`` (no normalisation: the kernel goes negative).
     crs : optional
         Projected CRS to compute in (anything pyproj accepts). Default: the points' CRS
         if projected, else the UTM zone of the points' centre, or an Albers equal-area
@@ -563,7 +625,8 @@ def kernel_density(
         Refuse grids with more cells than this (default 50 million, 200 MB); raise it
         for bigger rasters.
     decay : float
-        QGIS's decay ratio, for the triangular kernel only (0: a cone).
+        QGIS's decay ratio, for the triangular kernel only (0: a cone; the kernel's
+        value at the radius). Ignored by the other kernels, as in QGIS.
     precision : {"float32", "float64"}
         Accumulation precision. "float32" (default) sums in single precision in the
         points' order, as QGIS does, so the rasters are identical; "float64" is more
@@ -591,8 +654,10 @@ def kernel_density(
 
     if kernel not in _KERNEL_CODE:
         raise GeoprocInputError(f"kernel {kernel!r} unknown; choose one of {', '.join(KERNELS)}")
-    if output not in ("raw", "scaled"):
-        raise GeoprocInputError(f"output {output!r} unknown; choose 'raw' or 'scaled'")
+    if output not in OUTPUTS:
+        raise GeoprocInputError(
+            f"output {output!r} unknown; choose one of {', '.join(map(repr, OUTPUTS))}"
+        )
     if precision not in ("float32", "float64"):
         raise GeoprocInputError("precision must be 'float32' or 'float64'")
     if not (pixel_size > 0 and math.isfinite(pixel_size)):
@@ -601,6 +666,13 @@ def kernel_density(
         raise GeoprocInputError(f"threads must be a whole number >= 1, not {threads!r}")
     if kernel == "triangular" and not -100 <= decay <= 100:
         raise GeoprocInputError(f"decay must lie in [-100, 100] (QGIS's range), not {decay}")
+    if kernel == "triangular" and output == "density" and decay < 0:
+        raise GeoprocInputError(
+            f"decay {decay:g} < 0 with output='density': a negative decay makes the "
+            "triangular kernel negative near the radius (its integral is 0 at -0.5), so "
+            "it has no density normalisation; use decay >= 0, or output='raw'/'scaled' "
+            "(QGIS leaves a negative decay unscaled)"
+        )
     check_output(out, overwrite)
 
     is_dask = _is_dask(points)

@@ -70,16 +70,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     kde.add_argument(
         "--values",
-        choices=("raw", "scaled"),
+        choices=("raw", "scaled", "density"),
         default="raw",
-        help="raw kernel sums (QGIS 'Raw', default) or QGIS 'Scaled' densities per square metre",
+        help=(
+            "raw: kernel sums (QGIS 'Raw', default); scaled: QGIS 'Scaled' values per "
+            "square metre (a quartic point integrates to 7.25); density: points per km2, "
+            "each point's kernel integrating to exactly 1 (or its weight)"
+        ),
     )
     kde.add_argument("--weight", metavar="COLUMN", help="column of non-negative point weights")
     kde.add_argument(
         "--decay",
         type=float,
         default=0.0,
-        help="QGIS's decay ratio, triangular kernel only (default 0)",
+        help="QGIS's decay ratio, triangular kernel only (default 0; must be >= 0 "
+        "with --values density)",
     )
     kde.add_argument(
         "--crs", help="projected CRS for the raster, e.g. EPSG:32651 (default: UTM zone or Albers)"

@@ -66,7 +66,7 @@ class KernelDensity(GeoprocAlgorithm):
     DISPLAY = "Kernel density raster"
     GROUP = "density"
     KERNELS = ["quartic", "triangular", "uniform", "epanechnikov", "triweight", "gaussian"]
-    OUTPUTS = ["raw", "scaled"]
+    OUTPUTS = ["raw", "scaled", "density"]  # append only: saved models store the index
     HELP = (
         "A kernel-density surface of park points as a GeoTIFF, computed like QGIS's own Heatmap "
         "(Kernel Density Estimation) algorithm — same kernels, grid and values — but faster.\n"
@@ -75,8 +75,10 @@ class KernelDensity(GeoprocAlgorithm):
         "<b>Pixel size (m)</b>: raster cell size in metres.\n"
         "<b>Kernel</b>: quartic (default), triangular, uniform, epanechnikov, triweight or gaussian.\n"
         "<b>Weight field</b> (optional): a non-negative numeric field weighting each point.\n"
-        "<b>Output values</b>: raw (sum of kernels, 1 at a lone point) or scaled (QGIS's scaled "
-        "values: density per square metre).\n"
+        "<b>Output values</b>: raw (sum of kernels, 1 at a lone point, as QGIS's Raw), scaled "
+        "(as QGIS's Scaled: per square metre; a quartic point integrates to 7.25, the other "
+        "kernels to 1) or density (points per km², each point's kernel integrating to exactly 1, "
+        "or to its weight: the raster's sum times the pixel area in km² is the number of points).\n"
         "<b>CRS</b>: the raster is in the points' UTM zone, or an Albers equal-area projection for "
         "China-wide data.\n<b>Output</b>: the GeoTIFF (nodata -9999), styled as a pseudocolour ramp "
         "from transparent at 0 to dark red at the raster's maximum."

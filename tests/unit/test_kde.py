@@ -227,7 +227,7 @@ def test_refuses_existing_output(tmp_path):
         ({"radius": -5}, "radius"),
         ({"radius": 0.5}, "smaller than a pixel"),
         ({"kernel": "cosine"}, "kernel 'cosine'"),
-        ({"output": "density"}, "output"),
+        ({"output": "percent"}, "output 'percent' unknown"),
         ({"pixel_size": 0}, "pixel_size"),
         ({"max_cells": 10}, "max_cells=10"),
         ({"weight": "nope"}, "'nope'"),
