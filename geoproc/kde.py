@@ -46,7 +46,12 @@ triweight      ``(1 - u^2)^3``             ``1e6 * 4 / (pi r^2)``
 gaussian       ``exp(-9 u^2 / 2)``         ``1e6 / (2 pi s^2 (1 - exp(-4.5)))``
 =============  ==========================  =====================================
 
-(each constant is ``1 / (2 pi r^2 int_0^1 K(u) u du)``). So density = 1e6 * scaled
+(each constant is ``1e6 / (2 pi r^2 int_0^1 K(u) u du)``). On the raster, the sum
+times the pixel area in km^2 is a midpoint-rule estimate of that integral: at 40
+pixels per radius within ~1e-5 of the point count for the kernels that vanish at the
+radius, and within ~3e-3 for those that jump there (uniform, triangular with a
+positive decay, the cut gaussian), whose circle of pixel centres miscounts the disc's
+area. So density = 1e6 * scaled
 for every kernel except quartic, where density = 1e6 * scaled / 7.25. A negative
 triangular decay (QGIS's "coolmap") makes the kernel negative near the radius, and
 at ``a = -0.5`` its integral is 0: it has no density normalisation and is refused.

@@ -242,6 +242,21 @@ def test_to_frame_and_summary(tmp_path):
     assert "(quartic, density)" in res.summary()
 
 
+@pytest.mark.slow  # importing dask-geopandas and its scheduler: ~4 s on a busy machine
+def test_dask_partitions_give_the_same_density(tmp_path):
+    dask_geopandas = pytest.importorskip("dask_geopandas")
+    pts = _pts(XY, w=WEIGHTS)
+    kw = dict(radius=1000, pixel_size=50, kernel="epanechnikov", weight="w", output="density")
+    ref = kernel_density(pts, out=tmp_path / "mem.tif", **kw).read()
+    got = kernel_density(
+        dask_geopandas.from_geopandas(pts, npartitions=2), out=tmp_path / "dask.tif", **kw
+    ).read()
+    assert np.array_equal(ref.mask, got.mask)
+    # partial surfaces are added in another order: float32 rounding only
+    np.testing.assert_allclose(got.compressed(), ref.compressed(), rtol=1e-5, atol=1e-6)
+    assert float(got.sum(dtype=np.float64)) * 0.05**2 == pytest.approx(4.25, rel=1e-3)
+
+
 # ---------------------------------------------------------------- CLI
 
 
