@@ -19,8 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "(of the points inside the study area), area_km2 (Albers equal-area), "
             "density_per_1000km2 and, with --per-capita, parks_per_million. Points in no "
             "region are counted and reported. With --kde, also write a kernel-density "
-            "GeoTIFF that equals QGIS's Heatmap (Kernel Density Estimation) for the same "
-            "parameters."
+            "GeoTIFF; with --values raw or scaled it equals QGIS's Heatmap (Kernel Density "
+            "Estimation) for the same parameters, with --values density it holds points per "
+            "km2 (each point's kernel integrating to 1)."
         ),
         epilog=(
             "example: geoproc density data/demo/yrd_parks_synthetic.csv --regions yrd_cities "
