@@ -117,7 +117,7 @@ KINDS: dict[str, dict[str, Opt]] = {
             "pixel_size": Opt(_NUM, default=1000.0, check=_positive),
             "kernel": Opt(_STR, default="quartic",
                           choices=("quartic", "triangular", "uniform", "epanechnikov", "triweight", "gaussian")),
-            "output": Opt(_STR, default="raw", choices=("raw", "scaled")), "file": Opt(_STR)},
+            "output": Opt(_STR, default="raw", choices=("raw", "scaled", "density")), "file": Opt(_STR)},
     "sdm": {"panel": Opt(_STR, True, ref=_PANELS), "weights": Opt(_STR, True, ref=("weights",)),
             "y": Opt(_STR, True), "x": Opt(_STR, True, many=True),
             "effects": Opt(_STR, default="twoway", choices=("twoway", "region", "time", "none")),
