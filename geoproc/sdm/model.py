@@ -160,12 +160,16 @@ class SDMResult:
         The direct ML estimates (what the top-level attributes show).
     weights : SpatialWeights
         The aligned weights used.
+    ids, years : list
+        Region ids and years, in the order of the rows and columns of :meth:`fitted`.
+    y_observed : numpy.ndarray
+        The dependent variable as a (T, N) array (years x ``ids``).
     """
 
     def __init__(self, *, model, fixed_effects, direct: Estimates, lee_yu: Estimates | None,
                  tests: dict, n: int, t: int, y_name: str, r2: float, r2_within: float,
                  corr2: float, weights, logdet_method: str, draws: int, seed, ids, years,
-                 fits: dict, lm_tests: dict | None = None) -> None:
+                 fits: dict, lm_tests: dict | None = None, y_observed=None) -> None:
         self.model = model
         self.fixed_effects = fixed_effects
         self.direct = direct
@@ -180,6 +184,7 @@ class SDMResult:
         self.draws, self.seed = draws, seed
         self.ids, self.years = ids, years
         self.fits = fits
+        self.y_observed = None if y_observed is None else np.asarray(y_observed, dtype=float)
         k = len(direct.fit.coef) + (1 if direct.fit.spatial_name else 0)
         self.aic = -2 * direct.loglik + 2 * k
         self.bic = -2 * direct.loglik + k * np.log(self.nobs)
@@ -199,6 +204,100 @@ class SDMResult:
     effects = property(lambda self: self.direct.effects)
     x_names = property(lambda self: self.direct.x_names)
     wx_names = property(lambda self: self.direct.wx_names)
+
+    # --- per-region output --------------------------------------------------
+    def region_effects(self, year: Any = None) -> pd.DataFrame:
+        """Each region's direct, indirect and total effect of each regressor.
+
+        For regressor k, S_k = (I - rho W)^-1 (beta_k I + theta_k W) (LeSage and Pace 2009,
+        2.7); row i of S_k is how y_i responds to a change of x_k in every region.
+
+        Parameters
+        ----------
+        year : int or "mean", optional
+            Also put the observed, fitted and residual values of this panel year (or their
+            means over all years, ``"mean"``) in front, as ``y_observed``, ``y_fitted`` and
+            ``residual`` (see :meth:`fitted`). The effects themselves are the same for every
+            year (W and the coefficients do not change over time).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per region (index ``id``, in the order of :attr:`ids`) with, for each
+            regressor X, the columns ``X_direct`` = S[i, i], ``X_indirect`` =
+            sum over j != i of S[i, j] (the spill-in from all other regions) and ``X_total``
+            = sum over j of S[i, j]. Their means over the regions equal the reported
+            :attr:`effects` (``direct``, ``indirect``, ``total``): tr(S)/N and 1'S1/N.
+            For SEM and SLX rho is 0 (S = beta I + theta W).
+
+        Notes
+        -----
+        Computed by sparse solves with (I - rho W) (:meth:`SpatialOperator.solve
+        <geoproc.sdm.logdet.SpatialOperator.solve>`), in blocks of W's columns: no dense
+        N x N inverse is formed.
+        """
+        from geoproc.sdm.region_output import (
+            observed_table,
+            pick_year,
+            region_effects_table,
+            residual_table,
+        )
+
+        out = region_effects_table(self)
+        if year is not None:
+            observed, residual = observed_table(self), residual_table(self)
+            out.insert(0, "residual", pick_year(self, residual, year).to_numpy())
+            out.insert(0, "y_fitted", pick_year(self, observed - residual, year).to_numpy())
+            out.insert(0, "y_observed", pick_year(self, observed, year).to_numpy())
+        return out
+
+    def residuals(self, year: Any = None) -> pd.DataFrame | pd.Series:
+        """The model's residuals as a region x year table (or one year's, or their mean).
+
+        The residual is the within-transformed one the likelihood uses,
+        e = y~ - rho W y~ - X~ beta - (W X)~ theta (~: the exact within transformation of the
+        chosen fixed effects; for SEM the innovations e of u = lambda W u + e). It equals the
+        residual in levels once the fixed effects are recovered as the means of the
+        remainder, so with region (two-way) effects every region's (and year's) residuals sum
+        to 0.
+
+        Parameters
+        ----------
+        year : int or "mean", optional
+            Return only this year's column (a Series by region), or the mean over the years.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: regions (index ``id``, order of :attr:`ids`); columns: years (:attr:`years`).
+        """
+        from geoproc.sdm.region_output import pick_year, residual_table
+
+        table = residual_table(self)
+        return table if year is None else pick_year(self, table, year).rename("residual")
+
+    def fitted(self, year: Any = None) -> pd.DataFrame | pd.Series:
+        """Fitted values as a region x year table (or one year's, or their mean).
+
+        fitted = observed y - :meth:`residuals`: the fixed effects count as fitted (the
+        convention of :attr:`r2`), so for the lag models this is
+        rho W y + X beta + W X theta + mu_i + lambda_t with the fixed effects recovered from
+        the within transformation (not a reduced-form prediction).
+
+        Parameters
+        ----------
+        year : int or "mean", optional
+            Return only this year's column (a Series by region), or the mean over the years.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: regions (index ``id``, order of :attr:`ids`); columns: years (:attr:`years`).
+        """
+        from geoproc.sdm.region_output import fitted_table, pick_year
+
+        table = fitted_table(self)
+        return table if year is None else pick_year(self, table, year).rename("fitted")
 
     # --- output -------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -425,7 +524,7 @@ def sdm(
     return SDMResult(model=model, fixed_effects=effects, direct=direct, lee_yu=ly, tests=test_stats,
                      n=N, t=T, y_name=pa.y_name, r2=r2, r2_within=r2_within, corr2=corr2, weights=w,
                      logdet_method=op.method, draws=draws, seed=seed, ids=pa.ids, years=pa.years,
-                     fits=fits, lm_tests=lm)
+                     fits=fits, lm_tests=lm, y_observed=pa.y)
 
 
 def _tests(fits, designs, op, effects, model, x_names, wx_names, enabled) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
@@ -17,64 +16,6 @@ from . import _shared
 from .base import GeoprocAlgorithm
 
 NUMERIC = QgsProcessingParameterField.DataType.Numeric
-
-
-def region_effects(result):
-    """Direct and indirect effect of each regressor on each region: rows of S_k.
-
-    S_k = (I - rho W)^-1 (beta_k I + theta_k W) (LeSage and Pace 2009, 2.7);
-    direct_i = S_k[i, i], indirect_i = sum_{j != i} S_k[i, j]. The region averages are
-    the effects :func:`geoproc.sdm` reports (its ``effects`` table). geoproc.sdm does
-    not expose the per-region rows; this evaluates them from the result's estimates and
-    weights with the library's own spatial operator (no re-estimation). Dense N x N.
-
-    Returns a DataFrame indexed by region id with ``<x>_direct``, ``<x>_indirect`` and
-    ``<x>_total`` columns.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from geoproc.sdm.logdet import SpatialOperator
-
-    W = result.weights.sparse
-    n = W.shape[0]
-    rho = result.rho if result.rho is not None else 0.0
-    theta = result.theta
-    op = SpatialOperator(W) if rho else None
-    eye = np.eye(n)
-    wd = W.toarray()
-    cols = {}
-    for k in result.x_names:
-        b = float(result.beta[k])
-        t = float(theta[k]) if k in theta.index else 0.0
-        s = b * eye + t * wd
-        if op is not None:
-            s = op.solve(rho, s)
-        direct = np.diag(s).copy()
-        total = s.sum(axis=1)
-        cols[f"{k}_direct"] = direct
-        cols[f"{k}_indirect"] = total - direct
-        cols[f"{k}_total"] = total
-    return pd.DataFrame(cols, index=pd.Index(result.ids, name="id"))
-
-
-def fitted_and_residuals(result, panel, id: str, year: str):
-    """(observed, fitted, residual) as T x N DataFrames (years x region ids).
-
-    The residual is the model's (``result.fits[model].resid``, the within-transformed
-    residual, which equals the level residual once the fixed effects are recovered);
-    fitted = observed - residual, the convention of ``SDMResult.r2`` (fixed effects
-    count as fitted).
-    """
-    import pandas as pd
-
-    resid = result.fits[result.model].resid
-    t, n = len(result.years), len(result.ids)
-    if resid.size != t * n:
-        raise QgsProcessingException(f"the model returned {resid.size} residuals for {n} regions x {t} years")
-    observed = panel.pivot(index=year, columns=id, values=result.y_name).loc[result.years, result.ids]
-    residual = pd.DataFrame(resid.reshape(t, n), index=observed.index, columns=observed.columns)
-    return observed, observed - residual, residual
 
 
 class SpatialDurbinModel(GeoprocAlgorithm):
@@ -167,21 +108,14 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         html = self.parameterAsFileOutput(parameters, "HTML", context)
         result.to_html(html, overwrite=True)  # Processing owns the destination
 
-        observed, fitted, residual = fitted_and_residuals(result, panel, panel_id, year)
         if self.parameterAsBool(parameters, "AVERAGE", context):
-            pick = lambda frame: frame.mean(axis=0)  # noqa: E731
+            chosen = "mean"
             feedback.pushInfo("region values: means over all years")
         else:
             chosen = self.parameterAsInt(parameters, "REPORT_YEAR", context) or max(result.years)
-            if chosen not in result.years:
-                raise QgsProcessingException(f"year {chosen} is not in the panel; its years are "
-                                             f"{', '.join(map(str, result.years))}")
-            pick = lambda frame: frame.loc[chosen]  # noqa: E731
             feedback.pushInfo(f"region values: year {chosen}")
-        by_region = region_effects(result)
-        by_region.insert(0, "residual", pick(residual).to_numpy())
-        by_region.insert(0, "y_fitted", pick(fitted).to_numpy())
-        by_region.insert(0, "y_observed", pick(observed).to_numpy())
+        # observed, fitted, residual of the year and each region's effects: the library's
+        by_region = result.region_effects(year=chosen)
         self.check_canceled(feedback)
         feedback.setProgress(85)
         ids = region_ids(regions, regions_id)
