@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["read_table", "read_panel", "match_regions", "region_matcher", "panel_values"]
+__all__ = ["read_table", "read_panel", "match_regions", "region_matcher", "panel_values", "year_values"]
 
 # Encodings tried in order. utf-8-sig also reads plain UTF-8; GB18030 is a
 # superset of GBK/GB2312, which Chinese Excel writes by default.
@@ -336,6 +336,87 @@ def panel_values(
             raise GeoprocInputError(f"{what}: column {v!r} is missing (NaN) for region-years {cells[:600]}")
         out[v] = num.astype(float)
     return out
+
+
+def year_values(
+    panel: pd.DataFrame,
+    variable: str,
+    year: Any,
+    id: str = "code",
+    year_column: str = "year",
+    regions: Sequence | None = None,
+) -> pd.Series:
+    """One year's values of ``variable``, one per region, checked.
+
+    The cross-section the local statistics (:func:`geoproc.local_moran`,
+    :func:`geoproc.getis_ord`) take; used by ``geoproc lisa``/``geoproc hotspots`` and the
+    QGIS tools alike.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long panel, one row per region-year (e.g. from :func:`read_panel`; not modified).
+    variable : str
+        Numeric column to take.
+    year : int
+        The year.
+    id, year_column : str
+        Region and year columns of ``panel``.
+    regions : sequence, optional
+        Region ids the values must cover (e.g. a boundary layer's ids). The result is then
+        in their order and indexed by them (ids that differ only in type, 320000 and
+        "320000", match); panel regions that are not among them are refused.
+
+    Returns
+    -------
+    pandas.Series
+        Float values named ``variable``, indexed by region id.
+
+    Raises
+    ------
+    GeoprocInputError
+        Naming the unknown column (and listing the columns), the absent year (and listing the
+        years), non-numeric or empty (NaN) cells with their regions, regions that appear twice
+        in the year, regions of ``regions`` without a value, and panel regions not in
+        ``regions``.
+    """
+    import pandas as pd
+
+    what = f"panel {panel.attrs['source']}" if panel.attrs.get("source") else "panel"
+    missing = [c for c in (variable, id, year_column) if c not in panel.columns]
+    if missing:
+        raise _columns_error(panel, missing, what)
+    rows = panel[panel[year_column] == year]
+    if rows.empty:
+        years = sorted(panel[year_column].dropna().unique())
+        raise GeoprocInputError(f"panel has no rows for {year}; its years are {', '.join(map(str, years))}")
+    dup = rows[id][rows[id].duplicated()]
+    if len(dup):
+        raise GeoprocInputError(
+            f"{what}: regions with several rows for {year}: {', '.join(map(str, dict.fromkeys(dup)))}"
+        )
+    values = panel_values(rows, [variable], id=id, year=year_column, what=what)[variable]
+    values = pd.Series(values.to_numpy(), index=pd.Index(rows[id].to_numpy(), name=id), name=variable)
+    if regions is None:
+        return values
+    ids = list(regions)
+    by_text = {str(k): k for k in ids}
+    if all(str(k) in by_text for k in values.index):  # 320000 vs "320000"
+        values.index = pd.Index([by_text[str(k)] for k in values.index], name=id)
+    have, known = set(values.index), set(ids)
+    lacking = [k for k in ids if k not in have]
+    if lacking:
+        raise GeoprocInputError(
+            f"panel has no {variable!r} for {year} for regions {', '.join(map(str, lacking[:20]))}"
+            + (f" (and {len(lacking) - 20} more)" if len(lacking) > 20 else "")
+        )
+    extra = [k for k in values.index if k not in known]
+    if extra:
+        raise GeoprocInputError(
+            f"panel regions not among the regions: {', '.join(map(str, extra[:20]))}"
+            + (f" (and {len(extra) - 20} more)" if len(extra) > 20 else "")
+        )
+    return values.loc[ids]
 
 
 def as_regions(regions: Any, id: str | None = None) -> gpd.GeoDataFrame:

@@ -58,11 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def load_inputs(args: argparse.Namespace, command: str):
     """Regions, the variable's values in the year (Series by id) and the weights."""
     from geoproc.boundaries import read_regions
-    from geoproc.cli.moran import build_weight_set
     from geoproc.errors import GeoprocInputError
     from geoproc.outputs import check_output
-    from geoproc.panel import panel_values, read_panel
+    from geoproc.panel import read_panel, year_values
     from geoproc.validation import region_ids
+    from geoproc.weights.build import build_weight_set
 
     out = Path(args.output)
     if out.suffix.lower() not in VECTOR_SUFFIXES:
@@ -76,26 +76,10 @@ def load_inputs(args: argparse.Namespace, command: str):
     ids = region_ids(regions, args.id)
     panel_id = args.panel_id or args.id or "code"
     panel = read_panel(args.panel, id=panel_id, year=args.year_column, regions=regions)
-    year = panel[panel[args.year_column] == args.year]
-    if year.empty:
-        years = sorted(panel[args.year_column].unique())
-        raise GeoprocInputError(f"panel has no rows for {args.year}; its years are {', '.join(map(str, years))}")
-    values = panel_values(year, [args.variable], id=panel_id, year=args.year_column)[args.variable]
-    values.index = year[panel_id].to_numpy()
-    by_text = {str(k): k for k in ids}
-    if all(str(k) in by_text for k in values.index):  # 320000 vs "320000"
-        values.index = [by_text[str(k)] for k in values.index]
-    have, known = set(values.index), set(ids)
-    missing = [k for k in ids if k not in have]
-    if missing:
-        raise GeoprocInputError(
-            f"panel has no {args.variable!r} for {args.year} for regions {', '.join(map(str, missing[:20]))}"
-        )
-    extra = [k for k in values.index if k not in known]
-    if extra:
-        raise GeoprocInputError(f"panel regions not in {args.regions}: {', '.join(map(str, extra[:20]))}")
-    weights = build_weight_set([args.weights], regions, panel, args.id, panel_id, args.year_column,
-                               args.islands)
+    values = year_values(panel, args.variable, args.year, id=panel_id, year_column=args.year_column,
+                         regions=ids)
+    weights = build_weight_set([args.weights], regions, panel, id=args.id, data_id=panel_id,
+                               year_column=args.year_column, islands=args.islands)
     w = next(iter(weights.values()))
     return regions, values, w
 

@@ -30,28 +30,14 @@ def add_weights_args(p: argparse.ArgumentParser, repeat: bool) -> None:
 
 def build_weight_set(specs: list[str], regions, panel, id_col: str | None, panel_id: str,
                      year_col: str, islands: str) -> dict:
-    """Name -> SpatialWeights for each ``--weights`` (file or kind)."""
-    from geoproc.errors import GeoprocInputError
-    from geoproc.weights.build import build_weights, parse_spec
+    """Name -> SpatialWeights for each ``--weights``: :func:`geoproc.weights.build_weight_set`.
 
-    out = {}
-    for spec in specs:
-        name, _, body = spec.partition("=") if "=" in spec and not Path(spec).exists() else ("", "", spec)
-        name = name.strip() or body
-        kind, _ = parse_spec(body)
-        if kind != "file" and regions is None:
-            raise GeoprocInputError(f"--weights {body!r} is built from regions; give --regions")
-        opts = {}
-        if kind in ("queen", "rook"):
-            opts["islands"] = "nearest" if islands == "nearest" else "keep"
-        if kind in ("gravity", "nested"):
-            opts.update(data_id=panel_id, year_column=year_col)
-        if name in out:
-            raise GeoprocInputError(f"two --weights are called {name!r}; name them NAME=SPEC")
-        out[name] = build_weights(body, regions if kind != "file" else None,
-                                  data=panel if kind in ("gravity", "nested") else None,
-                                  id=id_col, **opts)
-    return out
+    Kept with the CLI's old positional signature for ``geoproc sdm`` (geoproc/cli/sdm.py),
+    which still imports it from here.
+    """
+    from geoproc.weights.build import build_weight_set as build
+
+    return build(specs, regions, panel, id=id_col, data_id=panel_id, year_column=year_col, islands=islands)
 
 
 def plain_warnings(command: str):
@@ -142,14 +128,15 @@ def _run(args: argparse.Namespace) -> int:
     from geoproc.boundaries import read_regions
     from geoproc.moran import moran_table
     from geoproc.panel import read_panel
+    from geoproc.weights.build import build_weight_set
 
     regions = read_regions(args.regions, id=args.regions_id) if args.regions else None
     # names in the id column are matched to --regions, else to the shipped boundaries
     panel = read_panel(args.panel, id=args.id, year=args.year_column, regions=regions)
     if regions is None and any(not Path(s.partition("=")[2] or s).suffix for s in args.weights):
         regions = guess_regions(panel[args.id].unique())
-    weights = build_weight_set(args.weights, regions, panel, args.regions_id, args.id,
-                               args.year_column, args.islands)
+    weights = build_weight_set(args.weights, regions, panel, id=args.regions_id, data_id=args.id,
+                               year_column=args.year_column, islands=args.islands)
     variables = [v.strip() for v in args.variables.split(",") if v.strip()]
     result = moran_table(panel, weights, variables, id=args.id, year=args.year_column,
                          permutations=args.permutations, seed=args.seed, transform=args.transform,

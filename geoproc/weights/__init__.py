@@ -1,7 +1,7 @@
 """Spatial weights: contiguity, k-nearest, inverse distance, gravity, nested; files; libpysal interop."""
 
 from geoproc.weights.base import SpatialWeights, as_weights
-from geoproc.weights.build import SPEC_HELP, build_weights, parse_spec
+from geoproc.weights.build import SPEC_HELP, build_weight_set, build_weights, parse_spec
 from geoproc.weights.contiguity import queen_weights, rook_weights
 from geoproc.weights.distance_based import inverse_distance_weights, knn_weights
 from geoproc.weights.gravity import gravity_weights
@@ -12,6 +12,7 @@ __all__ = [
     "SPEC_HELP",
     "SpatialWeights",
     "as_weights",
+    "build_weight_set",
     "build_weights",
     "gravity_weights",
     "inverse_distance_weights",

@@ -9,7 +9,7 @@ from typing import Any
 from geoproc.errors import GeoprocInputError
 from geoproc.weights.base import SpatialWeights
 
-__all__ = ["build_weights", "parse_spec", "SPEC_HELP"]
+__all__ = ["build_weight_set", "build_weights", "parse_spec", "SPEC_HELP"]
 
 SPEC_HELP = (
     "weights: queen, rook, knn:K, inverse-distance[:POWER[:CUTOFF_KM]], gravity:COLUMN, "
@@ -157,6 +157,81 @@ def build_weights(
     if row_standardize and w.transform != "R":
         w = w.row_standardize()
     return w
+
+
+def build_weight_set(
+    specs: str | os.PathLike | list,
+    regions: Any = None,
+    data: Any = None,
+    *,
+    id: str | None = None,
+    data_id: str | None = "code",
+    year_column: str | None = "year",
+    islands: str = "raise",
+    row_standardize: bool = False,
+) -> dict[str, SpatialWeights]:
+    """Several named weights matrices from specs, as every geoproc command and QGIS tool builds them.
+
+    Parameters
+    ----------
+    specs : str, path or list of them
+        Each a spec of :func:`build_weights` (``queen``, ``knn:6``, ``gravity:COLUMN``,
+        a weights file ...), optionally named ``NAME=SPEC`` (e.g. ``W1=gravity:rd_staff``;
+        a file path containing ``=`` that exists is taken as a path).
+    regions : GeoDataFrame, path or shipped boundary name, optional
+        The regions the kinds are built from (and files aligned to); needed unless
+        every spec is a file.
+    data : DataFrame, optional
+        Panel with the ``COLUMN`` of ``gravity:``/``nested:`` specs (period means).
+    id : str, optional
+        Id column of the regions.
+    data_id, year_column : str
+        Region and year columns of ``data``.
+    islands : {"raise", "keep", "drop", "nearest"}
+        How the statistic will treat regions without neighbours; ``"nearest"`` links each
+        island of queen/rook weights to its nearest region here, the others keep the
+        islands in the weights (the statistic raises, keeps or drops them).
+    row_standardize : bool
+        Row-standardise each matrix.
+
+    Returns
+    -------
+    dict of str -> SpatialWeights
+        In the order of ``specs``; an unnamed spec is named by its text.
+
+    Raises
+    ------
+    GeoprocInputError
+        Naming the spec that needs regions or data that were not given, an unknown or
+        malformed spec, and two specs with the same name.
+    """
+    if islands not in ("raise", "keep", "drop", "nearest"):
+        raise GeoprocInputError(f"islands must be raise, keep, drop or nearest; got {islands!r}")
+    if isinstance(specs, (str, os.PathLike)):
+        specs = [specs]
+    out: dict[str, SpatialWeights] = {}
+    for spec in specs:
+        text = os.fspath(spec) if isinstance(spec, os.PathLike) else spec
+        if isinstance(text, str) and "=" in text and not Path(text).exists():
+            name, _, body = text.partition("=")
+        else:
+            name, body = "", text
+        body = body.strip() if isinstance(body, str) else body
+        name = name.strip() or body
+        kind, _ = parse_spec(body)
+        if kind != "file" and regions is None:
+            raise GeoprocInputError(f"weights {body!r} are built from regions; give the regions")
+        if name in out:
+            raise GeoprocInputError(f"two weights are called {name!r}; name them NAME=SPEC")
+        opts: dict[str, Any] = {}
+        if kind in ("queen", "rook"):
+            opts["islands"] = "nearest" if islands == "nearest" else "keep"
+        if kind in ("gravity", "nested"):
+            opts.update(data_id=data_id, year_column=year_column)
+        out[name] = build_weights(body, regions if kind != "file" else None,
+                                  data=data if kind in ("gravity", "nested") else None,
+                                  id=id, row_standardize=row_standardize, **opts)
+    return out
 
 
 def _align_file(w: SpatialWeights, ids: list, path: str) -> SpatialWeights:

@@ -1,8 +1,7 @@
 """Parameters and glue that several algorithms share: the panel table, the weights choice.
 
 No science here: panels are checked by :func:`geoproc.panel.read_panel`, weights are
-built by the same function the CLI uses (``geoproc.cli.moran.build_weight_set``, which
-wraps :func:`geoproc.build_weights`).
+built by the same library function the CLI uses (:func:`geoproc.weights.build_weight_set`).
 """
 
 from __future__ import annotations
@@ -127,37 +126,16 @@ def weights_spec(alg, parameters, context) -> str:
 
 def build_weights_param(alg, parameters, context, regions, regions_id, panel, panel_id, year):
     """The weights the user chose, built like the CLI's ``--weights`` (file or kind)."""
-    from geoproc.cli.moran import build_weight_set
-    from geoproc.weights.build import parse_spec
+    from geoproc.weights.build import build_weight_set, parse_spec
 
     spec = weights_spec(alg, parameters, context)
     kind, _ = parse_spec(spec)
     if kind != "file" and regions is None:
         raise QgsProcessingException(f"weights {spec!r} are built from the regions: give a Regions layer "
                                      "(or a weights file)")
-    weights = build_weight_set([spec], regions, panel, regions_id, panel_id, year,
-                               islands_choice(alg, parameters, context))
+    weights = build_weight_set([spec], regions, panel, id=regions_id, data_id=panel_id, year_column=year,
+                               islands=islands_choice(alg, parameters, context))
     return next(iter(weights.values()))
-
-
-def year_values(panel, variable: str, panel_id: str, year_field: str, year: int):
-    """One year's ``variable`` as a Series indexed by region id.
-
-    The same selection as the CLI's ``geoproc lisa``/``geoproc hotspots`` (there it is a
-    CLI helper, ``geoproc.cli.lisa.load_inputs``, not a library function); the values are
-    checked by :func:`geoproc.panel.panel_values` and aligned to the regions by
-    :func:`geoproc.local_moran`/:func:`geoproc.getis_ord`, which name missing regions.
-    """
-    from geoproc.errors import GeoprocInputError
-    from geoproc.panel import panel_values
-
-    rows = panel[panel[year_field] == year]
-    if rows.empty:
-        years = sorted(panel[year_field].unique())
-        raise GeoprocInputError(f"panel has no rows for {year}; its years are {', '.join(map(str, years))}")
-    values = panel_values(rows, [variable], id=panel_id, year=year_field)[variable]
-    values.index = rows[panel_id].to_numpy()
-    return values
 
 
 def align_id_types(values, ids):

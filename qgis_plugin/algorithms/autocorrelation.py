@@ -119,14 +119,15 @@ class _LocalStatistic(GeoprocAlgorithm):
         _shared.add_permutation_params(self)
 
     def inputs(self, parameters, context, feedback):
+        from geoproc.panel import year_values
         from geoproc.validation import region_ids
 
         regions, regions_id = _shared.read_regions_param(self, parameters, context, feedback, (0, 20))
         panel, panel_id, year_field = _shared.read_panel_param(self, parameters, context, feedback, regions, (20, 35))
         year = self.parameterAsInt(parameters, "YEAR", context)
         variable = self.parameterAsString(parameters, "VARIABLE", context)
-        values = _shared.year_values(panel, variable, panel_id, year_field, year)
-        values = _shared.align_id_types(values, region_ids(regions, regions_id))
+        values = year_values(panel, variable, year, id=panel_id, year_column=year_field,
+                             regions=region_ids(regions, regions_id))
         w = _shared.build_weights_param(self, parameters, context, regions, regions_id, panel, panel_id, year_field)
         self.check_canceled(feedback)
         feedback.setProgress(45)
