@@ -32,6 +32,7 @@ lint:
 unit: venv
 	$(PY) -m pytest -m "not qgis and not browser"
 
+## every benchmark at a size that finishes in minutes (each prints its ratio)
 bench: venv
 	$(PY) benchmarks/run_all.py
 

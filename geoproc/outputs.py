@@ -21,7 +21,7 @@ def check_output(path: str | os.PathLike, overwrite: bool = False) -> Path:
         raise IsADirectoryError(f"output {path} is a folder; give a file name")
     if path.exists() and not overwrite:
         raise FileExistsError(
-            f"output {path} already exists; pass overwrite=True (CLI: --overwrite) to replace it"
+            f"output {path} already exists; give --overwrite (Python: overwrite=True) to replace it"
         )
     return path
 

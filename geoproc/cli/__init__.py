@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 2 bad input, 1 other failure)."""
     from geoproc.errors import GeoprocInputError
 
+    import warnings
+
+    # A warning is a message to the user: print it as one line, not with a code frame.
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -46,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         result = args.func(args)
-    except (GeoprocInputError, FileExistsError, FileNotFoundError, IsADirectoryError) as exc:
+    except (GeoprocInputError, FileExistsError, FileNotFoundError, IsADirectoryError,
+            NotADirectoryError) as exc:
         print(f"geoproc {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
