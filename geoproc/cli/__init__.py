@@ -37,9 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 2 bad input, 1 other failure)."""
-    from geoproc.errors import GeoprocInputError
-
     import warnings
+
+    from geoproc.errors import GeoprocInputError
 
     # A warning is a message to the user: print it as one line, not with a code frame.
     warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
