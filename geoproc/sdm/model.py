@@ -258,8 +258,8 @@ class SDMResult:
         e = y~ - rho W y~ - X~ beta - (W X)~ theta (~: the exact within transformation of the
         chosen fixed effects; for SEM the innovations e of u = lambda W u + e). It equals the
         residual in levels once the fixed effects are recovered as the means of the
-        remainder, so with region (two-way) effects every region's (and year's) residuals sum
-        to 0.
+        remainder, so with region effects each region's residuals sum to 0 over the years,
+        and with time effects each year's sum to 0 over the regions.
 
         Parameters
         ----------
@@ -280,9 +280,10 @@ class SDMResult:
         """Fitted values as a region x year table (or one year's, or their mean).
 
         fitted = observed y - :meth:`residuals`: the fixed effects count as fitted (the
-        convention of :attr:`r2`), so for the lag models this is
+        convention of :attr:`r2`), so for SDM/SAR/SLX this is
         rho W y + X beta + W X theta + mu_i + lambda_t with the fixed effects recovered from
-        the within transformation (not a reduced-form prediction).
+        the within transformation (not a reduced-form prediction); for SEM it also holds
+        lambda W u, the part of the error predicted from the neighbours.
 
         Parameters
         ----------

@@ -81,7 +81,7 @@ def test_lag_diagonal_in_blocks_matches_dense(monkeypatch, rho):
     W.setdiag(0)
     W[3, :] = 0
     W = sparse.csr_matrix(W) * (0.9 / max(1e-9, abs(W).sum(axis=1).max()))
-    monkeypatch.setattr(region_output, "_MAX_BLOCK_CELLS", 10 * n)  # blocks of 10 columns: 6 solves
+    monkeypatch.setattr(region_output, "_BLOCK", 10)  # blocks of 10 columns: 6 solves, the last of 7
     d, g1 = region_output.lag_diagonal(W, rho)
     G = np.linalg.solve(np.eye(n) - rho * W.toarray(), W.toarray())
     assert_allclose(d, np.diag(G), rtol=1e-10, atol=1e-14)
@@ -140,3 +140,25 @@ def test_unknown_year_lists_the_years(twoway):
         twoway.region_effects(year=1999)
     with pytest.raises(GeoprocInputError, match="year 1999 is not in the panel"):
         twoway.fitted(1999)
+
+
+def test_sem_residuals_are_the_innovations_by_hand(panel):
+    df, _, _ = panel
+    r = geoproc.sdm(df, panel[1], y="y", x=["x1", "x2"], effects="region", model="sem", draws=0, tests=False)
+    W = r.weights.full()
+
+    def wide(col):
+        return df.pivot(index="year", columns="code", values=col).loc[r.years, r.ids].to_numpy()
+
+    def region_within(a):  # subtract each region's mean over the years
+        return a - a.mean(axis=0, keepdims=True)
+
+    # e = (y~ - lambda (W y)~) - sum_k beta_k (x_k~ - lambda (W x_k)~)
+    y = wide("y")
+    e = region_within(y) - r.lam * region_within(y @ W.T)
+    for k in ("x1", "x2"):
+        xk = wide(k)
+        e -= r.beta[k] * (region_within(xk) - r.lam * region_within(xk @ W.T))
+    assert_allclose(r.residuals().to_numpy(), e.T, rtol=1e-7, atol=1e-10)
+    assert_allclose(r.residuals().sum(axis=1), 0.0, atol=1e-10)  # region effects absorb each region's mean
+    assert_allclose(r.fitted().to_numpy(), (y - e).T, rtol=1e-9, atol=1e-10)
