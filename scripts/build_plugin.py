@@ -36,6 +36,7 @@ def build_folder(dest: Path) -> Path:
     shutil.copytree(ROOT / "qgis_plugin", folder, ignore=IGNORE)
     shutil.copy2(ROOT / "metadata.txt", folder / "metadata.txt")
     shutil.copy2(ROOT / "scripts" / "install_qgis_python.sh", folder / "install_qgis_python.sh")
+    shutil.copy2(ROOT / "requirements" / "qgis-constraints.txt", folder / "qgis-constraints.txt")
     ext = folder / "ext"
     shutil.copytree(ROOT / "geoproc", ext / "geoproc", ignore=IGNORE)
     # styles and data inside the bundled package, where geoproc looks for them first

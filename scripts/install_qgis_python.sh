@@ -30,14 +30,20 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 reqs=("shapely>=2.0" "pyogrio>=0.7" geopandas "pandas>=2.0,<3" libpysal esda spreg numba openpyxl tqdm)
-# keep Debian's numpy (gdal_array and QGIS are built on it) and Debian's pyproj/rasterio
+# versions pinned in requirements/qgis-constraints.txt (numpy < 2: QGIS and gdal_array
+# are built on Debian's 1.24); pyproj and rasterio are held at Debian's own builds
+here="$(cd "$(dirname "$0")" && pwd)"
 cons="$(mktemp)"
+for pins in "$here/../requirements/qgis-constraints.txt" "$here/qgis-constraints.txt"; do
+  [ -f "$pins" ] && cat "$pins" >> "$cons" && break
+done
 printf 'numpy<2\npyproj==%s\nrasterio==%s\n' \
   "$(/usr/bin/python3 -c 'import pyproj; print(pyproj.__version__)')" \
-  "$(/usr/bin/python3 -c 'import rasterio; print(rasterio.__version__)')" > "$cons"
+  "$(/usr/bin/python3 -c 'import rasterio; print(rasterio.__version__)')" >> "$cons"
 gdal_version="$(gdal-config --version)"
 stamp="$target/.geoproc-qgis-installed"
-if [ "$mode" = "venv" ] && [ -f "$stamp" ] && [ "$stamp" -nt "$0" ]; then
+if [ "$mode" = "venv" ] && [ -f "$stamp" ] && [ "$stamp" -nt "$0" ] \
+   && [ "$stamp" -nt "$(dirname "$0")/../requirements/qgis-constraints.txt" ]; then
   echo "install_qgis_python: $target is ready"; exit 0
 fi
 if [ "$mode" = "venv" ]; then
