@@ -8,11 +8,14 @@ without loading geopandas, numba or esda.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 __version__ = "0.1.0"
 
-# public name -> module that defines it (one module per concept)
+# public name -> module that defines it (one module per concept). No module may share
+# its name with a function it exports: importing ``geoproc.<module>`` rebinds that
+# attribute of the package to the module (tests/unit/test_package.py guards this).
 _EXPORTS: dict[str, str] = {
     # errors
     "GeoprocInputError": "geoproc.errors",
@@ -23,7 +26,7 @@ _EXPORTS: dict[str, str] = {
     "to_wgs84": "geoproc.datums",
     "from_wgs84": "geoproc.datums",
     # centroids and distances
-    "centroids": "geoproc.centroids",
+    "centroids": "geoproc.centroid",
     "distance_matrix": "geoproc.distances",
     "write_distance_matrix": "geoproc.distances",
     # spatial weights
@@ -36,18 +39,20 @@ _EXPORTS: dict[str, str] = {
     "gravity_weights": "geoproc.weights",
     "nested_weights": "geoproc.weights",
     "build_weights": "geoproc.weights",
+    "build_weight_set": "geoproc.weights",
     "read_weights": "geoproc.weights",
     "write_weights": "geoproc.weights",
     # panel tables
     "read_table": "geoproc.panel",
     "read_panel": "geoproc.panel",
     "match_regions": "geoproc.panel",
+    "year_values": "geoproc.panel",
     # spatial autocorrelation
     "moran_table": "geoproc.moran",
     "bivariate_moran": "geoproc.moran",
     "local_moran": "geoproc.lisa",
     "local_bivariate_moran": "geoproc.lisa",
-    "getis_ord": "geoproc.getis_ord",
+    "getis_ord": "geoproc.hotspots",
     # park densities
     "read_points": "geoproc.points",
     "point_density": "geoproc.density",
@@ -58,17 +63,19 @@ _EXPORTS: dict[str, str] = {
     "pca_index": "geoproc.indices",
     "entropy_weight_index": "geoproc.indices",
     # econometrics
-    "sdm": "geoproc.sdm",
+    "sdm": "geoproc.durbin",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'geoproc' has no attribute {name!r}") from None
+    module = _EXPORTS.get(name)
+    if module is None:
+        # subpackages and modules (geoproc.weights, geoproc.maps, ...) on first use
+        if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module 'geoproc' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # cache: later look-ups skip __getattr__
     return value

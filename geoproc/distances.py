@@ -182,7 +182,7 @@ def points_lonlat(
     import geopandas as gpd
     import pandas as pd
 
-    from geoproc.centroids import centroids
+    from geoproc.centroid import centroids
 
     obj = regions_or_points
     if isinstance(obj, gpd.GeoDataFrame):

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from geoproc.cli.lisa import load_inputs, write_layer
-    from geoproc.getis_ord import getis_ord
+    from geoproc.hotspots import getis_ord
 
     regions, values, w = load_inputs(args, "hotspots")
     islands = "raise" if args.islands == "nearest" else args.islands

@@ -92,8 +92,8 @@ def _run(args: argparse.Namespace) -> int:
 
     from geoproc.boundaries import read_regions
     from geoproc.cli.moran import build_weight_set, guess_regions
+    from geoproc.durbin import sdm
     from geoproc.panel import read_panel
-    from geoproc.sdm import sdm
 
     regions = read_regions(args.regions, id=args.regions_id) if args.regions else None
     panel = read_panel(args.panel, id=args.id, year=args.year, regions=regions)

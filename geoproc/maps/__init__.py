@@ -691,7 +691,7 @@ def links_map(
     import folium
     import shapely
 
-    from geoproc.centroids import centroids
+    from geoproc.centroid import centroids
     from geoproc.palettes import get_palette
     from geoproc.validation import region_ids
     from geoproc.weights import as_weights

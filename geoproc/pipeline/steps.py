@@ -149,7 +149,7 @@ def run_boundaries(ctx: Context, step: Step) -> StepOutput:
 
 
 def run_centroids(ctx: Context, step: Step) -> StepOutput:
-    from geoproc.centroids import centroids
+    from geoproc.centroid import centroids
 
     o = step.options
     regions = ctx.get(o["regions"])
@@ -202,7 +202,7 @@ def weight_links(regions: Any, w: Any, id: str) -> Any:
     import geopandas as gpd
     from shapely import LineString
 
-    from geoproc.centroids import centroids
+    from geoproc.centroid import centroids
 
     # a point inside each region, so that no link starts outside its region
     c = centroids(regions, how="representative", id=id)
@@ -364,7 +364,7 @@ def run_lisa(ctx: Context, step: Step) -> StepOutput:
 
 
 def run_hotspots(ctx: Context, step: Step) -> StepOutput:
-    from geoproc.getis_ord import getis_ord
+    from geoproc.hotspots import getis_ord
 
     o = step.options
     rid = ctx.regions_id(o["regions"])
@@ -446,7 +446,7 @@ def run_kde(ctx: Context, step: Step) -> StepOutput:
 
 # --- econometrics ----------------------------------------------------------------
 def run_sdm(ctx: Context, step: Step) -> StepOutput:
-    from geoproc.sdm import sdm
+    from geoproc.durbin import sdm
 
     o = step.options
     p = ctx.get(o["panel"])

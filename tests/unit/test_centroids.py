@@ -9,7 +9,7 @@ import pytest
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 
-from geoproc.centroids import CentroidOutsideWarning, centroids
+from geoproc.centroid import CentroidOutsideWarning, centroids
 from geoproc.errors import GeoprocInputError
 
 # an equal-area frame in which the shapes below are drawn, in metres

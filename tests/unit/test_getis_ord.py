@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from geoproc.errors import GeoprocInputError
-from geoproc.getis_ord import HOTSPOT_LABELS, getis_ord
+from geoproc.hotspots import HOTSPOT_LABELS, getis_ord
 from geoproc.weights.base import SpatialWeights
 
 

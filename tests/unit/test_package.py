@@ -34,3 +34,25 @@ def test_unknown_attribute():
 def test_cli_help_lists_commands():
     out = subprocess.run([sys.executable, "-m", "geoproc.cli", "--help"], capture_output=True, text=True, check=True)
     assert "geoproc" in out.stdout
+
+
+def test_no_public_function_is_shadowed_by_its_module():
+    """Importing every module must leave each public name bound to the function, not a module."""
+    import importlib
+    import types
+
+    for name, module in geoproc._EXPORTS.items():
+        assert module.rsplit(".", 1)[-1] != name, f"{name} lives in a module of the same name"
+        importlib.import_module(module)
+    for info in __import__("pkgutil").walk_packages(geoproc.__path__, "geoproc."):
+        if ".cli" in info.name or info.name.endswith("__main__"):
+            continue
+        importlib.import_module(info.name)
+    for name in geoproc._EXPORTS:
+        assert not isinstance(getattr(geoproc, name), types.ModuleType), name
+
+
+def test_subpackages_reachable_as_attributes():
+    code = "import geoproc; print(type(geoproc.weights).__name__, hasattr(geoproc.maps, 'lisa_map'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["module", "True"]

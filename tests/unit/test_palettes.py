@@ -67,7 +67,7 @@ def test_hex_to_rgb():
 
 def test_categories_are_the_labels_geoproc_writes():
     """The LISA and Gi* palettes cover exactly the labels local_moran / getis_ord write."""
-    from geoproc.getis_ord import HOTSPOT_LABELS
+    from geoproc.hotspots import HOTSPOT_LABELS
     from geoproc.lisa import CLUSTER_LABELS, NOT_SIGNIFICANT
 
     lisa = {c.value for c in get_palette("lisa").categories}

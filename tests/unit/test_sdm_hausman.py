@@ -8,10 +8,10 @@ from numpy.testing import assert_allclose
 from test_sdm_data import simulate
 
 import geoproc
-from geoproc.sdm.data import panel_arrays
-from geoproc.sdm.estimation import spatial_lag
-from geoproc.sdm.logdet import SpatialOperator
-from geoproc.sdm.random_effects import fit_random_effects
+from geoproc.durbin.data import panel_arrays
+from geoproc.durbin.estimation import spatial_lag
+from geoproc.durbin.logdet import SpatialOperator
+from geoproc.durbin.random_effects import fit_random_effects
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 from test_sdm_data import knn_w, simulate
 
 import geoproc
-from geoproc.sdm.logdet import SpatialOperator
+from geoproc.durbin.logdet import SpatialOperator
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from scipy import sparse
 from test_sdm_data import simulate
 
 import geoproc
+from geoproc.durbin import region_output
 from geoproc.errors import GeoprocInputError
-from geoproc.sdm import region_output
 
 
 @pytest.fixture(scope="module")

@@ -149,7 +149,7 @@ def test_knn_matches_libpysal_on_polygons(squares):
     from libpysal.weights import KNN
     from pyproj import Geod
 
-    from geoproc.centroids import centroids
+    from geoproc.centroid import centroids
 
     cen = centroids(squares)
     lk = KNN.from_array(np.c_[cen["lon"], cen["lat"]], k=2, radius=6371.0088,
@@ -365,7 +365,7 @@ def test_build_weights_from_file_aligns_to_regions(tmp_path):
 
 def test_centroid_choice_reaches_the_distances(squares):
     """centroid="representative" measures from points inside the polygons."""
-    from geoproc.centroids import centroids
+    from geoproc.centroid import centroids
 
     rep = centroids(squares, how="representative")
     pts = gpd.GeoDataFrame({"code": rep["id"]}, geometry=rep.geometry, crs=4326)

@@ -120,7 +120,7 @@ def test_knn_matches_libpysal_knn(provinces):
     import geopandas as gpd
     from libpysal.weights import KNN
 
-    from geoproc.centroids import centroids
+    from geoproc.centroid import centroids
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

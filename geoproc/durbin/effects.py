@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr  # scipy.stats takes seconds to import
 
-from geoproc.sdm.logdet import SpatialOperator
+from geoproc.durbin.logdet import SpatialOperator
 
 __all__ = ["DRAWS", "effects_table", "effect_values"]
 

@@ -25,9 +25,8 @@ not on the far side of the Earth.
 from __future__ import annotations
 
 import sys
-import types
 import warnings
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -215,14 +214,3 @@ def centroids(
     )
     out.attrs["method"] = how
     return out
-
-
-class _CallableModule(types.ModuleType):
-    """Importing this module binds ``geoproc.centroids`` to the module, shadowing the lazy
-    public function of the same name; calling the module calls the function."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> gpd.GeoDataFrame:
-        return centroids(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

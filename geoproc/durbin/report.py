@@ -1,4 +1,4 @@
-"""Text, HTML and JSON renderings of an :class:`~geoproc.sdm.model.SDMResult`.
+"""Text, HTML and JSON renderings of an :class:`~geoproc.durbin.model.SDMResult`.
 
 The HTML follows the users' publication layout: coefficients with standard errors in
 parentheses and significance stars for x, W*x, rho, sigma^2, then logL, R^2, N*T; then the
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from geoproc.sdm.model import Estimates, SDMResult
+    from geoproc.durbin.model import Estimates, SDMResult
 
 __all__ = ["html_report", "result_dict", "summary_text"]
 

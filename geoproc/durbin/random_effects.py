@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from geoproc.durbin.estimation import Design, Fit, fit_lag, spatial_lag
+from geoproc.durbin.logdet import SpatialOperator
 from geoproc.errors import GeoprocInputError
-from geoproc.sdm.estimation import Design, Fit, fit_lag, spatial_lag
-from geoproc.sdm.logdet import SpatialOperator
 
 __all__ = ["fit_random_effects"]
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from geoproc.durbin.logdet import SpatialOperator
 from geoproc.errors import GeoprocInputError
-from geoproc.sdm.logdet import SpatialOperator
 
 __all__ = [
     "Design",

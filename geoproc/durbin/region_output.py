@@ -8,7 +8,7 @@ Row i of S_k is how y_i responds to a change of x_k in every region:
 * total_i    = sum_j S_k[i, j].
 
 Their means over the regions are the direct, indirect and total effects
-:func:`geoproc.sdm.effects.effect_values` reports (tr(S_k)/N and 1'S_k 1/N).
+:func:`geoproc.durbin.effects.effect_values` reports (tr(S_k)/N and 1'S_k 1/N).
 
 Only two N-vectors per kind are needed, shared by all regressors:
 diag(G) and G 1 with G = (I - rho W)^-1 W, since (I - rho W)^-1 = I + rho G gives
@@ -30,7 +30,7 @@ import pandas as pd
 from geoproc.errors import GeoprocInputError
 
 if TYPE_CHECKING:
-    from geoproc.sdm.model import SDMResult
+    from geoproc.durbin.model import SDMResult
 
 __all__ = ["MEAN", "fitted_table", "lag_diagonal", "observed_table", "pick_year", "region_effects_table",
            "residual_table"]
@@ -66,7 +66,7 @@ def lag_diagonal(W, rho: float, op: Any = None) -> tuple[np.ndarray, np.ndarray]
     if rho == 0.0:
         return W.diagonal().copy(), w_one
     if op is None:
-        from geoproc.sdm.logdet import SpatialOperator
+        from geoproc.durbin.logdet import SpatialOperator
 
         # "lu": only solves are needed, not the eigenvalues
         op = SpatialOperator(W, method="lu")
@@ -82,7 +82,7 @@ def lag_diagonal(W, rho: float, op: Any = None) -> tuple[np.ndarray, np.ndarray]
 def region_effects_table(result: SDMResult, op: Any = None) -> pd.DataFrame:
     """Each region's direct, indirect and total effect of each regressor.
 
-    See :meth:`geoproc.sdm.SDMResult.region_effects`.
+    See :meth:`geoproc.durbin.SDMResult.region_effects`.
     """
     W = result.weights.sparse
     rho = result.rho if result.rho is not None else 0.0  # SEM and SLX: S_k = beta_k I + theta_k W

@@ -1,4 +1,4 @@
-"""``geoproc.sdm``: the panel spatial Durbin model and its nested models, as a result object."""
+""":func:`geoproc.sdm`: the panel spatial Durbin model and its nested models, as a result object."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr  # scipy.stats takes seconds to import
 
-from geoproc.errors import GeoprocInputError
-from geoproc.sdm.data import check_regressors, panel_arrays, resolve_weights
-from geoproc.sdm.effects import DRAWS, effects_table
-from geoproc.sdm.estimation import (
+from geoproc.durbin.data import check_regressors, panel_arrays, resolve_weights
+from geoproc.durbin.effects import DRAWS, effects_table
+from geoproc.durbin.estimation import (
     FIXED_EFFECTS,
     Design,
     Fit,
@@ -23,8 +22,9 @@ from geoproc.sdm.estimation import (
     spatial_lag,
     within,
 )
-from geoproc.sdm.hypothesis_tests import TestStat, lr_test, wald_common_factor, wald_zero
-from geoproc.sdm.logdet import SpatialOperator
+from geoproc.durbin.hypothesis_tests import TestStat, lr_test, wald_common_factor, wald_zero
+from geoproc.durbin.logdet import SpatialOperator
+from geoproc.errors import GeoprocInputError
 
 __all__ = ["MODELS", "Estimates", "SDMResult", "sdm"]
 
@@ -55,7 +55,7 @@ class Estimates:
     cov : pandas.DataFrame
         Inverse information matrix.
     effects : pandas.DataFrame or None
-        Direct/indirect/total effects (see :func:`geoproc.sdm.effects.effects_table`).
+        Direct/indirect/total effects (see :func:`geoproc.durbin.effects.effects_table`).
     """
 
     fit: Fit
@@ -152,7 +152,7 @@ class SDMResult:
         LM tests of the non-spatial fixed-effects model: ``lm_lag``, ``lm_error``,
         ``rlm_lag``, ``rlm_error``.
     fits : dict
-        The underlying :class:`~geoproc.sdm.estimation.Fit` objects (the restricted fits
+        The underlying :class:`~geoproc.durbin.estimation.Fit` objects (the restricted fits
         behind the LR tests carry no covariance).
     lee_yu : Estimates or None
         Lee and Yu (2010) transformation-approach estimates (``lee_yu=True``).
@@ -233,10 +233,10 @@ class SDMResult:
         Notes
         -----
         Computed by sparse solves with (I - rho W) (:meth:`SpatialOperator.solve
-        <geoproc.sdm.logdet.SpatialOperator.solve>`), in blocks of W's columns: no dense
+        <geoproc.durbin.logdet.SpatialOperator.solve>`), in blocks of W's columns: no dense
         N x N inverse is formed.
         """
-        from geoproc.sdm.region_output import (
+        from geoproc.durbin.region_output import (
             observed_table,
             pick_year,
             region_effects_table,
@@ -271,7 +271,7 @@ class SDMResult:
         pandas.DataFrame
             Rows: regions (index ``id``, order of :attr:`ids`); columns: years (:attr:`years`).
         """
-        from geoproc.sdm.region_output import pick_year, residual_table
+        from geoproc.durbin.region_output import pick_year, residual_table
 
         table = residual_table(self)
         return table if year is None else pick_year(self, table, year).rename("residual")
@@ -295,7 +295,7 @@ class SDMResult:
         pandas.DataFrame
             Rows: regions (index ``id``, order of :attr:`ids`); columns: years (:attr:`years`).
         """
-        from geoproc.sdm.region_output import fitted_table, pick_year
+        from geoproc.durbin.region_output import fitted_table, pick_year
 
         table = fitted_table(self)
         return table if year is None else pick_year(self, table, year).rename("fitted")
@@ -310,13 +310,13 @@ class SDMResult:
         return out
 
     def summary(self) -> str:
-        from geoproc.sdm.report import summary_text
+        from geoproc.durbin.report import summary_text
 
         return summary_text(self)
 
     def to_html(self, path: str | None = None, overwrite: bool = False) -> str:
         """The publication-layout report as HTML (written to ``path`` if given)."""
-        from geoproc.sdm.report import html_report
+        from geoproc.durbin.report import html_report
 
         text = html_report(self)
         if path is not None:
@@ -327,7 +327,7 @@ class SDMResult:
         return text
 
     def to_dict(self) -> dict:
-        from geoproc.sdm.report import result_dict
+        from geoproc.durbin.report import result_dict
 
         return result_dict(self)
 
@@ -451,7 +451,7 @@ def sdm(
     tests : bool
         Fit the restricted models for the LR/Wald tests (and random effects for Hausman).
     logdet : {"auto", "eig", "lu"}
-        How log|I - rho W| and the traces are computed (see :mod:`geoproc.sdm.logdet`).
+        How log|I - rho W| and the traces are computed (see :mod:`geoproc.durbin.logdet`).
 
     Returns
     -------
@@ -502,7 +502,7 @@ def sdm(
     test_stats = _tests(fits, designs, op, effects, model, x_names, wx_names, tests) if tests else {}
     if tests:
         test_stats["hausman"] = _hausman(pa, W, op, effects, model, fits, designs, wx_idx)
-        from geoproc.sdm.hypothesis_tests import lm_tests
+        from geoproc.durbin.hypothesis_tests import lm_tests
 
         # on the within-transformed data, spatial lags of the transformed variables (Elhorst)
         d = designs["sar"]
@@ -567,10 +567,10 @@ def _hausman(pa, W, op, effects, model, fits, designs, wx_idx) -> TestStat:
     if effects not in ("region", "twoway") or model not in ("sdm", "sar"):
         return TestStat.missing("hausman")
     try:
-        from geoproc.sdm.random_effects import fit_random_effects
+        from geoproc.durbin.random_effects import fit_random_effects
     except ImportError:
         return TestStat.missing("hausman")
-    from geoproc.sdm.hypothesis_tests import hausman
+    from geoproc.durbin.hypothesis_tests import hausman
 
     # the FE side uses Lee and Yu's transformation approach: its sigma^2 (hence covariance)
     # is consistent, while the direct approach's is biased by (T-1)/T and makes V_FE - V_RE
