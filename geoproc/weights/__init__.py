@@ -6,6 +6,7 @@ from geoproc.weights.contiguity import queen_weights, rook_weights
 from geoproc.weights.distance_based import inverse_distance_weights, knn_weights
 from geoproc.weights.gravity import gravity_weights
 from geoproc.weights.io import read_weights, write_weights
+from geoproc.weights.links import links_frame
 from geoproc.weights.nested import nested_weights
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "gravity_weights",
     "inverse_distance_weights",
     "knn_weights",
+    "links_frame",
     "nested_weights",
     "parse_spec",
     "queen_weights",
