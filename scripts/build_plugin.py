@@ -38,7 +38,9 @@ def build_folder(dest: Path) -> Path:
     shutil.copy2(ROOT / "scripts" / "install_qgis_python.sh", folder / "install_qgis_python.sh")
     shutil.copy2(ROOT / "requirements" / "qgis-constraints.txt", folder / "qgis-constraints.txt")
     ext = folder / "ext"
-    shutil.copytree(ROOT / "geoproc", ext / "geoproc", ignore=IGNORE)
+    # geoproc/_data and geoproc/_styles are symlinks in the checkout: copied explicitly below
+    shutil.copytree(ROOT / "geoproc", ext / "geoproc",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_data", "_styles"))
     # styles and data inside the bundled package, where geoproc looks for them first
     shutil.copytree(ROOT / "styles", ext / "geoproc" / "_styles", ignore=IGNORE)
     data = ext / "geoproc" / "_data"
