@@ -28,18 +28,6 @@ def add_weights_args(p: argparse.ArgumentParser, repeat: bool) -> None:
                    help="R: row-standardise the weights (default, as esda); O: use them as given")
 
 
-def build_weight_set(specs: list[str], regions, panel, id_col: str | None, panel_id: str,
-                     year_col: str, islands: str) -> dict:
-    """Name -> SpatialWeights for each ``--weights``: :func:`geoproc.weights.build_weight_set`.
-
-    Kept with the CLI's old positional signature for ``geoproc sdm`` (geoproc/cli/sdm.py),
-    which still imports it from here.
-    """
-    from geoproc.weights.build import build_weight_set as build
-
-    return build(specs, regions, panel, id=id_col, data_id=panel_id, year_column=year_col, islands=islands)
-
-
 def plain_warnings(command: str):
     """A context in which warnings print as one line ``geoproc COMMAND: warning: ...``."""
     import warnings

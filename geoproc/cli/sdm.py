@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -91,26 +92,36 @@ def _run(args: argparse.Namespace) -> int:
         raise GeoprocInputError("--x names no column")
 
     from geoproc.boundaries import read_regions
-    from geoproc.cli.moran import build_weight_set, guess_regions
+    from geoproc.cli.moran import guess_regions
     from geoproc.durbin import sdm
+    from geoproc.durbin.data import panel_arrays
     from geoproc.panel import read_panel
+    from geoproc.weights import build_weight_set
 
     regions = read_regions(args.regions, id=args.regions_id) if args.regions else None
     panel = read_panel(args.panel, id=args.id, year=args.year, regions=regions)
+    # check the panel (columns, gaps, NaN) before building weights: a gravity/nested kind
+    # reads its masses from the panel, and a gap would surface as a mass error instead of
+    # the list of missing region-years
+    panel_arrays(panel, args.y, x + controls, args.id, args.year)
     if regions is None and not Path(args.weights).exists():
         regions = guess_regions(panel[args.id].unique())
-    weights = build_weight_set([args.weights], regions, panel, args.regions_id, args.id, args.year,
-                               "keep")
+    weights = build_weight_set([args.weights], regions, panel, id=args.regions_id, data_id=args.id,
+                               year_column=args.year, islands="keep")
     w = next(iter(weights.values()))
     result = sdm(panel, w, y=args.y, x=x + controls, id=args.id, year=args.year, effects=args.effects,
                  model=args.model, lee_yu=args.lee_yu, draws=args.draws, seed=args.seed,
                  wx=x if args.no_wx_controls else None, row_standardize=args.transform == "R",
                  tests=not args.no_tests)
+    # build every text before writing anything: a failing JSON must not leave the report behind
     text = result.to_html() if out.suffix.lower() in (".html", ".htm") else result.summary() + "\n"
-    with atomic_output(out, args.overwrite) as tmp:
+    json_text = result.to_json() if args.json else None
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(atomic_output(out, args.overwrite))
         tmp.write_text(text, encoding="utf-8")
-    if args.json:
-        result.to_json(args.json, overwrite=args.overwrite)
+        if json_text is not None:
+            tmp_json = stack.enter_context(atomic_output(args.json, args.overwrite))
+            tmp_json.write_text(json_text, encoding="utf-8")
     sys.stdout.write(result.summary() + "\n")
     print(f"wrote {out}" + (f" and {args.json}" if args.json else ""))
     return 0

@@ -143,7 +143,7 @@ def resolve_weights(weights: Any, ids: list, panel: pd.DataFrame | None = None, 
         warnings.warn(
             f"weights are not row-standardised (row of {w.ids[i]!r} sums to {rs[i]:.6g}); the "
             "Elhorst conventions, the effects' closed forms and Lee-Yu's time transformation "
-            "assume row-standardised W: pass row_standardize=True (CLI: --row-standardize)",
+            "assume row-standardised W: pass row_standardize=True (geoproc sdm: --transform R)",
             UserWarning, stacklevel=3,
         )
     if w.islands:

@@ -320,10 +320,7 @@ class SDMResult:
 
         text = html_report(self)
         if path is not None:
-            from geoproc.outputs import atomic_output
-
-            with atomic_output(path, overwrite) as tmp:
-                tmp.write_text(text, encoding="utf-8")
+            _write_text(path, text, overwrite)
         return text
 
     def to_dict(self) -> dict:
@@ -337,10 +334,7 @@ class SDMResult:
 
         text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
         if path is not None:
-            from geoproc.outputs import atomic_output
-
-            with atomic_output(path, overwrite) as tmp:
-                tmp.write_text(text, encoding="utf-8")
+            _write_text(path, text, overwrite)
         return text
 
     def __repr__(self) -> str:
@@ -348,6 +342,14 @@ class SDMResult:
             f"lambda={self.lam:.4f}" if self.lam is not None else "no spatial lag")
         return (f"<SDMResult {self.model.upper()} {self.fixed_effects} effects, N={self.n} T={self.t}, "
                 f"{sp}, logL={self.loglik:.4f}>")
+
+
+def _write_text(path, text: str, overwrite: bool) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically; an existing file only with ``overwrite``."""
+    from geoproc.outputs import atomic_output
+
+    with atomic_output(path, overwrite) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def _designs(Y, X, WY, WXall, wx_idx, effects, x_names, wx_names):
@@ -478,7 +480,7 @@ def sdm(
     if lee_yu and effects in ("time", "twoway") and not w.is_row_standardized():
         raise GeoprocInputError(
             "Lee and Yu's transformation for time effects needs row-standardised weights; "
-            "pass row_standardize=True"
+            "pass row_standardize=True (geoproc sdm: --transform R)"
         )
     W = w.sparse
     T, N = pa.y.shape

@@ -198,7 +198,10 @@ def region_values(
         at = "" if y is None else f" in {y}"
         missing = [labels[pos[k]] for k in region_keys if k not in s.index]
         if missing:
-            raise GeoprocInputError(f"{what} missing{at} for region(s) {', '.join(missing[:20])}")
+            raise GeoprocInputError(
+                f"{what} {column!r} missing{at} for region(s) {', '.join(missing[:20])}"
+                + (f" (+{len(missing) - 20} more)" if len(missing) > 20 else "")
+            )
         v = s.reindex(region_keys).to_numpy()
         nan = np.flatnonzero(~np.isfinite(v))
         if nan.size:

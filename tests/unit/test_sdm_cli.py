@@ -100,3 +100,51 @@ def test_cli_demo_panel_gravity_kind(tmp_path):
     assert abs(data["theta"]["dig"] - truth["theta"]["dig"]) < 3 * data["se"]["theta"]["dig"]
     assert np.isfinite(data["tests"]["hausman"]["stat"])
     assert pd.notna(data["effects"]["dig"]["total_se"])
+
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "provinces_panel_synthetic.csv"
+
+
+def test_cli_unbalanced_panel_with_gravity_kind_lists_gaps(tmp_path, capsys):
+    """The panel is checked before a gravity kind reads its masses from it."""
+    df = pd.read_csv(DEMO)
+    bad = df[~((df["code"] == 140000) & (df["year"] == 2013))]
+    bad.to_csv(tmp_path / "p.csv", index=False)
+    out = tmp_path / "r.html"
+    code = main(["sdm", str(tmp_path / "p.csv"), "-w", "gravity:rd_staff", "--y", "cul", "--x", "dig",
+                 "--draws", "0", "--no-tests", "-o", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "unbalanced panel" in err and "140000 2013" in err
+    assert not out.exists()
+
+
+def test_mass_gap_names_the_column():
+    """A gravity kind built from a table lacking a region-year names the mass column."""
+    from geoproc.errors import GeoprocInputError
+    from geoproc.weights import build_weights
+
+    df = pd.read_csv(DEMO)
+    bad = df[~((df["code"] == 140000) & (df["year"] == 2013))]
+    with pytest.raises(GeoprocInputError, match=r"'rd_staff' missing in 2013 for region\(s\) 140000"):
+        build_weights("gravity:rd_staff", "china_provinces", data=bad, data_id="code", year_column="year")
+
+
+def test_cli_failing_json_writes_no_report(files, monkeypatch, capsys):
+    """Both texts are built before either file is written: no report without its JSON."""
+    from geoproc.durbin.model import SDMResult
+    from geoproc.errors import GeoprocInputError
+
+    d, _, _ = files
+
+    def broken(self, *a, **k):
+        raise GeoprocInputError("cannot write JSON")
+
+    monkeypatch.setattr(SDMResult, "to_json", broken)
+    out, js = d / "fail.html", d / "fail.json"
+    code = main(["sdm", str(d / "panel.csv"), "-w", str(d / "w.csv"), "--y", "y", "--x", "x1",
+                 "--draws", "0", "--no-tests", "-o", str(out), "--json", str(js)])
+    assert code == 2
+    assert "cannot write JSON" in capsys.readouterr().err
+    assert not out.exists() and not js.exists()
+    assert not list(d.glob(".fail*"))  # no temporary file left behind
