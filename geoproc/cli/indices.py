@@ -91,6 +91,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--unbalanced", action="store_true",
         help="accept regions lacking some years (default: an error listing them)",
     )
+    p.add_argument(
+        "--year-gaps", action="store_true",
+        help="accept years missing for every region, e.g. census years 2010, 2015, 2020 "
+        "(default: an error listing the gaps)",
+    )
     add_output_args(p, help="output table (.csv or .xlsx): the panel with the new columns")
     p.set_defaults(func=run)
 
@@ -112,106 +117,65 @@ def _keep(text: str):
         ) from None
 
 
-def _check_new_names(args: argparse.Namespace) -> None:
-    """Refuse two new columns with the same name (one would silently replace the other)."""
-    from geoproc.errors import GeoprocInputError
-
-    # the names the index functions give (their defaults, or --pca-name/--entropy-name)
-    planned = [(f"{c}_agglomeration", f"--agglomeration {c}") for c in args.agglomeration]
-    for spec in args.lq:
-        cols = _columns(spec, "--lq")
-        if len(cols) != 2:
-            raise GeoprocInputError(f"--lq {spec!r}: give two columns, SECTOR,TOTAL")
-        planned.append((f"{cols[0]}_lq", f"--lq {spec}"))
-    if args.pca:
-        planned.append((args.pca_name, "--pca (--pca-name)"))
-    if args.entropy:
-        planned.append((args.entropy_name, "--entropy (--entropy-name)"))
-    seen: dict[str, str] = {}
-    for name, source in planned:
-        if name in seen:
-            raise GeoprocInputError(
-                f"two new columns would both be called {name!r} ({seen[name]} and {source}); "
-                "choose other names (--pca-name, --entropy-name) or drop the repeated option"
-            )
-        seen[name] = source
-
-
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from geoproc.errors import GeoprocInputError
-    from geoproc.indices import (
-        agglomeration_index,
-        entropy_weight_index,
-        location_quotient,
-        pca_index,
-    )
+    from geoproc.indices import compute_indices
     from geoproc.outputs import atomic_output, check_output
     from geoproc.panel import read_table
 
     out_path = check_output(args.output, args.overwrite)
     if out_path.suffix.lower() not in (".csv", ".xlsx"):
         raise GeoprocInputError(f"output {out_path}: give a .csv or .xlsx file name")
-    if not (args.agglomeration or args.lq or args.pca or args.entropy):
-        raise GeoprocInputError("nothing to compute: give --agglomeration, --lq, --pca or --entropy")
-    _check_new_names(args)
-    sheet = int(args.sheet) if str(args.sheet).isdigit() else args.sheet
-    panel = read_table(args.panel, sheet=sheet)
-    # messages say "row N": make N the spreadsheet row (header = row 1)
-    panel.index = pd.RangeIndex(2, len(panel) + 2)
-    common = dict(
-        id=args.id,
-        year=None if args.cross_section else args.year,
-        thousands=args.thousands,
-        balanced=not args.unbalanced,
-    )
-    new: dict[str, pd.Series] = {}
-    reports: list[str] = []
-
-    for col in args.agglomeration:
-        s = agglomeration_index(panel, col, **common)
-        new[s.name] = s
-    reference = "all"
-    if args.lq_reference:
-        reference = read_table(args.lq_reference)
+    lq = []
     for spec in args.lq:
         cols = _columns(spec, "--lq")
         if len(cols) != 2:
             raise GeoprocInputError(f"--lq {spec!r}: give two columns, SECTOR,TOTAL")
-        s = location_quotient(panel, cols[0], cols[1], reference=reference, **common)
-        new[s.name] = s
-    if args.pca:
-        s, res = pca_index(
-            panel, _columns(args.pca, "--pca"), args.pca_method, keep=_keep(args.pca_keep),
-            by=args.by, name=args.pca_name, **common,
+        lq.append((cols[0], cols[1]))
+    signed = _columns(args.entropy, "--entropy", signed=True) if args.entropy else []
+    sheet = int(args.sheet) if str(args.sheet).isdigit() else args.sheet
+    panel = read_table(args.panel, sheet=sheet)
+    # messages say "row N": make N the spreadsheet row (header = row 1)
+    panel.index = pd.RangeIndex(2, len(panel) + 2)
+    reference = read_table(args.lq_reference) if args.lq_reference else None
+    try:
+        out, fits = compute_indices(
+            panel,
+            id=args.id,
+            year=None if args.cross_section else args.year,
+            agglomeration=args.agglomeration,
+            lq=lq,
+            lq_reference=reference,
+            pca=_columns(args.pca, "--pca") if args.pca else None,
+            pca_method=args.pca_method,
+            pca_keep=_keep(args.pca_keep),
+            pca_name=args.pca_name,
+            entropy=[c[1:] if c.startswith("-") else c for c in signed] or None,
+            entropy_directions=[-1 if c.startswith("-") else 1 for c in signed] or None,
+            entropy_shift=args.entropy_shift,
+            entropy_name=args.entropy_name,
+            by=args.by,
+            thousands=args.thousands,
+            balanced=not args.unbalanced,
+            consecutive=not args.year_gaps,
         )
-        new[s.name] = s
-        reports.append(res.summary())
-    if args.entropy:
-        signed = _columns(args.entropy, "--entropy", signed=True)
-        names = [c[1:] if c.startswith("-") else c for c in signed]
-        dirs = [-1 if c.startswith("-") else 1 for c in signed]
-        s, res = entropy_weight_index(
-            panel, names, dirs, shift=args.entropy_shift, by=args.by, name=args.entropy_name, **common
-        )
-        new[s.name] = s
-        reports.append(res.summary())
-
-    clash = [c for c in new if c in panel.columns]
-    if clash:
-        raise GeoprocInputError(
-            f"the panel already has column(s) {', '.join(map(repr, clash))}; "
-            "rename them or choose other names (--pca-name, --entropy-name)"
-        )
-    out = pd.concat([panel, pd.DataFrame(new, index=panel.index)], axis=1)
+    except GeoprocInputError as exc:
+        # the library names its keyword arguments; say which options they are here
+        msg = str(exc)
+        for kw, opt in (("pca_name", "--pca-name"), ("entropy_name", "--entropy-name"),
+                        ("consecutive=False", "--year-gaps"), ("balanced=False", "--unbalanced")):
+            msg = msg.replace(kw, opt)
+        raise GeoprocInputError(msg) from exc
     with atomic_output(out_path, args.overwrite) as tmp:
         if out_path.suffix.lower() == ".xlsx":
             out.to_excel(tmp, index=False)
         else:
             # BOM: Excel, which most users open the result in, then reads UTF-8 names correctly
             out.to_csv(tmp, index=False, encoding="utf-8-sig")
-    for r in reports:
-        print(r, end="\n\n")
+    for res in fits.values():
+        print(res.summary(), end="\n\n")
+    new = list(out.columns[len(panel.columns):])
     print(f"wrote {out_path}: {len(out)} rows, new columns {', '.join(new)}")
     return 0

@@ -100,6 +100,35 @@ def year_column(frame: pd.DataFrame, year: str, what: str) -> pd.Series:
     return y.astype(np.int64)
 
 
+def year_gaps(years: Sequence[int] | np.ndarray) -> list[str]:
+    """The runs of whole years missing between the first and last of ``years``
+    ("2016" or "2016-2018"); a run is one item however long, so a typo such as
+    year 201 in a 2015-2020 panel stays a short message."""
+    ys = np.unique(np.asarray(years, dtype=np.int64))
+    gaps = []
+    for a, b in zip(ys[:-1], ys[1:], strict=True):
+        if b - a > 1:
+            gaps.append(f"{a + 1}" if b - a == 2 else f"{a + 1}-{b - 1}")
+    return gaps
+
+
+def check_consecutive(years: pd.Series | np.ndarray, what: str = "panel") -> None:
+    """Refuse a panel whose years skip one for every region (2015, 2017: no 2016).
+
+    The balance check compares each region with the panel's own years, so a year
+    absent everywhere passes it; yet per-year indicators and lagged models then
+    treat 2015 and 2017 as adjacent.
+    """
+    gaps = year_gaps(years)
+    if gaps:
+        ys = np.unique(np.asarray(years))
+        raise GeoprocInputError(
+            f"{what} has no row at all for year(s) {listing(gaps)} between {ys[0]} and {ys[-1]}; "
+            "years must be consecutive (add the missing years, or pass consecutive=False "
+            "for a panel of non-consecutive years such as census years)"
+        )
+
+
 def prepare(
     panel: pd.DataFrame,
     columns: Sequence[str],
@@ -108,13 +137,15 @@ def prepare(
     year: str | None,
     thousands: str | None = None,
     balanced: bool = True,
+    consecutive: bool = True,
     what: str = "panel",
 ) -> Prepared:
     """Validate a long panel (one row per region-year) and parse ``columns`` as numbers.
 
     Raises :class:`GeoprocInputError` on a missing column, empty id or year,
-    duplicate region-years, a region lacking some years (when ``balanced``), text
-    in a numeric column, or an empty numeric cell - each naming the rows.
+    duplicate region-years, a region lacking some years (when ``balanced``), a
+    year missing for every region (when ``consecutive``; the balance check cannot
+    see it), text in a numeric column, or an empty numeric cell - each naming the rows.
     """
     columns = list(dict.fromkeys(columns))
     check_columns(panel, [id] + ([year] if year else []) + columns, what)
@@ -143,6 +174,8 @@ def prepare(
                 f"{what}: duplicate region-years ({id} {year}): {listing(pairs)}; "
                 "each region may appear once per year"
             )
+        if consecutive:
+            check_consecutive(years, what)
         if balanced:
             all_years = sorted(set(years.tolist()))
             # without duplicates, a region has every year iff it has as many rows as years

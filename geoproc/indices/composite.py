@@ -289,6 +289,7 @@ def pca_index(
     name: str = "pca_index",
     thousands: str | None = None,
     balanced: bool = True,
+    consecutive: bool = True,
 ) -> tuple[pd.Series, PCAIndexResult | YearlyResults]:
     """Principal-component composite index of several indicators.
 
@@ -318,6 +319,10 @@ def pca_index(
         Accept numbers written with this thousands separator.
     balanced : bool
         Require every region in every year (default).
+    consecutive : bool
+        Require the panel's years to be consecutive (default): a year missing for
+        every region (2015, 2017, no 2016) is an error listing the gaps. ``False``
+        accepts e.g. census years.
 
     Returns
     -------
@@ -341,7 +346,8 @@ def pca_index(
         raise GeoprocInputError(f'pca_index: method must be "first" or "weighted", got {method!r}')
     _check_by(by)
     names = _check_indicators(indicators, 2, "pca_index")
-    p = prepare(panel, names, id=id, year=year, thousands=thousands, balanced=balanced)
+    p = prepare(panel, names, id=id, year=year, thousands=thousands, balanced=balanced,
+                consecutive=consecutive)
     if by == "pooled" or p.years is None:
         res = PCAIndexResult(p.values, method, keep)
         return res._index.rename(name), res
@@ -490,6 +496,7 @@ def entropy_weight_index(
     name: str = "entropy_index",
     thousands: str | None = None,
     balanced: bool = True,
+    consecutive: bool = True,
 ) -> tuple[pd.Series, EntropyWeightResult | YearlyResults]:
     """Entropy-weight composite index (熵值法) of several indicators.
 
@@ -518,6 +525,10 @@ def entropy_weight_index(
         Accept numbers written with this thousands separator.
     balanced : bool
         Require every region in every year (default).
+    consecutive : bool
+        Require the panel's years to be consecutive (default): a year missing for
+        every region (2015, 2017, no 2016) is an error listing the gaps. ``False``
+        accepts e.g. census years.
 
     Returns
     -------
@@ -536,7 +547,8 @@ def entropy_weight_index(
     dirs = _directions(directions, names)
     if not np.isfinite(shift) or shift < 0:
         raise GeoprocInputError(f"entropy_weight_index: shift must be >= 0, got {shift!r}")
-    p: Prepared = prepare(panel, names, id=id, year=year, thousands=thousands, balanced=balanced)
+    p: Prepared = prepare(panel, names, id=id, year=year, thousands=thousands, balanced=balanced,
+                consecutive=consecutive)
     if by == "pooled" or p.years is None:
         res = EntropyWeightResult(p.values, dirs, shift)
         return res._index.rename(name), res

@@ -20,6 +20,7 @@ def agglomeration_index(
     name: str | None = None,
     thousands: str | None = None,
     balanced: bool = True,
+    consecutive: bool = True,
 ) -> pd.Series:
     """Agglomeration (集聚) index: a region's value over the mean of all regions that year.
 
@@ -42,6 +43,9 @@ def agglomeration_index(
     balanced : bool
         Require every region in every year (default), so that each yearly mean is
         over the same regions. ``False`` averages over the regions present each year.
+    consecutive : bool
+        Require consecutive years (default): a year missing for every region is an
+        error listing the gaps; ``False`` accepts e.g. census years.
 
     Returns
     -------
@@ -58,7 +62,10 @@ def agglomeration_index(
     --------
     >>> panel["cul"] = geoproc.agglomeration_index(panel, "cultural_revenue", name="cul")
     """
-    p = prepare(panel, [value], id=id, year=year, thousands=thousands, balanced=balanced)
+    p = prepare(
+        panel, [value], id=id, year=year, thousands=thousands, balanced=balanced,
+        consecutive=consecutive,
+    )
     x = p.values[value]
     neg = (x < 0).to_numpy()
     if neg.any():
@@ -116,6 +123,7 @@ def location_quotient(
     name: str | None = None,
     thousands: str | None = None,
     balanced: bool = True,
+    consecutive: bool = True,
 ) -> pd.Series:
     """Location quotient (区位商) per region-year: ``LQ = (e_i / E_i) / (e / E)``.
 
@@ -145,6 +153,9 @@ def location_quotient(
     balanced : bool
         With ``reference="all"``, require every region in every year (default) so
         that the reference area is the same each year.
+    consecutive : bool
+        Require consecutive years (default): a year missing for every region is an
+        error listing the gaps; ``False`` accepts e.g. census years.
 
     Returns
     -------
@@ -168,7 +179,7 @@ def location_quotient(
         raise GeoprocInputError(f'reference must be "all" or a DataFrame of totals, got {reference!r}')
     p = prepare(
         panel, [sector, total], id=id, year=year, thousands=thousands,
-        balanced=balanced and use_all,
+        balanced=balanced and use_all, consecutive=consecutive,
     )
     e_i = p.values[sector]
     big_e_i = p.values[total]

@@ -137,16 +137,33 @@ def test_every_option_has_help():
     (["--agglomeration", "revenue", "--agglomeration", "revenue"], "revenue_agglomeration"),
 ])
 def test_cli_refuses_two_new_columns_with_one_name(panel_csv, tmp_path, capsys, monkeypatch, options, column):
-    import geoproc.panel
+    import geoproc.indices.compute as compute
 
     path, _ = panel_csv
 
-    def no_read(*a, **k):  # the clash is refused before any work, even before reading
-        raise AssertionError("the panel was read")
+    def no_work(*a, **k):  # the clash is refused (by compute_indices) before any index is computed
+        raise AssertionError("an index was computed")
 
-    monkeypatch.setattr(geoproc.panel, "read_table", no_read)
+    for fn in ("agglomeration_index", "location_quotient", "pca_index", "entropy_weight_index"):
+        monkeypatch.setattr(compute, fn, no_work)
     out = tmp_path / "o.csv"
     assert main(["indices", str(path), *options, "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert f"two new columns would both be called {column!r}" in err
     assert not out.exists()
+
+
+def test_cli_year_missing_for_every_region(panel_csv, tmp_path, capsys):
+    path, df = panel_csv
+    gap = tmp_path / "gap.csv"
+    df.assign(year=df["year"].replace({2020: 2022})).to_csv(gap, index=False)
+    out = tmp_path / "o.csv"
+    assert main(["indices", str(gap), "--agglomeration", "revenue", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "2020-2021 between 2019 and 2022" in err and "--year-gaps" in err
+    assert not out.exists()
+    assert main(["indices", str(gap), "--agglomeration", "revenue", "--year-gaps", "-o", str(out)]) == 0
+    got = pd.read_csv(out)
+    # each year's values over that year's mean (5 regions)
+    expect = df["revenue"] / df.groupby("year")["revenue"].transform("mean")
+    assert_allclose(got["revenue_agglomeration"], expect)
