@@ -220,8 +220,9 @@ def _maximise(neg, op: SpatialOperator, n_obs: int = 0) -> float:
             # half-width: about 8 standard errors of rho (se ~ 1/sqrt(NT)), so that the
             # effects' draws fall inside too; fewer nodes for a narrower interval
             half = float(np.clip(10.0 / np.sqrt(max(n_obs, 1)), 0.04, 0.15))
-            if op.surrogate_covers(r0 - half / 2, r0 + half / 2):  # e.g. random-effects iterations
-                a, b = op._sur[0], op._sur[1]
+            if op.surrogate_covers(r0 - half / 2, r0 + half / 2):
+                # an earlier fit's interpolant (the SDM's for Lee-Yu and random effects)
+                a, b = op.use_surrogate(r0 - half / 2, r0 + half / 2)
             else:
                 a = max(r0 - half, s_lo + 0.02 * (s_hi - s_lo))
                 b = min(r0 + half, s_hi - 0.02 * (s_hi - s_lo))

@@ -70,7 +70,10 @@ class SpatialOperator:
         # has the closed form 1 / (1 - rho r)
         self.row_sum = float(rs[0]) if np.allclose(rs, rs[0], rtol=0, atol=1e-12) else None
         self._gram_order: np.ndarray | None = None
-        self._sur: tuple | None = None
+        # every interpolant built so far: the restricted (SAR, SEM), Lee-Yu and random-effects
+        # fits of one run reuse one that covers their search instead of refactorising
+        self._surs: list[tuple] = []
+        self._sur: tuple | None = None  # the one the current search runs on
         self._lu_last: tuple | None = None
         self._approx: np.ndarray | None = None
         self._order: np.ndarray | None = None
@@ -244,11 +247,12 @@ class SpatialOperator:
         key = float(rho)
         if key in self._exact_tr:
             return self._exact_tr[key]
-        if self.method == "lu" and self.surrogate_covers(key, key):
+        sur = self._covering(key, key) if self.method == "lu" else None
+        if sur is not None:
             # derivatives of the search's Chebyshev interpolant: relative error ~1e-12
             from numpy.polynomial import chebyshev as C
 
-            lo, hi, coef = self._sur
+            lo, hi, coef = sur
             w = 0.5 * (hi - lo)
             x = (key - 0.5 * (lo + hi)) / w
             out = (-float(C.chebval(x, C.chebder(coef))) / w,
@@ -289,9 +293,24 @@ class SpatialOperator:
     def build_surrogate(self, lo: float, hi: float) -> None:
         """Interpolate the exact log-determinant on [lo, hi] (used by the search and the draws)."""
         self._sur = self._chebyshev(lo, hi)
+        self._surs.append(self._sur)
+
+    def _covering(self, a: float, b: float) -> tuple | None:
+        """The narrowest interpolant built so far whose interval contains [a, b] (or None)."""
+        inside = [s for s in self._surs if s[0] <= a and b <= s[1]]
+        return min(inside, key=lambda s: s[1] - s[0]) if inside else None
 
     def surrogate_covers(self, a: float, b: float) -> bool:
-        return self._sur is not None and self._sur[0] <= a and b <= self._sur[1]
+        """Whether an interpolant built so far contains [a, b]."""
+        return self._covering(a, b) is not None
+
+    def use_surrogate(self, a: float, b: float) -> tuple[float, float]:
+        """Make an interpolant containing [a, b] the one :meth:`surrogate_logdet` uses; its interval."""
+        sur = self._covering(a, b)
+        if sur is None:
+            raise ValueError(f"no log-determinant interpolant covers [{a}, {b}]")
+        self._sur = sur
+        return sur[0], sur[1]
 
     def surrogate_logdet(self, rho: float) -> float:
         """The interpolated log-determinant (relative error ~1e-13 inside its interval)."""
@@ -314,8 +333,9 @@ class SpatialOperator:
             vals = {r: self.exact_trace_G(float(r))[0] for r in uniq}
             return np.array([vals[r] for r in rhos])
         lo, hi = float(uniq[0]), float(uniq[-1])
-        if self.surrogate_covers(lo, hi):
-            lo, hi, coef = self._sur
+        sur = self._covering(lo, hi)
+        if sur is not None:
+            lo, hi, coef = sur
         else:
             pad = 0.05 * (hi - lo) + 1e-6
             lo, hi, coef = self._chebyshev(lo - pad, hi + pad, tol=1e-12)

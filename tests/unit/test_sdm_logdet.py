@@ -122,3 +122,36 @@ def test_high_rho_sparse_path():
     assert_allclose(b.params, a.params, rtol=1e-7)
     assert_allclose(b.se, a.se, rtol=1e-7)
     assert_allclose(b.effects["total_se"], a.effects["total_se"], rtol=1e-6)
+
+
+def test_interpolants_kept_for_later_fits(ops):
+    """An earlier interpolant stays usable after a later one is built elsewhere."""
+    W, eig, _ = ops
+    op = SpatialOperator(W, "lu")
+    op.build_surrogate(0.30, 0.34)
+    op.build_surrogate(0.50, 0.54)
+    assert op.surrogate_covers(0.31, 0.33) and op.surrogate_covers(0.51, 0.53)
+    assert op.use_surrogate(0.31, 0.33) == (0.30, 0.34)
+    ref = np.linalg.slogdet(np.eye(W.shape[0]) - 0.32 * W.toarray())[1]
+    assert_allclose(op.surrogate_logdet(0.32), ref, rtol=1e-12)
+    assert_allclose(op.exact_trace_G(0.32), eig.exact_trace_G(0.32), rtol=1e-9)
+
+
+def test_tests_reuse_the_sdm_interpolant(monkeypatch):
+    """With tests, the Lee-Yu refit for Hausman reuses the SDM's interpolant (not a 3rd build
+    after the SAR/SEM ones) and finds the rho a fresh operator finds."""
+    df, w, _ = simulate(n=120, t=5, seed=0)
+    kw = dict(y="y", x=["x1", "x2"], id="code", year="year", draws=0, logdet="lu")
+    fresh = geoproc.sdm(df, w, lee_yu=True, tests=False, **kw)
+    built = []
+    orig = SpatialOperator.build_surrogate
+
+    def spy(self, lo, hi):
+        built.append((lo, hi))
+        orig(self, lo, hi)
+
+    monkeypatch.setattr(SpatialOperator, "build_surrogate", spy)
+    r = geoproc.sdm(df, w, tests=True, **kw)
+    # one for the SDM (rho 0.38), one for SAR and SEM (0.54, 0.59); Lee-Yu (0.40) reuses the first
+    assert len(built) == 2
+    assert_allclose(r.fits["sdm_lee_yu"].spatial, fresh.lee_yu.rho, rtol=1e-9)
