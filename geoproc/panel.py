@@ -41,7 +41,8 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
     )
 
 
-def read_table(path: str | os.PathLike, sheet: int | str = 0) -> pd.DataFrame:
+def read_table(path: str | os.PathLike, sheet: int | str = 0,
+               text_columns: Sequence[str] = ()) -> pd.DataFrame:
     """Read a CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX table.
 
     Parameters
@@ -50,6 +51,9 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0) -> pd.DataFrame:
         ``.csv``/``.txt``/``.tsv`` or ``.xlsx``/``.xlsm``.
     sheet : int or str
         Worksheet of an Excel file.
+    text_columns : sequence of str
+        Columns read as text, as written (names compared after stripping spaces): region
+        codes such as US FIPS ``01`` or INSEE ``01004`` keep their leading zeros.
 
     Returns
     -------
@@ -67,7 +71,9 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         try:
-            df = pd.read_excel(path, sheet_name=sheet, engine="openpyxl")
+            head = pd.read_excel(path, sheet_name=sheet, engine="openpyxl", nrows=0)
+            df = pd.read_excel(path, sheet_name=sheet, engine="openpyxl",
+                               dtype=_text_dtypes(head.columns, text_columns))
         except (ValueError, KeyError) as exc:
             raise GeoprocInputError(f"{path}: cannot read sheet {sheet!r}: {exc}") from exc
         df.attrs["encoding"] = "xlsx"
@@ -81,13 +87,20 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0) -> pd.DataFrame:
         except csv.Error:
             sep = "\t" if suffix == ".tsv" else ","
         try:
-            df = pd.read_csv(io.StringIO(text), sep=sep)
+            head = pd.read_csv(io.StringIO(text), sep=sep, nrows=0)
+            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=_text_dtypes(head.columns, text_columns))
         except pd.errors.ParserError as exc:
             raise GeoprocInputError(f"{path}: not a readable CSV table: {exc}") from exc
         df.attrs["encoding"] = enc
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs["source"] = str(path)
     return df
+
+
+def _text_dtypes(columns: Sequence, text_columns: Sequence[str]) -> dict:
+    """``dtype`` for pandas' readers: the raw header names of ``text_columns`` as ``str``."""
+    want = {str(c).strip() for c in text_columns}
+    return {c: str for c in columns if str(c).strip() in want}
 
 
 def _columns_error(df: pd.DataFrame, missing: Sequence[str], what: str) -> GeoprocInputError:
@@ -198,6 +211,45 @@ def _looks_like_codes(values: pd.Series) -> bool:
     return len(nonnull) > 0 and bool(pd.to_numeric(nonnull, errors="coerce").notna().all())
 
 
+def _layer(regions: Any, regions_id: str | None):
+    """The boundary layer of ``regions`` (a frame, a shipped name or a vector file), or None."""
+    if regions is None or hasattr(regions, "columns"):
+        return regions
+    from geoproc.boundaries import read_regions
+
+    return read_regions(regions, id=regions_id)
+
+
+def _code_text(col: pd.Series) -> pd.Series:
+    """Codes as text: strings stripped, whole numbers without a decimal part (1.0 -> "1")."""
+    def one(v: Any) -> str:
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    return col.map(one)
+
+
+def _typed_codes(text: pd.Series, layer_codes: list | None) -> np.ndarray:
+    """Codes typed like the layer's: integers only if the layer's codes are integers (or,
+    without a layer, if every code is written as a plain integer, no leading zero)."""
+    import pandas as pd
+
+    num = pd.to_numeric(text, errors="coerce")
+    whole = bool(num.notna().all() and np.all(np.mod(num, 1) == 0))
+    if layer_codes is not None:
+        layer_int = len(layer_codes) > 0 and all(
+            isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in layer_codes)
+        if layer_int and whole:
+            return num.astype(np.int64).to_numpy()
+        return text.to_numpy(dtype=object)
+    if whole and all(str(int(v)) == t for v, t in zip(num, text, strict=True)):
+        return num.astype(np.int64).to_numpy()
+    if num.notna().all() and not text.str.match(r"^[+-]?0\d").any():
+        return num.to_numpy()  # decimal codes, as pandas reads them
+    return text.to_numpy(dtype=object)
+
+
 def read_panel(
     path_or_df: str | os.PathLike | pd.DataFrame,
     id: str = "code",
@@ -207,6 +259,7 @@ def read_panel(
     balanced: bool = False,
     check_missing: bool = True,
     sheet: int | str = 0,
+    regions_id: str | None = None,
 ) -> pd.DataFrame:
     """Read and check a long-format panel (one row per region-year).
 
@@ -223,6 +276,10 @@ def read_panel(
         When the ``id`` column holds names, they are replaced by the layer's
         codes and the original text is kept in ``<id>_name``. Without
         ``regions``, name columns are matched to the shipped boundaries.
+        Codes are read as text and matched on the text of the layer's codes; they
+        become integers only if the layer's codes are integers (so US FIPS ``01``
+        or INSEE ``2A004`` stay as written). Without ``regions``, codes become
+        integers only when every one is written as a plain integer (no leading zero).
     variables : sequence of str, optional
         Columns that must exist and be numeric; with ``check_missing`` their
         empty cells are an error naming the region-years.
@@ -232,6 +289,8 @@ def read_panel(
         See ``variables``.
     sheet : int or str
         Worksheet of an Excel file.
+    regions_id : str, optional
+        Code column of ``regions`` (default ``code``, else the index).
 
     Returns
     -------
@@ -244,7 +303,7 @@ def read_panel(
         df = path_or_df.copy()
         source = df.attrs.get("source", "panel")
     else:
-        df = read_table(path_or_df, sheet=sheet)
+        df = read_table(path_or_df, sheet=sheet, text_columns=[id])
         source = str(path_or_df)
     what = f"panel {source}"
     missing = [c for c in (id, year) if c not in df.columns]
@@ -257,14 +316,17 @@ def read_panel(
             f"{what}: column {id!r} is empty at rows {', '.join(str(i + 2) for i in empty[:20])} "
             "(file line numbers, header = line 1)"
         )
-    if not _looks_like_codes(df[id]):
-        codes = match_regions(df[id].astype(str).str.strip(), regions=regions)
+    layer = _layer(regions, regions_id)
+    layer_codes = None if layer is None else (
+        layer[regions_id or "code"].tolist() if (regions_id or "code") in layer.columns else layer.index.tolist())
+    text = _code_text(df[id])
+    if _looks_like_codes(df[id]) or (
+            layer_codes is not None and set(text) <= {str(c) for c in layer_codes}):
+        df[id] = _typed_codes(text, layer_codes)
+    else:
+        codes = match_regions(text, regions=layer, id=regions_id)
         df[f"{id}_name"] = df[id]
         df[id] = codes.to_numpy()
-    elif df[id].dtype == object:
-        df[id] = pd.to_numeric(df[id])
-    if pd.api.types.is_float_dtype(df[id]) and np.all(np.mod(df[id], 1) == 0):
-        df[id] = df[id].astype(np.int64)
     # year
     yrs = pd.to_numeric(df[year], errors="coerce")
     bad = np.flatnonzero((yrs.isna() | (np.mod(yrs.fillna(0), 1) != 0)).to_numpy())
