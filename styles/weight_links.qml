@@ -1,12 +1,12 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 <qgis version="3.22.16-Białowieża" styleCategories="Symbology">
-  <renderer-v2 type="graduatedSymbol" referencescale="-1" enableorderby="0" attr="weight" graduatedMethod="GraduatedColor" forceraster="0" symbollevels="0">
+  <renderer-v2 type="graduatedSymbol" referencescale="-1" enableorderby="0" attr="weight_scaled" graduatedMethod="GraduatedColor" forceraster="0" symbollevels="0">
     <ranges>
-      <range lower="0.000000000000000" symbol="0" upper="0.100000000000000" render="true" label="≤ 0.1"/>
-      <range lower="0.100000000000000" symbol="1" upper="0.200000000000000" render="true" label="0.1 – 0.2"/>
-      <range lower="0.200000000000000" symbol="2" upper="0.350000000000000" render="true" label="0.2 – 0.35"/>
-      <range lower="0.350000000000000" symbol="3" upper="0.500000000000000" render="true" label="0.35 – 0.5"/>
-      <range lower="0.500000000000000" symbol="4" upper="1000000000000.000000000000000" render="true" label="> 0.5"/>
+      <range lower="0.000000000000000" symbol="0" upper="0.200000000000000" render="true" label="≤ 0.2"/>
+      <range lower="0.200000000000000" symbol="1" upper="0.400000000000000" render="true" label="0.2 – 0.4"/>
+      <range lower="0.400000000000000" symbol="2" upper="0.600000000000000" render="true" label="0.4 – 0.6"/>
+      <range lower="0.600000000000000" symbol="3" upper="0.800000000000000" render="true" label="0.6 – 0.8"/>
+      <range lower="0.800000000000000" symbol="4" upper="1.000000000000000" render="true" label="0.8 – 1"/>
     </ranges>
     <symbols>
       <symbol type="line" force_rhr="0" clip_to_extent="1" alpha="1" name="0">

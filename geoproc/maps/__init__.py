@@ -24,7 +24,6 @@ Safety and size:
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -663,17 +662,18 @@ def links_map(
 ) -> folium.Map:
     """Spatial-weight links as lines between region centroids, coloured and sized by strength.
 
-    One line per pair of linked regions; its value is the stronger of ``w_ij`` and
-    ``w_ji`` (the tooltip shows both). The ``weight_links`` palette's breaks suit
-    row-standardised weights; weights larger than 1 are divided by their maximum
-    and the legend says so.
+    The lines are :func:`geoproc.weights.links_frame`'s (the layer the QGIS plugin
+    writes): one per pair of linked regions, valued by the stronger of ``w_ij`` and
+    ``w_ji`` (the tooltip shows both) and classed by ``weight_scaled``, the value
+    divided by the largest one, with the ``weight_links`` palette (fifths of 0 – 1),
+    whatever the kind of weights.
 
     Parameters
     ----------
     regions : geopandas.GeoDataFrame
         Region polygons with an id column.
     weights : SpatialWeights or anything :func:`geoproc.as_weights` accepts
-        Ids must be the regions' ids (any order).
+        Non-negative weights; ids must be the regions' ids (any order).
     path : str or os.PathLike, optional
         ``.html`` file to write.
     id : str, optional
@@ -687,56 +687,49 @@ def links_map(
     Returns
     -------
     folium.Map
+
+    Raises
+    ------
+    GeoprocInputError
+        A negative weight (naming the pair), ids that differ from the regions', more
+        than ``max_links`` pairs; nothing is written.
     """
     import folium
-    import shapely
+    import scipy.sparse
 
-    from geoproc.centroid import centroids
     from geoproc.palettes import get_palette
     from geoproc.validation import region_ids
-    from geoproc.weights import as_weights
+    from geoproc.weights import as_weights, links_frame
 
     check_html_path(path, overwrite)
     reg = check_regions(regions)
     ids = region_ids(reg, id)
-    w = as_weights(weights).align(ids, what="regions")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a centroid outside its region is fine for a line end
-        cent = centroids(reg, how="area", id=id)
-    lon, lat = cent["lon"].to_numpy(), cent["lat"].to_numpy()
-
-    pal = get_palette("weight_links")
-    m_ = w.sparse.tocsr()
-    neg = m_.tocoo()
-    if (neg.data < 0).any():
-        k = int(np.flatnonzero(neg.data < 0)[0])
+    w = as_weights(weights)
+    size = abs(w.sparse)
+    n_pairs = int(scipy.sparse.triu(size + size.T, k=1).count_nonzero())  # counted before any line is built
+    if n_pairs > max_links:
         raise GeoprocInputError(
-            f"weights: negative weight {neg.data[k]:g} from {ids[neg.row[k]]} to {ids[neg.col[k]]}"
-        )
-    sym = m_.maximum(m_.T).tocoo()
-    keep = sym.row < sym.col
-    rows, cols, vals = sym.row[keep], sym.col[keep], sym.data[keep]
-    if vals.size > max_links:
-        raise GeoprocInputError(
-            f"weights have {vals.size} links, more than a web map can draw usefully "
+            f"weights have {n_pairs} links, more than a web map can draw usefully "
             f"(max_links={max_links}); use a sparser matrix (k-nearest, a distance cut-off)"
         )
-    top = float(vals.max()) if vals.size else 0.0
-    scaled = top > 1.0
-    shown = vals / top if scaled else vals
+    links = links_frame(w, reg, id=id)
+    pal = get_palette("weight_links")
+    shown = links[pal.field].to_numpy(float)
+    top = float(links["weight"].max()) if len(links) else 0.0
     cls = pal.classify(shown)
     order = np.argsort(shown, kind="stable")  # strong links drawn last, on top
+    pos = {k: i for i, k in enumerate(ids)}
     labels = [region_label(r, fallback=ids[i]) for i, (_, r) in enumerate(reg.iterrows())]
-    lookup = m_.todok()  # w_ij and w_ji of each drawn pair, for the tooltip
+    lines = display_geometries(links.geometry.to_numpy(), 0)  # rounded coordinates
+    src, dst = links["from_id"].tolist(), links["to_id"].tolist()
+    w_ft, w_tf = links["w_from_to"].tolist(), links["w_to_from"].tolist()
     feats, props = [], []
     for k in order:
-        i, j = int(rows[k]), int(cols[k])
-        wij, wji = float(lookup[i, j]), float(lookup[j, i])
-        tip = (f"{labels[i]} → {labels[j]}: {esc(fmt_value(wij))}<br>"
-               f"{labels[j]} → {labels[i]}: {esc(fmt_value(wji))}")
+        a, b = labels[pos[src[k]]], labels[pos[dst[k]]]
+        tip = (f"{a} → {b}: {esc(fmt_value(w_ft[k]))}<br>"
+               f"{b} → {a}: {esc(fmt_value(w_tf[k]))}")
         c = int(cls[k])
-        feats.append(shapely.LineString([(round(lon[i], 5), round(lat[i], 5)),
-                                         (round(lon[j], 5), round(lat[j], 5))]))
+        feats.append(lines[k])
         props.append({"_tip": tip, "_color": pal.colors[c],
                       "_width": round(pal.widths_mm[c] * _px_per_mm, 2)})
 
@@ -759,7 +752,7 @@ def links_map(
         name,
         [(f"{lb} ({n})", c) for lb, c, n in zip(lab, pal.colors, counts, strict=True)],
         line=True, widths_px=[wm * _px_per_mm for wm in pal.widths_mm],
-        note=(f"weight / largest weight ({top:.4g})" if scaled else "link value: the larger of w_ij, w_ji"),
+        note=f"classes of weight / largest weight ({top:.4g}); weight: the larger of w_ij, w_ji",
     )
     legend.add_to(mp)
     add_attribution(mp, _attribution_for(regions, attribution))

@@ -69,6 +69,7 @@ def links_frame(
         weights and the regions (listed), bad region geometries.
     """
     import geopandas as gpd
+    import pandas as pd
     import shapely
 
     from geoproc.centroid import CentroidOutsideWarning, centroids
@@ -103,7 +104,7 @@ def links_frame(
     weight = np.maximum(w_ij, w_ji)
     top = float(weight.max()) if weight.size else 0.0
     scaled = weight / top if top > 0 else weight.copy()
-    id_arr = np.asarray(ids, dtype=object)
+    id_arr = pd.Index(ids).to_numpy()  # keeps integer ids integers in the files written
     lines = shapely.linestrings(np.stack([xy[i], xy[j]], axis=1)) if i.size else []
     return gpd.GeoDataFrame(
         {

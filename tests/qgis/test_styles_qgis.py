@@ -103,3 +103,37 @@ def test_committed_styles_are_what_the_palette_builds(qgis_app, tmp_path):
     for path in build(tmp_path):
         assert canon(path) == canon(styles_dir() / path.name), (
             f"{path.name} is out of date: run scripts/build_styles.py")
+
+
+def test_links_frame_layer_is_classed_by_weight_scaled(qgis_app, tmp_path):
+    """The plugin's links layer (geoproc.weights.links_frame) written to a GeoPackage and
+    drawn by QGIS with weight_links.qml: each line gets the class of weight / largest."""
+    import geopandas as gpd
+    from qgis.core import QgsRenderContext, QgsVectorLayer
+    from shapely.geometry import box
+
+    from geoproc.weights import SpatialWeights, links_frame
+
+    grid = gpd.GeoDataFrame({"code": [1, 2, 3, 4]},
+                            geometry=[box(118 + i, 30, 119 + i, 31) for i in range(4)], crs=4326)
+    w = np.zeros((4, 4))
+    w[0, 1] = w[1, 0] = 0.4
+    w[1, 2], w[2, 1] = 0.1, 0.3
+    w[3, 2] = 0.05
+    gpkg = tmp_path / "links.gpkg"
+    links_frame(SpatialWeights(w, [1, 2, 3, 4]), grid).to_file(gpkg, driver="GPKG")
+    layer = QgsVectorLayer(str(gpkg), "links", "ogr")
+    assert layer.isValid()
+    pal = get_palette("weight_links")
+    assert layer.loadNamedStyle(str(styles_dir() / pal.qml))[1]
+    r = layer.renderer()
+    ctx = QgsRenderContext()
+    r.startRender(ctx, layer.fields())
+    try:
+        got = {(f["from_id"], f["to_id"]): r.symbolForFeature(f, ctx).color().name()
+               for f in layer.getFeatures()}
+    finally:
+        r.stopRender(ctx)
+    # by hand, over the largest weight 0.4: 0.4 -> 1 "0.8 – 1", 0.3 -> 0.75 "0.6 – 0.8",
+    # 0.05 -> 0.125 "≤ 0.2"
+    assert got == {(1, 2): pal.colors[4], (2, 3): pal.colors[3], (3, 4): pal.colors[0]}

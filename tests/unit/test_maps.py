@@ -17,7 +17,7 @@ from geoproc.cli import main as cli_main
 from geoproc.errors import GeoprocInputError
 from geoproc.maps._core import display_geometries, esc
 from geoproc.palettes import get_palette
-from geoproc.weights import SpatialWeights
+from geoproc.weights import SpatialWeights, links_frame
 
 EVIL = "<img src=x onerror=alert(1)>"
 TEMPLATE_EVIL = "`${alert(2)}`\\"
@@ -217,22 +217,30 @@ def _all(el):
 def test_links_from_weights(grid):
     ids = grid["code"].tolist()
     w = np.zeros((6, 6))
-    w[0, 1] = w[1, 0] = 0.5   # symmetric: one line, 0.5 -> class "0.35 – 0.5"
-    w[3, 4], w[4, 3] = 0.15, 0.6  # asymmetric: one line, value max = 0.6 -> "> 0.5"
-    w[2, 5] = 0.05            # one direction only: 0.05 -> "≤ 0.1"
+    w[0, 1] = w[1, 0] = 0.4   # symmetric: one line
+    w[3, 4], w[4, 3] = 0.1, 0.3  # asymmetric: one line, value max = 0.3
+    w[2, 5] = 0.05            # one direction only
     m = maps.links_map(grid, SpatialWeights(w, ids))
     lines = _geojson_layers(m)[1].data["features"]
     c = get_palette("weight_links").colors
-    # drawn weakest first
+    # classed by value / largest (0.4) in fifths of 0 - 1: 0.05/0.4 = 0.125 -> "≤ 0.2",
+    # 0.3/0.4 = 0.75 -> "0.6 – 0.8", 0.4/0.4 = 1 -> "0.8 – 1"; drawn weakest first
     assert [f["properties"]["_color"] for f in lines] == [c[0], c[3], c[4]]
-    tip = lines[2]["properties"]["_tip"]
-    assert "<b>合肥市</b> Hefei →" in tip and ": 0.15" in tip and ": 0.6" in tip
-    # raw weights above 1 are divided by the maximum: 4/8 = 0.5, 8/8 = 1
+    tip = lines[1]["properties"]["_tip"]
+    assert "<b>合肥市</b> Hefei →" in tip and ": 0.1<br>" in tip and tip.endswith(": 0.3")
+    # the lines are links_frame's, ends rounded to 5 decimals
+    frame = links_frame(SpatialWeights(w, ids), grid)
+    np.testing.assert_allclose(lines[2]["geometry"]["coordinates"],
+                               np.asarray(frame.geometry.iloc[0].coords), atol=5e-6)
+    # binary weights: every link is the strongest; gravity-like 4 and 8: 4/8 = 0.5 -> "0.4 – 0.6"
+    wb = (w > 0).astype(float)
+    assert {f["properties"]["_color"] for f in _geojson_layers(maps.links_map(
+        grid, SpatialWeights(wb, ids)))[1].data["features"]} == {c[4]}
     w2 = np.zeros((6, 6))
     w2[0, 1] = w2[1, 0] = 4.0
     w2[2, 3] = w2[3, 2] = 8.0
     m2 = maps.links_map(grid, SpatialWeights(w2, ids))
-    assert [f["properties"]["_color"] for f in _geojson_layers(m2)[1].data["features"]] == [c[3], c[4]]
+    assert [f["properties"]["_color"] for f in _geojson_layers(m2)[1].data["features"]] == [c[2], c[4]]
     assert "weight / largest weight (8)" in m2.get_root().render()
     with pytest.raises(GeoprocInputError, match="more than a web map.*max_links=2"):
         maps.links_map(grid, SpatialWeights(w, ids), max_links=2)  # 3 pairs
