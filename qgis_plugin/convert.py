@@ -7,6 +7,7 @@ from typing import Any
 
 from qgis.core import (
     NULL,
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
@@ -27,6 +28,7 @@ class Canceled(QgsProcessingException):
 
 
 def _py(value: Any) -> Any:
+    """A QGIS attribute value as plain Python (NULL and null QVariants as None)."""
     if value == NULL or (isinstance(value, QVariant) and value.isNull()):
         return None
     if isinstance(value, QDateTime):
@@ -36,11 +38,32 @@ def _py(value: Any) -> Any:
     return value
 
 
-def source_to_frame(source, feedback, with_geometry: bool = True, progress: tuple[int, int] = (0, 100)):
+def source_to_frame(source: Any, feedback: Any, with_geometry: bool = True,
+                    progress: tuple[int, int] = (0, 100)) -> Any:
     """Read a feature source into a GeoDataFrame (or a DataFrame for tables).
 
-    Progress runs from ``progress[0]`` to ``progress[1]`` percent; cancel is checked
-    on every feature.
+    Parameters
+    ----------
+    source : QgsFeatureSource
+        The source, e.g. from ``parameterAsSource``.
+    feedback : QgsProcessingFeedback
+        Progress runs from ``progress[0]`` to ``progress[1]`` percent; cancel is checked on
+        every feature.
+    with_geometry : bool
+        Read the geometries too (a layer without geometry always gives a DataFrame).
+    progress : tuple of int
+        Start and end of the progress range, in percent.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or pandas.DataFrame
+        One row per feature, columns named as the fields; NULL values as None; the CRS as
+        its authority id (or WKT).
+
+    Raises
+    ------
+    Canceled
+        When the user cancels.
     """
     import geopandas as gpd
     import pandas as pd
@@ -68,27 +91,75 @@ def source_to_frame(source, feedback, with_geometry: bool = True, progress: tupl
 
 
 def _crs_string(crs: QgsCoordinateReferenceSystem) -> str | None:
+    """The CRS as "EPSG:4326" (or WKT without an authority id); None when invalid."""
     if not crs.isValid():
         return None
     return crs.authid() or crs.toWkt()
 
 
-def _field_for(name: str, series) -> QgsField:
+# Field types by kind: (QMetaType.Type name, QVariant name). QGIS >= 3.38 takes
+# QMetaType.Type in QgsField (and QGIS 4 / Qt6 only that: PyQt6 has no QVariant.Type);
+# QGIS 3.22-3.36 only the unscoped QVariant constants. Picked once at run time.
+_FIELD_TYPES = {
+    "bool": ("Bool", "Bool"),
+    "int": ("LongLong", "LongLong"),
+    "double": ("Double", "Double"),
+    "datetime": ("QDateTime", "DateTime"),
+    "string": ("QString", "String"),
+}
+_USE_QMETATYPE = Qgis.QGIS_VERSION_INT >= 33800
+
+
+def field_type(kind: str) -> Any:
+    """The field type constant ``QgsField`` takes in this QGIS, for one kind of value.
+
+    Parameters
+    ----------
+    kind : {"bool", "int", "double", "datetime", "string"}
+        The kind of value (``int`` is a 64-bit integer).
+
+    Returns
+    -------
+    QMetaType.Type or QVariant.Type
+        ``QMetaType.Type.X`` in QGIS >= 3.38 (and QGIS 4), else ``QVariant.X``.
+    """
+    metatype_name, variant_name = _FIELD_TYPES[kind]
+    if _USE_QMETATYPE:
+        from qgis.PyQt.QtCore import QMetaType
+
+        return getattr(QMetaType.Type, metatype_name)
+    return getattr(QVariant, variant_name)
+
+
+def _field_for(name: str, series: Any) -> QgsField:
+    """A field for a pandas column: bool, 64-bit integer, double, date-time, else string."""
     import pandas as pd
 
     kind = series.dtype.kind
     if kind == "b":
-        return QgsField(name, QVariant.Type.Bool)
+        return QgsField(name, field_type("bool"))
     if kind in "iu":
-        return QgsField(name, QVariant.Type.LongLong)
+        return QgsField(name, field_type("int"))
     if kind == "f":
-        return QgsField(name, QVariant.Type.Double)
+        return QgsField(name, field_type("double"))
     if pd.api.types.is_datetime64_any_dtype(series):
-        return QgsField(name, QVariant.Type.DateTime)
-    return QgsField(name, QVariant.Type.String)
+        return QgsField(name, field_type("datetime"))
+    return QgsField(name, field_type("string"))
 
 
-def frame_fields(frame) -> QgsFields:
+def frame_fields(frame: Any) -> QgsFields:
+    """The QGIS fields of a (Geo)DataFrame's columns, geometry column left out.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The table to write.
+
+    Returns
+    -------
+    QgsFields
+        One field per column, typed by the column's dtype (see ``_field_for``).
+    """
     fields = QgsFields()
     for col in frame.columns:
         if col == getattr(frame, "_geometry_column_name", None):
@@ -98,6 +169,7 @@ def frame_fields(frame) -> QgsFields:
 
 
 def _value(v: Any) -> Any:
+    """A pandas/numpy cell as a value QGIS stores (NaN, None and NaT as NULL)."""
     import numpy as np
     import pandas as pd
 
@@ -112,8 +184,20 @@ def _value(v: Any) -> Any:
     return str(v)
 
 
-def wkb_type_of(frame) -> int:
-    """One QGIS geometry type for the whole layer (single parts promoted to multi)."""
+def wkb_type_of(frame: Any) -> int:
+    """One QGIS geometry type for the whole layer (single parts promoted to multi).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The table to write.
+
+    Returns
+    -------
+    QgsWkbTypes.Type
+        NoGeometry for a plain DataFrame; Point when every geometry is a point; else
+        MultiPoint, MultiLineString or (polygons and mixtures) MultiPolygon.
+    """
     import geopandas as gpd
 
     if not isinstance(frame, gpd.GeoDataFrame):
@@ -128,8 +212,20 @@ def wkb_type_of(frame) -> int:
     return QgsWkbTypes.Type.MultiPolygon
 
 
-def sink_params(frame):
-    """(fields, wkb type, crs) for ``parameterAsSink``."""
+def sink_params(frame: Any) -> tuple[QgsFields, int, QgsCoordinateReferenceSystem]:
+    """The fields, geometry type and CRS that ``parameterAsSink`` needs for ``frame``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The table to write.
+
+    Returns
+    -------
+    tuple
+        ``(QgsFields, QgsWkbTypes.Type, QgsCoordinateReferenceSystem)``; the CRS is invalid
+        (none) for a DataFrame or a GeoDataFrame without a CRS.
+    """
     import geopandas as gpd
 
     crs = QgsCoordinateReferenceSystem()
@@ -139,8 +235,25 @@ def sink_params(frame):
     return frame_fields(frame), wkb_type_of(frame), crs
 
 
-def write_frame(sink, frame, feedback, progress: tuple[int, int] = (90, 100)) -> None:
-    """Add every row of ``frame`` to ``sink``; polygons and lines are written as multi-part."""
+def write_frame(sink: Any, frame: Any, feedback: Any, progress: tuple[int, int] = (90, 100)) -> None:
+    """Add every row of ``frame`` to ``sink``; polygons and lines are written as multi-part.
+
+    Parameters
+    ----------
+    sink : QgsFeatureSink
+        The sink from ``parameterAsSink`` created with :func:`sink_params` of ``frame``.
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The rows to write (not modified).
+    feedback : QgsProcessingFeedback
+        Progress from ``progress[0]`` to ``progress[1]`` percent; cancel checked on every row.
+    progress : tuple of int
+        Start and end of the progress range, in percent.
+
+    Raises
+    ------
+    Canceled
+        When the user cancels.
+    """
     import geopandas as gpd
     import shapely
 

@@ -182,7 +182,7 @@ class LisaClusters(_LocalStatistic):
                                       fdr=self.parameterAsBool(parameters, "FDR", context), **args)
         self.check_canceled(feedback)
         return self.finish(parameters, context, feedback, out, "cluster", "lisa_clusters",
-                           self.tr(f"LISA clusters {variable} {year}"))
+                           self.tr("LISA clusters {} {}").format(variable, year))
 
 
 class HotSpots(_LocalStatistic):
@@ -221,4 +221,4 @@ class HotSpots(_LocalStatistic):
                                     **args)
         self.check_canceled(feedback)
         return self.finish(parameters, context, feedback, out, "hotspot", "getis_ord_hotspots",
-                           self.tr(f"Hot spots {variable} {year}"))
+                           self.tr("Hot spots {} {}").format(variable, year))

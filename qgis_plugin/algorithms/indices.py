@@ -195,7 +195,7 @@ class IndicesAlgorithm(GeoprocAlgorithm):
         lq = [c for c in columns if sector and c == f"{sector}_lq"]
         agg = [c for c in columns if c.endswith("_agglomeration")]
         if lq:
-            style_on_completion(context, dest, "location_quotient", self.tr(f"Location quotient {lq[0]}"), lq[0])
+            style_on_completion(context, dest, "location_quotient", self.tr("Location quotient {}").format(lq[0]), lq[0])
         elif agg:
-            style_on_completion(context, dest, "agglomeration", self.tr(f"Agglomeration {agg[0]}"), agg[0])
+            style_on_completion(context, dest, "agglomeration", self.tr("Agglomeration {}").format(agg[0]), agg[0])
         return dest
