@@ -17,6 +17,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
+from geoproc.validation import (
+    PointLabels,
+    check_geographic_points,
+    check_point_geometries,
+    is_dask_frame,
+    lonlat_problems,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -66,13 +73,16 @@ def read_points(
     GeoDataFrame
         All input columns, point geometries, CRS EPSG:4326, a fresh RangeIndex.
         After a datum conversion the lon/lat columns hold the WGS84 values;
-        ``attrs["datum"]`` records the input datum.
+        ``attrs["datum"]`` records the input datum and, for a file table,
+        ``attrs["first_line"]`` the file line of row 0, so that later messages
+        (:func:`geoproc.kernel_density`, :func:`geoproc.point_density`) name a
+        point by its name and file line.
 
     Raises
     ------
     GeoprocInputError
         Unreadable file or encoding, missing columns, missing, non-numeric or
-        out-of-range coordinates (naming the rows), longitude and latitude swapped,
+        out-of-range coordinates (naming the rows, every kind in one message), longitude and latitude swapped,
         a layer without a CRS or with non-point geometries, an unknown datum, no rows.
     FileNotFoundError
         ``src`` does not exist.
@@ -156,80 +166,47 @@ def _from_table(
     lon_col = _pick_column(table, lon, _LON_ALIASES, what, "longitude")
     lat_col = _pick_column(table, lat, _LAT_ALIASES, what, "latitude")
     table = table.reset_index(drop=True)
-    labels = _RowLabels(table, first_line)
-    x = _numeric(table[lon_col], labels, what, lon_col)
-    y = _numeric(table[lat_col], labels, what, lat_col)
-    x, y = _convert(x, y, datum, labels, what)
+    labels = PointLabels(table, first_line)
+    x, x_text = _numeric(table[lon_col])
+    y, y_text = _numeric(table[lat_col])
+    # every kind of problem in one message: fixing a file one error at a time is slow
+    problems = [
+        _text_message(table[c], t, labels, c) for c, t in ((lon_col, x_text), (lat_col, y_text)) if t.any()
+    ]
+    problems += lonlat_problems(x, y, labels, skip=x_text | y_text)
+    if problems:
+        raise GeoprocInputError(f"{what}: " + "; ".join(problems))
+    x, y = _convert(x, y, datum, labels)
     out = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
     out.attrs["datum"] = datum
+    if first_line is not None:  # messages downstream name the file line (PointLabels)
+        out.attrs["first_line"] = first_line
     if datum != "wgs84":  # keep the user's columns but say which ones are converted
         out[lon_col] = x
         out[lat_col] = y
     return out
 
 
-class _RowLabels(Sequence):
-    """Labels for error messages, built only for the rows named in a message.
-
-    "<name> (line N)" with the name column if there is one and the file line (header
-    = line 1), else "row N". Lazy, so that a million-row table costs nothing here.
-    """
-
-    def __init__(self, table: pd.DataFrame, first_line: int | None) -> None:
-        self._n = len(table)
-        self._first = first_line
-        col = next((c for c in ("name", "name_zh", "名称", "园区名称") if c in table.columns), None)
-        self._names = None if col is None else table[col]
-
-    def __len__(self) -> int:
-        return self._n
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self._n))]
-        i = int(i)
-        where = f"line {i + self._first}" if self._first is not None else f"row {i}"
-        name = None if self._names is None else self._names.iat[i]
-        return f"{name} ({where})" if isinstance(name, str) else where
-
-
-def _numeric(col: pd.Series, labels: Sequence[str], what: str, name: str) -> np.ndarray:
+def _numeric(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Floats (NaN where empty or text) and where the cells hold text that is not a number."""
     import pandas as pd
 
     values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
     text = col.notna().to_numpy() & np.isnan(values)
-    if text.any():
-        bad = np.flatnonzero(text)
-        rows = ", ".join(f"{labels[i]}: {col.iat[i]!r}" for i in bad[:10])
-        raise GeoprocInputError(f"{what}: column {name!r} is not a number at {rows}")
-    return values
+    if text.any():  # a blank string is an empty cell, not text
+        blank = np.array([isinstance(v, str) and not v.strip() for v in col.to_numpy()], dtype=bool)
+        text &= ~blank
+    return values, text
 
 
-def _check(x: np.ndarray, y: np.ndarray, labels: Sequence[str], what: str) -> None:
-    """Missing or out-of-range coordinates, listing every offending row (up to 20)."""
-    missing = np.flatnonzero(~np.isfinite(x) | ~np.isfinite(y))
-    if missing.size:
-        rows = ", ".join(labels[i] for i in missing[:20])
-        more = f" and {missing.size - 20} more" if missing.size > 20 else ""
-        raise GeoprocInputError(
-            f"{what}: missing coordinates at {missing.size} row(s): {rows}{more}"
-        )
-    far = np.flatnonzero((np.abs(y) > 90) | (np.abs(x) > 180))
-    if far.size:
-        rows = ", ".join(f"{labels[i]} ({x[i]:g}, {y[i]:g})" for i in far[:20])
-        more = f" and {far.size - 20} more" if far.size > 20 else ""
-        hint = ""
-        if np.all(np.abs(x[far]) <= 90) and np.all(np.abs(y[far]) <= 180):
-            hint = "; longitude and latitude look swapped"
-        elif np.any(np.abs(x[far]) > 360):
-            hint = "; these look like projected metres, not degrees (read it as a layer with a CRS)"
-        raise GeoprocInputError(
-            f"{what}: coordinates out of lon/lat range at {far.size} row(s): {rows}{more}{hint}"
-        )
+def _text_message(col: pd.Series, text: np.ndarray, labels: Sequence[str], name: str) -> str:
+    bad = np.flatnonzero(text)
+    rows = ", ".join(f"{labels[i]}: {col.iat[i]!r}" for i in bad[:10])
+    more = f" and {bad.size - 10} more" if bad.size > 10 else ""
+    return f"column {name!r} is not a number at {rows}{more}"
 
 
-def _convert(x: np.ndarray, y: np.ndarray, datum: str, labels: Sequence[str], what: str):
-    _check(x, y, labels, what)
+def _convert(x: np.ndarray, y: np.ndarray, datum: str, labels: Sequence[str]):
     if datum == "wgs84":
         return x, y
     from geoproc.datums import to_wgs84
@@ -250,21 +227,17 @@ def _from_layer(gdf: gpd.GeoDataFrame, datum: str, what: str) -> gpd.GeoDataFram
     if len(gdf) == 0:
         raise GeoprocInputError(f"{what}: no features")
     gdf = gdf.reset_index(drop=True)
-    labels = _RowLabels(gdf, None)
-    geom = gdf.geometry
-    empty = np.flatnonzero((geom.isna() | geom.is_empty).to_numpy())
-    if empty.size:
-        rows = ", ".join(labels[i] for i in empty[:20])
-        raise GeoprocInputError(f"{what}: missing or empty geometry at {rows}")
-    kinds = geom.geom_type.to_numpy()
-    bad = np.flatnonzero(kinds != "Point")
-    if bad.size:
-        rows = ", ".join(f"{labels[i]} ({kinds[i]})" for i in bad[:20])
-        raise GeoprocInputError(f"{what}: not single points at {rows}")
+    labels = PointLabels(gdf)
+    check_point_geometries(gdf.geometry.to_numpy(), labels, what)
+    # degrees out of range (swapped, or metres labelled as degrees) before reprojecting
+    check_geographic_points(gdf, what)
     if gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)
     xy = shapely.get_coordinates(gdf.geometry.to_numpy())
-    x, y = _convert(xy[:, 0], xy[:, 1], datum, labels, what)
+    problems = lonlat_problems(xy[:, 0], xy[:, 1], labels)
+    if problems:  # e.g. a projected layer whose coordinates fall off the projection
+        raise GeoprocInputError(f"{what}: " + "; ".join(problems))
+    x, y = _convert(xy[:, 0], xy[:, 1], datum, labels)
     out = gpd.GeoDataFrame(
         gdf.drop(columns=gdf.geometry.name), geometry=gpd.points_from_xy(x, y), crs="EPSG:4326"
     )
@@ -273,11 +246,7 @@ def _from_layer(gdf: gpd.GeoDataFrame, datum: str, what: str) -> gpd.GeoDataFram
 
 
 def _is_dask(obj: Any) -> bool:
-    try:
-        import dask.dataframe as dd
-    except ImportError:  # pragma: no cover - dask is a dependency
-        return False
-    return isinstance(obj, dd.DataFrame)
+    return is_dask_frame(obj)
 
 
 def _source_of(points: Any, is_dask: bool) -> str | None:

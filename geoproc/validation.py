@@ -7,7 +7,7 @@ region, row or column.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,13 +18,24 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "PointLabels",
+    "check_geographic_points",
     "check_geometries",
     "check_ids",
     "check_lonlat",
+    "check_point_geometries",
+    "check_points_frame",
+    "is_dask_frame",
+    "lonlat_problems",
     "region_ids",
     "require_crs",
     "to_lonlat",
 ]
+
+# columns that name a point (a park, a firm) in messages, tried in order
+POINT_NAME_COLUMNS = ("name", "name_zh", "名称", "园区名称")
+_SHOWN = 20  # rows listed in a message before "and N more"
+
 
 
 def _label(labels: Sequence | None, i: int) -> str:
@@ -39,6 +50,19 @@ def require_crs(gdf: gpd.GeoDataFrame, what: str = "layer") -> None:
         )
 
 
+def _lonlat_out_of_range(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, str]:
+    """Positions of finite coordinates outside the lon/lat ranges, and what they look like."""
+    with np.errstate(invalid="ignore"):
+        far = np.flatnonzero((np.abs(lat) > 90) | (np.abs(lon) > 180))
+    kind = ""
+    if far.size:
+        if np.all(np.abs(lon[far]) <= 90) and np.all(np.abs(lat[far]) <= 180):
+            kind = "swapped"
+        elif np.any(np.abs(lon[far]) > 360):
+            kind = "metres"
+    return far, kind
+
+
 def check_lonlat(
     lon: np.ndarray, lat: np.ndarray, labels: Sequence | None = None, what: str = "points"
 ) -> None:
@@ -49,15 +73,205 @@ def check_lonlat(
     if bad.size:
         rows = ", ".join(_label(labels, i) for i in bad[:10])
         raise GeoprocInputError(f"{what}: missing coordinates at {rows}")
-    far = np.flatnonzero((np.abs(lat) > 90) | (np.abs(lon) > 180))
+    far, kind = _lonlat_out_of_range(lon, lat)
     if far.size:
         rows = ", ".join(_label(labels, i) for i in far[:10])
-        hint = ""
-        if np.all(np.abs(lon[far]) <= 90) and np.all(np.abs(lat[far]) <= 180):
-            hint = " (longitude and latitude look swapped)"
-        elif np.any(np.abs(lon[far]) > 360):
-            hint = " (these look like projected coordinates in metres, not lon/lat degrees)"
+        hint = {
+            "swapped": " (longitude and latitude look swapped)",
+            "metres": " (these look like projected coordinates in metres, not lon/lat degrees)",
+        }.get(kind, "")
         raise GeoprocInputError(f"{what}: coordinates out of lon/lat range at {rows}{hint}")
+
+
+def _listed(items: list[str], total: int) -> str:
+    return ", ".join(items) + (f" and {total - len(items)} more" if total > len(items) else "")
+
+
+def lonlat_problems(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    labels: Sequence[str],
+    skip: np.ndarray | None = None,
+    metres_hint: str = "read it as a layer with a CRS",
+) -> list[str]:
+    """Every problem with these longitudes/latitudes, as message parts (empty if none).
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        Coordinates in degrees; NaN where a cell is empty.
+    labels : sequence of str
+        A label per position (e.g. :class:`PointLabels`), used for the rows named.
+    skip : numpy.ndarray of bool, optional
+        Positions already reported otherwise (e.g. text in a coordinate cell).
+    metres_hint : str
+        Advice when the values look like projected metres.
+
+    Returns
+    -------
+    list of str
+        "missing coordinates at ..." and "coordinates out of lon/lat range at ..."
+        (with a hint when longitude and latitude look swapped or look like metres),
+        each listing up to 20 rows.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    missing = ~np.isfinite(lon) | ~np.isfinite(lat)
+    if skip is not None:
+        missing &= ~skip
+    out = []
+    pos = np.flatnonzero(missing)
+    if pos.size:
+        out.append(
+            f"missing coordinates at {pos.size} row(s): "
+            + _listed([labels[i] for i in pos[:_SHOWN]], pos.size)
+        )
+    far, kind = _lonlat_out_of_range(lon, lat)
+    if far.size:
+        rows = _listed([f"{labels[i]} ({lon[i]:g}, {lat[i]:g})" for i in far[:_SHOWN]], far.size)
+        hint = {
+            "swapped": "; longitude and latitude look swapped",
+            "metres": f"; these look like projected metres, not degrees ({metres_hint})",
+        }.get(kind, "")
+        out.append(f"coordinates out of lon/lat range at {far.size} row(s): {rows}{hint}")
+    return out
+
+
+class PointLabels(Sequence):
+    """A label per row of a points frame, for messages: "<name> (line N)" or "row N".
+
+    The name comes from the first of the columns ``name``, ``name_zh``, ``名称``,
+    ``园区名称`` present; the place is the file line when the frame came from a
+    table read by :func:`geoproc.read_points` (``attrs["first_line"]``, the line of
+    index label 0, header = line 1), else the index label. Labels follow the index,
+    so they stay right after the rows are filtered or reprojected. Built lazily: a
+    million-row table costs nothing until a message names a row.
+    """
+
+    def __init__(self, frame: Any, first_line: int | None = None) -> None:
+        self._index = frame.index
+        attrs = getattr(frame, "attrs", None) or {}
+        self._first = first_line if first_line is not None else attrs.get("first_line")
+        col = next((c for c in POINT_NAME_COLUMNS if c in frame.columns), None)
+        self._names = None if col is None else frame[col]
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        label = self._index[i]
+        if self._first is not None and isinstance(label, int | np.integer):
+            where = f"line {int(label) + int(self._first)}"
+        else:
+            where = f"row {label}"
+        name = None if self._names is None else self._names.iat[i]
+        return f"{name} ({where})" if isinstance(name, str) else where
+
+
+def is_dask_frame(obj: Any) -> bool:
+    """Whether ``obj`` is a dask (or dask-geopandas) DataFrame."""
+    try:
+        import dask.dataframe as dd
+    except ImportError:  # pragma: no cover - dask is a dependency
+        return False
+    return isinstance(obj, dd.DataFrame)
+
+
+def check_points_frame(points: Any, what: str = "points") -> bool:
+    """Raise unless ``points`` is a (dask-)GeoDataFrame with a CRS; return whether it is dask.
+
+    An in-memory frame must also have rows.
+    """
+    import geopandas as gpd
+
+    dask = is_dask_frame(points)
+    if not dask and not isinstance(points, gpd.GeoDataFrame):
+        raise GeoprocInputError(
+            f"{what} must be a GeoDataFrame (see geoproc.read_points), not {type(points).__name__}"
+        )
+    if points.crs is None:
+        raise GeoprocInputError(
+            f"{what} have no coordinate reference system; set one (e.g. .set_crs('EPSG:4326'))"
+        )
+    if not dask and len(points) == 0:
+        raise GeoprocInputError(f"{what}: the point set is empty")
+    return dask
+
+
+def check_point_geometries(
+    geoms: np.ndarray,
+    labels: Sequence[str] | None = None,
+    what: str = "points",
+    multipoint: bool = False,
+) -> None:
+    """Raise on missing, empty or non-point geometries, naming the rows.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries
+    labels : sequence of str, optional
+        A label per position (:class:`PointLabels`); default "row <position>".
+    what : str
+        What the points are, for messages.
+    multipoint : bool
+        Accept MultiPoint geometries too.
+    """
+    import shapely
+
+    def name(i: int) -> str:
+        return f"row {i}" if labels is None else str(labels[i])
+
+    geoms = np.asarray(geoms, dtype=object)
+    empty = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if empty.size:
+        rows = _listed([name(i) for i in empty[:_SHOWN]], empty.size)
+        raise GeoprocInputError(f"{what}: missing or empty geometry at {rows}")
+    kinds = shapely.get_type_id(geoms)
+    ok = (kinds == 0) | ((kinds == 4) if multipoint else False)  # 0 Point, 4 MultiPoint
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        rows = _listed([f"{name(i)} ({geoms[i].geom_type})" for i in bad[:_SHOWN]], bad.size)
+        kind = "point geometries" if multipoint else "single points"
+        raise GeoprocInputError(f"{what}: not {kind} at {rows}")
+
+
+def check_geographic_points(points: gpd.GeoDataFrame, what: str = "points") -> None:
+    """In a geographic CRS, raise on coordinates outside the lon/lat ranges, naming the rows.
+
+    The check :func:`geoproc.read_points` makes, for points given directly as a
+    GeoDataFrame: swapped longitude/latitude, or metres labelled as degrees, would
+    otherwise only surface as infinite coordinates (or silently wrong places) after
+    projection. A projected CRS is left alone.
+    """
+    import shapely
+    from pyproj import CRS
+
+    if not CRS.from_user_input(points.crs).is_geographic:
+        return
+    xy, owner = shapely.get_coordinates(points.geometry.to_numpy(), return_index=True)
+    labels = PointLabels(points)
+    problems = lonlat_problems(
+        xy[:, 0], xy[:, 1], _Owned(labels, owner),
+        metres_hint="set the layer's real CRS",
+    )
+    if problems:
+        raise GeoprocInputError(f"{what}: " + "; ".join(problems))
+
+
+class _Owned(Sequence):
+    """Labels of coordinates: those of the geometry each coordinate belongs to."""
+
+    def __init__(self, labels: Sequence[str], owner: np.ndarray) -> None:
+        self._labels, self._owner = labels, owner
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._labels[int(self._owner[i])]
 
 
 def to_lonlat(gdf: gpd.GeoDataFrame, what: str = "layer") -> gpd.GeoDataFrame:

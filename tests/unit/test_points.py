@@ -122,3 +122,34 @@ def test_column_guessing_only_for_default_names():
     # a name the user typed is never replaced by a guess
     with pytest.raises(GeoprocInputError, match="no longitude column 'lon_wgs'"):
         read_points(pd.DataFrame({"lng": [121.0], "lat": [31.0]}), lon="lon_wgs")
+
+
+def test_text_and_empty_cells_reported_together(tmp_path):
+    # line 3 has text in lon, line 4 an empty lat, line 5 a blank lon: one message names all
+    p = tmp_path / "parks.csv"
+    p.write_text(
+        "name,lon,lat\nA,121.1,31.1\nB,121°E,31.2\nC,121.3,\nD, ,31.4\n", encoding="utf-8"
+    )
+    with pytest.raises(GeoprocInputError) as err:
+        read_points(p)
+    msg = str(err.value)
+    assert "column 'lon' is not a number at B (line 3): '121°E'" in msg
+    assert "missing coordinates at 2 row(s): C (line 4), D (line 5)" in msg
+
+
+def test_layer_names_and_file_line_kept_for_later_messages(tmp_path):
+    from geoproc.validation import PointLabels
+
+    p = tmp_path / "parks.csv"
+    p.write_text("name,lon,lat\nA,121.1,31.1\nB,121.2,31.2\n", encoding="utf-8")
+    gdf = read_points(p)
+    assert gdf.attrs["first_line"] == 2
+    # labels follow the index: after filtering and reprojecting, B is still line 3
+    sub = gdf[gdf["name"] == "B"].to_crs(32651)
+    assert list(PointLabels(sub)) == ["B (line 3)"]
+
+
+def test_swapped_layer_in_degrees():
+    layer = gpd.GeoDataFrame({"name": ["A", "B"]}, geometry=[Point(31.2, 121.4), Point(30.3, 120.1)], crs=4326)
+    with pytest.raises(GeoprocInputError, match=r"A \(row 0\) \(31.2, 121.4\).*look swapped"):
+        read_points(layer)
