@@ -246,6 +246,17 @@ def _info_spatial(op, rho, Zd, sigma2, n_obs, t_eff, proj, cross):
 
     ``Zd``: (T, N) mean part whose G-transform enters (X delta for the lag model; zeros for
     the error model). Returns (I_dr, I_rr, I_rs, I_ss).
+
+    Direct approach (``proj`` False), as Elhorst's ``sar_panel_FE``: G is applied to the
+    *demeaned* Z delta, period by period, and G Z delta is not demeaned again. With region
+    effects this is the exact information (the region demeaning runs over time and commutes
+    with W). With time or two-way effects the information of the dummy-variable likelihood
+    would use J_N G Z delta (J_N = I - 11'/N in each period): the beta-rho terms are the same
+    for row-standardised W (G maps a constant vector to a constant, and Z' kills constants),
+    not otherwise, and I_rr here is larger by |G Zd|^2 - |J_N G Zd|^2 over sigma2, so the
+    standard error of rho is slightly smaller (0.2-0.4% in simulated panels, N = 100,
+    T = 8, k-NN W). Kept for comparability with Elhorst's code; Lee-Yu (``proj`` True)
+    re-demeans.
     """
     tr1, tr2, tr3 = op.G_traces(rho, time_projected=proj)
     i_rr = t_eff * (tr2 + tr3)

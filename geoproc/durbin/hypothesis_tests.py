@@ -88,7 +88,15 @@ def lm_tests(y: np.ndarray, X: np.ndarray, W) -> dict[str, TestStat]:
     Elhorst's panel versions (``LMsarsem_panel``; Anselin, Le Gallo and Jayet 2008; Debarsy
     and Ertur 2010 for fixed effects), on the within-transformed data: e the OLS residuals of
     y on X, sigma^2 = e'e/NT, T_W = tr(W'W + W W), Wy and We per period,
-    J = [(W X b)' M (W X b) + T T_W sigma^2] / sigma^2:
+    J = [(W X b)' M (W X b) + T T_W sigma^2] / sigma^2.
+
+    The spatial lags here are lags *of the demeaned* y and X (W y~, W X~, as Elhorst's
+    ``LMsarsem_panel``, which is given the demeaned data), unlike the estimator, which
+    demeans the lags of the raw data ((W y)~). The two agree with region effects only
+    (region demeaning runs over time and commutes with W); with time or two-way effects
+    they differ unless W is doubly stochastic (rows and columns summing to one), so
+    ``e'Wy`` is then not the score of the likelihood :func:`geoproc.sdm` maximises. Kept
+    as Elhorst's, to reproduce his published statistics.
 
     * ``lm_lag``   = (e'Wy/sigma^2)^2 / J
     * ``lm_error`` = (e'We/sigma^2)^2 / (T T_W)
@@ -100,6 +108,7 @@ def lm_tests(y: np.ndarray, X: np.ndarray, W) -> dict[str, TestStat]:
     y : (T, N) within-transformed y
     X : (T*N, K) within-transformed regressors (period-major rows)
     W : sparse N x N
+        Lagged here, after the demeaning (see above).
     """
     T, N = y.shape
     yv = y.ravel()
