@@ -24,6 +24,7 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
     DISPLAY = "Spatial weights (file and links)"
     GROUP = "weights"
     KINDS = ["queen", "rook", "knn", "inverse-distance", "gravity", "nested"]
+    CENTROIDS = ["area", "representative"]
     HELP = (
         "Builds a spatial weights matrix of the regions (geoproc.weights) and writes it as a file "
         "the other tools (and GeoDa, PySAL) read, plus a line layer to look at the links.\n"
@@ -47,9 +48,12 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
         "<b>Row-standardise</b>: divide each row by its sum.\n"
         "<b>Weights file</b>: .csv (full N x N matrix, first column id, header of ids), .gal "
         "(binary neighbour lists; queen/rook/knn without row-standardising) or .gwt (links with values).\n"
-        "<b>Weight links</b>: one line per linked pair of regions, centroid to centroid (EPSG:4326), with "
-        "from_id, to_id, w_from_to, w_to_from and weight = the larger of the two (as the HTML links "
-        "map); styled by strength (classes suit row-standardised weights)."
+        "<b>Link line ends</b>: the area centroid of each region (may fall outside a crescent-shaped "
+        "region) or a point inside it.\n"
+        "<b>Weight links</b>: one line per linked pair of regions (EPSG:4326; geoproc.weights.links_frame, "
+        "as the HTML links map), with from_id, to_id, w_from_to, w_to_from, weight = the larger of the "
+        "two and weight_scaled = weight / the largest weight; styled by weight_scaled in fifths of 0-1, "
+        "so binary, row-standardised and gravity weights all spread over the classes."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -80,6 +84,9 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
         self.addParameter(QgsProcessingParameterBoolean("ROW_STANDARDIZE", self.tr("Row-standardise"), defaultValue=False))
         self.addParameter(QgsProcessingParameterFileDestination(
             "OUTPUT", self.tr("Weights file"), "CSV full matrix (*.csv);;GAL neighbour lists (*.gal);;GWT links (*.gwt)"))
+        self.addParameter(QgsProcessingParameterEnum("LINK_ENDS", self.tr("Link line ends"),
+                                                     options=["area centroid", "point inside the region"],
+                                                     defaultValue=0))
         self.addParameter(QgsProcessingParameterFeatureSink("LINKS", self.tr("Weight links"),
                                                             QgsProcessing.SourceType.TypeVectorLine, optional=True))
 
@@ -134,39 +141,17 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
         feedback.setProgress(70)
         results = {"OUTPUT": out_path}
         if parameters.get("LINKS") is not None:
-            links = self._links(regions, id_field, w, feedback)
+            self.check_canceled(feedback)
+            links = self._links(parameters, context, regions, id_field, w)
             dest = self.write_sink(parameters, "LINKS", context, links, feedback, (80, 100))
             style_on_completion(context, dest, "weight_links", self.tr("Weight links"))
             results["LINKS"] = dest
         feedback.setProgress(100)
         return results
 
-    def _links(self, regions, id_field, w, feedback):
-        """One line per linked pair, centroid to centroid (drawing only; the values are w's)."""
-        import warnings
+    def _links(self, parameters, context, regions, id_field, w):
+        """One line per linked pair, centroid to centroid: the library's links_frame (as the HTML links map)."""
+        from geoproc.weights import links_frame
 
-        import geopandas as gpd
-        import numpy as np
-        import shapely
-
-        import geoproc
-        from geoproc.validation import region_ids
-
-        ids = region_ids(regions, id_field)
-        w = w.align(ids, what="regions")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a centroid outside its region is fine for a line end
-            cent = geoproc.centroids(regions, how="area", id=id_field)
-        xy = np.column_stack([cent["lon"].to_numpy(), cent["lat"].to_numpy()])
-        m = w.sparse.tocsr()
-        pairs = m.maximum(m.T).tocoo()
-        keep = pairs.row < pairs.col
-        i, j = pairs.row[keep], pairs.col[keep]
-        self.check_canceled(feedback)
-        w_ij = np.asarray(m[i, j]).ravel()
-        w_ji = np.asarray(m[j, i]).ravel()
-        lines = shapely.linestrings(np.stack([xy[i], xy[j]], axis=1))
-        id_arr = np.asarray(ids, dtype=object)
-        return gpd.GeoDataFrame({"from_id": id_arr[i].astype(str), "to_id": id_arr[j].astype(str),
-                                 "w_from_to": w_ij, "w_to_from": w_ji, "weight": np.maximum(w_ij, w_ji)},
-                                geometry=list(lines), crs="EPSG:4326")
+        centroid = self.CENTROIDS[self.parameterAsEnum(parameters, "LINK_ENDS", context)]
+        return links_frame(w, regions, id=id_field, centroid=centroid)

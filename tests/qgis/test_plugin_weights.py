@@ -63,6 +63,7 @@ def test_queen_file_and_links(qgis_processing, geoproc_provider, cities, tmp_pat
         a, b = int(f["from_id"]), int(f["to_id"])
         i, j = want.ids.index(a), want.ids.index(b)
         assert (f["w_from_to"], f["w_to_from"], f["weight"]) == (m[i, j], m[j, i], max(m[i, j], m[j, i]))
+        assert f["weight_scaled"] == max(m[i, j], m[j, i]) / m.max()  # binary: 1 / 1
         line = f.geometry().asMultiPolyline()[0]
         assert (line[0].x(), line[0].y()) == pytest.approx((cent.at[a, "lon"], cent.at[a, "lat"]), abs=1e-12)
         assert (line[1].x(), line[1].y()) == pytest.approx((cent.at[b, "lon"], cent.at[b, "lat"]), abs=1e-12)
@@ -104,16 +105,34 @@ def test_gravity_with_a_panel_mass_table(qgis_processing, geoproc_provider, citi
 
 
 def test_links_load_styled(qgis_processing, geoproc_provider, cities, tmp_path, qgis_new_project):
-    regions, _ = cities
+    """Inverse-distance links, ends inside the regions, classified by weight / largest weight."""
+    import geoproc
+
+    regions, gdf = cities
     res = qgis_processing.runAndLoadResults("geoproc:spatial_weights", params(
-        regions, tmp_path / "knn.csv", KIND=2, K=4, ROW_STANDARDIZE=True, LINKS="TEMPORARY_OUTPUT"))
+        regions, tmp_path / "idw.csv", KIND=3, POWER=1.0, LINK_ENDS=1, LINKS="TEMPORARY_OUTPUT"))
     layer = qgis_new_project.mapLayer(res["LINKS"])
     assert layer is not None and layer.name() == "Weight links"
     r = layer.renderer()
-    assert r.type() == "graduatedSymbol" and r.classAttribute() == "weight"
-    assert [round(x.upperValue(), 6) for x in r.ranges()][:4] == [0.1, 0.2, 0.35, 0.5]
-    # row-standardised knn:4: every link 0.25 (or 0.25 both ways): class "0.2 - 0.35"
-    assert {round(f["weight"], 12) for f in layer.getFeatures()} == {0.25}
+    assert r.type() == "graduatedSymbol" and r.classAttribute() == "weight_scaled"
+    assert [round(x.upperValue(), 6) for x in r.ranges()] == [0.2, 0.4, 0.6, 0.8, 1.0]
+
+    w = geoproc.read_weights(tmp_path / "idw.csv")
+    m = w.full()
+    assert layer.featureCount() == 41 * 40 // 2  # inverse distance without cut-off: every pair
+    inside = geoproc.centroids(gdf, how="representative", id="code").set_index("id")
+    classes = set()
+    for f in layer.getFeatures():
+        a, b = int(f["from_id"]), int(f["to_id"])
+        i, j = w.ids.index(a), w.ids.index(b)
+        assert f["weight"] == pytest.approx(m[i, j], rel=1e-15)  # symmetric: 1 / d_ij
+        # weight_scaled: this pair's 1/d over the largest 1/d, i.e. the closest pair's
+        assert f["weight_scaled"] == pytest.approx(m[i, j] / m.max(), rel=1e-12)
+        classes.add(r.rangeForValue(f["weight_scaled"]).label())
+        line = f.geometry().asMultiPolyline()[0]
+        assert (line[0].x(), line[0].y()) == pytest.approx((inside.at[a, "lon"], inside.at[a, "lat"]), abs=1e-12)
+        assert (line[1].x(), line[1].y()) == pytest.approx((inside.at[b, "lon"], inside.at[b, "lat"]), abs=1e-12)
+    assert len(classes) >= 3  # the links spread over the classes instead of all in one
 
 
 @pytest.mark.parametrize(("extra", "suffix", "message"), [
