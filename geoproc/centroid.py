@@ -20,10 +20,23 @@ other regions are added to or removed from the layer, nor with the input's CRS (
 geometry is first brought to EPSG:4326; only the vertex-only reprojection every GIS
 performs remains). Regions that straddle the 180° meridian are centred across it,
 not on the far side of the Earth.
+
+Archipelagic regions: the area centroid of a multi-part region weighs every island and
+reef by its area, so scattered outlying parts can pull it far from where the region's
+people and economy are. The shipped ``china_provinces`` layer draws Hainan with Sansha's
+reefs and atolls (6,325 km² of polygons in the South China Sea), which puts Hainan's
+area centroid at sea, 162 km from Hainan Island's centroid (67 km off its south coast).
+``how="largest"`` takes the
+area centroid of the largest part only (by area on the ellipsoid), which for Hainan is
+Hainan Island's centroid, and for a single-part region is exactly the area centroid.
+It is the principled choice when the outlying parts are small, sparsely populated and
+far away (Hainan, Zhoushan if taken as a city, island counties); ``"area"`` stays the
+default (METHODS §1) and is right when the parts are comparable in size.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from typing import TYPE_CHECKING, Literal
@@ -38,7 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = ["centroids", "CentroidOutsideWarning"]
 
-HOW = ("area", "representative")
+HOW = ("area", "representative", "largest")
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
 # re-centre the equal-area frame until the centroid is this close to its centre (m)
@@ -117,25 +130,47 @@ def _area_centroid(geom) -> tuple[float, float]:
     return lon, lat
 
 
+def _largest_part(geom):
+    """The part of a (multi)polygon with the largest area on the ellipsoid.
+
+    Areas are compared in one LAEA frame on the region's bounding-box centre: LAEA is
+    equal-area everywhere, so the frame's centre does not change the ranking.
+    """
+    import shapely
+
+    parts = shapely.get_parts(geom)
+    if len(parts) == 1:
+        return geom
+    lon0, lat0 = _centre(np.asarray(geom.bounds), shapely.get_coordinates(geom))
+    projected, _ = _project(shapely.MultiPolygon(list(parts)), lon0, lat0)
+    return parts[int(np.argmax(shapely.area(shapely.get_parts(projected))))]
+
+
 def centroids(
-    regions: gpd.GeoDataFrame,
-    how: Literal["area", "representative"] = "area",
+    regions: gpd.GeoDataFrame | str | os.PathLike,
+    how: Literal["area", "representative", "largest"] = "area",
     id: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Centroid of each region as a point in lon/lat (EPSG:4326).
 
     Parameters
     ----------
-    regions : geopandas.GeoDataFrame
+    regions : geopandas.GeoDataFrame, str or path
         Polygons or multipolygons (points pass through unchanged), in any CRS; a layer
-        without a CRS is refused.
-    how : {"area", "representative"}
+        without a CRS is refused. Also a shipped layer name (``"china_provinces"``) or a
+        vector file path, read by :func:`geoproc.boundaries.read_regions`.
+    how : {"area", "representative", "largest"}
         ``"area"``: the area centroid, computed in a Lambert azimuthal equal-area
         projection centred on the centroid itself (see the module notes). It can fall outside
         a crescent-shaped region or in the sea between islands; a
         :class:`CentroidOutsideWarning` names those regions. ``"representative"``: a
         point guaranteed to lie inside the region (shapely's ``representative_point`` of
-        the lon/lat geometry).
+        the lon/lat geometry). ``"largest"``: the area centroid (as ``"area"``) of the
+        region's largest polygon part by area, identical to ``"area"`` for single-part
+        regions; the choice for archipelagic regions whose outlying islands or reefs
+        would pull the area centroid out to sea (Hainan with Sansha's reefs: ``"area"``
+        lies at 110.34°E, 17.84°N, at sea 67 km off the island's south coast;
+        ``"largest"`` at 109.75°E, 19.19°N, on the island).
     id : str, optional
         Column holding the region ids; default ``code`` if present, else the index.
 
@@ -144,20 +179,26 @@ def centroids(
     geopandas.GeoDataFrame
         One row per region, in input order and with the input's index: ``id``, ``lon``,
         ``lat`` (degrees), ``inside`` (the point lies within or on its region),
-        ``method`` (``"area"``, ``"representative"`` or ``"point"`` for input points)
+        ``method`` (``"area"``, ``"representative"``, ``"largest"`` or ``"point"`` for
+        input points)
         and point ``geometry`` in EPSG:4326. ``attrs["method"]`` holds ``how``.
 
     Raises
     ------
     GeoprocInputError
         No CRS, missing/duplicate ids, empty or invalid geometries, or geometries that
-        are neither polygons nor points (naming the regions).
+        are neither polygons nor points (naming the regions); an unknown layer name or a
+        missing file.
     """
     import geopandas as gpd
     import shapely
 
     if how not in HOW:
         raise GeoprocInputError(f"centroids: how must be one of {', '.join(HOW)}, not {how!r}")
+    if isinstance(regions, str | os.PathLike):
+        from geoproc.boundaries import read_regions
+
+        regions = read_regions(regions, id=id)
     if not isinstance(regions, gpd.GeoDataFrame):
         raise GeoprocInputError(
             f"centroids: expected a GeoDataFrame of regions, got {type(regions).__name__}"
@@ -183,8 +224,8 @@ def centroids(
     for i, (geom, kind) in enumerate(zip(geoms.array, types, strict=True)):
         if kind == "Point":
             lon[i], lat[i], method[i] = geom.x, geom.y, "point"
-        elif how == "area":
-            lon[i], lat[i] = _area_centroid(geom)
+        elif how in ("area", "largest"):
+            lon[i], lat[i] = _area_centroid(geom if how == "area" else _largest_part(geom))
             # on the validated input geometry (projected copies may need repair)
             inside[i] = geom.covers(shapely.Point(lon[i], lat[i]))
             method[i] = how
@@ -201,7 +242,8 @@ def centroids(
         warnings.warn(
             f"the area centroid lies outside its region for {names}{more}; "
             "use how='representative' (CLI: --centroid representative) for a point "
-            "inside each region",
+            "inside each region, or how='largest' for the centroid of an archipelago's "
+            "largest island",
             CentroidOutsideWarning,
             stacklevel=_caller_stacklevel(),
         )

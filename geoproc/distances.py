@@ -175,9 +175,10 @@ def points_lonlat(
     """Ids, lon, lat and the centroid method of regions, points or a lon/lat table.
 
     Accepts a GeoDataFrame (polygons become their centroids, see
-    :func:`geoproc.centroids`; points pass through) or a plain DataFrame with ``lon``
-    and ``lat`` columns. Ids come from column ``id`` if given, else ``code``, else
-    ``id``, else the index.
+    :func:`geoproc.centroids`; points pass through), a shipped layer name or a vector
+    file path (read by :func:`geoproc.boundaries.read_regions`), or a plain DataFrame
+    with ``lon`` and ``lat`` columns. Ids come from column ``id`` if given, else
+    ``code``, else ``id``, else the index.
     """
     import geopandas as gpd
     import pandas as pd
@@ -185,6 +186,10 @@ def points_lonlat(
     from geoproc.centroid import centroids
 
     obj = regions_or_points
+    if isinstance(obj, str | os.PathLike):
+        from geoproc.boundaries import read_regions
+
+        obj = read_regions(obj, id=id)
     if isinstance(obj, gpd.GeoDataFrame):
         if id is None and "code" not in obj.columns and "id" in obj.columns:
             id = "id"
@@ -218,8 +223,8 @@ def points_lonlat(
             coords.append(values.to_numpy(dtype=float))
         return ids, coords[0], coords[1], "point"
     raise GeoprocInputError(
-        "expected a GeoDataFrame of regions or points, or a DataFrame with lon and lat "
-        f"columns; got {type(obj).__name__}"
+        "expected a GeoDataFrame of regions or points, a shipped layer name or vector file, "
+        f"or a DataFrame with lon and lat columns; got {type(obj).__name__}"
     )
 
 
@@ -228,15 +233,16 @@ def distance_matrix(
     method: Method = "geodesic",
     id: str | None = None,
     dtype: str | np.dtype = "float64",
-    how: Literal["area", "representative"] = "area",
+    how: Literal["area", "representative", "largest"] = "area",
 ) -> pd.DataFrame:
     """Distances in km between all pairs of regions (their centroids) or points.
 
     Parameters
     ----------
-    regions_or_points : GeoDataFrame or DataFrame
+    regions_or_points : GeoDataFrame, DataFrame, str or path
         Polygons (reduced to centroids, see :func:`geoproc.centroids`), points, in any
-        CRS; or a table with ``lon``/``lat`` columns in WGS84 degrees.
+        CRS; a shipped layer name (``"china_provinces"``) or a vector file path; or a
+        table with ``lon``/``lat`` columns in WGS84 degrees.
     method : {"geodesic", "haversine"}
         WGS84 ellipsoid geodesic (default) or spherical haversine (R = 6371.0088 km).
     id : str, optional
@@ -244,8 +250,9 @@ def distance_matrix(
         then the index.
     dtype : {"float64", "float32"}
         Storage type of the matrix.
-    how : {"area", "representative"}
-        Which point stands for a polygon (see :func:`geoproc.centroids`).
+    how : {"area", "representative", "largest"}
+        Which point stands for a polygon (see :func:`geoproc.centroids`; ``"largest"``
+        suits archipelagic regions such as Hainan).
 
     Returns
     -------
@@ -277,7 +284,7 @@ def write_distance_matrix(
     dtype: str | np.dtype = "float64",
     overwrite: bool = False,
     id: str | None = None,
-    how: Literal["area", "representative"] = "area",
+    how: Literal["area", "representative", "largest"] = "area",
     float_format: str | None = None,
     progress: Callable[..., Iterable] | None = None,
 ) -> Path:
@@ -289,7 +296,7 @@ def write_distance_matrix(
 
     Parameters
     ----------
-    points : GeoDataFrame or DataFrame
+    points : GeoDataFrame, DataFrame, str or path
         As for :func:`distance_matrix`.
     path : path-like
         Output CSV: first column ``id``, header row of the same ids in the same order.

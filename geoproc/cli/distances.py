@@ -36,10 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--centroid",
-        choices=("area", "representative"),
+        choices=("area", "representative", "largest"),
         default="area",
-        help="point standing for each polygon: area centroid (default) or a "
-        "representative point guaranteed inside it",
+        help="point standing for each polygon: area centroid (default), a "
+        "representative point guaranteed inside it, or the area centroid of the largest "
+        "part (for archipelagos such as Hainan)",
     )
     p.add_argument("--float32", action="store_true", help="round distances to float32 (written to 1 m)")
     p.set_defaults(func=run)

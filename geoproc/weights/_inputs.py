@@ -69,10 +69,11 @@ def labels(gdf: gpd.GeoDataFrame, ids: list) -> list[str]:
 def distances_km(
     gdf: gpd.GeoDataFrame, ids: list, field: str, method: str = "geodesic", centroid: str = "area"
 ) -> np.ndarray:
-    """Great-circle distances (km) between area centroids (points stay themselves).
+    """Great-circle distances (km) between region centroids (points stay themselves).
 
     ``geoproc.distances.distance_matrix`` takes the centroids (geoproc.centroids,
-    equal-area) itself. Coincident points (d = 0 off the diagonal) are refused,
+    equal-area) itself; ``centroid`` is its ``how`` ("area", "representative" or
+    "largest") and is checked there. Coincident points (d = 0 off the diagonal) are refused,
     naming the pair, because every distance-based weight divides by d.
     """
     from geoproc.distances import check_no_coincident, distance_matrix

@@ -171,3 +171,92 @@ def test_public_name_works_in_any_import_order():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0.5"
+
+
+def test_largest_is_area_for_single_part_regions():
+    # one polygon, and a MultiPolygon with one part: "largest" is exactly "area"
+    tri = Polygon([(110, 30), (112, 30), (111, 33)])
+    from shapely.geometry import MultiPolygon
+
+    g = gpd.GeoDataFrame({"code": [1, 2]}, geometry=[tri, MultiPolygon([tri])], crs=4326)
+    a = centroids(g, how="area")
+    big = centroids(g, how="largest")
+    assert big["lon"].tolist() == a["lon"].tolist()
+    assert big["lat"].tolist() == a["lat"].tolist()
+    assert list(big["method"]) == ["largest", "largest"] and big.attrs["method"] == "largest"
+
+
+def test_largest_part_is_chosen_by_area_on_the_ellipsoid_not_by_square_degrees():
+    from shapely.geometry import MultiPolygon
+
+    # part A: 2 x 2 degrees at 59-61N, ~222 km x 111 km * cos(60) * 2 = 222 x 111 = 24,600 km²
+    #         (4 square degrees);
+    # part B: 1.8 x 1.8 degrees on the equator, ~200 km x 200 km = 40,000 km² (3.24 sq deg)
+    # so B is the largest by area, A by square degrees
+    a = box(100, 59, 102, 61)
+    b = box(100.1, -0.9, 101.9, 0.9)
+    geod = Geod(ellps="WGS84")
+    area_a = abs(geod.geometry_area_perimeter(a)[0])
+    area_b = abs(geod.geometry_area_perimeter(b)[0])
+    assert area_b > area_a and a.area > b.area  # the premise, checked by pyproj
+    g = gpd.GeoDataFrame({"code": [1]}, geometry=[MultiPolygon([a, b])], crs=4326)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CentroidOutsideWarning)
+        c = centroids(g, how="largest").iloc[0]
+        whole = centroids(g, how="area").iloc[0]
+    # B is symmetric about the equator and about 101E: its area centroid is (101, 0)
+    _close(c, 101.0, 0.0, metres=0.01)
+    assert c["inside"]
+    assert whole["lat"] > 10  # the whole region's centroid lies between the parts
+
+
+@pytest.fixture(scope="module")
+def provinces():
+    from geoproc.boundaries import load_boundaries
+
+    return load_boundaries("china_provinces")
+
+
+def test_hainan_largest_centroid_is_hainan_islands(provinces):
+    import shapely
+
+    hainan = provinces.loc[provinces["code"] == 460000].geometry.iloc[0]
+    # independently: the largest part by geodesic area (pyproj), its centroid in an
+    # equal-area LAEA frame centred on the island (pyproj + shapely)
+    geod = Geod(ellps="WGS84")
+    parts = shapely.get_parts(hainan)
+    island = max(parts, key=lambda p: abs(geod.geometry_area_perimeter(p)[0]))
+    laea = CRS.from_proj4("+proj=laea +lat_0=19.2 +lon_0=109.75 +ellps=WGS84 +units=m")
+    fwd = Transformer.from_crs(4326, laea, always_xy=True)
+    inv = Transformer.from_crs(laea, 4326, always_xy=True)
+    projected = shapely.transform(island, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+    lon, lat = inv.transform(projected.centroid.x, projected.centroid.y)
+    assert abs(lon - 109.75) < 0.01 and abs(lat - 19.19) < 0.01  # near 109.75E, 19.19N
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CentroidOutsideWarning)  # Gansu's crescent
+        area = centroids(provinces).set_index("id")
+        largest = centroids(provinces, how="largest").set_index("id")
+    # a frame centred 1-2 km off the fixed point moves the centroid by centimetres
+    _close(largest.loc[460000], lon, lat, metres=1.0)
+    assert largest.loc[460000, "inside"]
+    # the default stays the area centroid of all parts, at sea south of the island
+    # (Sansha's reefs), more than 150 km from the island's centroid
+    _, _, d = geod.inv(area.loc[460000, "lon"], area.loc[460000, "lat"], lon, lat)
+    assert d > 150e3 and not area.loc[460000, "inside"]
+
+
+def test_shipped_layer_name_and_file_path_are_accepted(provinces, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CentroidOutsideWarning)
+        by_name = centroids("china_provinces")
+        by_frame = centroids(provinces)
+        path = tmp_path / "p.gpkg"
+        provinces.to_file(path, engine="pyogrio")
+        by_path = centroids(path)
+    assert by_name["id"].tolist() == by_frame["id"].tolist() == by_path["id"].tolist()
+    lonlat = by_name[["lon", "lat"]].to_numpy()
+    assert np.array_equal(lonlat, by_frame[["lon", "lat"]].to_numpy())
+    assert np.allclose(by_path[["lon", "lat"]].to_numpy(), lonlat, atol=1e-12)
+    with pytest.raises(GeoprocInputError, match="china_provinces"):
+        centroids("no_such_layer")

@@ -332,3 +332,39 @@ def test_input_is_not_modified():
         warnings.simplefilter("error")
         distance_matrix(g)
     pd.testing.assert_frame_equal(g, before)
+
+
+def test_shipped_layer_name_and_largest_centroid(tmp_path):
+    import warnings as _w
+
+    from geoproc.centroid import CentroidOutsideWarning, centroids
+
+    with _w.catch_warnings():
+        _w.simplefilter("ignore", CentroidOutsideWarning)
+        d = distance_matrix("china_provinces", how="largest")
+        cen = centroids("china_provinces", how="largest").set_index("id")
+    assert len(d) == 31 and d.attrs["centroids"] == "largest"
+    # Beijing to Hainan Island between the "largest" centroids, by pyproj
+    _, _, ref = Geod(ellps="WGS84").inv(*cen.loc[110000, ["lon", "lat"]], *cen.loc[460000, ["lon", "lat"]])
+    assert abs(d.loc[110000, 460000] - ref / 1000) <= MM
+    out = tmp_path / "d.csv"
+    with _w.catch_warnings():
+        _w.simplefilter("ignore", CentroidOutsideWarning)
+        write_distance_matrix("yrd_cities", out, how="largest")
+    assert pd.read_csv(out, index_col="id").shape == (41, 41)
+    with pytest.raises(GeoprocInputError, match="how must be one of"):
+        distance_matrix("china_provinces", how="middle")
+
+
+def test_cli_accepts_centroid_largest(tmp_path):
+    from geoproc.cli import main
+
+    out = tmp_path / "d.csv"
+    assert main(["distances", "china_provinces", "--centroid", "largest", "-o", str(out)]) == 0
+    cli = pd.read_csv(out, index_col="id")
+    lib = distance_matrix("china_provinces", how="largest")
+    assert_allclose(cli.to_numpy(), lib.to_numpy(), atol=MM)  # written to 1 mm
+    w = tmp_path / "w.gwt"
+    assert main(["weights", "china_provinces", "--kind", "inverse-distance", "--centroid", "largest",
+                 "-o", str(w)]) == 0
+    assert w.exists()
