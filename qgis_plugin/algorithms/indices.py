@@ -27,7 +27,7 @@ class IndicesAlgorithm(GeoprocAlgorithm):
     GROUP = "indicators"
     HELP = (
         "Appends regional indicators to a long panel (one row per region-year); the input is "
-        "never modified. Same computations as `geoproc indices`.\n"
+        "never modified. Same computations as `geoproc indices` (geoproc.indices.compute_indices).\n"
         "<b>Panel table</b>: a table or layer, one row per region-year.\n"
         "<b>Region id field</b>: the region column.\n"
         "<b>Year field</b>: the year column (default year).\n"
@@ -37,9 +37,13 @@ class IndicesAlgorithm(GeoprocAlgorithm):
         "<b>LQ sector field</b> and <b>LQ total field</b> (optional, both or neither): e_i and E_i of "
         "SECTOR_lq, the location quotient (e_i/E_i)/(e/E) with all regions of the table that year as "
         "the reference.\n"
+        "<b>LQ reference table</b> (optional): reference totals by year (e.g. national figures) "
+        "instead of the sum over the table's regions: a table with the year field and fields named as "
+        "the LQ sector and total fields (one row without a year field for a cross-section).\n"
         "<b>PCA fields</b> (optional, 2 or more): a principal-component index of the standardised fields.\n"
         "<b>PCA method</b>: first component's score, or the components kept by Kaiser's rule weighted by "
-        "their explained variance. Loadings and explained variance are written to the log.\n"
+        "their explained variance. Loadings and explained variance are written to the log.\n"        "<b>PCA components kept</b> (weighted method): kaiser (eigenvalue &gt; 1, default), a whole number "
+        "of components, or a cumulative share of the variance such as 0.85.\n"
         "<b>PCA column name</b>: name of the new column (default pca_index).\n"
         "<b>Entropy fields (more is better)</b> and <b>Entropy fields (less is better)</b> (optional, 2 "
         "or more in all): an entropy-weight index (min-max normalisation by direction, weights from the "
@@ -48,7 +52,8 @@ class IndicesAlgorithm(GeoprocAlgorithm):
         "0 ln 0 = 0 convention).\n"
         "<b>Entropy column name</b>: default entropy_index.\n"
         "<b>Composite indices fitted</b>: pooled over all region-years, or separately per year.\n"
-        "<b>Accept an unbalanced panel</b>: allow regions lacking some years (default: an error listing them).\n"
+        "<b>Accept an unbalanced panel</b>: allow regions lacking some years (default: an error listing them).\n"        "<b>Accept years missing for every region</b>: e.g. census years 2010, 2015, 2020 (default: an "
+        "error listing the gaps).\n"
         "<b>Output</b>: the panel table with the new columns.\n"
         "<b>Regions</b> (optional): a polygon layer to map the new columns on.\n"
         "<b>Region id field</b>: the regions' id, matching the panel's region field (default code).\n"
@@ -73,10 +78,15 @@ class IndicesAlgorithm(GeoprocAlgorithm):
                                                       parentLayerParameterName="PANEL", optional=True))
         self.addParameter(QgsProcessingParameterField("LQ_TOTAL", self.tr("LQ total field (E_i)"), type=NUMERIC,
                                                       parentLayerParameterName="PANEL", optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource("LQ_REFERENCE",
+                                                              self.tr("LQ reference table (e.g. national totals)"),
+                                                              [QgsProcessing.SourceType.TypeVector], optional=True))
         self.addParameter(QgsProcessingParameterField("PCA", self.tr("PCA fields"), type=NUMERIC,
                                                       parentLayerParameterName="PANEL", allowMultiple=True, optional=True))
         self.addParameter(QgsProcessingParameterEnum("PCA_METHOD", self.tr("PCA method"),
                                                      options=["first", "weighted"], defaultValue=0))
+        self.addParameter(QgsProcessingParameterString("PCA_KEEP", self.tr("PCA components kept (weighted)"),
+                                                       defaultValue="kaiser"))
         self.addParameter(QgsProcessingParameterString("PCA_NAME", self.tr("PCA column name"), defaultValue="pca_index"))
         self.addParameter(QgsProcessingParameterField("ENTROPY", self.tr("Entropy fields (more is better)"), type=NUMERIC,
                                                       parentLayerParameterName="PANEL", allowMultiple=True, optional=True))
@@ -90,6 +100,8 @@ class IndicesAlgorithm(GeoprocAlgorithm):
         self.addParameter(QgsProcessingParameterEnum("BY", self.tr("Composite indices fitted"),
                                                      options=["pooled", "year"], defaultValue=0))
         self.addParameter(QgsProcessingParameterBoolean("UNBALANCED", self.tr("Accept an unbalanced panel"),
+                                                        defaultValue=False))
+        self.addParameter(QgsProcessingParameterBoolean("YEAR_GAPS", self.tr("Accept years missing for every region"),
                                                         defaultValue=False))
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Indicators"),
                                                             QgsProcessing.SourceType.TypeVector))
@@ -105,68 +117,64 @@ class IndicesAlgorithm(GeoprocAlgorithm):
                                                             createByDefault=False))
 
     def compute(self, parameters, context, feedback):
-        import pandas as pd
-
-        import geoproc
+        from geoproc.indices import compute_indices
 
         panel = self.source_frame(parameters, "PANEL", context, feedback, (0, 30), with_geometry=False)
         fields = lambda name: self.parameterAsFields(parameters, name, context)  # noqa: E731
         common = dict(id=self.parameterAsString(parameters, "ID", context) or "code",
                       year=None if self.parameterAsBool(parameters, "CROSS_SECTION", context)
-                      else (self.parameterAsString(parameters, "YEAR", context) or "year"),
-                      balanced=not self.parameterAsBool(parameters, "UNBALANCED", context))
-        by = ["pooled", "year"][self.parameterAsEnum(parameters, "BY", context)]
+                      else (self.parameterAsString(parameters, "YEAR", context) or "year"))
         sector = self.parameterAsString(parameters, "LQ_SECTOR", context)
         total = self.parameterAsString(parameters, "LQ_TOTAL", context)
-        positive, negative = fields("ENTROPY"), fields("ENTROPY_NEGATIVE")
         if bool(sector) != bool(total):
             raise QgsProcessingException("location quotient: give both the LQ sector field and the LQ total field")
-        if not (fields("AGGLOMERATION") or sector or fields("PCA") or positive or negative):
-            raise QgsProcessingException("nothing to compute: choose agglomeration, LQ, PCA or entropy fields")
-        new: dict = {}
+        reference = None
+        if parameters.get("LQ_REFERENCE") not in (None, ""):
+            reference = self.source_frame(parameters, "LQ_REFERENCE", context, feedback, (30, 35), with_geometry=False)
+        positive, negative = fields("ENTROPY"), fields("ENTROPY_NEGATIVE")
 
-        def add(series) -> None:
-            if series.name in new:
-                raise QgsProcessingException(f"two new columns are called {series.name!r}; choose other names")
-            new[series.name] = series
+        def on_step(step: str, done: float) -> None:  # progress 35-80 %, cancel between indices
+            self.check_canceled(feedback)
+            feedback.setProgress(35 + 45 * done)
+            if step != "done":
+                feedback.pushInfo(f"computing {step} ...")
 
-        for col in fields("AGGLOMERATION"):
-            self.check_canceled(feedback)
-            s = geoproc.agglomeration_index(panel, col, **common)
-            add(s)
-        feedback.setProgress(45)
-        if sector:
-            s = geoproc.location_quotient(panel, sector, total, **common)
-            add(s)
-        feedback.setProgress(55)
-        if fields("PCA"):
-            self.check_canceled(feedback)
-            method = ["first", "weighted"][self.parameterAsEnum(parameters, "PCA_METHOD", context)]
-            s, res = geoproc.pca_index(panel, fields("PCA"), method, by=by,
-                                       name=self.parameterAsString(parameters, "PCA_NAME", context) or "pca_index",
-                                       **common)
-            add(s)
-            _shared.push_lines(feedback, res.summary().splitlines())
-        feedback.setProgress(70)
-        if positive or negative:
-            self.check_canceled(feedback)
-            s, res = geoproc.entropy_weight_index(
-                panel, positive + negative, [1] * len(positive) + [-1] * len(negative),
-                shift=self.parameterAsDouble(parameters, "ENTROPY_SHIFT", context), by=by,
-                name=self.parameterAsString(parameters, "ENTROPY_NAME", context) or "entropy_index", **common)
-            add(s)
-            _shared.push_lines(feedback, res.summary().splitlines())
-        feedback.setProgress(80)
-        clash = [c for c in new if c in panel.columns]
-        if clash:
-            raise QgsProcessingException(f"the panel already has column(s) {', '.join(map(repr, clash))}; "
-                                         "choose other names for the new columns")
-        out = pd.concat([panel, pd.DataFrame(new, index=panel.index)], axis=1)
+        # every option is checked by the library before any work (names, columns, keep rule)
+        out, fits = compute_indices(
+            panel, **common,
+            agglomeration=fields("AGGLOMERATION"),
+            lq=[(sector, total)] if sector else None, lq_reference=reference,
+            pca=fields("PCA"), pca_method=["first", "weighted"][self.parameterAsEnum(parameters, "PCA_METHOD", context)],
+            pca_keep=self._pca_keep(parameters, context),
+            pca_name=self.parameterAsString(parameters, "PCA_NAME", context) or "pca_index",
+            entropy=positive + negative, entropy_directions=[1] * len(positive) + [-1] * len(negative),
+            entropy_shift=self.parameterAsDouble(parameters, "ENTROPY_SHIFT", context),
+            entropy_name=self.parameterAsString(parameters, "ENTROPY_NAME", context) or "entropy_index",
+            by=["pooled", "year"][self.parameterAsEnum(parameters, "BY", context)],
+            balanced=not self.parameterAsBool(parameters, "UNBALANCED", context),
+            consecutive=not self.parameterAsBool(parameters, "YEAR_GAPS", context),
+            on_step=on_step)
+        for fit in fits.values():
+            _shared.push_lines(feedback, fit.summary().splitlines())
+        new = [c for c in out.columns if c not in panel.columns]
         results = {"OUTPUT": self.write_sink(parameters, "OUTPUT", context, out, feedback, (80, 90))}
         if parameters.get("REGIONS") not in (None, "") and parameters.get("MAP") is not None:
-            results["MAP"] = self._map(parameters, context, feedback, out, list(new), common, sector)
+            results["MAP"] = self._map(parameters, context, feedback, out, new, common, sector)
         feedback.setProgress(100)
         return results
+
+    def _pca_keep(self, parameters, context):
+        """The PCA keep rule as compute_indices takes it: "kaiser", a count or a share."""
+        text = (self.parameterAsString(parameters, "PCA_KEEP", context) or "kaiser").strip().lower()
+        if text == "kaiser":
+            return text
+        for kind in (int, float):
+            try:
+                return kind(text)
+            except ValueError:
+                pass
+        raise QgsProcessingException(f"PCA components kept {text!r}: give kaiser, a number of components "
+                                     "or a cumulative share such as 0.85")
 
     def _map(self, parameters, context, feedback, table, columns, common, sector):
         """The regions with one year's new columns (a join by id; no computation)."""

@@ -86,9 +86,11 @@ def test_pca_and_entropy_on_the_province_panel(qgis_processing, geoproc_provider
     ({}, "nothing to compute"),
     ({"LQ_SECTOR": "cultural_value_added"}, "give both the LQ sector field and the LQ total field"),
     ({"AGGLOMERATION": ["gdp"], "PCA": ["gdp", "cultural_value_added"], "PCA_NAME": "gdp_agglomeration"},
-     "two new columns are called 'gdp_agglomeration'"),
+     "both be called 'gdp_agglomeration'"),
     ({"PCA": ["gdp", "cultural_value_added"], "PCA_NAME": "gdp"}, "already has column"),
     ({"PCA": ["gdp"]}, "at least 2 indicators"),
+    ({"PCA": ["gdp", "cultural_value_added"], "PCA_METHOD": 1, "PCA_KEEP": "3"}, "keep=3 components, but there are 2"),
+    ({"PCA": ["gdp", "cultural_value_added"], "PCA_METHOD": 1, "PCA_KEEP": "most"}, "PCA components kept 'most'"),
 ])
 def test_bad_input_is_a_processing_exception(qgis_processing, geoproc_provider, params, message):
     from qgis.core import QgsProcessingException
@@ -96,6 +98,66 @@ def test_bad_input_is_a_processing_exception(qgis_processing, geoproc_provider, 
     base = {"PANEL": table_layer(CITIES), "ID": "code", "YEAR": "year", "OUTPUT": "TEMPORARY_OUTPUT"}
     with pytest.raises(QgsProcessingException, match=message):
         qgis_processing.run("geoproc:indices", {**base, **params})
+
+
+def test_lq_against_a_reference_table(qgis_processing, geoproc_provider, tmp_path):
+    """National totals instead of the sum over the 41 cities: LQ_i = (e_i / E_i) / (e_nat / E_nat)."""
+    df = pd.read_csv(CITIES)
+    sums = df.groupby("year")[["cultural_value_added", "gdp"]].sum()
+    # a made-up nation: 3x the cities' cultural value added and 4x their GDP each year
+    national = pd.DataFrame({"year": sums.index, "cultural_value_added": 3 * sums["cultural_value_added"].to_numpy(),
+                             "gdp": 4 * sums["gdp"].to_numpy()})
+    csv = tmp_path / "national.csv"
+    national.to_csv(csv, index=False)
+    res = qgis_processing.run("geoproc:indices", {
+        "PANEL": table_layer(CITIES), "ID": "code", "YEAR": "year", "LQ_SECTOR": "cultural_value_added",
+        "LQ_TOTAL": "gdp", "LQ_REFERENCE": table_layer(csv), "OUTPUT": "TEMPORARY_OUTPUT"})
+    got = frame(res["OUTPUT"]).set_index(["code", "year"])["cultural_value_added_lq"]
+    for (code, year), value in got.items():
+        row = df[(df.code == code) & (df.year == year)].iloc[0]
+        nat = national.set_index("year").loc[year]
+        hand = (row.cultural_value_added / row.gdp) / (nat.cultural_value_added / nat.gdp)
+        assert value == pytest.approx(hand, rel=1e-12), (code, year)
+    # = 4/3 of the LQ against the cities' own sums, for Shanghai 2015
+    y15 = df[df.year == 2015]
+    sh = y15[y15.code == 310000].iloc[0]
+    own = (sh.cultural_value_added / sh.gdp) / (y15.cultural_value_added.sum() / y15.gdp.sum())
+    assert got[(310000, 2015)] == pytest.approx(own * 4 / 3, rel=1e-12)
+
+
+def test_weighted_pca_keeps_what_is_asked(qgis_processing, geoproc_provider):
+    import geoproc
+
+    df = pd.read_csv(PROVINCES)
+    for keep, lib_keep in (("2", 2), ("0.9", 0.9)):
+        res = qgis_processing.run("geoproc:indices", {
+            "PANEL": table_layer(PROVINCES), "ID": "code", "YEAR": "year", "PCA": DIGITAL, "PCA_METHOD": 1,
+            "PCA_KEEP": keep, "PCA_NAME": "dig_w", "OUTPUT": "TEMPORARY_OUTPUT"})
+        got = frame(res["OUTPUT"]).set_index(["code", "year"]).sort_index()["dig_w"]
+        want, fit = geoproc.pca_index(df, DIGITAL, "weighted", keep=lib_keep, name="dig_w")
+        want = df.assign(dig_w=want).set_index(["code", "year"]).sort_index()["dig_w"]
+        np.testing.assert_allclose(got.to_numpy(float), want.to_numpy(float), rtol=1e-12, err_msg=keep)
+    # and the rules differ here (else this test could not tell them apart)
+    two, _ = geoproc.pca_index(df, DIGITAL, "weighted", keep=2)
+    one, _ = geoproc.pca_index(df, DIGITAL, "weighted", keep=1)
+    assert not np.allclose(two, one)
+
+
+def test_year_gaps_refused_unless_accepted(qgis_processing, geoproc_provider, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    df = pd.read_csv(CITIES)
+    df = df[df.year != 2017]  # no city has 2017: a gap, not an unbalanced panel
+    csv = tmp_path / "gap_year.csv"
+    df.to_csv(csv, index=False)
+    params = {"PANEL": table_layer(csv), "ID": "code", "YEAR": "year", "AGGLOMERATION": ["gdp"],
+              "OUTPUT": "TEMPORARY_OUTPUT"}
+    with pytest.raises(QgsProcessingException, match="2017"):
+        qgis_processing.run("geoproc:indices", params)
+    got = frame(qgis_processing.run("geoproc:indices", {**params, "YEAR_GAPS": True})["OUTPUT"])
+    y18 = got[got.year == 2018]
+    # agglomeration by hand: gdp over the mean gdp of the 41 cities that year
+    np.testing.assert_allclose(y18["gdp_agglomeration"], y18["gdp"] / y18["gdp"].mean(), rtol=1e-12)
 
 
 def test_unbalanced_panel_names_the_region(qgis_processing, geoproc_provider, tmp_path):
