@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from pyproj import CRS
 
-__all__ = ["albers_crs", "count_points", "equal_area_crs", "point_density"]
+__all__ = ["MAX_OUTSIDE_LABELS", "albers_crs", "count_points", "equal_area_crs", "point_density"]
+
+MAX_OUTSIDE_LABELS = 1000  # outside points whose labels a dask count keeps (all are counted)
 
 # projection methods (PROJ/EPSG names) that preserve area
 _EQUAL_AREA_METHODS = (
@@ -40,7 +42,20 @@ _EQUAL_AREA_METHODS = (
 
 
 def albers_crs(lon_min: float, lat_min: float, lon_max: float, lat_max: float) -> CRS:
-    """Albers equal-area conic (WGS 84) centred on a lon/lat box, parallels at 1/6 and 5/6."""
+    """Albers equal-area conic (WGS 84) centred on a lon/lat box, parallels at 1/6 and 5/6.
+
+    Parameters
+    ----------
+    lon_min, lat_min, lon_max, lat_max : float
+        The box, in degrees.
+
+    Returns
+    -------
+    pyproj.CRS
+        ``+proj=aea`` with ``lon_0``/``lat_0`` at the box's centre and standard
+        parallels at one sixth and five sixths of its latitude range (1 degree
+        either side of a single latitude), in metres.
+    """
     from pyproj import CRS
 
     span = lat_max - lat_min
@@ -57,7 +72,19 @@ def albers_crs(lon_min: float, lat_min: float, lon_max: float, lat_max: float) -
 
 
 def equal_area_crs(regions: gpd.GeoDataFrame) -> Any:
-    """The CRS :func:`point_density` measures areas in (see the module docstring)."""
+    """The CRS :func:`point_density` measures areas in (see the module docstring).
+
+    Parameters
+    ----------
+    regions : geopandas.GeoDataFrame
+        Regions with a CRS.
+
+    Returns
+    -------
+    pyproj.CRS
+        The regions' own CRS if it is an equal-area projection, else
+        :func:`albers_crs` of their lon/lat bounds.
+    """
     from pyproj import CRS
 
     crs = CRS.from_user_input(regions.crs)
@@ -102,19 +129,30 @@ def point_density(
         ``parks_per_million``; a ``points_source`` column when the points have a
         ``source`` column (e.g. "synthetic"). ``attrs`` holds ``points_total``,
         ``points_outside`` (points in no region, also warned about),
-        ``points_outside_index`` (their index labels) and ``area_crs``.
+        ``points_outside_index`` (their index labels; for a dask frame the first
+        :data:`MAX_OUTSIDE_LABELS` only, so that millions of outside points do not
+        fill the client's memory) and ``area_crs``.
 
     Raises
     ------
     GeoprocInputError
         No CRS, empty, missing, invalid or non-polygon region geometries, duplicate
-        ids, non-point or missing point geometries, no points, a missing, non-numeric
+        ids, non-point or missing point geometries (naming the points, by name and
+        file line after :func:`geoproc.read_points`), points in a geographic CRS
+        outside the lon/lat ranges (e.g. swapped), no points, a missing, non-numeric
         or non-positive population.
     """
     import geopandas as gpd
 
-    from geoproc.points import _is_dask
-    from geoproc.validation import check_geometries, region_ids, require_crs
+    from geoproc.validation import (
+        PointLabels,
+        check_geographic_points,
+        check_geometries,
+        check_point_geometries,
+        check_points_frame,
+        region_ids,
+        require_crs,
+    )
 
     if not isinstance(regions, gpd.GeoDataFrame):
         raise GeoprocInputError(f"regions must be a GeoDataFrame, not {type(regions).__name__}")
@@ -132,15 +170,12 @@ def point_density(
     if per_capita is not None:
         population = _population(regions, per_capita, ids)
 
-    is_dask = _is_dask(points)
-    if not is_dask and not isinstance(points, gpd.GeoDataFrame):
-        raise GeoprocInputError(
-            f"points must be a GeoDataFrame (see geoproc.read_points), not {type(points).__name__}"
-        )
-    if points.crs is None:
-        raise GeoprocInputError(
-            "points have no coordinate reference system; set one (e.g. .set_crs('EPSG:4326'))"
-        )
+    is_dask = check_points_frame(points)
+    if not is_dask:
+        labels = PointLabels(points)
+        check_point_geometries(points.geometry.to_numpy(), labels)
+        # swapped lon/lat or metres labelled as degrees: say so before reprojecting
+        check_geographic_points(points)
     from pyproj import CRS
 
     if not CRS.from_user_input(points.crs).equals(CRS.from_user_input(regions.crs)):
@@ -154,13 +189,12 @@ def point_density(
 
     region_geoms = regions.geometry.to_numpy()
     if is_dask:
-        counts, n_total, outside = _count_dask(points, region_geoms)
+        counts, n_total, n_outside, outside = _count_dask(points, region_geoms)
     else:
-        if len(points) == 0:
-            raise GeoprocInputError("points: the point set is empty")
-        counts, outside_pos = count_points(points.geometry.to_numpy(), region_geoms, points.index)
+        counts, outside_pos = count_points(points.geometry.to_numpy(), region_geoms, labels)
         n_total = len(points)
-        outside = points.index[outside_pos]
+        n_outside = outside_pos.size
+        outside = list(points.index[outside_pos])
 
     out = regions.copy()
     inside = int(counts.sum())
@@ -177,16 +211,16 @@ def point_density(
         out["points_source"] = source
     out.attrs.update(
         points_total=int(n_total),
-        points_outside=len(outside),
-        points_outside_index=list(outside),
+        points_outside=int(n_outside),
+        points_outside_index=outside,
         area_crs=area_crs.to_string(),
         source=source,
     )
-    if len(outside):
-        shown = ", ".join(map(str, list(outside[:10])))
-        more = f" and {len(outside) - 10} more" if len(outside) > 10 else ""
+    if n_outside:
+        shown = ", ".join(map(str, outside[:10]))
+        more = f" and {n_outside - 10} more" if n_outside > 10 else ""
         warnings.warn(
-            f"{len(outside)} of {n_total} points fall in no region (rows {shown}{more}); "
+            f"{n_outside} of {n_total} points fall in no region (rows {shown}{more}); "
             "they are not counted (attrs['points_outside_index'] lists them)",
             UserWarning,
             stacklevel=2,
@@ -199,6 +233,31 @@ def count_points(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Counts per region and the positions of points in no region.
 
+    Parameters
+    ----------
+    point_geoms : numpy.ndarray of shapely Points
+        The points, in the regions' CRS.
+    region_geoms : numpy.ndarray of shapely (Multi)Polygons
+        The regions. A point on a border shared by several regions counts in the
+        first of them.
+    labels : sequence of str, optional
+        A label per point for messages (e.g. :class:`geoproc.validation.PointLabels`);
+        default "row <position>".
+
+    Returns
+    -------
+    counts : numpy.ndarray of int
+        Points in each region, in the regions' order.
+    outside : numpy.ndarray of int
+        Positions of the points in no region.
+
+    Raises
+    ------
+    GeoprocInputError
+        A missing, empty or non-point geometry (naming it).
+
+    Notes
+    -----
     An STRtree of the points is queried with the polygons' bounding boxes, and each
     candidate is tested with ``shapely.intersects_xy`` against a prepared copy of its
     polygon (boundary included). Preparing each polygon once and testing raw
@@ -208,7 +267,9 @@ def count_points(
     """
     import shapely
 
-    _check_points(point_geoms, labels)
+    from geoproc.validation import check_point_geometries
+
+    check_point_geometries(point_geoms, labels)
     n = point_geoms.shape[0]
     xy = shapely.get_coordinates(point_geoms)
     # prepare copies, so that the caller's geometry objects are left untouched
@@ -227,20 +288,6 @@ def count_points(
     found = np.zeros(n, dtype=bool)
     found[point_idx[first]] = True
     return counts, np.flatnonzero(~found)
-
-
-def _check_points(point_geoms: np.ndarray, labels: Any) -> None:
-    import shapely
-
-    missing = np.flatnonzero(shapely.is_missing(point_geoms) | shapely.is_empty(point_geoms))
-    if missing.size:
-        rows = ", ".join(str(labels[i] if labels is not None else i) for i in missing[:10])
-        raise GeoprocInputError(f"points: missing or empty geometry at rows {rows}")
-    kinds = shapely.get_type_id(point_geoms)
-    bad = np.flatnonzero(kinds != 0)  # 0 = Point
-    if bad.size:
-        rows = ", ".join(str(labels[i] if labels is not None else i) for i in bad[:10])
-        raise GeoprocInputError(f"points: not single points at rows {rows}")
 
 
 def _population(regions: gpd.GeoDataFrame, column: str, ids: list) -> np.ndarray:
@@ -268,14 +315,22 @@ def _source(points: Any, is_dask: bool) -> str | None:
 
 
 def _count_partition(part: gpd.GeoDataFrame, region_geoms: np.ndarray):
+    """Counts, points, outside points and the first outside labels of one partition."""
+    from geoproc.validation import PointLabels
+
     if len(part) == 0:
-        return np.zeros(region_geoms.shape[0], dtype=np.int64), 0, []
-    counts, outside = count_points(part.geometry.to_numpy(), region_geoms, part.index)
-    return counts, len(part), list(part.index[outside])
+        return np.zeros(region_geoms.shape[0], dtype=np.int64), 0, 0, []
+    counts, outside = count_points(part.geometry.to_numpy(), region_geoms, PointLabels(part))
+    return counts, len(part), outside.size, list(part.index[outside[:MAX_OUTSIDE_LABELS]])
 
 
 def _count_dask(points: Any, region_geoms: np.ndarray):
-    """Count each partition against the regions (shared once in the graph) and sum."""
+    """Count each partition against the regions (shared once in the graph) and sum.
+
+    Each partition returns its counts per region, its number of outside points and
+    at most :data:`MAX_OUTSIDE_LABELS` of their labels, so the client receives a
+    bounded amount whatever the number of points outside.
+    """
     import dask
 
     regions_d = dask.delayed(region_geoms, traverse=False)
@@ -285,5 +340,8 @@ def _count_dask(points: Any, region_geoms: np.ndarray):
     n_total = sum(r[1] for r in results)
     if n_total == 0:
         raise GeoprocInputError("points: the point set is empty")
-    outside = [label for r in results for label in r[2]]
-    return counts, n_total, np.asarray(outside)
+    n_outside = sum(r[2] for r in results)
+    outside: list = []
+    for r in results:
+        outside.extend(r[3][: MAX_OUTSIDE_LABELS - len(outside)])
+    return counts, n_total, n_outside, outside

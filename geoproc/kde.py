@@ -70,6 +70,13 @@ from numba import njit, prange
 
 from geoproc.errors import GeoprocInputError
 from geoproc.points import _is_dask, _source_of
+from geoproc.validation import (
+    PointLabels,
+    check_geographic_points,
+    check_point_geometries,
+    check_points_frame,
+    lonlat_problems,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -767,26 +774,21 @@ def kernel_density(
 
 def _project(points: Any, crs: Any, weight: str | None, is_dask: bool):
     """Check the points and bring them into the projected CRS; return (points, crs, note)."""
-    import geopandas as gpd
     from pyproj import CRS
 
-    if not is_dask and not isinstance(points, gpd.GeoDataFrame):
-        raise GeoprocInputError(
-            f"points must be a GeoDataFrame (see geoproc.read_points), not {type(points).__name__}"
-        )
-    if points.crs is None:
-        raise GeoprocInputError(
-            "points have no coordinate reference system; set one (e.g. .set_crs('EPSG:4326'))"
-        )
+    check_points_frame(points)
     if weight is not None and weight not in points.columns:
         raise GeoprocInputError(
             f"points: no weight column {weight!r}; columns are {', '.join(map(str, points.columns))}"
         )
     if not is_dask:
-        if len(points) == 0:
-            raise GeoprocInputError("points: the point set is empty")
         _check_point_geometries(points)
+        # swapped lon/lat or metres labelled as degrees: say so (naming the points)
+        # before projecting turns them into infinities
+        check_geographic_points(points)
     src = CRS.from_user_input(points.crs)
+    if is_dask and src.is_geographic:
+        _check_dask_lonlat_bounds(points.total_bounds.compute())
     note = ""
     if crs is not None:
         target = CRS.from_user_input(crs)
@@ -815,18 +817,18 @@ def _project(points: Any, crs: Any, weight: str | None, is_dask: bool):
 
 
 def _check_point_geometries(points: gpd.GeoDataFrame) -> None:
-    import shapely
+    check_point_geometries(points.geometry.to_numpy(), PointLabels(points), multipoint=True)
 
-    geom = points.geometry.to_numpy()
-    empty = np.flatnonzero(shapely.is_missing(geom) | shapely.is_empty(geom))
-    if empty.size:
-        rows = ", ".join(str(points.index[i]) for i in empty[:10])
-        raise GeoprocInputError(f"points: missing or empty geometry at rows {rows}")
-    kinds = shapely.get_type_id(geom)
-    bad = np.flatnonzero((kinds != 0) & (kinds != 4))  # 0 Point, 4 MultiPoint
-    if bad.size:
-        rows = ", ".join(f"{points.index[i]} ({geom[i].geom_type})" for i in bad[:10])
-        raise GeoprocInputError(f"points: not point geometries at rows {rows}")
+
+def _check_dask_lonlat_bounds(b: np.ndarray) -> None:
+    """The lon/lat range check of a dask frame in a geographic CRS, on its bounds only
+    (naming rows would need another pass over the data)."""
+    problems = lonlat_problems(np.array([b[0], b[2]]), np.array([b[1], b[3]]), ["west/south", "east/north"])
+    if problems:
+        raise GeoprocInputError(
+            "points: the bounds of the points are out of the lon/lat range "
+            f"({b[0]:g}, {b[1]:g}, {b[2]:g}, {b[3]:g}); " + "; ".join(problems)
+        )
 
 
 def _xyw(
@@ -839,11 +841,12 @@ def _xyw(
     # order); much faster than exploding them into new point objects
     xy, owner = shapely.get_coordinates(pts.geometry.to_numpy(), return_index=True)
     x, y = xy[:, 0].copy(), xy[:, 1].copy()
+    labels = PointLabels(pts)  # names and file lines from read_points, not positions
     bad = np.flatnonzero(~np.isfinite(x) | ~np.isfinite(y))
     if bad.size:
-        rows = ", ".join(str(pts.index[owner[i]]) for i in bad[:10])
+        rows = ", ".join(labels[owner[i]] for i in bad[:10])
         raise GeoprocInputError(
-            f"points: coordinates are not finite after projection at rows {rows}"
+            f"points: coordinates are not finite after projection at {rows}"
         )
     if weight is None:
         return x, y, None
@@ -852,14 +855,14 @@ def _xyw(
     wcol = pd.to_numeric(pts[weight], errors="coerce").to_numpy(dtype=float)
     missing = np.flatnonzero(~np.isfinite(wcol))
     if missing.size:
-        rows = ", ".join(str(pts.index[i]) for i in missing[:10])
+        rows = ", ".join(labels[i] for i in missing[:10])
         raise GeoprocInputError(
-            f"points: weight column {weight!r} is missing or not numeric at rows {rows}"
+            f"points: weight column {weight!r} is missing or not numeric at {rows}"
         )
     neg = np.flatnonzero(wcol < 0)
     if neg.size:
-        rows = ", ".join(f"{pts.index[i]} ({wcol[i]:g})" for i in neg[:10])
-        raise GeoprocInputError(f"points: weight column {weight!r} is negative at rows {rows}")
+        rows = ", ".join(f"{labels[i]} ({wcol[i]:g})" for i in neg[:10])
+        raise GeoprocInputError(f"points: weight column {weight!r} is negative at {rows}")
     return x, y, wcol[owner]
 
 

@@ -129,7 +129,7 @@ def test_bad_input():
     with pytest.raises(GeoprocInputError, match="duplicate"):
         point_density(_points(XY), dup)
     polys_as_points = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)], crs=ALBERS)
-    with pytest.raises(GeoprocInputError, match="not single points at rows 0"):
+    with pytest.raises(GeoprocInputError, match=r"not single points at row 0 \(Polygon\)"):
         point_density(polys_as_points, regions)
 
 
@@ -195,3 +195,24 @@ def test_cli_bad_kde_parameters_write_nothing(tmp_path, capsys):
     assert main(argv) == 2
     assert "smaller than a pixel" in capsys.readouterr().err
     assert not out.exists() and not tif.exists()
+
+
+def test_swapped_lonlat_geodataframe_refused_before_projecting():
+    # a GeoDataFrame in EPSG:4326 with lat/lon swapped: read_points's check, with its hint
+    regions = _regions().to_crs(4326)
+    pts = gpd.GeoDataFrame(
+        {"name": ["Park A", "Park B"]}, geometry=[Point(31.2, 121.4), Point(121.1, 31.1)], crs=4326
+    )
+    with pytest.raises(GeoprocInputError, match=r"Park A \(row 0\) \(31.2, 121.4\); longitude and latitude look swapped"):
+        point_density(pts, regions)
+
+
+def test_messages_name_the_park_and_file_line(tmp_path):
+    from geoproc.points import read_points
+
+    p = tmp_path / "parks.csv"
+    p.write_text("name,lon,lat\nA,120.01,30.01\nB,120.02,30.02\n", encoding="utf-8")
+    pts = read_points(p)
+    pts.loc[1, "geometry"] = None  # B, line 3 of the file, loses its geometry
+    with pytest.raises(GeoprocInputError, match=r"missing or empty geometry at B \(line 3\)"):
+        point_density(pts, _regions().to_crs(4326))

@@ -249,13 +249,13 @@ def test_bad_points(tmp_path):
     with pytest.raises(GeoprocInputError, match="empty"):
         kernel_density(_pts([]), radius=2, pixel_size=1, out=out)
     neg = _pts([(10, 10), (11, 11)], w=[1.0, -2.0])
-    with pytest.raises(GeoprocInputError, match="negative at rows 1"):
+    with pytest.raises(GeoprocInputError, match=r"negative at row 1 \(-2\)"):
         kernel_density(neg, radius=2, pixel_size=1, weight="w", out=out)
     nan = _pts([(10, 10), (11, 11)], w=[np.nan, 1.0])
-    with pytest.raises(GeoprocInputError, match="missing or not numeric at rows 0"):
+    with pytest.raises(GeoprocInputError, match="missing or not numeric at row 0"):
         kernel_density(nan, radius=2, pixel_size=1, weight="w", out=out)
     poly = gpd.GeoDataFrame(geometry=[Polygon([(0, 0), (1, 0), (1, 1)])], crs=CRS)
-    with pytest.raises(GeoprocInputError, match="not point geometries at rows 0"):
+    with pytest.raises(GeoprocInputError, match=r"not point geometries at row 0 \(Polygon\)"):
         kernel_density(poly, radius=2, pixel_size=1, out=out)
     with pytest.raises(GeoprocInputError, match="max_cells"):
         # 1,000 km of points at 1 m pixels: ~1e12 cells, refused before allocating
@@ -297,3 +297,30 @@ def test_scaled_surfaces_integrate_to_the_kernel_mass(tmp_path, kernel, integral
     )  # fmt: skip
     total = float(res.read().sum()) * 10 * 10
     assert total == pytest.approx(integral, rel=2e-3)
+
+
+def test_swapped_lonlat_geodataframe_refused_before_projecting(tmp_path):
+    # EPSG:4326 points with lat/lon swapped: the same check as read_points, with its hint
+    pts = gpd.GeoDataFrame(
+        {"name": ["Park A", "Park B"]}, geometry=[Point(31.2, 121.4), Point(30.3, 120.1)], crs=4326
+    )
+    out = tmp_path / "k.tif"
+    with pytest.raises(GeoprocInputError, match=r"Park A \(row 0\) \(31.2, 121.4\).*look swapped"):
+        kernel_density(pts, radius=5000, out=out)
+    # a geographic CRS other than WGS 84 (CGCS2000) is checked in its own degrees too
+    with pytest.raises(GeoprocInputError, match="look swapped"):
+        kernel_density(pts.set_crs(4490, allow_override=True), radius=5000, out=out)
+    assert not out.exists()
+
+
+def test_messages_name_the_park_and_file_line(tmp_path):
+    from geoproc.points import read_points
+
+    p = tmp_path / "parks.csv"
+    p.write_text("name,lon,lat,w\nA,121.1,31.1,1\nB,121.2,31.2,-3\n", encoding="utf-8")
+    pts = read_points(p)
+    with pytest.raises(GeoprocInputError, match=r"negative at B \(line 3\) \(-3\)"):
+        kernel_density(pts, radius=5000, weight="w", out=tmp_path / "k.tif")
+    pts.loc[0, "geometry"] = None
+    with pytest.raises(GeoprocInputError, match=r"missing or empty geometry at A \(line 2\)"):
+        kernel_density(pts, radius=5000, out=tmp_path / "k.tif")
