@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from geoproc.cli._common import add_output_args
 
@@ -41,13 +42,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "(default: from --column)")
     p.add_argument("--points", help="park points (CSV with lon/lat columns, or a point layer) "
                                     "drawn as clustered markers")
-    p.add_argument("--raster", help="kernel-density GeoTIFF drawn as an image overlay")
-    p.add_argument("--weights", help="weights file (CSV/GAL/GWT) whose links are drawn")
+    p.add_argument("--raster", help="kernel-density GeoTIFF drawn as an image overlay over the "
+                                    "region outlines (not with --points, --column, --weights)")
+    p.add_argument("--weights", help="weights file (CSV/GAL/GWT) whose links are drawn "
+                                     "(not with --points, --column, --raster)")
     p.add_argument("--id", help="region id column (default: code, else the row order)")
     p.add_argument("--title", help="legend title")
     p.add_argument("--attribution",
-                   help="source of the region layer shown on the map (default: the shipped "
-                        "boundaries' attribution)")
+                   help="source of the region layer shown on the map (default: geoproc's "
+                        "shipped boundaries are credited when LAYER is one of them; any other "
+                        "layer gets no credit and a warning)")
     p.add_argument("--tolerance", type=float, default=None,
                    help="display simplification in degrees (default 0.005, about 0.5 km; 0 keeps "
                         "the outlines as they are)")
@@ -78,16 +82,41 @@ def _read_layer(args: argparse.Namespace):
         ) from None
 
 
+def _check_flags(args: argparse.Namespace) -> None:
+    """Refuse flags that the chosen kind of map would ignore (a raster map draws no points,
+    no choropleth and no links; a links map no points or choropleth)."""
+    from geoproc.errors import GeoprocInputError
+
+    given = {"--raster": args.raster, "--weights": args.weights, "--points": args.points,
+             "--column": args.column}
+    for main, others in (("--raster", ("--weights", "--points", "--column")),
+                         ("--weights", ("--points", "--column"))):
+        clash = [f for f in others if given[f]]
+        if given[main] and clash:
+            raise GeoprocInputError(
+                f"{main} cannot be combined with {', '.join(clash)}: a {main[2:]} map would "
+                f"not show them; make one map per layer")
+    if args.raster and args.kind:
+        raise GeoprocInputError(f"--raster cannot be combined with --kind {args.kind}")
+    if args.weights and args.kind not in (None, "links"):
+        raise GeoprocInputError(f"--weights cannot be combined with --kind {args.kind}")
+
+
 def run(args: argparse.Namespace) -> int:
     from geoproc import maps
     from geoproc.errors import GeoprocInputError
     from geoproc.outputs import check_output
 
+    _check_flags(args)
     check_output(args.output, args.overwrite)
     regions = _read_layer(args)
     common = {"offline": args.offline, "overwrite": args.overwrite}
     if args.attribution is not None:
         common["attribution"] = args.attribution
+    elif not maps.boundary_attribution(regions):
+        print(f"geoproc map: warning: {args.layer}: source of the regions unknown (not geoproc's "
+              "shipped boundaries), so the map credits no one; pass --attribution "
+              "\"Boundaries: ...\"", file=sys.stderr)
     if args.tolerance is not None:
         common["tolerance"] = args.tolerance
     kind = args.kind or KIND_OF_COLUMN.get(args.column or "")

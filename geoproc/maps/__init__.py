@@ -5,8 +5,8 @@ One export per kind of result -- :func:`lisa_map`, :func:`hotspot_map`,
 :func:`points_map`, :func:`raster_map`, :func:`links_map`. Every map has a layer
 control, an HTML legend, tooltips with the region's Chinese and English names
 (fields ``name_zh``, ``name_en`` when present) and the boundary source's
-attribution; colours come from ``styles/palettes.json``, the same definition the
-QML styles are built from.
+attribution when it is known (:func:`boundary_attribution`); colours come from
+``styles/palettes.json``, the same definition the QML styles are built from.
 
 Safety and size:
 
@@ -38,6 +38,7 @@ from geoproc.maps._core import (
     _row_name,
     add_attribution,
     base_map,
+    boundary_attribution,
     check_html_path,
     check_regions,
     display_geometries,
@@ -60,6 +61,7 @@ __all__ = [
     "BOUNDARY_ATTRIBUTION",
     "DISPLAY_TOLERANCE_DEG",
     "KINDS",
+    "boundary_attribution",
     "choropleth_map",
     "hotspot_map",
     "links_map",
@@ -86,10 +88,10 @@ _px_per_mm = 96 / 25.4  # CSS pixels per millimetre
 
 
 def _attribution_for(gdf: Any, attribution: str | None) -> str:
-    """``attribution`` if given ("" for none), else the layer's ``attrs``, else the shipped boundaries'."""
+    """``attribution`` if given ("" for none), else :func:`boundary_attribution` of the layer."""
     if attribution is not None:
         return attribution
-    return str(getattr(gdf, "attrs", {}).get("attribution") or BOUNDARY_ATTRIBUTION)
+    return boundary_attribution(gdf)
 
 
 def _tooltip(row: Any, ident: Any, extra: Sequence[tuple[str, Any]]) -> str:
@@ -167,8 +169,10 @@ def choropleth_map(
     tooltip_columns : sequence of str
         More columns to show in the tooltips.
     attribution : str, optional
-        Source of the boundaries; default ``gdf.attrs["attribution"]`` or the shipped
-        boundaries' (:data:`BOUNDARY_ATTRIBUTION`); ``""`` for none.
+        Source of the boundaries; default ``gdf.attrs["attribution"]``, else
+        :data:`BOUNDARY_ATTRIBUTION` if the regions are geoproc's shipped boundaries
+        (recognised by code and outline, see :func:`boundary_attribution`), else none.
+        ``""`` for none.
     tolerance : float
         Display simplification in degrees (:data:`DISPLAY_TOLERANCE_DEG`); 0 keeps
         the geometries as they are.

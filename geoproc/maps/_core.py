@@ -38,6 +38,11 @@ BOUNDARY_ATTRIBUTION = (
     "Boundaries: Apache ECharts 4.9.0 map data (Apache-2.0), converted to WGS84 by geoproc"
 )
 
+#: Largest difference, in degrees, between a region's bounds and those of the shipped
+#: region with the same code for the layer to count as geoproc's boundaries (about
+#: 10 m: survives a round trip through another CRS, not a different source's outline).
+SHIPPED_BOUNDS_TOL_DEG = 1e-4
+
 #: Name fields shown in tooltips when present (Chinese, then English).
 NAME_FIELDS = ("name_zh", "name_en")
 
@@ -107,6 +112,70 @@ def region_label(row: Any, fallback: Any = None) -> str:
     if len(parts) == 2:
         return f"<b>{parts[0]}</b> {parts[1]}"
     return f"<b>{parts[0]}</b>" if parts else ""
+
+
+# --- attribution ----------------------------------------------------------------
+def _codes(values: Any) -> list[int] | None:
+    """Administrative codes as ints (a file may hold them as text or floats); None if not codes."""
+    out = []
+    for v in values:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            return None
+        if not math.isfinite(f) or f != int(f):
+            return None
+        out.append(int(f))
+    return out
+
+
+def shipped_boundaries_of(gdf: Any) -> str | None:
+    """The name of the shipped boundary layer ``gdf`` comes from, or None.
+
+    ``geoproc.load_boundaries`` sets no marker on its frames and a file written from
+    them keeps none, so the layer is recognised by its content: its ``code`` values are
+    codes of one shipped layer (all of them or a subset, e.g. one province's cities)
+    and every region's bounds are within :data:`SHIPPED_BOUNDS_TOL_DEG` of the shipped
+    region's. Codes alone would credit any other source of Chinese boundaries that
+    uses the same official codes.
+    """
+    if "code" not in getattr(gdf, "columns", ()) or len(gdf) == 0:
+        return None
+    codes = _codes(gdf["code"])
+    if codes is None or len(set(codes)) != len(codes):
+        return None
+    from geoproc.boundaries import BOUNDARIES, load_boundaries
+    from geoproc.validation import to_lonlat
+
+    bounds = None
+    for name in BOUNDARIES:
+        try:
+            ref = load_boundaries(name)
+        except GeoprocInputError:  # data file missing from this install
+            continue
+        pos = {c: i for i, c in enumerate(_codes(ref["code"]) or [])}
+        if not all(c in pos for c in codes):
+            continue
+        if bounds is None:  # reprojected only once the codes match
+            try:
+                bounds = to_lonlat(gdf).geometry.bounds.to_numpy(float)
+            except Exception:  # noqa: BLE001 - no CRS or an odd geometry: then it is not ours
+                return None
+        ref_bounds = ref.geometry.bounds.to_numpy(float)[[pos[c] for c in codes]]
+        if np.all(np.abs(bounds - ref_bounds) <= SHIPPED_BOUNDS_TOL_DEG):
+            return name
+    return None
+
+
+def boundary_attribution(gdf: Any) -> str:
+    """Attribution for a region layer: ``gdf.attrs["attribution"]`` if set, the shipped
+    boundaries' (:data:`BOUNDARY_ATTRIBUTION`) if the layer is one of them (see
+    :func:`shipped_boundaries_of`), else ``""`` (unknown source: credit nobody rather
+    than the wrong one)."""
+    given = getattr(gdf, "attrs", {}).get("attribution")
+    if given:
+        return str(given)
+    return BOUNDARY_ATTRIBUTION if shipped_boundaries_of(gdf) else ""
 
 
 # --- input checks -------------------------------------------------------------

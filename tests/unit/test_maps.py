@@ -58,7 +58,8 @@ def test_lisa_map_colours_legend_tooltips_attribution(grid, tmp_path):
     # legend counts by hand: High-High twice (rows 0 and 5), each other class once
     for label in ["High-High (2)", "Low-Low (1)", "Low-High (1)", "High-Low (1)", "Not significant (1)"]:
         assert label in html
-    assert "Boundaries: Apache ECharts 4.9.0 map data (Apache-2.0), converted to WGS84 by geoproc" in html
+    # the grid is the user's own layer: no credit to the shipped boundaries' source
+    assert "ECharts" not in html and "addAttribution" not in html
     tip = _geojson_layers(m)[0].data["features"][0]["properties"]["_tip"]
     assert tip == "<b>上海市</b> Shanghai<br>cluster: High-High"
     assert "L.control.layers" in html
@@ -359,3 +360,73 @@ def test_cli_map_links_raster_points_and_shipped_names(grid, tmp_path, capsys):
     assert "no column 'lq'; columns are code, name_zh" in capsys.readouterr().err
     assert cli_main(["map", "no_such_layer", "--kind", "lq", "-o", str(tmp_path / "n.html")]) == 2
     assert "no_such_layer is neither a file nor a shipped boundary set" in capsys.readouterr().err
+
+
+ECHARTS = "Boundaries: Apache ECharts 4.9.0 map data (Apache-2.0), converted to WGS84 by geoproc"
+
+
+def test_attribution_only_for_the_shipped_boundaries(grid):
+    import geoproc
+
+    yrd = geoproc.load_boundaries("yrd_cities")
+    assert maps.boundary_attribution(yrd) == ECHARTS
+    # a subset (Jiangsu's 13 cities), another CRS, codes stored as text: still the shipped data
+    jiangsu = yrd[yrd["province_code"] == 320000].to_crs(3857)
+    assert len(jiangsu) == 13
+    assert maps.boundary_attribution(jiangsu) == ECHARTS
+    assert maps.boundary_attribution(yrd.assign(code=yrd["code"].astype(str))) == ECHARTS
+    # the same 41 official codes on other outlines (moved 0.01° east, ~1 km) are not ours
+    other = yrd.set_geometry(yrd.geometry.translate(xoff=0.01))
+    assert maps.boundary_attribution(other) == ""
+    # the user's own layer: no credit, unless they give one (argument or attrs)
+    assert maps.boundary_attribution(grid) == ""
+    own = grid.copy()
+    own.attrs["attribution"] = "Boundaries: my survey"
+    assert maps.boundary_attribution(own) == "Boundaries: my survey"
+    html = maps.lisa_map(yrd.assign(cluster="Not significant")).get_root().render()
+    assert ECHARTS in html
+    html = maps.lisa_map(other.assign(cluster="Not significant")).get_root().render()
+    assert "ECharts" not in html
+    html = maps.lisa_map(grid, attribution="Boundaries: <b>me</b>").get_root().render()
+    # escaped, then JSON-encoded into the addAttribution call
+    assert 'addAttribution("Boundaries: \\u0026lt;b\\u0026gt;me' in html
+
+
+def test_cli_attribution_warns_for_unknown_layers(grid, tmp_path, capsys):
+    import geoproc
+
+    layer = tmp_path / "own.gpkg"
+    grid.to_file(layer, driver="GPKG")
+    out = tmp_path / "own.html"
+    assert cli_main(["map", str(layer), "--column", "cluster", "-o", str(out)]) == 0
+    assert "pass --attribution" in capsys.readouterr().err
+    assert "ECharts" not in out.read_text(encoding="utf-8")
+    out2 = tmp_path / "own2.html"
+    assert cli_main(["map", str(layer), "--column", "cluster", "-o", str(out2),
+                     "--attribution", "Boundaries: my survey"]) == 0
+    assert "pass --attribution" not in capsys.readouterr().err
+    assert "Boundaries: my survey" in out2.read_text(encoding="utf-8")
+    # a result written from the shipped cities (as 'geoproc lisa' writes it): credited, no warning
+    yrd = geoproc.load_boundaries("yrd_cities").assign(cluster="Not significant")
+    shipped = tmp_path / "lisa.gpkg"
+    yrd.to_file(shipped, driver="GPKG")
+    out3 = tmp_path / "yrd.html"
+    assert cli_main(["map", str(shipped), "--column", "cluster", "-o", str(out3)]) == 0
+    assert "pass --attribution" not in capsys.readouterr().err
+    assert ECHARTS in out3.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("flags", "named"), [
+    (["--raster", "k.tif", "--points", "p.csv"], "--raster cannot be combined with --points"),
+    (["--raster", "k.tif", "--column", "lq"], "--raster cannot be combined with --column"),
+    (["--raster", "k.tif", "--weights", "w.gal", "--column", "lq"],
+     "--raster cannot be combined with --weights, --column"),
+    (["--weights", "w.gal", "--points", "p.csv"], "--weights cannot be combined with --points"),
+    (["--weights", "w.gal", "--kind", "lq"], "--weights cannot be combined with --kind lq"),
+])
+def test_cli_map_refuses_flags_the_map_would_drop(tmp_path, capsys, flags, named):
+    # none of the files exist: the flags are refused before anything is read or written
+    out = tmp_path / "m.html"
+    assert cli_main(["map", str(tmp_path / "regions.gpkg"), *flags, "-o", str(out)]) == 2
+    assert named in capsys.readouterr().err
+    assert not out.exists()
