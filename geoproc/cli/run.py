@@ -60,8 +60,11 @@ def demo(args: argparse.Namespace) -> int:
 
 def _run(path, args: argparse.Namespace) -> int:
     from geoproc.pipeline import load_pipeline, run_pipeline
+    from geoproc.pipeline.runner import column_cache
 
-    pipeline = load_pipeline(path)
+    # the panels' columns as the last run into this folder found them: a rerun validates
+    # without reading (or importing pandas to read) any panel whose content is unchanged
+    pipeline = load_pipeline(path, column_cache=column_cache(args.output))
     if args.check:
         print(f"{path}: valid, {len(pipeline.steps)} steps")
         for name, st in pipeline.steps.items():

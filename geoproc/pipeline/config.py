@@ -85,6 +85,9 @@ KINDS: dict[str, dict[str, Opt]] = {
     "weights": {"spec": Opt(_STR, True), "regions": Opt(_STR, True, ref=_REGIONS),
                 "data": Opt(_STR, ref=_PANELS), "row_standardize": Opt(_BOOL, default=False),
                 "islands": Opt(_STR, default="warn", choices=("warn", "nearest", "keep")),
+                "centroid": Opt(_STR, default="area", choices=("area", "representative")),
+                "method": Opt(_STR, default="geodesic", choices=("geodesic", "haversine")),
+                "year": Opt(_INT, many=True),
                 "file": Opt(_STR), "layer": _LAYER},
     "agglomeration": {"panel": Opt(_STR, True, ref=_PANELS), "value": Opt(_STR, True), "name": Opt(_STR)},
     "location_quotient": {"panel": Opt(_STR, True, ref=_PANELS), "sector": Opt(_STR, True),
@@ -117,7 +120,8 @@ KINDS: dict[str, dict[str, Opt]] = {
             "pixel_size": Opt(_NUM, default=1000.0, check=_positive),
             "kernel": Opt(_STR, default="quartic",
                           choices=("quartic", "triangular", "uniform", "epanechnikov", "triweight", "gaussian")),
-            "output": Opt(_STR, default="raw", choices=("raw", "scaled", "density")), "file": Opt(_STR)},
+            "output": Opt(_STR, default="raw", choices=("raw", "scaled", "density")),
+            "weight": Opt(_STR), "crs": Opt(_STR + _INT), "file": Opt(_STR)},
     "sdm": {"panel": Opt(_STR, True, ref=_PANELS), "weights": Opt(_STR, True, ref=("weights",)),
             "y": Opt(_STR, True), "x": Opt(_STR, True, many=True),
             "effects": Opt(_STR, default="twoway", choices=("twoway", "region", "time", "none")),
@@ -165,6 +169,9 @@ class Pipeline:
     steps: dict[str, Step]
     outputs: dict[str, str]
     source_text: str
+    #: each panel file's columns and years, keyed by its content hash and read options
+    #: (the runner keeps them in ``.geoproc/state.json`` for the next validation)
+    columns: dict[str, dict] = field(default_factory=dict)
 
     @property
     def order(self) -> list[str]:
@@ -208,6 +215,8 @@ class _Problems:
         self.lines = key_lines(text)
         self.where = where
         self.items: list[tuple[int, str]] = []
+        self.steps: set[str] = set()  # steps with a problem of their own
+
 
     def line(self, *key: str) -> int:
         for n in range(len(key), 0, -1):
@@ -217,6 +226,8 @@ class _Problems:
 
     def add(self, key: tuple[str, ...], message: str) -> None:
         self.items.append((self.line(*key), message))
+        if len(key) > 1 and key[0] == "steps":
+            self.steps.add(key[1])
 
     def raise_if_any(self) -> None:
         if not self.items:
@@ -247,8 +258,24 @@ def resolve_path(value: str, base: Path) -> Path:
     return p if p.is_absolute() else base / p
 
 
-def parse_pipeline(text: str, path: str | os.PathLike | None = None) -> Pipeline:
+def parse_pipeline(text: str, path: str | os.PathLike | None = None,
+                   column_cache: dict[str, dict] | None = None) -> Pipeline:
     """Validate the TOML ``text`` (from ``path``, used for messages and relative paths).
+
+    Parameters
+    ----------
+    text : str
+        The pipeline TOML.
+    path : path, optional
+        Where it comes from.
+    column_cache : dict, optional
+        Panel columns and years recorded by an earlier run
+        (:func:`geoproc.pipeline.runner.column_cache`): a panel file whose content hash
+        is in it is not read again.
+
+    Returns
+    -------
+    Pipeline
 
     Raises
     ------
@@ -344,12 +371,13 @@ def parse_pipeline(text: str, path: str | os.PathLike | None = None) -> Pipeline
     _check_refs(steps, pr)
     _check_kinds(steps, pr, base)
     _check_unique_outputs(steps, outputs, pr)
-    if not pr.items:  # columns only once the steps and their references are sound
-        _check_columns(steps, pr)
+    # columns of every step whose own options and references are sound, so that one
+    # run of validation lists every problem
+    columns = _check_columns(steps, pr, skip=set(pr.steps), cache=column_cache or {})
     pr.raise_if_any()
     ordered = _order(steps, pr)
     pr.raise_if_any()
-    return Pipeline(Path(path) if path is not None else None, title, ordered, outputs, text)
+    return Pipeline(Path(path) if path is not None else None, title, ordered, outputs, text, columns)
 
 
 def _check_refs(steps: dict[str, Step], pr: _Problems) -> None:
@@ -406,6 +434,20 @@ def _check_kinds(steps: dict[str, Step], pr: _Problems, base: Path) -> None:
             if o["type"] == "choropleth" and (o.get("scheme") is None or o.get("column") is None):
                 pr.add(key + ("type",), f"step {st.name}: a choropleth map needs column and scheme "
                        "(lq, agglomeration or density)")
+        if st.kind == "kde" and o.get("crs") is not None:
+            from pyproj import CRS
+            from pyproj.exceptions import CRSError
+
+            try:
+                crs = CRS.from_user_input(o["crs"])
+            except CRSError as exc:
+                pr.add(key + ("crs",), f"step {st.name}: crs {o['crs']!r} is not a CRS pyproj knows ({exc})")
+            else:
+                if not crs.is_projected:
+                    pr.add(key + ("crs",), f"step {st.name}: crs {o['crs']!r} is not projected "
+                           "(the radius and pixel size are in metres)")
+        if st.kind == "weights" and o.get("year") and not o.get("data"):
+            pr.add(key + ("year",), f"step {st.name}: year picks the years of data; give data = <a panel step>")
         if st.kind == "entropy" and o.get("directions") is not None and o.get("indicators") is not None \
                 and len(o["directions"]) != len(o["indicators"]):
             pr.add(key + ("directions",), f"step {st.name}: {len(o['directions'])} directions for "
@@ -426,39 +468,62 @@ _COLUMN_OPTIONS = {"agglomeration": ("value",), "location_quotient": ("sector", 
                    "lisa": ("variable",), "hotspots": ("variable",), "sdm": ("y", "x"), "join": ("columns",)}
 
 
-def _check_columns(steps: dict[str, Step], pr: _Problems) -> None:
+def _check_columns(steps: dict[str, Step], pr: _Problems, skip: set[str] = frozenset(),
+                   cache: dict[str, dict] | None = None) -> dict[str, dict]:
     """Columns and years that steps name must exist in their panel (file headers and the
-    indicator columns added on the way), so a typo stops the run before minutes of work."""
+    indicator columns added on the way), so a typo stops the run before minutes of work.
+    Steps in ``skip`` (with problems of their own already reported: a bad option, a
+    reference to a missing step) are not checked, nor are steps using them.
+
+    Returns the columns and years of each panel file read or found in ``cache``, keyed
+    by its content hash and read options (a rerun's validation then reads no panel)."""
     import difflib
 
+    from geoproc.pipeline.hashing import digest, file_hash
+
+    cache = cache or {}
+    found: dict[str, dict] = {}
     memo: dict[str, tuple[set, set] | None] = {}
+
+    def read_panel_info(st: Step) -> tuple[set, set | None] | None:
+        o = st.options
+        ckey = digest({"file": file_hash(o["path"]), "sheet": o["sheet"], "id": o["id"], "year": o["year"]})
+        hit = cache.get(ckey)
+        if isinstance(hit, dict) and isinstance(hit.get("columns"), list):
+            found[ckey] = hit
+            years = hit.get("years")
+            return set(hit["columns"]) | {f"{o['id']}_name"}, None if years is None else set(years)
+        from geoproc.panel import read_table
+
+        try:
+            df = read_table(o["path"], sheet=o["sheet"])
+        except Exception as exc:  # any unreadable table is a problem to report with the rest
+            pr.add(("steps", st.name, "path"), f"step {st.name}: cannot read {o['path']}: {exc}")
+            return None
+        import pandas as pd
+
+        yr = o["year"]
+        if yr not in df.columns or o["id"] not in df.columns:
+            miss = [c for c in (o["id"], yr) if c not in df.columns]
+            pr.add(("steps", st.name, "path"), f"step {st.name}: the panel has no column "
+                   f"{' or '.join(map(repr, miss))} (set id/year to its column names)")
+            years = None
+        else:
+            years = set(pd.to_numeric(df[yr], errors="coerce").dropna().astype(int))
+            found[ckey] = {"file": Path(o["path"]).name, "columns": sorted(map(str, df.columns)),
+                           "years": sorted(int(y) for y in years)}
+        return set(map(str, df.columns)) | {f"{o['id']}_name"}, years
 
     def panel_info(name: str) -> tuple[set, set] | None:
         if name in memo:
             return memo[name]
         memo[name] = None  # a cycle (reported by _order) ends here
+        if name in skip or name not in steps:
+            return None
         st = steps[name]
         info = None
         if st.kind == "panel":
-            from geoproc.panel import read_table
-
-            try:
-                df = read_table(st.options["path"], sheet=st.options["sheet"])
-            except Exception as exc:  # any unreadable table is a problem to report with the rest
-                pr.add(("steps", name, "path"), f"step {name}: cannot read {st.options['path']}: {exc}")
-            else:
-                import pandas as pd
-
-                cols = set(map(str, df.columns)) | {f"{st.options['id']}_name"}
-                yr = st.options["year"]
-                if yr not in df.columns or st.options["id"] not in df.columns:
-                    miss = [c for c in (st.options["id"], yr) if c not in df.columns]
-                    pr.add(("steps", name, "path"), f"step {name}: the panel has no column "
-                           f"{' or '.join(map(repr, miss))} (set id/year to its column names)")
-                    years = None
-                else:
-                    years = set(pd.to_numeric(df[yr], errors="coerce").dropna().astype(int))
-                info = (cols, years)
+            info = read_panel_info(st)
         elif st.kind in _NEW_COLUMN:
             parent = panel_info(st.options["panel"])
             if parent is not None:
@@ -478,6 +543,8 @@ def _check_columns(steps: dict[str, Step], pr: _Problems) -> None:
                        f"panel {panel}{hint}")
 
     for st in steps.values():
+        if st.name in skip:
+            continue
         o = st.options
         for key in _COLUMN_OPTIONS.get(st.kind, ()):
             v = o.get(key)
@@ -492,6 +559,14 @@ def _check_columns(steps: dict[str, Step], pr: _Problems) -> None:
             kind, _, col = o["spec"].partition(":")
             if kind in ("gravity", "nested"):
                 check(st, "spec", [col], o["data"])
+        if st.kind == "weights" and o.get("data") and o.get("year"):
+            info = panel_info(o["data"])
+            if info is not None and info[1] is not None:
+                absent = [y for y in o["year"] if y not in info[1]]
+                if absent:
+                    pr.add(("steps", st.name, "year"), f"step {st.name}: year {', '.join(map(str, absent))} "
+                           f"not in panel {o['data']} (years {min(info[1])}-{max(info[1])})")
+    return found
 
 
 def _check_unique_outputs(steps: dict[str, Step], outputs: dict[str, str], pr: _Problems) -> None:
@@ -532,7 +607,7 @@ def _order(steps: dict[str, Step], pr: _Problems) -> dict[str, Step]:
     return done
 
 
-def load_pipeline(path: str | os.PathLike) -> Pipeline:
+def load_pipeline(path: str | os.PathLike, column_cache: dict[str, dict] | None = None) -> Pipeline:
     """Read and validate a pipeline TOML file (see :func:`parse_pipeline`)."""
     p = Path(path)
     if not p.is_file():
@@ -541,4 +616,4 @@ def load_pipeline(path: str | os.PathLike) -> Pipeline:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise GeoprocInputError(f"pipeline {p} is not UTF-8 text: {exc}") from None
-    return parse_pipeline(text, p)
+    return parse_pipeline(text, p, column_cache)

@@ -25,6 +25,7 @@ from typing import Any
 
 from geoproc.errors import GeoprocInputError
 from geoproc.outputs import atomic_output
+from geoproc.pipeline.hashing import digest
 
 __all__ = ["FinalOutput", "final_outputs", "find_qgis_python", "style_qml", "write_geopackage"]
 
@@ -50,18 +51,13 @@ _QML_HEAD = ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
              '<qgis version="3.22.16-Białowieża" styleCategories="Symbology">\n')
 # Plain styles for layers the palette does not cover: region outlines over the
 # coloured layers (no fill, so the raster below stays visible) and park/centroid dots.
-_OUTLINE_QML = _QML_HEAD + """  <renderer-v2 type="singleSymbol" symbollevels="0" forceraster="0" enableorderby="0">
+# One single-symbol renderer; only the symbol layer and the geometry type differ.
+_SINGLE_SYMBOL_QML = _QML_HEAD + """  <renderer-v2 type="singleSymbol" symbollevels="0" forceraster="0" enableorderby="0">
     <symbols>
-      <symbol type="fill" name="0" alpha="1" clip_to_extent="1" force_rhr="0">
-        <layer class="SimpleFill" enabled="1" pass="0" locked="0">
+      <symbol type="{symbol}" name="0" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="{layer_class}" enabled="1" pass="0" locked="0">
           <Option type="Map">
-            <Option type="QString" name="color" value="255,255,255,0"/>
-            <Option type="QString" name="joinstyle" value="bevel"/>
-            <Option type="QString" name="outline_color" value="90,90,90,255"/>
-            <Option type="QString" name="outline_style" value="solid"/>
-            <Option type="QString" name="outline_width" value="0.3"/>
-            <Option type="QString" name="outline_width_unit" value="MM"/>
-            <Option type="QString" name="style" value="no"/>
+{options}
           </Option>
         </layer>
       </symbol>
@@ -71,34 +67,24 @@ _OUTLINE_QML = _QML_HEAD + """  <renderer-v2 type="singleSymbol" symbollevels="0
   </renderer-v2>
   <blendMode>0</blendMode>
   <featureBlendMode>0</featureBlendMode>
-  <layerGeometryType>2</layerGeometryType>
+  <layerGeometryType>{geometry}</layerGeometryType>
 </qgis>
 """
-_POINTS_QML = _QML_HEAD + """  <renderer-v2 type="singleSymbol" symbollevels="0" forceraster="0" enableorderby="0">
-    <symbols>
-      <symbol type="marker" name="0" alpha="1" clip_to_extent="1" force_rhr="0">
-        <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
-          <Option type="Map">
-            <Option type="QString" name="color" value="106,61,154,255"/>
-            <Option type="QString" name="name" value="circle"/>
-            <Option type="QString" name="outline_color" value="255,255,255,255"/>
-            <Option type="QString" name="outline_style" value="solid"/>
-            <Option type="QString" name="outline_width" value="0.2"/>
-            <Option type="QString" name="outline_width_unit" value="MM"/>
-            <Option type="QString" name="size" value="1.4"/>
-            <Option type="QString" name="size_unit" value="MM"/>
-          </Option>
-        </layer>
-      </symbol>
-    </symbols>
-    <rotation/>
-    <sizescale/>
-  </renderer-v2>
-  <blendMode>0</blendMode>
-  <featureBlendMode>0</featureBlendMode>
-  <layerGeometryType>0</layerGeometryType>
-</qgis>
-"""
+
+
+def _single_symbol_qml(symbol: str, layer_class: str, geometry: int, **options: str) -> str:
+    """A single-symbol QML (QGIS's layerGeometryType: 0 point, 1 line, 2 polygon)."""
+    opts = "\n".join(f'            <Option type="QString" name="{k}" value="{v}"/>'
+                     for k, v in sorted(options.items()))
+    return _SINGLE_SYMBOL_QML.format(symbol=symbol, layer_class=layer_class, geometry=geometry, options=opts)
+
+
+_OUTLINE_QML = _single_symbol_qml(
+    "fill", "SimpleFill", 2, color="255,255,255,0", joinstyle="bevel", outline_color="90,90,90,255",
+    outline_style="solid", outline_width="0.3", outline_width_unit="MM", style="no")
+_POINTS_QML = _single_symbol_qml(
+    "marker", "SimpleMarker", 0, color="106,61,154,255", name="circle", outline_color="255,255,255,255",
+    outline_style="solid", outline_width="0.2", outline_width_unit="MM", size="1.4", size_unit="MM")
 _BUILTIN = {"outline": _OUTLINE_QML, "points": _POINTS_QML}
 # drawing order, top first: points over lines over polygons (outlines above fills) over rasters
 _ORDER = {"points": 0, "weight_links": 1, "outline": 2}
@@ -235,10 +221,6 @@ class FinalOutput:
     build: Callable[[Path, Path], str | None]
 
 
-def _digest(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def _cached(cache: Path, name: str) -> Any:
     with open(cache / f"{name}.pkl", "rb") as fh:
         return pickle.load(fh)
@@ -262,8 +244,8 @@ def final_outputs(pipeline: Any, keys: dict[str, str], project: bool = True) -> 
         return out
 
     style_hashes = styles_of(layer_steps)
-    gkey = _digest({"layers": {n: keys[n] for n in layer_steps}, "styles": style_hashes,
-                    "builtin": _digest(_BUILTIN)})
+    gkey = digest({"layers": {n: keys[n] for n in layer_steps}, "styles": style_hashes,
+                    "builtin": digest(_BUILTIN)})
     if layer_steps:
         def build_gpkg(out: Path, cache: Path) -> str | None:
             layers = {}
@@ -277,7 +259,7 @@ def final_outputs(pipeline: Any, keys: dict[str, str], project: bool = True) -> 
 
     report_base = names["report"]
     rfiles = [f"{report_base}.html", f"{report_base}.json"]
-    rkey = _digest({"steps": keys, "title": pipeline.title})
+    rkey = digest({"steps": keys, "title": pipeline.title})
 
     def build_report(out: Path, cache: Path) -> str | None:
         from geoproc.pipeline.report import write_report
@@ -292,7 +274,7 @@ def final_outputs(pipeline: Any, keys: dict[str, str], project: bool = True) -> 
     if project and (layer_steps or kde_steps):
         proj = names["project"]
         writer = _writer_script()
-        pkey = _digest({"gpkg": gkey, "kde": {n: keys[n] for n in kde_steps}, "title": pipeline.title,
+        pkey = digest({"gpkg": gkey, "kde": {n: keys[n] for n in kde_steps}, "title": pipeline.title,
                         "writer": hashlib.sha256(writer.read_bytes()).hexdigest() if writer else None})
 
         def build_project(out: Path, cache: Path) -> str | None:

@@ -11,7 +11,6 @@ replace an existing file without ``overwrite`` stops before computing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
@@ -25,8 +24,9 @@ from typing import Any
 
 from geoproc.errors import GeoprocInputError
 from geoproc.pipeline.config import KINDS, SHIPPED_BOUNDARIES, Pipeline, Step
+from geoproc.pipeline.hashing import digest, source_hashes
 
-__all__ = ["RunResult", "run_pipeline", "step_keys"]
+__all__ = ["RunResult", "column_cache", "run_pipeline", "step_keys"]
 
 STATE_DIR = ".geoproc"
 # bump when the cached pickles or the meaning of a key change
@@ -59,6 +59,15 @@ class RunResult:
     total_seconds: float = 0.0
 
     def summary(self) -> str:
+        """What the run did, as printed by ``geoproc run``.
+
+        Returns
+        -------
+        str
+            One line with the output folder, how many steps ran and were unchanged and
+            the total time; then every output file (relative to ``outdir``), one per
+            line; then each note (``note: ...``).
+        """
         lines = [f"pipeline output in {self.outdir}: {len(self.ran)} ran, {len(self.skipped)} unchanged, "
                  f"{self.total_seconds:.1f} s"]
         lines += [f"  {f}" for f in self.files]
@@ -66,20 +75,8 @@ class RunResult:
         return "\n".join(lines)
 
 
-def _file_hash(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _digest(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def _input_files(step: Step) -> list[str]:
-    """Input files of a step, whose content enters its key."""
+    """Input sources of a step (files or folders), whose content enters its key."""
     files = []
     for k, o in KINDS[step.kind].items():
         if o.path and step.options.get(k):
@@ -100,22 +97,39 @@ def _input_files(step: Step) -> list[str]:
 
 
 def step_keys(pipeline: Pipeline) -> dict[str, str]:
-    """The content-hash key of every step, in run order."""
+    """The content-hash key of every step, in run order.
+
+    A source's content is every file it consists of (a shapefile's ``.shp`` and its
+    ``.dbf``/``.shx``/``.prj``/``.cpg``, every file under a folder; see
+    :func:`geoproc.pipeline.hashing.source_files`).
+    """
     from geoproc import __version__
 
     keys: dict[str, str] = {}
-    hashes: dict[str, str] = {}
+    hashes: dict[str, dict[str, str]] = {}
     for name, st in pipeline.steps.items():
         inputs = {}
         for f in _input_files(st):
             if f not in hashes:
-                hashes[f] = _file_hash(f)
-            inputs[Path(f).name] = hashes[f]
+                hashes[f] = source_hashes(f)
+            inputs.update(hashes[f])
         opts = {k: (Path(v).name if isinstance(v, str) and v in hashes else v) for k, v in st.options.items()}
-        keys[name] = _digest({"kind": st.kind, "options": opts, "inputs": inputs,
-                              "deps": {d: keys[d] for d in st.deps}, "version": __version__,
-                              "format": CACHE_FORMAT})
+        keys[name] = digest({"kind": st.kind, "options": opts, "inputs": inputs,
+                             "deps": {d: keys[d] for d in st.deps}, "version": __version__,
+                             "format": CACHE_FORMAT})
     return keys
+
+
+def column_cache(outdir: str | os.PathLike) -> dict[str, Any]:
+    """The panel column/year sets a previous run in ``outdir`` recorded (keyed by the
+    panel file's hash and read options), for :func:`~geoproc.pipeline.load_pipeline`'s
+    ``column_cache``: a rerun validates without reading the panels again. Empty if none."""
+    path = Path(outdir) / STATE_DIR / "state.json"
+    try:
+        cols = json.loads(path.read_text(encoding="utf-8")).get("columns", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return cols if isinstance(cols, dict) else {}
 
 
 class _Values(dict):
@@ -223,7 +237,9 @@ def run_pipeline(
     cache.mkdir(parents=True, exist_ok=True)
     result = RunResult(out)
     new_state = {"pipeline": pipeline.title, "steps": {k: v for k, v in old.items() if k in keys or
-                                                      k in {f.name for f in finals}}}
+                                                      k in {f.name for f in finals}},
+                 # the panels' columns and years, so that the next validation need not read them
+                 "columns": dict(pipeline.columns)}
 
     def save_state() -> None:
         tmp = state_path.with_name("state.json.part")
@@ -290,6 +306,8 @@ def run_pipeline(
         save_state()
         result.ran.append(fo.name)
         result.seconds[fo.name] = dt
+    if new_state["columns"] != state.get("columns"):
+        save_state()
     result.total_seconds = time.perf_counter() - t_run
     for rec in new_state["steps"].values():
         result.files += [f for f in rec.get("files", []) if f not in result.files]

@@ -57,9 +57,33 @@ class Context:
     steps: dict[str, Step]
 
     def get(self, name: str) -> Any:
+        """The value of step ``name`` (loaded from the run's cache if that step was skipped).
+
+        Parameters
+        ----------
+        name : str
+            A step run (or skipped as unchanged) before the current one.
+
+        Returns
+        -------
+        Any
+            E.g. a GeoDataFrame for boundaries, a :class:`PanelData` for panel steps,
+            a ``SpatialWeights`` for weights.
+        """
         return self.values[name]
 
     def regions_id(self, name: str) -> str:
+        """The id column of the regions of step ``name`` (its ``id`` option, default ``code``).
+
+        Parameters
+        ----------
+        name : str
+            A boundaries step (other kinds have no ``id`` option and give ``code``).
+
+        Returns
+        -------
+        str
+        """
         return self.steps[name].options.get("id") or "code"
 
 
@@ -101,25 +125,6 @@ def planned_files(step: Step) -> list[str]:
     if step.kind == "kde":
         return [f, str(Path(f).with_suffix(".qml"))]
     return [f]
-
-
-def _year_values(panel: PanelData, variable: str, year: int, what: str):
-    df = panel.frame
-    if variable not in df.columns:
-        raise GeoprocInputError(f"{what}: panel has no column {variable!r}; columns: {', '.join(map(str, df.columns))}")
-    rows = df[df[panel.year] == year]
-    if rows.empty:
-        years = sorted(df[panel.year].unique())
-        raise GeoprocInputError(f"{what}: panel has no rows for {year}; its years are {', '.join(map(str, years))}")
-    import pandas as pd
-
-    col = rows.set_index(panel.id)[variable]
-    values = pd.to_numeric(col, errors="coerce")
-    bad = values.isna() & col.notna()
-    if bad.any():
-        raise GeoprocInputError(f"{what}: column {variable!r} is not numeric in {year} (e.g. {col[bad].iloc[0]!r} "
-                                f"for {bad[bad].index[0]})")
-    return values.astype(float)
 
 
 def _with_provenance(gdf: Any, panel: PanelData, year: int) -> Any:
@@ -230,7 +235,8 @@ def run_weights(ctx: Context, step: Step) -> StepOutput:
     data = ctx.get(o["data"]) if o["data"] else None
     w = build_weights(o["spec"], regions, data=data.frame if data else None, id=rid,
                       row_standardize=o["row_standardize"], islands=o["islands"],
-                      data_id=data.id if data else None, year_column=data.year if data else None)
+                      data_id=data.id if data else None, year_column=data.year if data else None,
+                      year=o["year"], method=o["method"], centroid=o["centroid"])
     rel = _default_file(step)
     write_weights(w, ctx.outdir / rel, overwrite=True)
     card = w.cardinalities
@@ -238,7 +244,9 @@ def run_weights(ctx: Context, step: Step) -> StepOutput:
         "kind": "weights", "spec": Path(o["spec"]).name if "/" in o["spec"] else o["spec"], "file": rel,
         "n": w.n, "links": int(w.sparse.nnz), "row_standardized": bool(w.is_row_standardized()),
         "neighbours_min": int(card.min()), "neighbours_mean": float(card.mean()),
-        "neighbours_max": int(card.max()), "islands": _clean(list(w.islands))})
+        "neighbours_max": int(card.max()), "islands": _clean(list(w.islands)),
+        "centroid": o["centroid"], "distance": o["method"],
+        **({"masses": w.meta["masses"]} if "masses" in w.meta else {})})
     if o["layer"]:
         out.layers[o["layer"]] = Layer(weight_links(regions, w, rid), "weight_links")
     return out
@@ -345,14 +353,16 @@ def _region_rows(gdf: Any, id: str, cols: list[str]) -> list[dict]:
 
 def run_lisa(ctx: Context, step: Step) -> StepOutput:
     from geoproc.lisa import local_moran
+    from geoproc.panel import year_values
 
     o = step.options
     rid = ctx.regions_id(o["regions"])
-    values = _year_values(ctx.get(o["panel"]), o["variable"], o["year"], f"step {step.name}")
+    p = ctx.get(o["panel"])
+    values = year_values(p.frame, o["variable"], o["year"], id=p.id, year_column=p.year)
     gdf = local_moran(ctx.get(o["regions"]), values, ctx.get(o["weights"]), permutations=o["permutations"],
                       alpha=o["alpha"], fdr=o["fdr"], seed=o["seed"], id=rid, islands=o["islands"])
     gdf = gdf.assign(variable=o["variable"], year=o["year"], value=values.reindex(gdf[rid]).to_numpy())
-    gdf = _with_provenance(gdf, ctx.get(o["panel"]), o["year"])
+    gdf = _with_provenance(gdf, p, o["year"])
     out = StepOutput(gdf, report={
         "kind": "lisa", "variable": o["variable"], "year": o["year"], "permutations": o["permutations"],
         "seed": o["seed"], "alpha": o["alpha"], "fdr": o["fdr"], "clusters": _cluster_counts(gdf, "cluster"),
@@ -365,14 +375,16 @@ def run_lisa(ctx: Context, step: Step) -> StepOutput:
 
 def run_hotspots(ctx: Context, step: Step) -> StepOutput:
     from geoproc.hotspots import getis_ord
+    from geoproc.panel import year_values
 
     o = step.options
     rid = ctx.regions_id(o["regions"])
-    values = _year_values(ctx.get(o["panel"]), o["variable"], o["year"], f"step {step.name}")
+    p = ctx.get(o["panel"])
+    values = year_values(p.frame, o["variable"], o["year"], id=p.id, year_column=p.year)
     gdf = getis_ord(ctx.get(o["regions"]), values, ctx.get(o["weights"]), permutations=o["permutations"],
                     seed=o["seed"], id=rid, inference=o["inference"], islands=o["islands"])
     gdf = gdf.assign(variable=o["variable"], year=o["year"], value=values.reindex(gdf[rid]).to_numpy())
-    gdf = _with_provenance(gdf, ctx.get(o["panel"]), o["year"])
+    gdf = _with_provenance(gdf, p, o["year"])
     out = StepOutput(gdf, report={
         "kind": "hotspots", "variable": o["variable"], "year": o["year"], "permutations": o["permutations"],
         "seed": o["seed"], "hotspots": _cluster_counts(gdf, "hotspot"),
@@ -434,14 +446,18 @@ def run_kde(ctx: Context, step: Step) -> StepOutput:
     o = step.options
     rel_tif, rel_qml = planned_files(step)
     res = kernel_density(ctx.get(o["points"]), radius=o["radius"], pixel_size=o["pixel_size"],
-                         kernel=o["kernel"], output=o["output"], out=ctx.outdir / rel_tif, overwrite=True)
+                         kernel=o["kernel"], weight=o["weight"], output=o["output"], crs=o["crs"],
+                         out=ctx.outdir / rel_tif, overwrite=True)
     with atomic_output(ctx.outdir / rel_qml, overwrite=True) as tmp:
         tmp.write_text(kde_qml(res.max_value), encoding="utf-8")
+    # the library's own record (as the raster's tags: radius_rule "given" when given)
+    row = _records(res.to_frame())[0]
     return StepOutput(res, [rel_tif, rel_qml], report={
-        "kind": "kde", "file": rel_tif, "style": rel_qml, "crs": res.crs.to_string(),
-        "shape": list(res.shape), "radius_m": float(res.radius), "radius_rule": res.radius_rule,
-        "pixel_size_m": float(res.pixel_size), "kernel": res.kernel, "output": res.output,
-        "points": int(res.n_points), "max_value": float(res.max_value), "source": res.source})
+        "kind": "kde", "file": rel_tif, "style": rel_qml, "crs": row["crs"],
+        "shape": [row["rows"], row["cols"]], "radius_m": row["radius"], "radius_rule": row["radius_rule"],
+        "pixel_size_m": row["pixel_size"], "kernel": row["kernel"], "output": row["output"],
+        "weight": o["weight"], "points": row["n_points"], "max_value": row["max_value"],
+        "source": row["source"]})
 
 
 # --- econometrics ----------------------------------------------------------------
@@ -475,13 +491,16 @@ def _body_of(html: str) -> str:
 
 # --- layers and maps ---------------------------------------------------------------
 def run_join(ctx: Context, step: Step) -> StepOutput:
+    from geoproc.panel import year_values
+
     o = step.options
+    p = ctx.get(o["panel"])
     rid = ctx.regions_id(o["regions"])
     regions = ctx.get(o["regions"])
     gdf = regions.copy()
     rows = {}
     for c in o["columns"]:
-        rows[c] = _year_values(ctx.get(o["panel"]), c, o["year"], f"step {step.name}")
+        rows[c] = year_values(p.frame, c, o["year"], id=p.id, year_column=p.year)
     keys = gdf[rid] if rid in gdf.columns else gdf.index.to_series()
     for c, s in rows.items():
         s.index = s.index.astype(str)
@@ -490,7 +509,7 @@ def run_join(ctx: Context, step: Step) -> StepOutput:
         if missing:
             raise GeoprocInputError(f"step {step.name}: no {c!r} in {o['year']} for regions {', '.join(missing[:20])}")
     gdf["year"] = o["year"]
-    gdf = _with_provenance(gdf, ctx.get(o["panel"]), o["year"])
+    gdf = _with_provenance(gdf, p, o["year"])
     out = StepOutput(gdf, report={"kind": "join", "year": o["year"],
                                   "regions": _region_rows(gdf, rid, list(o["columns"]))})
     if o["layer"]:

@@ -245,3 +245,88 @@ def test_columns_and_years_are_checked_before_running():
         (27, "step lisa: year 2030 is not in panel dig2 (years 2013-2021)"),
         (34, "step model: x: column 'urbanization' is not in panel dig2; did you mean 'urbanisation'?"),
     ]
+
+
+def test_column_problems_are_reported_with_the_other_problems():
+    # one run of validation lists everything: the unknown option of step "bad" and the
+    # misspelt columns of steps whose own options are fine; the step with a missing
+    # reference ("orphan") is not checked for columns (its panel is unknown)
+    text = textwrap.dedent("""\
+        [steps.prov]
+        kind = "boundaries"
+        source = "china_provinces"
+
+        [steps.panel]
+        kind = "panel"
+        path = "{data}/demo/provinces_panel_synthetic.csv"
+
+        [steps.bad]
+        kind = "moran"
+        panel = "panel"
+        weights = "w"
+        variables = ["cul"]
+        colour = "red"
+
+        [steps.w]
+        kind = "weights"
+        spec = "gravity:rd_stuff"
+        regions = "prov"
+        data = "panel"
+        year = [2013, 2040]
+
+        [steps.orphan]
+        kind = "agglomeration"
+        panel = "nowhere"
+        value = "no_such_column"
+        """)
+    errs = _errors(text)
+    assert errs == [
+        (14, "step bad (moran): unknown option 'colour'; options: panel, weights, variables, "
+             "permutations, seed, inference, islands"),
+        (18, "step w: spec: column 'rd_stuff' is not in panel panel; did you mean 'rd_staff'?"),
+        (21, "step w: year 2040 not in panel panel (years 2013-2021)"),
+        (25, "step orphan: panel = 'nowhere' is not a step of this pipeline"),
+    ]
+
+
+def test_weights_and_kde_options():
+    text = textwrap.dedent("""\
+        [steps.prov]
+        kind = "boundaries"
+        source = "china_provinces"
+
+        [steps.w]
+        kind = "weights"
+        spec = "knn:4"
+        regions = "prov"
+        centroid = "middle"
+        method = "haversine"
+        year = 2015
+
+        [steps.pts]
+        kind = "points"
+        path = "{data}/demo/yrd_parks_synthetic.csv"
+
+        [steps.k1]
+        kind = "kde"
+        points = "pts"
+        crs = "EPSG:4326"
+
+        [steps.k2]
+        kind = "kde"
+        points = "pts"
+        crs = "EPSG:99999999"
+        weight = "employees"
+        """)
+    errs = _errors(text)
+    assert [ln for ln, _ in errs] == [9, 11, 20, 25]
+    assert "centroid = 'middle' is not one of area, representative" in errs[0][1]
+    assert "year picks the years of data" in errs[1][1]
+    assert "crs 'EPSG:4326' is not projected" in errs[2][1]
+    assert "crs 'EPSG:99999999' is not a CRS pyproj knows" in errs[3][1]
+    ok = parse_pipeline(text.replace('centroid = "middle"', 'centroid = "representative"')
+                        .replace("year = 2015\n", "").replace('"EPSG:4326"', '"EPSG:32651"')
+                        .replace('"EPSG:99999999"', "3857"), "ok.toml")
+    assert ok.steps["w"].options["centroid"] == "representative"
+    assert ok.steps["w"].options["method"] == "haversine"
+    assert ok.steps["k2"].options["crs"] == 3857 and ok.steps["k2"].options["weight"] == "employees"

@@ -223,7 +223,10 @@ def test_step_error_names_the_step_and_keeps_earlier_results(tmp_path):
 
 def test_text_column_is_refused_naming_it(tmp_path):
     bad = SMALL.replace('variable = "lq"', 'variable = "name_en"')
-    with pytest.raises(geoproc.GeoprocInputError, match="step lisa: column 'name_en' is not numeric in 2018"):
+    # geoproc.panel.year_values' message, with every offending region and its value
+    with pytest.raises(geoproc.GeoprocInputError,
+                       match=r"^step lisa \(lisa\): .*column 'name_en' has non-numeric values at 310000 2018 "
+                             r"\('Shanghai'\)"):
         _run(tmp_path, bad)
 
 
