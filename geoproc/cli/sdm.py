@@ -59,6 +59,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-tests", action="store_true",
                    help="skip the LR/Wald/Hausman tests (and the SAR, SEM and random-effects fits they need)")
     p.add_argument("--json", default=None, metavar="FILE", help="also write all results as JSON")
+    p.add_argument("--regions-output", default=None, metavar="FILE",
+                   help="also write each region's direct, indirect and total effect of every "
+                        "regressor with the observed, fitted and residual y of --regions-year, "
+                        "joined to the regions: .gpkg, .geojson, .shp, or .csv (no geometry)")
+    p.add_argument("--regions-year", default=None, metavar="YEAR|mean",
+                   help="panel year of the observed/fitted/residual columns of --regions-output, "
+                        "or 'mean' for their means over the years (default: the last year)")
     add_output_args(p, help="report: .html (publication layout) or .txt (plain summary)")
     p.set_defaults(func=run)
 
@@ -84,6 +91,13 @@ def _run(args: argparse.Namespace) -> int:
     check_output(out, args.overwrite)
     if args.json:
         check_output(args.json, args.overwrite)
+    if args.regions_output:
+        from geoproc.cli.lisa import VECTOR_SUFFIXES
+
+        if Path(args.regions_output).suffix.lower() not in VECTOR_SUFFIXES:
+            raise GeoprocInputError(
+                f"--regions-output {args.regions_output}: use {', '.join(VECTOR_SUFFIXES)}")
+        check_output(args.regions_output, args.overwrite)
     if args.draws < 0:
         raise GeoprocInputError("--draws must be 0 or more")
     x = _split(args.x)
@@ -104,8 +118,9 @@ def _run(args: argparse.Namespace) -> int:
     # reads its masses from the panel, and a gap would surface as a mass error instead of
     # the list of missing region-years
     panel_arrays(panel, args.y, x + controls, args.id, args.year)
-    if regions is None and not Path(args.weights).exists():
+    if regions is None and (args.regions_output or not Path(args.weights).exists()):
         regions = guess_regions(panel[args.id].unique())
+    report_year = _report_year(args, panel, regions)
     weights = build_weight_set([args.weights], regions, panel, id=args.regions_id, data_id=args.id,
                                year_column=args.year, islands="keep")
     w = next(iter(weights.values()))
@@ -116,12 +131,71 @@ def _run(args: argparse.Namespace) -> int:
     # build every text before writing anything: a failing JSON must not leave the report behind
     text = result.to_html() if out.suffix.lower() in (".html", ".htm") else result.summary() + "\n"
     json_text = result.to_json() if args.json else None
+    by_region = (_regions_layer(result, regions, args.regions_id, report_year, args.id)
+                 if args.regions_output else None)
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(atomic_output(out, args.overwrite))
         tmp.write_text(text, encoding="utf-8")
         if json_text is not None:
             tmp_json = stack.enter_context(atomic_output(args.json, args.overwrite))
             tmp_json.write_text(json_text, encoding="utf-8")
+        if by_region is not None and not hasattr(by_region, "geometry"):  # .csv without regions
+            tmp_regions = stack.enter_context(atomic_output(args.regions_output, args.overwrite))
+            by_region.to_csv(tmp_regions, index=False, encoding="utf-8-sig")
+        elif by_region is not None:  # last: its own atomic write, the others still pending
+            from geoproc.cli.lisa import write_layer
+
+            write_layer(by_region, args.regions_output, args.overwrite, f"sdm_{args.y}")
     sys.stdout.write(result.summary() + "\n")
-    print(f"wrote {out}" + (f" and {args.json}" if args.json else ""))
+    print(f"wrote {out}" + "".join(f", {p}" for p in (args.json, args.regions_output) if p))
     return 0
+
+
+def _report_year(args: argparse.Namespace, panel, regions):
+    """The year of --regions-output, checked (with the regions) before any fitting."""
+    from geoproc.errors import GeoprocInputError
+
+    if not args.regions_output:
+        return None
+    if regions is None and Path(args.regions_output).suffix.lower() != ".csv":
+        raise GeoprocInputError(
+            f"--regions-output {args.regions_output} needs the regions' geometry: give --regions "
+            "(the panel's codes are in no shipped boundary set), or write .csv")
+    if regions is not None:
+        from geoproc.validation import region_ids
+
+        have = {str(i) for i in region_ids(regions, args.regions_id)}
+        absent = [str(i) for i in panel[args.id].unique() if str(i) not in have]
+        if absent:
+            raise GeoprocInputError(
+                f"--regions-output: panel regions not in the regions layer: {', '.join(absent[:20])}")
+    years = sorted(panel[args.year].unique())
+    if args.regions_year is None:
+        return years[-1]
+    if args.regions_year.strip().lower() == "mean":
+        return "mean"
+    by_text = {str(y): y for y in years}
+    if args.regions_year.strip() not in by_text:
+        raise GeoprocInputError(
+            f"--regions-year {args.regions_year}: not a panel year; its years are "
+            f"{', '.join(map(str, years))} (or mean)")
+    return by_text[args.regions_year.strip()]
+
+
+def _regions_layer(result, regions, regions_id, year, id_name: str):
+    """The regions with :meth:`SDMResult.region_effects` of ``year`` joined by id (without
+    regions: the table with an ``id_name`` column)."""
+    from geoproc.validation import region_ids
+
+    table = result.region_effects(year=year)
+    if regions is None:
+        return table.rename_axis(id_name).reset_index()
+    ids = region_ids(regions, regions_id)
+    # the panel's ids may be int where the layer's are str (or the reverse)
+    by_text = {str(k): v for k, v in zip(table.index, range(len(table)), strict=True)}
+    rows = [by_text.get(str(i)) for i in ids]
+    out = regions.copy()
+    for col in table.columns:
+        values = table[col].to_numpy()
+        out[col] = [values[r] if r is not None else float("nan") for r in rows]
+    return out

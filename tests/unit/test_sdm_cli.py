@@ -148,3 +148,65 @@ def test_cli_failing_json_writes_no_report(files, monkeypatch, capsys):
     assert "cannot write JSON" in capsys.readouterr().err
     assert not out.exists() and not js.exists()
     assert not list(d.glob(".fail*"))  # no temporary file left behind
+
+
+def test_cli_regions_output(files, tmp_path):
+    """--regions-output: each region's effects (dense S_k = (I - rho W)^-1 (beta_k I + theta_k W)
+    by hand) and the chosen year's observed y, joined to the regions by id."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    d, df, w = files
+    ids = list(w.ids)[::-1]  # the layer in another order than the panel
+    regions = gpd.GeoDataFrame({"code": ids}, geometry=[box(i, 0, i + 1, 1) for i in range(len(ids))],
+                               crs="EPSG:4326")
+    regions.to_file(tmp_path / "regions.gpkg", driver="GPKG")
+    out, gpkg, csv = tmp_path / "r.html", tmp_path / "by_region.gpkg", tmp_path / "by_region.csv"
+    args = ["sdm", str(d / "panel.csv"), "-w", str(d / "w.csv"), "--y", "y", "--x", "x1", "--controls",
+            "x2", "--draws", "0", "--no-tests", "--regions", str(tmp_path / "regions.gpkg")]
+    assert main([*args, "-o", str(out), "--regions-output", str(gpkg), "--regions-year", "2003"]) == 0
+    layer = gpd.read_file(gpkg).set_index("code")
+    assert list(layer.index) == ids
+    api = geoproc.sdm(df, w, y="y", x=["x1", "x2"], id="code", year="year", draws=0, tests=False)
+    Wd = w.sparse.toarray()
+    inv = np.linalg.inv(np.eye(len(Wd)) - api.rho * Wd)
+    pos = {c: i for i, c in enumerate(w.ids)}
+    for k in ("x1", "x2"):
+        S = inv @ (api.beta[k] * np.eye(len(Wd)) + api.theta[k] * Wd)
+        for c in (100, 117, 139):
+            i = pos[c]
+            assert_allclose(layer.loc[c, f"{k}_direct"], S[i, i], rtol=1e-6)
+            assert_allclose(layer.loc[c, f"{k}_total"], S[i].sum(), rtol=1e-6)
+            assert_allclose(layer.loc[c, f"{k}_indirect"], S[i].sum() - S[i, i], rtol=1e-6, atol=1e-12)
+    y2003 = df[df["year"] == 2003].set_index("code")["y"]
+    assert_allclose(layer["y_observed"].to_numpy(), y2003.loc[ids].to_numpy(), rtol=1e-12)
+    # .csv: the same table without geometry; "mean": means of y over the years
+    assert main([*args, "-o", str(tmp_path / "r2.html"), "--regions-output", str(csv),
+                 "--regions-year", "mean"]) == 0
+    table = pd.read_csv(csv, encoding="utf-8-sig").set_index("code")
+    assert "geometry" not in table.columns
+    assert_allclose(table.loc[ids, "y_observed"].to_numpy(),
+                    df.groupby("code")["y"].mean().loc[ids].to_numpy(), rtol=1e-12)
+
+
+def test_cli_regions_output_year_check_and_csv_without_regions(files, tmp_path, capsys):
+    d, _, _ = files
+    out, gpkg = tmp_path / "r.html", tmp_path / "by_region.csv"
+    code = main(["sdm", str(d / "panel.csv"), "-w", str(d / "w.csv"), "--y", "y", "--x", "x1",
+                 "--draws", "0", "--no-tests", "-o", str(out), "--regions-output", str(gpkg),
+                 "--regions-year", "1999"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "1999" in err
+    assert not out.exists() and not gpkg.exists()
+    # without regions a .csv holds the table by panel id; a .gpkg needs the regions
+    csv = tmp_path / "t.csv"
+    assert main(["sdm", str(d / "panel.csv"), "-w", str(d / "w.csv"), "--y", "y", "--x", "x1",
+                 "--draws", "0", "--no-tests", "-o", str(out), "--regions-output", str(csv)]) == 0
+    table = pd.read_csv(csv, encoding="utf-8-sig")
+    assert sorted(table["code"]) == list(range(100, 140)) and "x1_direct" in table.columns
+    code = main(["sdm", str(d / "panel.csv"), "-w", str(d / "w.csv"), "--y", "y", "--x", "x1",
+                 "--draws", "0", "--no-tests", "-o", str(tmp_path / "r3.html"), "--regions-output",
+                 str(tmp_path / "t.gpkg")])
+    assert code == 2 and "--regions" in capsys.readouterr().err
+    assert not (tmp_path / "r3.html").exists()
