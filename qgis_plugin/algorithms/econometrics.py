@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
@@ -83,6 +84,7 @@ class SpatialDurbinModel(GeoprocAlgorithm):
 
     def compute(self, parameters, context, feedback):
         import geoproc
+        from geoproc.outputs import atomic_output
         from geoproc.validation import region_ids
 
         regions, regions_id = _shared.read_regions_param(self, parameters, context, feedback, (0, 15))
@@ -90,6 +92,7 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         x = self.parameterAsFields(parameters, "X", context)
         controls = [c for c in self.parameterAsFields(parameters, "CONTROLS", context) if c not in x]
         seed = self.parameterAsInt(parameters, "SEED", context)
+        chosen = self._region_year(parameters, context, panel, year)  # before the estimation: fail fast
         with _shared.warnings_to_log(feedback):
             w = _shared.build_weights_param(self, parameters, context, regions, regions_id, panel, panel_id, year)
             self.check_canceled(feedback)
@@ -105,15 +108,8 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         self.check_canceled(feedback)
         feedback.setProgress(75)
         _shared.push_lines(feedback, result.summary().splitlines())
-        html = self.parameterAsFileOutput(parameters, "HTML", context)
-        result.to_html(html, overwrite=True)  # Processing owns the destination
-
-        if self.parameterAsBool(parameters, "AVERAGE", context):
-            chosen = "mean"
-            feedback.pushInfo("region values: means over all years")
-        else:
-            chosen = self.parameterAsInt(parameters, "REPORT_YEAR", context) or max(result.years)
-            feedback.pushInfo(f"region values: year {chosen}")
+        report = result.to_html()  # rendered now, written last: no report beside a failed run
+        feedback.pushInfo("region values: means over all years" if chosen == "mean" else f"region values: year {chosen}")
         # observed, fitted, residual of the year and each region's effects: the library's
         by_region = result.region_effects(year=chosen)
         self.check_canceled(feedback)
@@ -123,5 +119,20 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         out = regions.copy()
         for col in by_region.columns:
             out[col] = by_region[col].reindex(ids).to_numpy()
-        dest = self.write_sink(parameters, "OUTPUT", context, out, feedback, (85, 100))
+        dest = self.write_sink(parameters, "OUTPUT", context, out, feedback, (85, 99))
+        html = self.parameterAsFileOutput(parameters, "HTML", context)
+        with atomic_output(html, overwrite=True) as tmp:  # Processing owns the destination
+            tmp.write_text(report, encoding="utf-8")
+        feedback.setProgress(100)
         return {"OUTPUT": dest, "HTML": html}
+
+    def _region_year(self, parameters, context, panel, year):
+        """The year the region layer shows ("mean" to average), checked against the panel's years."""
+        if self.parameterAsBool(parameters, "AVERAGE", context):
+            return "mean"
+        years = sorted(panel[year].dropna().unique())
+        chosen = self.parameterAsInt(parameters, "REPORT_YEAR", context) or years[-1]
+        if chosen not in years:
+            raise QgsProcessingException(f"year {chosen} is not in the panel; its years are "
+                                         f"{', '.join(map(str, years))} (Year of the region values)")
+        return chosen

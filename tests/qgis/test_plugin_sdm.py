@@ -135,3 +135,44 @@ def test_bad_input_is_a_processing_exception(qgis_processing, geoproc_provider, 
 
     with pytest.raises(QgsProcessingException, match=message):
         qgis_processing.run("geoproc:sdm", params(data, tmp_path, **extra))
+
+
+def log_feedback():
+    """A feedback that keeps the log lines (what the Processing dialog shows)."""
+    from qgis.core import QgsProcessingFeedback
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def pushInfo(self, info):  # noqa: N802 - QGIS's name
+            self.lines.append(info)
+
+    return Log()
+
+
+def test_bad_report_year_fails_before_estimating_and_writes_nothing(qgis_processing, geoproc_provider, data,
+                                                                   tmp_path):
+    from qgis.core import QgsProcessingException
+
+    log = log_feedback()
+    p = params(data, tmp_path, REPORT_YEAR=1999)
+    with pytest.raises(QgsProcessingException, match=r"year 1999 is not in the panel; its years are 2013, 2014, .*, 2021"):
+        qgis_processing.run("geoproc:sdm", p, feedback=log)
+    assert not any("estimating" in line for line in log.lines)  # refused before the (long) estimation
+    assert not Path(p["HTML"]).exists()
+
+
+def test_no_report_when_the_region_layer_fails(qgis_processing, geoproc_provider, data, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the layer's folder should be", encoding="utf-8")
+    p = params(data, tmp_path, CONTROLS=[], DRAWS=0, OUTPUT=str(blocker / "sdm_regions.gpkg"))
+    log = log_feedback()
+    with pytest.raises(QgsProcessingException):
+        qgis_processing.run("geoproc:sdm", p, feedback=log)
+    assert any("estimating" in line for line in log.lines)  # it failed after the estimation ...
+    assert not Path(p["HTML"]).exists()  # ... and left no report of a run without its layer
+    assert [f.name for f in tmp_path.iterdir()] == ["not_a_folder"]  # nor a temporary file
