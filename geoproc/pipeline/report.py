@@ -18,7 +18,7 @@ from typing import Any
 
 from geoproc.outputs import atomic_output
 
-__all__ = ["report_dict", "write_report"]
+__all__ = ["report_dict", "section_anchors", "write_report"]
 
 _CSS = """
 body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:70em;
@@ -194,6 +194,29 @@ _GROUPS = [
 ]
 
 
+def section_anchors(titles: list[str]) -> list[str]:
+    """An HTML id for each section title: the whole title slugified ("Spatial weights" ->
+    ``spatial-weights``), unique (a repeated slug gets ``-2``, ``-3``...) and never one of
+    the steps' ``step-...`` ids."""
+    import re
+    import unicodedata
+
+    used: set[str] = set()
+    out = []
+    for t in titles:
+        ascii_ = unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode()
+        base = re.sub(r"[^a-z0-9]+", "-", ascii_.lower().replace("'", "")).strip("-") or "section"
+        if base.startswith("step-"):
+            base = f"section-{base}"
+        slug, k = base, 1
+        while slug in used:
+            k += 1
+            slug = f"{base}-{k}"
+        used.add(slug)
+        out.append(slug)
+    return out
+
+
 def write_report(pipeline: Any, results: dict[str, Any], outdir: str | os.PathLike, base: str = "report",
                  overwrite: bool = False, files: list[str] | None = None) -> tuple[Path, Path]:
     """Write ``<base>.html`` and ``<base>.json`` into ``outdir`` from the steps' results."""
@@ -206,11 +229,10 @@ def write_report(pipeline: Any, results: dict[str, Any], outdir: str | os.PathLi
         body.append("<p class='synthetic'><b>Synthetic data.</b> Some inputs of this run are simulated "
                     "(marked <code>synthetic</code>); their numbers are not statistics of any region.</p>")
     toc = []
-    for title, kinds in _GROUPS:
+    for (title, kinds), anchor in zip(_GROUPS, section_anchors([t for t, _ in _GROUPS]), strict=True):
         names = [n for n, st in pipeline.steps.items() if st.kind in kinds]
         if not names:
             continue
-        anchor = title.split()[0].lower()
         toc.append(f"<li><a href='#{anchor}'>{_e(title)}</a></li>")
         body.append(f"<h2 id='{anchor}'>{_e(title)}</h2>")
         for n in names:

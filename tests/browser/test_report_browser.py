@@ -56,6 +56,24 @@ layer = "lisa"
 kind = "map"
 type = "lisa"
 source = "lisa"
+
+# a "Spatial weights" and a "Spatial Durbin model" section (once both anchored "spatial")
+[steps.queen_r]
+kind = "weights"
+spec = "queen"
+regions = "yrd"
+row_standardize = true
+
+[steps.model]
+kind = "sdm"
+panel = "lq"
+weights = "queen_r"
+y = "lq"
+x = ["gdp"]
+effects = "twoway"
+lee_yu = true
+draws = 100
+seed = 1
 """
 
 
@@ -99,3 +117,29 @@ def test_pipeline_map_renders_offline(chromium, run_dir):
     n = page.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
     assert n >= 41  # one path per YRD city at least
     assert "High-High" in page.dom and "Not significant" in page.dom
+
+
+@pytest.mark.slow
+def test_report_anchors_and_both_sdm_estimates(chromium, run_dir):
+    page = chromium.open(run_dir / "report.html", settle=0.3)
+    ids = page.evaluate("Array.from(document.querySelectorAll('[id]')).map(e => e.id)")
+    assert len(ids) == len(set(ids)), ids
+    # every table-of-contents link leads to the heading of its own title
+    toc = page.evaluate("Array.from(document.querySelectorAll('ul.toc a')).map(a => [a.getAttribute('href'), "
+                        "a.textContent, document.getElementById(a.getAttribute('href').slice(1)).textContent])")
+    assert [t for _, t, _ in toc] == ["Inputs", "Spatial weights", "Indicators", "Global Moran's I",
+                                      "Local clusters (LISA) and hot spots", "Spatial Durbin model", "HTML maps"]
+    assert all(text == heading for _, text, heading in toc), toc
+    # the SDM section shows the uncorrected (direct ML) and Lee-Yu corrected estimates side by side
+    heads = page.evaluate("Array.from(document.querySelectorAll('div.sdm table.coef thead th'))"
+                          ".map(th => th.textContent)")
+    assert heads == ["Variable", "ML (direct)", "Lee\u2013Yu"]
+    doc = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    res = doc["steps"]["model"]["result"]
+    rho = page.evaluate("Array.from(document.querySelectorAll('div.sdm table.coef tbody tr'))"
+                        ".filter(r => r.querySelector('th').textContent === '\u03c1')"
+                        ".map(r => Array.from(r.querySelectorAll('td')).map(td => td.firstChild.textContent))[0]")
+    assert [float(v.rstrip("*")) for v in rho] == pytest.approx(
+        [round(res["rho"], 4), round(res["lee_yu"]["rho"], 4)], abs=1e-12)
+    # Lee and Yu's correction changes the estimate (sigma^2 at least, by (T-1)/T)
+    assert res["lee_yu"]["sigma2"] != res["sigma2"]

@@ -263,3 +263,14 @@ def _run_with_project(tmp_path):
     msgs: list[str] = []
     res = run_pipeline(parse_pipeline(SMALL, p), tmp_path / "out", progress=msgs.append, project=True)
     return res, msgs
+
+
+def test_section_anchors_are_whole_unique_titles():
+    from geoproc.pipeline.report import _GROUPS, section_anchors
+
+    anchors = section_anchors([t for t, _ in _GROUPS])
+    # "Spatial weights" and "Spatial Durbin model" both became "spatial" before
+    assert anchors[1] == "spatial-weights" and anchors[6] == "spatial-durbin-model"
+    assert len(set(anchors)) == len(anchors)
+    assert section_anchors(["Moran's I", "Moran’s I", "step a"]) == ["morans-i", "morans-i-2", "section-step-a"]
+    assert section_anchors(["A b", "a-b", "A  B"]) == ["a-b", "a-b-2", "a-b-3"]
