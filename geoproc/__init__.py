@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "nested_weights": "geoproc.weights",
     "build_weights": "geoproc.weights",
     "build_weight_set": "geoproc.weights",
+    "links_frame": "geoproc.weights",
     "read_weights": "geoproc.weights",
     "write_weights": "geoproc.weights",
     # panel tables
