@@ -5,7 +5,9 @@ on random points, simulated from a two-way fixed-effects SDM. The baseline is sp
 panel lag ML (one-way region effects, its only option) with W x terms (``slx_lags=1``, the
 same regressors as our SDM) and no effects (``spat_impacts=None``): it does strictly less
 work than geoproc's run. Both get a warm-up call on a small panel first (imports, caches),
-then the best of ``--repeat`` runs is timed. The ratio is printed.
+then the best of ``--repeat`` runs is timed. Both ratios are printed: the >= 20x target is
+for ``tests=False`` (the SDM and its effects); the default ``tests=True`` also fits SAR, SEM,
+Lee-Yu and random effects for the LR/Wald/Hausman tests.
 
     .venv/bin/python benchmarks/bench_sdm.py               # N = 3000
     .venv/bin/python benchmarks/bench_sdm.py --n 1000 --repeat 3
@@ -92,14 +94,16 @@ def main() -> None:
 
     df, W = make_panel(args.n, args.t)
     t_ours, r = best_of(lambda: run_geoproc(df, W, args.draws, False), args.repeat)
-    t_tests, _ = best_of(lambda: run_geoproc(df, W, args.draws, True), 1)
+    t_tests, _ = best_of(lambda: run_geoproc(df, W, args.draws, True), args.repeat)
     t_spreg, (ref, _) = best_of(lambda: run_spreg(df, W), args.repeat)
 
     print(f"N = {args.n}, T = {args.t}, 3 regressors, 6-NN W (logdet path: {r.logdet_method})")
-    print(f"geoproc.sdm two-way FE SDM + effects ({args.draws} draws): {t_ours:8.3f} s")
-    print(f"  ... plus LR/Wald/Hausman (SAR, SEM, RE fits):        {t_tests:8.3f} s")
+    print(f"geoproc.sdm tests=False: two-way FE SDM + effects ({args.draws} draws): {t_ours:8.3f} s")
+    print(f"geoproc.sdm tests=True: plus LR/Wald/LM/Hausman (SAR, SEM, Lee-Yu, RE): {t_tests:8.3f} s")
     print(f"spreg 1.9 ML_LagFE one-way SDM, no effects:             {t_spreg:8.3f} s")
-    print(f"speed-up: {t_spreg / t_ours:.1f}x  (with tests: {t_spreg / t_tests:.1f}x)")
+    # the >= 20x target is for tests=False; the default tests=True is reported beside it
+    print(f"speed-up, tests=False (the target, >= 20x): {t_spreg / t_ours:.1f}x")
+    print(f"speed-up, tests=True (the default):         {t_spreg / t_tests:.1f}x")
     print(f"rho: geoproc (two-way) {r.rho:.6f}, spreg (one-way) {float(np.ravel(ref.rho)[0]):.6f}; "
           "true 0.4")
 

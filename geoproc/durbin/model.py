@@ -452,12 +452,24 @@ def sdm(
         Row-standardise the weights (a warning suggests it when they are not).
     tests : bool
         Fit the restricted models for the LR/Wald tests (and random effects for Hausman).
+        This is most of the run time on large panels: the SAR and SEM fits need their own
+        log-determinant interpolants (sparse factorisations at other rho's) and the Hausman
+        test a Lee-Yu and a random-effects fit (see Notes).
     logdet : {"auto", "eig", "lu"}
         How log|I - rho W| and the traces are computed (see :mod:`geoproc.durbin.logdet`).
 
     Returns
     -------
     SDMResult
+
+    Notes
+    -----
+    Speed (``benchmarks/bench_sdm.py``, N = 3000, T = 10, 3 regressors, 6-NN W, against
+    spreg 1.9 ``ML_LagFE(slx_lags=1, spat_impacts=None)``, which fits one-way effects and
+    computes no effects): the >= 20x target is for ``tests=False`` (the SDM and its
+    LeSage-Pace effects with 1,000 draws; 30x on a quiet machine). The default
+    ``tests=True`` adds the SAR, SEM, Lee-Yu and random-effects fits and the LM tests,
+    2.6-3.3x the time: about 7-10x spreg (``benchmarks/RESULTS.md``).
     """
     if effects not in FIXED_EFFECTS:
         raise GeoprocInputError(f"effects must be one of {', '.join(FIXED_EFFECTS)}; got {effects!r}")
