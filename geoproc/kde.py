@@ -635,7 +635,9 @@ def kernel_density(
         Replace ``out`` if it exists.
     max_cells : int
         Refuse grids with more cells than this (default 50 million, 200 MB); raise it
-        for bigger rasters.
+        for bigger rasters. A dask frame stamps each partition on a whole grid: as many
+        partitions run at once as fit in this budget beside the running float64 sum
+        (at least one, so it needs about three grids' worth of memory at least).
     decay : float
         QGIS's decay ratio, for the triangular kernel only (0: a cone; the kernel's
         value at the radius). Ignored by the other kernels, as in QGIS.
@@ -725,7 +727,7 @@ def kernel_density(
 
     dtype = np.float32 if precision == "float32" else np.float64
     if is_dask:
-        values = _dask_surface(pts, weight, grid, radius, kernel, output, decay, dtype)
+        values = _dask_surface(pts, weight, grid, radius, kernel, output, decay, dtype, max_cells)
         n_points = int(stats[0].size) if stats is not None else _dask_len(pts)
     else:
         values = stamp_points(x, y, w, grid, radius, kernel, output, decay, dtype, threads)
@@ -909,23 +911,57 @@ def _dask_bounds_and_stats(pts: Any, weight: str | None, need_stats: bool):
     return (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()), None
 
 
-def _dask_surface(pts, weight, grid, radius, kernel, output, decay, dtype) -> np.ndarray:
-    """Stamp each partition on the common grid, then sum the partial surfaces pairwise."""
+def _dask_workers() -> int:
+    """Tasks the active dask scheduler runs at once (a distributed client's threads)."""
+    try:
+        from distributed import default_client
+
+        return max(1, sum(default_client().nthreads().values()))
+    except (ImportError, ValueError):  # no distributed client: the local scheduler
+        import dask
+
+        return int(dask.config.get("num_workers", None) or os.cpu_count() or 1)
+
+
+def dask_partitions_in_flight(
+    cells: int, itemsize: int, n_partitions: int, workers: int, max_cells: int = DEFAULT_MAX_CELLS
+) -> int:
+    """How many partition grids :func:`kernel_density` stamps at once on a dask frame.
+
+    Each partition in flight holds a whole grid (``cells * itemsize`` bytes) and the
+    running sum one float64 grid; the count is the workers, lowered so that all of
+    them fit in ``max_cells`` float32 cells (the memory the caller allowed), and at
+    least one.
+    """
+    budget = max_cells * 4 - cells * 8  # bytes left beside the running float64 sum
+    fit = budget // max(cells * itemsize, 1)
+    return int(max(1, min(workers, n_partitions, fit)))
+
+
+def _add_partial(total: np.ndarray, part: np.ndarray) -> None:
+    """``total += part`` in place, nodata (-9999) counting as 0 unless both are nodata."""
+    hit = part != NODATA
+    seen = total[hit]
+    total[hit] = np.where(seen == NODATA, 0.0, seen) + part[hit]
+
+
+def _dask_surface(pts, weight, grid, radius, kernel, output, decay, dtype, max_cells) -> np.ndarray:
+    """Stamp the partitions on the common grid a batch at a time, adding each batch to
+    one running float64 sum, so that memory is bounded by the batch size
+    (:func:`dask_partitions_in_flight`) rather than by the number of partitions."""
     import dask
 
     def partial(part):
         x, y, w = _partition_xy(part, weight)
         return stamp_points(x, y, w, grid, radius, kernel, output, decay, dtype)
 
-    layer = [dask.delayed(partial)(p) for p in pts.to_delayed()]
-    while len(layer) > 1:  # tree reduction keeps at most a few grids in flight
-        layer = [
-            dask.delayed(combine_partial)(layer[i], layer[i + 1])
-            if i + 1 < len(layer)
-            else layer[i]
-            for i in range(0, len(layer), 2)
-        ]
-    (total,) = dask.compute(layer[0])
-    if total.dtype != dtype:
-        total = total.astype(dtype)
-    return total
+    parts = pts.to_delayed()
+    batch = dask_partitions_in_flight(
+        grid.cells, np.dtype(dtype).itemsize, len(parts), _dask_workers(), max_cells
+    )
+    total = np.full((grid.rows, grid.cols), NODATA, dtype=np.float64)
+    for start in range(0, len(parts), batch):
+        surfaces = list(dask.compute(*[dask.delayed(partial)(p) for p in parts[start:start + batch]]))
+        while surfaces:  # free each partition's grid once it is added
+            _add_partial(total, surfaces.pop(0))
+    return total.astype(dtype, copy=False)

@@ -1,5 +1,8 @@
 """The dask-geopandas path (partition by partition on dask.distributed) equals the in-memory one."""
 
+import threading
+import time
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -86,3 +89,73 @@ def test_kernel_density_dask_default_radius_and_lonlat(client, pts, tmp_path):
     assert got.radius == pytest.approx(ref.radius, rel=1e-12)
     assert got.radius_rule == ref.radius_rule
     np.testing.assert_allclose(got.read(), ref.read(), rtol=1e-5)
+
+
+def test_partitions_in_flight_by_hand():
+    from geoproc.kde import dask_partitions_in_flight
+
+    # 1e6 cells: the float64 running sum takes 8 MB of a 5e6-cell (20 MB) budget,
+    # leaving 12 MB = three float32 partition grids
+    assert dask_partitions_in_flight(1_000_000, 4, 10, 8, max_cells=5_000_000) == 3
+    assert dask_partitions_in_flight(1_000_000, 4, 10, 2, max_cells=5_000_000) == 2  # workers
+    assert dask_partitions_in_flight(1_000_000, 4, 2, 8, max_cells=5_000_000) == 2  # partitions
+    assert dask_partitions_in_flight(1_000_000, 8, 10, 8, max_cells=5_000_000) == 1  # float64 grids
+    assert dask_partitions_in_flight(1_000_000, 4, 10, 8, max_cells=1_000_000) == 1  # at least one
+
+
+_LIVE = {"now": 0, "peak": 0}
+_LOCK = threading.Lock()
+
+
+def _counted_stamp(*a, **k):
+    """kde.stamp_points, counting the partition grids alive at once (module level, so
+    that dask pickles it by reference)."""
+
+    with _LOCK:
+        _LIVE["now"] += 1
+        _LIVE["peak"] = max(_LIVE["peak"], _LIVE["now"])
+    time.sleep(0.2)  # long enough for the second worker to start another if allowed
+    try:
+        return _STAMP(*a, **k)
+    finally:
+        with _LOCK:
+            _LIVE["now"] -= 1
+
+
+_STAMP = None
+
+
+def test_kernel_density_dask_keeps_partition_grids_within_max_cells(client, pts, tmp_path, monkeypatch):
+    global _STAMP
+    import geoproc.kde as kde
+
+    kw = dict(radius=6000, pixel_size=1000, kernel="quartic")
+    ref = kernel_density(pts, out=tmp_path / "mem.tif", **kw)
+    cells = ref.shape[0] * ref.shape[1]
+    _STAMP = kde.stamp_points
+    _LIVE.update(now=0, peak=0)
+    monkeypatch.setattr(kde, "stamp_points", _counted_stamp)
+    # budget of 3 float32 grids: the float64 sum takes 2, so one partition at a time
+    got = kernel_density(
+        dask_geopandas.from_geopandas(pts, npartitions=4), out=tmp_path / "d.tif", max_cells=3 * cells, **kw
+    )
+    assert _LIVE["peak"] == 1
+    np.testing.assert_allclose(got.read(), ref.read(), rtol=1e-5)
+    # with room for both workers' grids, two partitions run at once
+    _LIVE.update(now=0, peak=0)
+    kernel_density(dask_geopandas.from_geopandas(pts, npartitions=4), out=tmp_path / "e.tif", **kw)
+    assert _LIVE["peak"] == 2
+
+
+def test_point_density_dask_keeps_a_count_and_the_first_outside_labels(client, pts, regions, monkeypatch):
+    import geoproc.density as density
+
+    monkeypatch.setattr(density, "MAX_OUTSIDE_LABELS", 3)
+    dpts = dask_geopandas.from_geopandas(pts, npartitions=4)
+    with pytest.warns(UserWarning, match="fall in no region"):
+        ref = point_density(pts, regions)
+    with pytest.warns(UserWarning, match="fall in no region"):
+        got = point_density(dpts, regions)
+    assert got.attrs["points_outside"] == ref.attrs["points_outside"] > 3
+    assert len(got.attrs["points_outside_index"]) == 3
+    assert set(got.attrs["points_outside_index"]) <= set(ref.attrs["points_outside_index"])
