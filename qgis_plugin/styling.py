@@ -21,7 +21,9 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
     """Applies one QML file to a layer once Processing has loaded it."""
 
     # QGIS keeps only a C++ pointer to the post-processor: hold the Python objects
-    # here, or they are garbage-collected before the layer is loaded.
+    # here, or they are garbage-collected before the layer is loaded. Each one leaves
+    # the list once it has run (Processing post-processes a layer once), so the list
+    # does not grow with every run of a QGIS session.
     _alive: list[StylePostProcessor] = []
 
     def __init__(self, qml: Path, layer_name: str | None = None, attribute: str | None = None) -> None:
@@ -31,6 +33,13 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         self.attribute = attribute
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS's name
+        try:
+            self.apply(layer, feedback)
+        finally:
+            self.release()
+
+    def apply(self, layer, feedback) -> None:
+        """Load the QML into ``layer``, name it and reclassify it if asked."""
         message, ok = layer.loadNamedStyle(str(self.qml))
         if not ok:
             feedback.reportError(f"could not apply style {self.qml.name}: {message}")
@@ -41,11 +50,22 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
             layer.renderer().setClassAttribute(self.attribute)
         layer.triggerRepaint()
 
+    def keep_alive(self) -> StylePostProcessor:
+        """Hold this post-processor until it has run; returns it."""
+        StylePostProcessor._alive.append(self)
+        return self
+
+    def release(self) -> None:
+        """Drop the reference held since :meth:`keep_alive` (the caller still holds one)."""
+        alive = StylePostProcessor._alive
+        for i, proc in enumerate(alive):
+            if proc is self:
+                del alive[i]
+                break
+
     @classmethod
     def create(cls, qml: Path, layer_name: str | None = None, attribute: str | None = None) -> StylePostProcessor:
-        proc = cls(qml, layer_name, attribute)
-        cls._alive.append(proc)
-        return proc
+        return cls(qml, layer_name, attribute).keep_alive()
 
 
 def style_on_completion(context, dest_id: str, style: str, layer_name: str | None = None,
@@ -69,15 +89,14 @@ class RasterRampPostProcessor(StylePostProcessor):
     ``max`` the value the algorithm reported or, without one, the band's maximum.
     """
 
-    _alive: list[RasterRampPostProcessor] = []
-
     def __init__(self, qml: Path, layer_name: str | None = None, palette: str = "kde",
                  vmax: float | None = None) -> None:
         super().__init__(qml, layer_name, None)
         self.palette = palette
         self.vmax = vmax
 
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS's name
+    def apply(self, layer, feedback) -> None:
+        """Load the QML into ``layer``, name it and scale its ramp to the maximum."""
         from qgis.core import QgsColorRampShader, QgsRasterBandStats
         from qgis.PyQt.QtGui import QColor
 
@@ -114,9 +133,7 @@ class RasterRampPostProcessor(StylePostProcessor):
     @classmethod
     def create(cls, qml: Path, layer_name: str | None = None, palette: str = "kde",  # type: ignore[override]
                vmax: float | None = None) -> RasterRampPostProcessor:
-        proc = cls(qml, layer_name, palette, vmax)
-        cls._alive.append(proc)
-        return proc
+        return cls(qml, layer_name, palette, vmax).keep_alive()
 
 
 def style_raster_on_completion(context, dest_id: str, style: str, layer_name: str | None = None,

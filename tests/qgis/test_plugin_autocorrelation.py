@@ -206,9 +206,11 @@ def _loaded(project, results, key="OUTPUT"):
 
 def test_lisa_and_hot_spots_load_styled(qgis_processing, geoproc_provider, provinces, panel, qgis_new_project, knn4):
     from geoproc.palettes import get_palette
+    from qgis_plugin.styling import StylePostProcessor
 
     regions, _ = provinces
     layer, _ = panel
+    held = len(StylePostProcessor._alive)
     res = qgis_processing.runAndLoadResults("geoproc:lisa_clusters", local_params(regions, layer, knn4[0]))
     lisa = _loaded(qgis_new_project, res)
     r = lisa.renderer()
@@ -225,6 +227,8 @@ def test_lisa_and_hot_spots_load_styled(qgis_processing, geoproc_provider, provi
     assert {c.value() for c in r.categories()} == {
         "Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant", "Cold spot 90%", "Cold spot 95%",
         "Cold spot 99%"}
+    # each post-processor is dropped once it has styled its layer: no growth run after run
+    assert len(StylePostProcessor._alive) == held
 
 
 def test_styled_lisa_renders_to_png(qgis_processing, geoproc_provider, provinces, panel, qgis_new_project, tmp_path, knn4):

@@ -55,8 +55,10 @@ def test_kernel_density_matches_library_and_ramp_is_rescaled(qgis_processing, ge
 
     import geoproc
     from geoproc.palettes import get_palette
+    from qgis_plugin.styling import RasterRampPostProcessor
 
     _, parks, _, points = data
+    held = len(RasterRampPostProcessor._alive)
     res = qgis_processing.runAndLoadResults("geoproc:kernel_density", {
         "INPUT": parks, "RADIUS": 30000.0, "PIXEL": 3000.0, "KERNEL": 0, "VALUES": 0, "OUTPUT": "TEMPORARY_OUTPUT"})
     # a raster output's result is its path; the loaded layer is found by its source
@@ -64,6 +66,7 @@ def test_kernel_density_matches_library_and_ramp_is_rescaled(qgis_processing, ge
     assert len(loaded) == 1
     layer = loaded[0]
     assert layer.name() == "Kernel density"
+    assert len(RasterRampPostProcessor._alive) == held  # the ramp post-processor ran and was let go
     want = geoproc.kernel_density(points, radius=30000.0, pixel_size=3000.0, out=tmp_path / "kde.tif")
     with rasterio.open(layer.source()) as ds:
         got = ds.read(1, masked=True)
@@ -98,7 +101,9 @@ def test_kde_raster_without_known_maximum_uses_band_statistics(qgis_app, tmp_pat
     ds = None
     layer = QgsRasterLayer(str(tif), "k", "gdal")
     proc = RasterRampPostProcessor.create(styles_dir() / "kde_raster.qml")
+    assert any(p is proc for p in RasterRampPostProcessor._alive)  # held until it has run ...
     proc.postProcessLayer(layer, QgsProcessingContext(), QgsProcessingFeedback())
+    assert not any(p is proc for p in RasterRampPostProcessor._alive)  # ... then dropped
     items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
     # stops at 0, 0.1, 0.3, 0.6 and 1 times the maximum 12.5
     assert [round(i.value, 6) for i in items] == [0.0, 1.25, 3.75, 7.5, 12.5]
