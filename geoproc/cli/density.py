@@ -100,6 +100,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import contextlib
+    import dataclasses
     import warnings
     from pathlib import Path
 
@@ -110,6 +112,12 @@ def run(args: argparse.Namespace) -> int:
     from geoproc.outputs import atomic_output, check_output
     from geoproc.points import read_points
 
+    if str(args.output).strip().lower() in ("raw", "scaled", "density"):
+        # "--output scaled" is how people say it (and how the issue did): it is --values
+        raise GeoprocInputError(
+            f"--output {args.output}: -o/--output is the output table (.gpkg, .geojson or .csv); "
+            f"for the kernel values use --values {args.output.strip().lower()}"
+        )
     out = Path(args.output)
     driver = FORMATS.get(out.suffix.lower())
     if driver is None:
@@ -130,24 +138,27 @@ def run(args: argparse.Namespace) -> int:
     for w in caught:
         print(f"warning: {w.message}")
 
-    # the raster first: if its parameters are refused, nothing has been written
-    res = None
-    if args.kde:
-        res = kernel_density(
-            points,
-            radius=args.radius,
-            pixel_size=args.pixel,
-            kernel=args.kernel,
-            weight=args.weight,
-            output=args.values,
-            crs=args.crs,
-            out=args.kde,
-            overwrite=args.overwrite,
-            max_cells=args.max_cells or DEFAULT_MAX_CELLS,
-            decay=args.decay,
-        )
-
-    with atomic_output(out, args.overwrite) as tmp:
+    # both files appear only if both succeed: the raster is written to its temporary
+    # name inside the table's context, and each is moved into place on success only
+    with contextlib.ExitStack() as stack:
+        tmp_kde = stack.enter_context(atomic_output(args.kde, args.overwrite)) if args.kde else None
+        tmp = stack.enter_context(atomic_output(out, args.overwrite))
+        res = None
+        if args.kde:
+            res = kernel_density(
+                points,
+                radius=args.radius,
+                pixel_size=args.pixel,
+                kernel=args.kernel,
+                weight=args.weight,
+                output=args.values,
+                crs=args.crs,
+                out=tmp_kde,
+                overwrite=True,  # the temporary name; args.kde was checked above
+                max_cells=args.max_cells or DEFAULT_MAX_CELLS,
+                decay=args.decay,
+            )
+            res = dataclasses.replace(res, path=str(args.kde))
         if driver == "csv":
             result.drop(columns=result.geometry.name).to_csv(tmp, index=False, encoding="utf-8")
         else:

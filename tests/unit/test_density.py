@@ -216,3 +216,33 @@ def test_messages_name_the_park_and_file_line(tmp_path):
     pts.loc[1, "geometry"] = None  # B, line 3 of the file, loses its geometry
     with pytest.raises(GeoprocInputError, match=r"missing or empty geometry at B \(line 3\)"):
         point_density(pts, _regions().to_crs(4326))
+
+
+def test_cli_failing_table_leaves_no_raster(tmp_path, capsys, monkeypatch):
+    from geoproc.cli import main
+
+    def fail(*a, **k):
+        raise OSError("disk full")
+
+    # the table is written after the raster has been computed: both or neither appear
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", fail)
+    out, tif = tmp_path / "density.gpkg", tmp_path / "kde.tif"
+    argv = [
+        "density", str(DEMO), "--regions", "yrd_cities", "-o", str(out),
+        "--kde", str(tif), "--radius", "20000", "--pixel", "5000",
+    ]  # fmt: skip
+    with pytest.raises(OSError, match="disk full"):
+        main(argv)
+    assert not out.exists() and not tif.exists()
+    assert list(tmp_path.iterdir()) == []  # no temporary files left either
+
+
+@pytest.mark.parametrize("value", ["scaled", "raw", "density", "Scaled"])
+def test_cli_output_given_a_values_word(tmp_path, capsys, monkeypatch, value):
+    from geoproc.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["density", str(DEMO), "--regions", "yrd_cities", "--kde", "kde.tif", "--output", value]
+    assert main(argv) == 2
+    assert f"use --values {value.lower()}" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
