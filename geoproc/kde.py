@@ -130,6 +130,16 @@ def projected_crs_for(lon_min: float, lat_min: float, lon_max: float, lat_max: f
     conic on the WGS 84 ellipsoid centred on the box, with standard parallels at one
     sixth and five sixths of its latitude range (for China-wide data about 25 and 47 N,
     close to the usual China Albers).
+
+    Parameters
+    ----------
+    lon_min, lat_min, lon_max, lat_max : float
+        The data's bounding box in degrees (WGS 84).
+
+    Returns
+    -------
+    pyproj.CRS
+        EPSG:326xx/327xx (UTM north/south) or :func:`geoproc.density.albers_crs`.
     """
     from pyproj import CRS
 
@@ -179,6 +189,21 @@ def kde_grid(
     ``radiusSizeInPixels``: the box grown by ``radius``, ``ceil(size / pixel) + 1``
     rows and columns, and a block half-width of ``radius / pixel`` truncated, plus one
     if the remainder exceeds 0.5 map units (QGIS compares it in map units, not pixels).
+
+    Parameters
+    ----------
+    bounds : tuple of float
+        The points' bounding box (xmin, ymin, xmax, ymax) in the projected CRS.
+    radius : float
+        Kernel radius, in the CRS's units (metres).
+    pixel_size : float
+        Pixel size, in the same units.
+
+    Returns
+    -------
+    KDEGrid
+        The grown box, ``rows``, ``cols``, the block half-width ``buffer`` and the
+        geotransform (``.transform``).
     """
     xmin, ymin, xmax, ymax = (float(v) for v in bounds)
     xmin, ymin, xmax, ymax = xmin - radius, ymin - radius, xmax + radius, ymax + radius
@@ -449,6 +474,23 @@ def silverman_radius(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = 
     since 10.2.1), where SD is the standard distance ``sqrt(mean((x - x̄)^2 + (y - ȳ)^2))``,
     Dm the median distance from the mean centre (x̄, ȳ), and n the number of points;
     with weights, the mean centre, SD and median are weighted and n is their sum.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Point coordinates in a projected CRS (metres).
+    weights : numpy.ndarray, optional
+        Non-negative point weights.
+
+    Returns
+    -------
+    float
+        The radius, in the coordinates' units; 0 if all points coincide.
+
+    Raises
+    ------
+    GeoprocInputError
+        The weights sum to zero.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)

@@ -88,6 +88,13 @@ class YearlyResults:
 
     @property
     def years(self) -> list:
+        """The years fitted, in order.
+
+        Returns
+        -------
+        list
+            One entry per year (the keys of :attr:`results`).
+        """
         return list(self.results)
 
     def to_frame(self) -> pd.DataFrame:
@@ -95,6 +102,13 @@ class YearlyResults:
         return pd.concat({y: r.to_frame() for y, r in self.results.items()}, names=["year"])
 
     def summary(self) -> str:
+        """Each year's ``summary()`` under a "year <y>" heading.
+
+        Returns
+        -------
+        str
+            The yearly reports, separated by blank lines.
+        """
         return "\n\n".join(f"year {y}\n{r.summary()}" for y, r in self.results.items())
 
     def __repr__(self) -> str:
