@@ -24,41 +24,33 @@ HOTSPOT_LABELS = ("Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significa
                   "Cold spot 90%", "Cold spot 95%", "Cold spot 99%")
 
 
-def _with_self_weights(w, star: bool | float):
-    """Weights with the focal region's own weight on the diagonal (G*), as esda.
+def _self_weights(w, star: bool | float) -> np.ndarray:
+    """Each region's weight on itself for G* (zeros for G), as esda.
 
     ``star=True``: 1 for binary weights, else the row's largest weight (esda's
-    rule for non-binary weights); a number: that self-weight.
+    rule for non-binary weights); a number: that self-weight. The diagonal is kept
+    apart from the weights, which stay a validated :class:`SpatialWeights` with a
+    zero diagonal.
     """
+    if star is False:
+        return np.zeros(w.n)
+    m = w.sparse
+    if star is True:
+        binary = m.nnz == 0 or bool(np.all(m.data == 1.0))
+        return np.ones(w.n) if binary else np.asarray(m.max(axis=1).todense()).ravel()
+    return np.full(w.n, float(star))
+
+
+def _row_standardize(w, diag: np.ndarray):
+    """Weights and self-weights divided by each row's total (self-weight included), as esda
+    row-standardises G*'s matrix with its diagonal; rows summing to 0 stay 0."""
     from scipy import sparse
 
     from geoproc.weights.base import SpatialWeights
 
-    m = w.sparse.tocsr()
-    if star is False:
-        return w, False
-    if star is True:
-        binary = m.nnz == 0 or bool(np.all(m.data == 1.0))
-        diag = np.ones(w.n) if binary else np.asarray(m.max(axis=1).todense()).ravel()
-    else:
-        diag = np.full(w.n, float(star))
-    m = (m + sparse.diags(diag)).tocsr()
-    # SpatialWeights insists on a zero diagonal; keep the matrix in a light stand-in
-    out = SpatialWeights.__new__(SpatialWeights)
-    out.sparse, out.ids, out.kind, out.transform, out.meta = m, list(w.ids), w.kind, w.transform, dict(w.meta)
-    return out, True
-
-
-def _row_standardize(w):
-    from scipy import sparse
-
-    m = w.sparse
-    rs = np.asarray(m.sum(axis=1)).ravel()
+    rs = np.asarray(w.sparse.sum(axis=1)).ravel() + diag
     inv = np.divide(1.0, rs, out=np.zeros_like(rs), where=rs != 0)
-    out = type(w).__new__(type(w))
-    out.sparse, out.ids, out.kind, out.transform, out.meta = (
-        (sparse.diags(inv) @ m).tocsr(), list(w.ids), w.kind, "R", dict(w.meta))
-    return out
+    return SpatialWeights(sparse.diags(inv) @ w.sparse, w.ids, w.kind, "R", w.meta), diag * inv
 
 
 def getis_ord(
@@ -104,7 +96,7 @@ def getis_ord(
         (ArcGIS's Gi_Bin: |z| > 2.576, 1.960, 1.645). Hot if ``gi_z`` > 0, cold
         if < 0; a bin holds regions whose deciding p is <= 0.01, 0.05, 0.10.
     n_jobs : int
-        Threads for the permutations (results do not depend on it).
+        Accepted for esda's signature; ignored (see :mod:`geoproc.lisa`).
     islands : {"raise", "keep", "drop"}
         Regions without neighbours (see :func:`geoproc.local_moran`).
 
@@ -131,14 +123,16 @@ def getis_ord(
         bad = [str(k) for k, v in zip([k for k, m in zip(ids, mask, strict=True) if m], y, strict=True) if v < 0]
         raise GeoprocInputError(f"Getis-Ord G needs non-negative values; negative for {', '.join(bad[:20])}")
     island = np.diff(w0.sparse.tocsr().indptr) == 0
-    w, star = _with_self_weights(w0, star)
+    diag = _self_weights(w0, star)
+    star = star is not False
+    w = w0
     if transform == "R":
-        w = _row_standardize(w)
+        w, diag = _row_standardize(w0, diag)
     n = y.size
     m = w.sparse
     remove_self = not star
     N = n - remove_self
-    lag = np.asarray(m @ y).ravel()
+    lag = np.asarray(m @ y).ravel() + diag * y
     ysum = y.sum()
     G = lag / (ysum - y * remove_self)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -147,7 +141,7 @@ def getis_ord(
             emean = (ysum - y * remove_self) / N
             msq = ((y**2).sum() - (y**2) * remove_self) / N
             evar = msq - emean**2
-            card = np.asarray(m.sum(axis=1)).ravel()
+            card = np.asarray(m.sum(axis=1)).ravel() + diag
             EG = card / N
             VG = card * (N - card) / (N - 1) / N**2 * evar / emean**2
             Z = (G - EG) / np.sqrt(VG)
@@ -156,13 +150,14 @@ def getis_ord(
             # values that enter (all for G*, all but i for G)
             xs = (ysum - y * remove_self) / N
             S = np.sqrt(((y**2).sum() - (y**2) * remove_self) / N - xs**2)
-            Wi = np.asarray(m.sum(axis=1)).ravel()
-            S1 = np.asarray(m.multiply(m).sum(axis=1)).ravel()
+            Wi = np.asarray(m.sum(axis=1)).ravel() + diag
+            S1 = np.asarray(m.multiply(m).sum(axis=1)).ravel() + diag**2
             Z = (lag - xs * Wi) / (S * np.sqrt((N * S1 - Wi**2) / (N - 1)))
     p_norm = 2 * norm_sf(np.abs(Z))
     p_sim = np.full(n, np.nan)
     if permutations:
-        r = conditional_permutation(_G_STAR if star else _G, y, y, w, G, permutations, ysum, seed, n_jobs)
+        r = conditional_permutation(_G_STAR if star else _G, y, y, w, G, permutations, ysum, seed, n_jobs,
+                                    self_weights=diag)
         p_sim = r["p_sim"]
         notes.append(f"gi_p_sim: pseudo p-values from {permutations} conditional permutations, seed {seed}")
     p_sim = np.where(island, np.nan, p_sim)

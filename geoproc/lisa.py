@@ -8,13 +8,16 @@ take 24-39 s to compile in every new process (each CLI call, each QGIS run),
 and even a cached numba kernel costs ~1.5 s to import and load per process,
 more than NumPy needs for 3,000 regions x 999 permutations. The permutation
 indices are esda's draws for the same ``seed`` (numba's ``np.random`` replays
-NumPy's legacy stream), so the pseudo p-values equal esda's (tested), and they
-do not depend on the number of threads (``n_jobs``).
+NumPy's legacy stream), so the pseudo p-values equal esda's (tested).
+
+``n_jobs`` is accepted (as esda's) but runs one thread: a thread pool gave no
+speed-up, because NumPy's fancy-index gathers hold the GIL (3,000 regions x 999
+permutations: 0.86 s in one thread, 0.96 s in two), and a process pool costs
+more to start and feed on the gathered blocks than the whole run takes.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -66,25 +69,47 @@ def conditional_permutation(
     seed: int | None = None,
     n_jobs: int = 1,
     keep: bool = False,
+    self_weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Conditional randomisation of a local statistic (esda's ``crand`` semantics).
 
     Site i is held fixed; its neighbours' values are drawn without replacement
     from the other n - 1 sites, the k-th draw of a permutation multiplying the
     k-th weight of the row. Vectorised in NumPy over blocks of sites with the same
-    number of neighbours (no numba: nothing to compile in a new process), in
-    ``n_jobs`` threads (NumPy releases the GIL; the result does not depend on it).
+    number of neighbours (no numba: nothing to compile in a new process).
 
-    Returns ``p_sim`` (esda's pseudo p: (min(#sim >= obs, #sim < obs) + 1) / (P + 1);
-    NaN for islands), ``EI_sim``, ``seI_sim`` (population sd, as esda), and ``sim``
-    (n x P) if ``keep``.
+    Parameters
+    ----------
+    kind : int
+        ``_MORAN``, ``_MORAN_BV``, ``_G`` or ``_G_STAR``.
+    zx, zy : ndarray
+        The focal values and the values permuted among the neighbours.
+    w : SpatialWeights
+        The weights between distinct regions (zero diagonal).
+    observed : ndarray
+        The observed statistic of each site.
+    permutations : int
+    scaling : float
+        The statistic's constant: (n - 1) / z'z for Moran, the sum of y for G.
+    seed : int, optional
+        The same seed gives esda's draws.
+    n_jobs : int
+        Accepted for esda's signature; the work runs in one thread (see the module notes).
+    keep : bool
+        Also return the n x P simulated values.
+    self_weights : ndarray, optional
+        Each site's weight on itself (G*'s diagonal; default 0), held fixed.
+
+    Returns
+    -------
+    dict of str -> ndarray
+        ``p_sim`` (esda's pseudo p: (min(#sim >= obs, #sim < obs) + 1) / (P + 1);
+        NaN for islands), ``EI_sim``, ``seI_sim`` (population sd, as esda), and ``sim``
+        (n x P) if ``keep``.
     """
-    m = w.sparse.tocsr()
-    self_w = m.diagonal().astype(float)
-    off = m.copy()
-    off.setdiag(0)
-    off.eliminate_zeros()
+    off = w.sparse.tocsr()
     off.sort_indices()
+    self_w = np.zeros(off.shape[0]) if self_weights is None else np.asarray(self_weights, dtype=float)
     card = np.diff(off.indptr)
     n = zx.shape[0]
     zx = np.asarray(zx, dtype=float)
@@ -123,15 +148,8 @@ def conditional_permutation(
         if sims is not None:
             sims[S] = stat
 
-    threads = (os.cpu_count() or 1) if n_jobs in (-1, None) else max(1, int(n_jobs))
-    if threads > 1 and len(tasks) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(run, tasks))
-    else:
-        for t in tasks:
-            run(t)
+    for t in tasks:
+        run(t)
     island = larger < 0
     low = (permutations - larger) < larger
     larger[low] = permutations - larger[low]
@@ -177,6 +195,7 @@ def _regions_and_values(regions: Any, values: Any, id: str | None, what: str):
     import geopandas as gpd
     import pandas as pd
 
+    from geoproc.moran import values_by_region
     from geoproc.panel import as_regions
     from geoproc.validation import region_ids
 
@@ -188,19 +207,8 @@ def _regions_and_values(regions: Any, values: Any, id: str | None, what: str):
     if isinstance(values, str):
         if values not in gdf.columns:
             raise GeoprocInputError(f"regions: no column {values!r}; columns are {', '.join(map(str, gdf.columns))}")
-        arr = pd.to_numeric(gdf[values], errors="coerce").to_numpy(dtype=float)
-    elif isinstance(values, pd.Series):
-        missing = [k for k in ids if k not in values.index]
-        if missing:
-            raise GeoprocInputError(f"{what}: no value for regions {', '.join(map(str, missing[:20]))}")
-        arr = pd.to_numeric(values.loc[ids], errors="coerce").to_numpy(dtype=float)
-    else:
-        arr = np.asarray(values, dtype=float).ravel()
-        if arr.size != len(ids):
-            raise GeoprocInputError(f"{what}: {arr.size} values for {len(ids)} regions")
-    bad = np.flatnonzero(~np.isfinite(arr))
-    if bad.size:
-        raise GeoprocInputError(f"{what}: missing (NaN) for regions {', '.join(str(ids[i]) for i in bad[:20])}")
+        values = pd.to_numeric(gdf[values], errors="coerce").to_numpy(dtype=float)
+    arr = values_by_region(values, ids, what)
     return gdf, ids, arr
 
 
@@ -282,7 +290,7 @@ def local_moran(
     id : str, optional
         Id column of ``regions``.
     n_jobs : int
-        Threads for the permutations (-1: all cores); results do not depend on it.
+        Accepted for esda's signature; ignored (one thread: see the module notes).
     transform : {"R", "O"}
         Row-standardise the weights (esda's default) or use them as given.
     islands : {"raise", "keep", "drop"}

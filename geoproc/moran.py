@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from geoproc.weights.base import SpatialWeights
 
 __all__ = ["PERMUTATIONS", "MoranTable", "BivariateMoran", "moran_table", "bivariate_moran",
-           "prepare_weights", "stars", "norm_sf"]
+           "prepare_weights", "weights_note", "stars", "norm_sf"]
 
 PERMUTATIONS = 999
 COLUMNS = ["year", "variable", "weights", "I", "EI", "VI_norm", "z_norm", "p_norm",
@@ -69,6 +69,45 @@ def _same_ids_as_text(w: SpatialWeights, ids: Sequence) -> SpatialWeights | None
     return SpatialWeights(w.sparse, [by_text[str(k)] for k in w.ids], w.kind, w.transform, w.meta)
 
 
+def weights_name(w: SpatialWeights, name: str | None = None) -> str:
+    """What to call a matrix in notes and messages: ``name``, else its spec or file path."""
+    return str(name or w.meta.get("spec") or w.meta.get("source") or w.kind)
+
+
+def weights_note(w: SpatialWeights, name: str | None = None) -> str:
+    """One line saying how a matrix was built (METHODS 1-2): spec or file, masses and their
+    years (period mean or one year), distance method and centroid, island links.
+
+    >>> from geoproc.weights.base import SpatialWeights
+    >>> weights_note(SpatialWeights([[0, 1], [1, 0]], ["a", "b"], "knn1",
+    ...              meta={"spec": "knn:1", "k": 1, "distance": "geodesic", "centroid": "area"}))
+    'weights knn:1: k = 1; geodesic distances between area centroids'
+    """
+    m = w.meta
+    label = weights_name(w, name)
+    spec = m.get("spec") or w.kind
+    parts = []
+    if m.get("source"):
+        if str(m["source"]) != label:
+            parts.append(f"file {m['source']}")
+    elif spec != label:
+        parts.append(str(spec))
+    for key, column, what in (("masses", "mass_column", "masses"), ("gdp", "gdp_column", "GDP")):
+        if key in m:
+            parts.append(f"{what} {m[column]}: {m[key]}" if m.get(column) else f"{what}: {m[key]}")
+    if "k" in m:
+        parts.append(f"k = {m['k']}")
+    if "power" in m:
+        parts.append(f"distance power {m['power']:g}")
+    if m.get("cutoff_km") is not None:
+        parts.append(f"cut-off {m['cutoff_km']:g} km")
+    if "distance" in m or "centroid" in m:
+        parts.append(f"{m.get('distance', 'geodesic')} distances between {m.get('centroid', 'area')} centroids")
+    if m.get("islands_linked_by"):
+        parts.append(f"islands linked to their {m['islands_linked_by']}")
+    return f"weights {label}" + (": " + "; ".join(parts) if parts else "")
+
+
 def prepare_weights(
     weights: Any,
     ids: Sequence,
@@ -76,13 +115,17 @@ def prepare_weights(
     islands: str = "raise",
     labels: Mapping | None = None,
     what: str = "panel",
+    name: str | None = None,
 ) -> tuple[SpatialWeights, list, list[str]]:
     """Align weights to ``ids``, apply the island policy and the transform.
+
+    ``name`` (default: the matrix's spec or file path) names the matrix in notes and errors.
 
     Returns
     -------
     (weights, kept_ids, notes)
-        ``kept_ids`` are ``ids`` without dropped islands; ``notes`` say what was done.
+        ``kept_ids`` are ``ids`` without dropped islands; ``notes`` say what was done,
+        the first how the matrix was built (:func:`weights_note`).
     """
     from geoproc.weights.base import as_weights
 
@@ -98,16 +141,17 @@ def prepare_weights(
         if alt is None:
             raise
         w = alt.align(ids, what=what)
-    notes: list[str] = []
+    label = weights_name(w, name)
+    notes: list[str] = [weights_note(w, name)]
     if w.meta.get("islands_linked_names"):
-        notes.append(f"islands linked to their nearest region ({w.kind}): {w.meta['islands_linked_names']}")
+        notes.append(f"islands linked to their nearest region ({label}): {w.meta['islands_linked_names']}")
     kept = list(ids)
     isl = w.islands
     if isl:
         named = ", ".join(f"{labels[k]} ({k})" if labels and k in labels else str(k) for k in isl)
         if islands == "raise":
             raise GeoprocInputError(
-                f"weights {w.kind!r} have {len(isl)} island(s) without neighbours: {named}; "
+                f"weights {label!r} have {len(isl)} island(s) without neighbours: {named}; "
                 "link each to its nearest region (build the weights with islands='nearest'; "
                 "CLI: --islands nearest), keep them with zero spatial lag (islands='keep') or "
                 "leave them out (islands='drop')"
@@ -115,9 +159,9 @@ def prepare_weights(
         if islands == "drop":
             kept = [k for k in ids if k not in set(isl)]
             w = _subset(w, kept)
-            notes.append(f"islands dropped ({w.kind}): {named}")
+            notes.append(f"islands dropped ({label}): {named}")
         else:
-            notes.append(f"islands kept with zero spatial lag ({w.kind}): {named}")
+            notes.append(f"islands kept with zero spatial lag ({label}): {named}")
     if transform == "R" and not w.is_row_standardized():
         w = w.row_standardize()
     return w, kept, notes
@@ -253,12 +297,34 @@ class MoranTable:
         return out
 
     def footnote(self) -> list[str]:
+        """Lines printed under the table: the stars' levels and test, n, then the notes.
+
+        Returns
+        -------
+        list of str
+            The significance legend (which p sets the stars, which z is shown, n), followed
+            by :attr:`notes` (transform, how each weights matrix was built, islands,
+            permutations).
+        """
         test = {"norm": "under normality", "rand": "under randomisation",
                 "sim": f"by {self.permutations} permutations"}[self.inference]
         lines = [f"*** p < 0.01, ** p < 0.05, * p < 0.1 ({test}); z {'under randomisation' if self.inference == 'rand' else 'under normality'}; n = {self.n} regions."]
         return lines + list(self.notes)
 
     def to_markdown(self, decimals: int = 3) -> str:
+        """The publication layout as a Markdown table with the footnote under it.
+
+        Parameters
+        ----------
+        decimals : int
+            Decimals of I (z always has 2).
+
+        Returns
+        -------
+        str
+            A pipe table (years as rows; I with stars and z per variable and matrix),
+            then each footnote line.
+        """
         t = self.layout(decimals)
         cols = ["Year", *t.columns]
         lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] + ["---:"] * len(t.columns)) + "|"]
@@ -268,7 +334,21 @@ class MoranTable:
         lines += [f"{n}  " for n in self.footnote()]
         return "\n".join(lines).rstrip() + "\n"
 
-    def to_html(self, decimals: int = 3) -> str:
+    def to_html(self, decimals: int = 3, document: bool = False) -> str:
+        """The publication layout as an HTML table with the footnote as paragraphs.
+
+        Parameters
+        ----------
+        decimals : int
+            Decimals of I (z always has 2).
+        document : bool
+            A complete UTF-8 HTML document (``<!DOCTYPE html>``, ``<meta charset="utf-8">``,
+            a title), as :meth:`write` writes; else a fragment to embed in a page.
+
+        Returns
+        -------
+        str
+        """
         import html
 
         t = self.layout(decimals)
@@ -278,8 +358,13 @@ class MoranTable:
             for y, row in t.iterrows()
         )
         foot = "".join(f"<p>{html.escape(n)}</p>" for n in self.footnote())
-        return (f'<table class="moran-table">\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n'
-                f"</table>\n{foot}\n")
+        fragment = (f'<table class="moran-table">\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n'
+                    f"</table>\n{foot}\n")
+        if not document:
+            return fragment
+        title = html.escape(f"Global Moran's I: {', '.join(map(str, self.variables))}")
+        return ('<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
+                f"<title>{title}</title>\n</head>\n<body>\n{fragment}</body>\n</html>\n")
 
     def to_csv(self, path: str | os.PathLike, overwrite: bool = False, decimals: int = 3) -> None:
         """Publication layout as CSV (UTF-8 with BOM so that Excel shows Chinese names); notes as last rows."""
@@ -318,7 +403,10 @@ class MoranTable:
         if suffix == ".json":
             self.to_json(path, overwrite)
             return None
-        render = {".md": self.to_markdown, ".html": self.to_html, ".htm": self.to_html}.get(suffix)
+        def page() -> str:
+            return self.to_html(document=True)
+
+        render = {".md": self.to_markdown, ".html": page, ".htm": page}.get(suffix)
         if render is None:
             raise GeoprocInputError(f"output {path}: use .csv, .md, .html or .json")
         with atomic_output(path, overwrite) as tmp:
@@ -326,6 +414,12 @@ class MoranTable:
         return None
 
     def summary(self) -> str:
+        """The publication layout with its footnote, as Markdown (:meth:`to_markdown`).
+
+        Returns
+        -------
+        str
+        """
         return self.to_markdown()
 
     def __repr__(self) -> str:
@@ -356,18 +450,6 @@ def _labels(df: pd.DataFrame, id: str) -> dict | None:
         if c in df.columns:
             return dict(zip(df[id], df[c], strict=True))
     return None
-
-
-def _check_years_complete(df: pd.DataFrame, id: str, year: str, ids: Sequence) -> None:
-    years = sorted(df[year].unique())
-    have = df.groupby(year)[id].apply(set)
-    gaps = []
-    for y in years:
-        absent = [k for k in ids if k not in have[y]]
-        if absent:
-            gaps.append(f"{y}: {', '.join(map(str, absent[:10]))}{' ...' if len(absent) > 10 else ''}")
-    if gaps:
-        raise GeoprocInputError("panel: years missing for some regions (year: regions) " + "; ".join(gaps[:20]))
 
 
 def _check_values(y: np.ndarray, variable: str, year: Any, n: int) -> None:
@@ -403,6 +485,8 @@ def _weights_dict(weights: Any) -> dict[str, Any]:
     from geoproc.weights.base import as_weights
 
     w = as_weights(weights)
+    if w.meta.get("source"):  # a weights file: named by its path
+        return {str(w.meta["source"]): w}
     return {str(w.kind if w.kind != "custom" else "W"): w}
 
 
@@ -464,10 +548,12 @@ def moran_table(
     prepared = {}
     notes = ["weights row-standardised" if transform == "R" else "weights used as given (not row-standardised)"]
     for name, w in wdict.items():
-        w2, kept, wnotes = prepare_weights(w, ids, transform, islands, labels)
+        w2, kept, wnotes = prepare_weights(w, ids, transform, islands, labels, name=name)
         prepared[name] = (w2, kept, _moments(w2))
         notes += wnotes
-    _check_years_complete(df, id, year, ids)
+    from geoproc.panel import check_balanced
+
+    check_balanced(df, id=id, year=year)
     if permutations:
         notes.append(f"p_sim from {permutations} permutations, seed {seed}")
     years = sorted(df[year].unique())
@@ -517,6 +603,13 @@ class BivariateMoran:
     notes: list = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
+        """The statistic as a one-row table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``I, EI_sim, z_sim, p_sim, p_z_sim, n, permutations`` (esda's names).
+        """
         import pandas as pd
 
         return pd.DataFrame([dict(I=self.I, EI_sim=self.EI_sim, z_sim=self.z_sim,
@@ -524,22 +617,40 @@ class BivariateMoran:
                                   permutations=self.permutations)])
 
     def summary(self) -> str:
+        """One line: I with stars (from the pseudo p), n, the pseudo p and z_sim.
+
+        Returns
+        -------
+        str
+        """
         return (f"Bivariate Moran's I = {self.I:.4f}{stars(self.p_sim)} (n = {self.n}); "
                 f"pseudo p = {self.p_sim:.4f} from {self.permutations} permutations, z_sim = {self.z_sim:.3f}")
 
 
-def _aligned_values(values: Any, ids: Sequence, what: str) -> np.ndarray:
+def values_by_region(values: Any, ids: Sequence, what: str) -> np.ndarray:
+    """Float values in the order of ``ids``, checked.
+
+    ``values`` is a Series indexed by region id (ids that differ only in type, 320000 and
+    "320000", match) or values already in the order of ``ids``. Raises naming the regions
+    without a value or with a missing (NaN) or non-numeric one, or the count that differs.
+    """
     import pandas as pd
 
+    ids = list(ids)
     if isinstance(values, pd.Series):
+        index = values.index
+        if not all(k in index for k in ids):
+            by_text = {str(k): k for k in index}
+            if len(by_text) == len(index) and all(str(k) in by_text for k in ids):
+                values = values.rename(index={by_text[str(k)]: k for k in ids})
         missing = [k for k in ids if k not in values.index]
         if missing:
             raise GeoprocInputError(f"{what}: no value for regions {', '.join(map(str, missing[:20]))}")
-        arr = values.loc[list(ids)].to_numpy(dtype=float)
+        arr = pd.to_numeric(values.loc[ids], errors="coerce").to_numpy(dtype=float)
     else:
         arr = np.asarray(values, dtype=float).ravel()
         if arr.size != len(ids):
-            raise GeoprocInputError(f"{what}: {arr.size} values for {len(ids)} regions of the weights")
+            raise GeoprocInputError(f"{what}: {arr.size} values for {len(ids)} regions")
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         raise GeoprocInputError(f"{what}: missing (NaN) for regions {', '.join(str(ids[i]) for i in bad[:20])}")
@@ -573,8 +684,8 @@ def bivariate_moran(
 
     w0 = as_weights(weights)
     ids = list(w0.ids)
-    xa = _aligned_values(x, ids, "x")
-    ya = _aligned_values(y, ids, "y")
+    xa = values_by_region(x, ids, "x")
+    ya = values_by_region(y, ids, "y")
     w, kept, notes = prepare_weights(w0, ids, transform, islands)
     if len(kept) != len(ids):
         pos = {k: i for i, k in enumerate(ids)}

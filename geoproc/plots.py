@@ -99,11 +99,11 @@ def moran_scatter(
     """
     import pandas as pd
 
-    from geoproc.moran import _aligned_values, prepare_weights
+    from geoproc.moran import prepare_weights, values_by_region
     from geoproc.weights.base import as_weights
 
     w0 = as_weights(weights)
-    y = _aligned_values(values, w0.ids, "values")
+    y = values_by_region(values, w0.ids, "values")
     w, _, notes = prepare_weights(w0, w0.ids, transform, "keep")
     if np.ptp(y) == 0:
         raise GeoprocInputError("values are constant: nothing to plot")

@@ -169,6 +169,8 @@ def build_weight_set(
     year_column: str | None = "year",
     islands: str = "raise",
     row_standardize: bool = False,
+    centroid: str = "area",
+    method: str = "geodesic",
 ) -> dict[str, SpatialWeights]:
     """Several named weights matrices from specs, as every geoproc command and QGIS tool builds them.
 
@@ -189,15 +191,22 @@ def build_weight_set(
         Region and year columns of ``data``.
     islands : {"raise", "keep", "drop", "nearest"}
         How the statistic will treat regions without neighbours; ``"nearest"`` links each
-        island of queen/rook weights to its nearest region here, the others keep the
+        island of queen/rook weights and of a weights file to its nearest region by
+        centroid distance here (a file needs ``regions`` for that), the others keep the
         islands in the weights (the statistic raises, keeps or drops them).
     row_standardize : bool
         Row-standardise each matrix.
+    centroid : {"area", "representative", "largest"}
+        The point standing for each region in distances (see :func:`geoproc.centroids`);
+        recorded in each matrix's ``meta["centroid"]``.
+    method : {"geodesic", "haversine"}
+        Centroid distance; recorded in ``meta["distance"]``.
 
     Returns
     -------
     dict of str -> SpatialWeights
-        In the order of ``specs``; an unnamed spec is named by its text.
+        In the order of ``specs``; an unnamed spec is named by its text (a file by its
+        path). A file read with ``regions`` is aligned to their ids.
 
     Raises
     ------
@@ -228,10 +237,43 @@ def build_weight_set(
             opts["islands"] = "nearest" if islands == "nearest" else "keep"
         if kind in ("gravity", "nested"):
             opts.update(data_id=data_id, year_column=year_column)
-        out[name] = build_weights(body, regions if kind != "file" else None,
-                                  data=data if kind in ("gravity", "nested") else None,
-                                  id=id, row_standardize=row_standardize, **opts)
+        if kind != "file":
+            opts.update(centroid=centroid, method=method)
+        w = build_weights(body, regions if kind != "file" else None,
+                          data=data if kind in ("gravity", "nested") else None,
+                          id=id, row_standardize=False, **opts)
+        if kind == "file" and islands == "nearest" and w.islands:
+            w = _link_file_islands(w, regions, id, body, centroid, method)
+        if kind not in ("file", "queen", "rook") or w.meta.get("islands_linked"):
+            # centroids entered the matrix: say which (METHODS 1-2)
+            w.meta.setdefault("centroid", centroid)
+            w.meta.setdefault("distance", method)
+        if row_standardize and w.transform != "R":
+            w = w.row_standardize()
+        out[name] = w
     return out
+
+
+def _link_file_islands(w: SpatialWeights, regions: Any, id: str | None, path: str,
+                       centroid: str, method: str) -> SpatialWeights:
+    """Link each island of a weights file to its nearest region by centroid distance."""
+    from geoproc.weights.contiguity import link_islands
+
+    if regions is None:
+        raise GeoprocInputError(
+            f"weights file {path} has {len(w.islands)} island(s) without neighbours: "
+            f"{', '.join(map(str, w.islands[:20]))}; linking them to their nearest region needs "
+            "the regions (give them; CLI: --regions), else keep them with zero spatial lag "
+            "(islands='keep'; --islands keep) or leave them out (islands='drop'; --islands drop)"
+        )
+    from geoproc.weights._inputs import distances_km, labels, load_regions
+
+    gdf, ids, field = load_regions(regions, id)
+    w = _align_file(w, ids, path)
+    d = distances_km(gdf, ids, field, method, centroid)
+    linked = link_islands(w, d, 1, labels(gdf, ids))
+    linked.meta.update(centroid=centroid, distance=method)
+    return linked
 
 
 def _align_file(w: SpatialWeights, ids: list, path: str) -> SpatialWeights:

@@ -162,6 +162,16 @@ def test_moran_scatter_slope_is_moran_i(tmp_path, provinces, queen_files):
     y = pd.Series(np.arange(31.0) ** 1.5, index=w.ids)
     fig = moran_scatter(y, w, tmp_path / "s.png", labels=provinces.set_index("code").name_zh)
     df = pd.DataFrame({"code": w.ids, "year": 2000, "y": y.to_numpy()})
-    assert_allclose(fig.moran_I, moran_table(df, w, "y", permutations=0).to_frame().I[0], rtol=1e-12)
+    want = moran_table(df, w, "y", permutations=0).to_frame().I[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lw = w.to_W()
+        lw.transform = "r"
+        assert_allclose(want, esda.Moran(y.to_numpy(), lw, permutations=0).I, rtol=1e-12)
+    assert_allclose(fig.moran_I, want, rtol=1e-12)
+    # the red line drawn: its slope (rise over run of its two end points) is I
+    (line,) = [ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("Moran's I")]
+    xs, ys = line.get_xdata(), line.get_ydata()
+    assert_allclose((ys[1] - ys[0]) / (xs[1] - xs[0]), want, rtol=1e-12)
     assert (tmp_path / "s.png").stat().st_size > 10_000
     assert isinstance(w, SpatialWeights)

@@ -236,10 +236,49 @@ def test_constant_nan_few_regions_missing_years_unknown_variable():
     with pytest.raises(GeoprocInputError, match=r"'cul' is missing \(NaN\) for region-years 5 2021"):
         moran_table(nan, w, "cul")
     gap = df[~((df.code == 4) & (df.year == 2019))]
-    with pytest.raises(GeoprocInputError, match=r"years missing for some regions \(year: regions\) 2019: 4"):
+    with pytest.raises(GeoprocInputError, match=r"years missing for 1 regions \(4: 2019\)"):
         moran_table(gap, w, "cul")
     with pytest.raises(GeoprocInputError, match=r"no column 'gdp'; columns are code, year, cul, dig"):
         moran_table(df, w, ["cul", "gdp"])
     two = SpatialWeights([[0, 1], [1, 0]], [0, 1])
     with pytest.raises(GeoprocInputError, match=r"at least 3 regions; cul in 2019 has 2"):
         moran_table(df[df.code < 2], two, "cul")
+
+
+def test_weights_provenance_in_notes_markdown_and_html(tmp_path):
+    from geoproc.hotspots import getis_ord
+    from geoproc.lisa import local_moran
+
+    df, ws = _two_matrices()
+    meta = {"spec": "gravity:gdp", "mass_column": "gdp", "masses": "period mean 2019-2021 (3 years)",
+            "distance": "geodesic", "centroid": "largest"}
+    wg = SpatialWeights(ws["Wg"].sparse, ws["Wg"].ids, "gravity", meta=meta)
+    t = moran_table(df, {"Wrook": ws["Wrook"], "W1": wg}, "cul", permutations=0)
+    want = ("weights W1: gravity:gdp; masses gdp: period mean 2019-2021 (3 years); "
+            "geodesic distances between largest centroids")
+    assert want in t.notes and "weights Wrook: rook" in t.notes
+    assert want in t.to_markdown() and want in t.to_html()
+    # a full UTF-8 document when written, the fragment otherwise
+    t.write(tmp_path / "t.html")
+    page = (tmp_path / "t.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+    assert page.rstrip().endswith("</html>") and not t.to_html().startswith("<!DOCTYPE")
+    # and in the local statistics' attrs
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame({"code": wg.ids, "y": np.arange(16.0) + 1},
+                           geometry=gpd.points_from_xy(np.arange(16), np.zeros(16)), crs=4326)
+    want_local = want.replace("weights W1: gravity:gdp;", "weights gravity:gdp:")  # named by its spec
+    assert want_local in local_moran(gdf, "y", wg, permutations=0).attrs["notes"]
+    assert want_local in getis_ord(gdf, "y", wg, permutations=0).attrs["notes"]
+
+
+def test_island_error_names_a_weights_file_by_its_path():
+    w = rook_lattice(3, 3)
+    m = w.full()
+    m[8, :] = 0
+    m[:, 8] = 0
+    wf = SpatialWeights(m, w.ids, "file", meta={"source": "data/queen.gal", "spec": "data/queen.gal"})
+    df = panel_of({2020: {"y": np.arange(9.0)}}, w.ids)
+    with pytest.raises(GeoprocInputError, match=r"weights 'data/queen.gal' have 1 island"):
+        moran_table(df, wf, "y")

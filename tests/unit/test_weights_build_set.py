@@ -84,3 +84,20 @@ def test_bad_specs_are_named(grid, specs, kwargs, message):
     kw = {"regions": grid, "id": "code", **kwargs}
     with pytest.raises(GeoprocInputError, match=message):
         build_weight_set(specs, **kw)
+
+
+def test_weights_file_islands_nearest_links_them_by_centroid_distance(grid, tmp_path):
+    w = geoproc.queen_weights(grid, id="code", islands="keep")
+    path = tmp_path / "queen.gal"
+    geoproc.write_weights(w, path)
+    # by hand: cell 10 ([114, 114.5] x [34, 34.5]) is nearest to cell 9 ([111, 111.5] x [31, 31.5]),
+    # the grid's top-right cell, as for queen weights built here
+    ws = build_weight_set([str(path)], grid, id="code", islands="nearest")
+    got = ws[str(path)]
+    assert neighbours(got, 10) == [9] and 10 in neighbours(got, 9)
+    assert got.meta["islands_linked"] == {10: [9]} and got.meta["centroid"] == "area"
+    # without the regions, a message that says what works (not "--islands nearest" again)
+    with pytest.raises(GeoprocInputError, match=r"queen\.gal has 1 island.*10.*needs the regions.*--islands keep"):
+        build_weight_set([str(path)], islands="nearest")
+    # other policies leave the island for the statistic
+    assert build_weight_set([str(path)], islands="keep")[str(path)].islands == [10]
