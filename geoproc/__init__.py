@@ -63,6 +63,7 @@ _EXPORTS: dict[str, str] = {
     "location_quotient": "geoproc.indices",
     "pca_index": "geoproc.indices",
     "entropy_weight_index": "geoproc.indices",
+    "compute_indices": "geoproc.indices",
     # econometrics
     "sdm": "geoproc.durbin",
 }
