@@ -6,9 +6,14 @@ built by the same library function the CLI uses (:func:`geoproc.weights.build_we
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
@@ -17,6 +22,15 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geoproc.weights.base import SpatialWeights
+
+    from .base import GeoprocAlgorithm
+
+Parameters = dict[str, Any]
 
 ISLANDS = ["raise", "keep", "drop", "nearest"]
 
@@ -46,7 +60,16 @@ PANEL_HELP = (
 # field parameter in processing.run/qgis_process even when it has a default value.
 
 
-def add_panel_params(alg, panel_optional: bool = False) -> None:
+def add_panel_params(alg: GeoprocAlgorithm, panel_optional: bool = False) -> None:
+    """Add the panel table parameters: PANEL, PANEL_ID (default code), YEAR_FIELD (default year).
+
+    Parameters
+    ----------
+    alg : GeoprocAlgorithm
+        The algorithm, in its ``initAlgorithm``.
+    panel_optional : bool
+        Whether the panel table may be left out.
+    """
     alg.addParameter(QgsProcessingParameterFeatureSource(
         "PANEL", alg.tr("Panel table"), [QgsProcessing.SourceType.TypeVector], optional=panel_optional))
     alg.addParameter(QgsProcessingParameterField(
@@ -57,7 +80,16 @@ def add_panel_params(alg, panel_optional: bool = False) -> None:
         optional=True))
 
 
-def add_regions_params(alg, optional: bool = False) -> None:
+def add_regions_params(alg: GeoprocAlgorithm, optional: bool = False) -> None:
+    """Add the region polygon parameters: REGIONS and REGIONS_ID (default code).
+
+    Parameters
+    ----------
+    alg : GeoprocAlgorithm
+        The algorithm, in its ``initAlgorithm``.
+    optional : bool
+        Whether the regions may be left out (e.g. when a weights file is given).
+    """
     alg.addParameter(QgsProcessingParameterFeatureSource(
         "REGIONS", alg.tr("Regions"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=optional))
     alg.addParameter(QgsProcessingParameterField(
@@ -65,7 +97,16 @@ def add_regions_params(alg, optional: bool = False) -> None:
         optional=True))
 
 
-def add_weights_params(alg, islands_default: int = 0) -> None:
+def add_weights_params(alg: GeoprocAlgorithm, islands_default: int = 0) -> None:
+    """Add the weights parameters: WEIGHTS (spec text), WEIGHTS_FILE, ISLANDS, ROW_STANDARDIZE.
+
+    Parameters
+    ----------
+    alg : GeoprocAlgorithm
+        The algorithm, in its ``initAlgorithm``.
+    islands_default : int
+        Default position in :data:`ISLANDS` (0: raise).
+    """
     alg.addParameter(QgsProcessingParameterString("WEIGHTS", alg.tr("Weights (queen, rook, knn:6, gravity:COLUMN, ...)"),
                                                   defaultValue="queen"))
     alg.addParameter(QgsProcessingParameterFile("WEIGHTS_FILE", alg.tr("Weights file (replaces the text above)"),
@@ -78,20 +119,62 @@ def add_weights_params(alg, islands_default: int = 0) -> None:
                                                    defaultValue=True))
 
 
-def add_permutation_params(alg, default: int = 999) -> None:
+def add_permutation_params(alg: GeoprocAlgorithm, default: int = 999) -> None:
+    """Add PERMUTATIONS (0: analytic inference) and SEED (-1: none).
+
+    Parameters
+    ----------
+    alg : GeoprocAlgorithm
+        The algorithm, in its ``initAlgorithm``.
+    default : int
+        Default number of permutations.
+    """
     alg.addParameter(QgsProcessingParameterNumber("PERMUTATIONS", alg.tr("Permutations (0: analytic inference)"),
                                                   QgsProcessingParameterNumber.Type.Integer, default, minValue=0))
     alg.addParameter(QgsProcessingParameterNumber("SEED", alg.tr("Random seed (-1: none)"),
                                                   QgsProcessingParameterNumber.Type.Integer, -1, minValue=-1))
 
 
-def permutations_and_seed(alg, parameters, context) -> tuple[int, int | None]:
+def permutations_and_seed(alg: GeoprocAlgorithm, parameters: Parameters,
+                          context: QgsProcessingContext) -> tuple[int, int | None]:
+    """The PERMUTATIONS and SEED parameters as the library takes them.
+
+    Returns
+    -------
+    tuple
+        ``(permutations, seed)``; ``seed`` is None for -1 (a fresh random draw).
+    """
     seed = alg.parameterAsInt(parameters, "SEED", context)
     return alg.parameterAsInt(parameters, "PERMUTATIONS", context), (None if seed < 0 else seed)
 
 
-def read_panel_param(alg, parameters, context, feedback, regions=None, progress=(0, 20)):
-    """The panel parameter as a checked DataFrame (geoproc.read_panel), with its id and year fields."""
+def read_panel_param(alg: GeoprocAlgorithm, parameters: Parameters, context: QgsProcessingContext,
+                     feedback: QgsProcessingFeedback, regions: Any = None,
+                     progress: tuple[int, int] = (0, 20)) -> tuple[pd.DataFrame, str, str]:
+    """The panel parameter as a checked DataFrame, with its id and year fields.
+
+    Parameters
+    ----------
+    alg : GeoprocAlgorithm
+        The running algorithm (with PANEL, PANEL_ID and YEAR_FIELD from :func:`add_panel_params`).
+    parameters, context, feedback
+        As ``processAlgorithm`` received them.
+    regions : geopandas.GeoDataFrame, optional
+        Regions whose names the panel's region field may hold (see :func:`geoproc.read_panel`).
+    progress : tuple of int
+        Progress range while the table is read, in percent.
+
+    Returns
+    -------
+    tuple
+        ``(panel, panel_id, year)``: the panel from :func:`geoproc.read_panel` (its
+        ``attrs["source"]`` names the layer, for messages) and the id and year field names.
+
+    Raises
+    ------
+    GeoprocInputError
+        From :func:`geoproc.read_panel`, naming the layer, column and rows.
+    """
     import geoproc
 
     frame = alg.source_frame(parameters, "PANEL", context, feedback, progress, with_geometry=False)
@@ -103,29 +186,69 @@ def read_panel_param(alg, parameters, context, feedback, regions=None, progress=
     return panel, panel_id, year
 
 
-def read_regions_param(alg, parameters, context, feedback, progress=(20, 35)):
-    """The regions parameter (None when optional and not given) and its id field."""
+def read_regions_param(alg: GeoprocAlgorithm, parameters: Parameters, context: QgsProcessingContext,
+                       feedback: QgsProcessingFeedback,
+                       progress: tuple[int, int] = (20, 35)) -> tuple[Any, str | None]:
+    """The regions parameter and its id field.
+
+    Returns
+    -------
+    tuple
+        ``(regions, regions_id)``: a GeoDataFrame and the id field (default ``code``), or
+        ``(None, None)`` when the optional REGIONS parameter is not given.
+    """
     if parameters.get("REGIONS") in (None, ""):
         return None, None
     regions = alg.source_frame(parameters, "REGIONS", context, feedback, progress)
     return regions, (alg.parameterAsString(parameters, "REGIONS_ID", context) or "code")
 
 
-def islands_choice(alg, parameters, context) -> str:
+def islands_choice(alg: GeoprocAlgorithm, parameters: Parameters, context: QgsProcessingContext) -> str:
+    """The ISLANDS parameter as the library's word: raise, keep, drop or nearest."""
     return ISLANDS[alg.parameterAsEnum(parameters, "ISLANDS", context)]
 
 
-def transform_choice(alg, parameters, context) -> str:
+def transform_choice(alg: GeoprocAlgorithm, parameters: Parameters, context: QgsProcessingContext) -> str:
+    """The ROW_STANDARDIZE parameter as a libpysal transform: "R" (row-standardised) or "O" (as given)."""
     return "R" if alg.parameterAsBool(parameters, "ROW_STANDARDIZE", context) else "O"
 
 
-def weights_spec(alg, parameters, context) -> str:
+def weights_spec(alg: GeoprocAlgorithm, parameters: Parameters, context: QgsProcessingContext) -> str:
+    """The weights the user chose, as CLI ``--weights`` text: the file's path if given, else WEIGHTS."""
     path = alg.parameterAsFile(parameters, "WEIGHTS_FILE", context)
     return path or alg.parameterAsString(parameters, "WEIGHTS", context).strip()
 
 
-def build_weights_param(alg, parameters, context, regions, regions_id, panel, panel_id, year):
-    """The weights the user chose, built like the CLI's ``--weights`` (file or kind)."""
+def build_weights_param(alg: GeoprocAlgorithm, parameters: Parameters, context: QgsProcessingContext,
+                        regions: Any, regions_id: str | None, panel: pd.DataFrame, panel_id: str,
+                        year: str) -> SpatialWeights:
+    """The weights the user chose, built like the CLI's ``--weights`` (file or kind).
+
+    Parameters
+    ----------
+    alg, parameters, context
+        The running algorithm (with :func:`add_weights_params`) and its parameters.
+    regions : geopandas.GeoDataFrame or None
+        The regions the weights are built from (None only with a weights file).
+    regions_id : str or None
+        Their id field.
+    panel : pandas.DataFrame
+        The panel, for the masses of gravity:COLUMN and nested:COLUMN (period means).
+    panel_id, year : str
+        The panel's region and year fields.
+
+    Returns
+    -------
+    SpatialWeights
+        From :func:`geoproc.weights.build_weight_set`, untransformed.
+
+    Raises
+    ------
+    QgsProcessingException
+        A kind built from regions without a Regions layer.
+    GeoprocInputError
+        A bad spec, file or mass column (from the library).
+    """
     from geoproc.weights.build import build_weight_set, parse_spec
 
     spec = weights_spec(alg, parameters, context)
@@ -138,8 +261,22 @@ def build_weights_param(alg, parameters, context, regions, regions_id, panel, pa
     return next(iter(weights.values()))
 
 
-def align_id_types(values, ids):
-    """Index ``values`` by the regions' ids when they differ only in type (320000 vs "320000")."""
+def align_id_types(values: pd.DataFrame | pd.Series, ids: Iterable) -> pd.DataFrame | pd.Series:
+    """Index ``values`` by the regions' ids when they differ only in type (320000 vs "320000").
+
+    Parameters
+    ----------
+    values : pandas.DataFrame or pandas.Series
+        Indexed by region id (e.g. read from a text table).
+    ids : iterable
+        The regions' ids (e.g. from the layer's integer field).
+
+    Returns
+    -------
+    pandas.DataFrame or pandas.Series
+        A copy re-indexed by the matching ``ids`` when every index value matches one as
+        text; else ``values`` itself, unchanged.
+    """
     by_text = {str(k): k for k in ids}
     if all(str(k) in by_text for k in values.index):
         values = values.copy()
@@ -147,7 +284,8 @@ def align_id_types(values, ids):
     return values
 
 
-def push_lines(feedback, lines) -> None:
+def push_lines(feedback: QgsProcessingFeedback, lines: Iterable[Any]) -> None:
+    """Write each line to the Processing log (e.g. a result's ``summary().splitlines()``)."""
     for line in lines:
         feedback.pushInfo(str(line))
 
@@ -155,20 +293,20 @@ def push_lines(feedback, lines) -> None:
 class warnings_to_log:  # noqa: N801 - used as a context manager like warnings.catch_warnings
     """Catch geoproc's warnings (islands, centroids outside regions ...) and write them to the log."""
 
-    def __init__(self, feedback) -> None:
+    def __init__(self, feedback: QgsProcessingFeedback) -> None:
         import warnings
 
         self.feedback = feedback
         self._ctx = warnings.catch_warnings(record=True)
 
-    def __enter__(self):
+    def __enter__(self) -> warnings_to_log:
         import warnings
 
         self.caught = self._ctx.__enter__()
         warnings.simplefilter("always")
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> bool | None:
         out = self._ctx.__exit__(*exc)
         seen = set()
         for w in self.caught:
