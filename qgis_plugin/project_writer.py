@@ -11,7 +11,9 @@ geoproc itself never imports QGIS, so ``geoproc run`` calls this script in a sub
 Layers are listed top first (points over polygons over rasters) and sources are
 relative to ``folder``. Vector layers take the default style stored in the GeoPackage's
 ``layer_styles`` table; rasters take their ``.qml``. The project stores relative paths,
-so the output folder can be moved or zipped.
+so the output folder can be moved or zipped. It opens zoomed to the layers shown at
+first (``"visible"``, default true), not to every layer it holds. The file appears only
+when complete: it is written beside its final name and then moved into place.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import uuid
+import zipfile
 from pathlib import Path
 
 
@@ -41,8 +45,11 @@ def write_project(spec: dict) -> list[str]:
     project.setCrs(crs)
     root = project.layerTreeRoot()
     lines = []
-    extent = QgsRectangle()
+    # the view opens on the layers ticked on (all of them if none is): a hidden layer
+    # of all China must not zoom a project of the YRD out to the whole country
+    extent, extent_all = QgsRectangle(), QgsRectangle()
     extent.setMinimal()
+    extent_all.setMinimal()
     for item in spec["layers"]:
         source = item["source"]
         path, _, rest = source.partition("|")
@@ -59,18 +66,42 @@ def write_project(spec: dict) -> list[str]:
                 raise SystemExit(f"style {item['qml']} of layer {item['name']}: {msg}")
         project.addMapLayer(layer, False)
         node = root.addLayer(layer)  # appended: the list is top first
-        node.setItemVisibilityChecked(bool(item.get("visible", True)))
+        visible = bool(item.get("visible", True))
+        node.setItemVisibilityChecked(visible)
         ext = QgsCoordinateTransform(layer.crs(), crs, project).transformBoundingBox(layer.extent())
-        extent.combineExtentWith(ext)
+        extent_all.combineExtentWith(ext)
+        if visible:
+            extent.combineExtentWith(ext)
         renderer = layer.renderer()
         lines.append(f"{item['name']}: {renderer.type() if renderer else 'no renderer'}")
+    if extent.isEmpty():
+        extent = extent_all
     if not extent.isEmpty():
         extent.scale(1.05)
         project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, crs))
     out = Path(spec["project"])
-    if not project.write(str(out)):
-        raise SystemExit(f"could not write {out}: {project.error()}")
+    # beside the final name (so the relative layer paths are the same), then moved into place
+    tmp = out.with_name(f".{out.stem}.part-{uuid.uuid4().hex[:8]}{out.suffix}")
+    try:
+        if not project.write(str(tmp)):
+            raise SystemExit(f"could not write {out}: {project.error()}")
+        if out.suffix.lower() == ".qgz":
+            _rename_inside_qgz(tmp, out.stem)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
     return lines
+
+
+def _rename_inside_qgz(qgz: Path, stem: str) -> None:
+    """A .qgz is a zip whose .qgs is named after the file: use the final name, not the temporary one."""
+    with zipfile.ZipFile(qgz) as zin:
+        items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+    with zipfile.ZipFile(qgz, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in items:
+            name = f"{stem}.qgs" if info.filename.endswith(".qgs") else info.filename
+            zout.writestr(name, data)
 
 
 def main(argv: list[str]) -> int:

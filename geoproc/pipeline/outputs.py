@@ -185,29 +185,18 @@ def write_project(spec: dict, path: Path, overwrite: bool) -> str | None:
     if python is None:
         return ("QGIS project not written: no Python that imports QGIS (install QGIS's Python "
                 "bindings, e.g. Debian's python3-qgis)")
-    with atomic_output(path, overwrite) as tmp:
-        spec = {**spec, "project": str(tmp)}
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-        r = subprocess.run([python, str(script), "-"], input=json.dumps(spec), text=True,
-                           capture_output=True, env=env, timeout=600)
-        if r.returncode != 0:
-            raise RuntimeError(f"writing the QGIS project failed:\n{r.stderr.strip()[-2000:]}")
-        # the project refers to the layers relative to itself; name it for its final place
-        if tmp.suffix == ".qgz":
-            _rename_inside_qgz(tmp, path.stem)
+    from geoproc.outputs import check_output
+
+    path = check_output(path, overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # the writer writes beside ``path`` and moves the file into place when complete
+    spec = {**spec, "project": str(path)}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = subprocess.run([python, str(script), "-"], input=json.dumps(spec), text=True,
+                       capture_output=True, env=env, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError(f"writing the QGIS project failed:\n{r.stderr.strip()[-2000:]}")
     return None
-
-
-def _rename_inside_qgz(qgz: Path, stem: str) -> None:
-    """A .qgz is a zip whose .qgs is named after the file: use the final name, not the temporary one."""
-    import zipfile
-
-    with zipfile.ZipFile(qgz) as zin:
-        items = [(i, zin.read(i.filename)) for i in zin.infolist()]
-    with zipfile.ZipFile(qgz, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info, data in items:
-            name = f"{stem}.qgs" if info.filename.endswith(".qgs") else info.filename
-            zout.writestr(name, data)
 
 
 # --- the final outputs as planned units ----------------------------------------------

@@ -202,30 +202,6 @@ def run_points(ctx: Context, step: Step) -> StepOutput:
 
 
 # --- weights ---------------------------------------------------------------------
-def weight_links(regions: Any, w: Any, id: str) -> Any:
-    """Lines from each region's centroid to each neighbour's, one per non-zero w_ij."""
-    import geopandas as gpd
-    from shapely import LineString
-
-    from geoproc.centroid import centroids
-
-    # a point inside each region, so that no link starts outside its region
-    c = centroids(regions, how="representative", id=id)
-    key = c["id"].astype(str).to_numpy()
-    pos = dict(zip(key, c.geometry, strict=True))
-    names = dict(zip(key, regions["name_en"] if "name_en" in regions.columns else key, strict=True))
-    m = w.sparse.tocoo()
-    ids = [str(i) for i in w.ids]
-    rows = []
-    for i, j, v in zip(m.row, m.col, m.data, strict=True):
-        a, b = ids[i], ids[j]
-        if a in pos and b in pos and v != 0:
-            rows.append({"origin": a, "destination": b, "origin_name": names[a],
-                         "destination_name": names[b], "weight": float(v),
-                         "geometry": LineString([pos[a], pos[b]])})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=c.crs)
-
-
 def run_weights(ctx: Context, step: Step) -> StepOutput:
     from geoproc.weights import build_weights, write_weights
 
@@ -248,7 +224,12 @@ def run_weights(ctx: Context, step: Step) -> StepOutput:
         "centroid": o["centroid"], "distance": o["method"],
         **({"masses": w.meta["masses"]} if "masses" in w.meta else {})})
     if o["layer"]:
-        out.layers[o["layer"]] = Layer(weight_links(regions, w, rid), "weight_links")
+        from geoproc.weights import links_frame
+
+        # the library's links (weight_scaled, which the weight_links style classifies), from
+        # a point inside each region so that no link starts outside its region
+        out.layers[o["layer"]] = Layer(links_frame(w, regions, id=rid, centroid="representative"),
+                                       "weight_links")
     return out
 
 

@@ -170,3 +170,63 @@ def test_render_whole_project_png(qgis_new_project, demo_out, tmp_path):
     assert _has_colour(arr, kde.stops[2].color, tol=30)
     assert _has_colour(arr, "#6a3d9a", tol=10)  # the parks
     assert Path(tmp_path / "project.png").stat().st_size > 10_000
+
+
+def test_project_opens_on_the_visible_layers(qgis_new_project, demo_out):
+    # only YRD layers are ticked on: the view must not take in the (hidden) 31 provinces
+    import pyogrio
+
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    ext = project.viewSettings().defaultViewExtent()
+    assert ext.crs().authid() == "EPSG:4326"
+    # the union of the visible layers' bounds (cities, parks, KDE raster reprojected),
+    # widened by 5 % as the writer does; read here with GDAL, not QGIS
+    xmin, ymin, xmax, ymax = pyogrio.read_info(demo_out / "results.gpkg", layer="yrd_cities")["total_bounds"]
+    assert ext.xMinimum() <= xmin and ext.xMaximum() >= xmax and ext.yMinimum() <= ymin and ext.yMaximum() >= ymax
+    # the YRD spans about 114.6-123 E, 27-35.2 N; China's provinces 73-135 E, 3-54 N
+    assert 112 < ext.xMinimum() and ext.xMaximum() < 125 and 25 < ext.yMinimum() and ext.yMaximum() < 37
+
+
+def _writer_module():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "qgis_plugin" / "project_writer.py"
+    spec = importlib.util.spec_from_file_location("geoproc_project_writer_under_test", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_a_failed_project_write_leaves_the_old_file(qgis_app, demo_out, tmp_path, monkeypatch):
+    import shutil
+
+    shutil.copy(demo_out / "results.gpkg", tmp_path / "results.gpkg")
+    old = tmp_path / "project.qgz"
+    old.write_bytes(b"previous project")
+    spec = {"project": str(old), "title": "t", "folder": str(tmp_path),
+            "layers": [{"name": "yrd_cities", "source": "results.gpkg|layername=yrd_cities", "provider": "ogr"}]}
+    writer = _writer_module()
+
+    def interrupted(qgz, stem):
+        raise OSError("disk full")
+
+    # the project is written, then something fails before it is complete
+    monkeypatch.setattr(writer, "_rename_inside_qgz", interrupted)
+    with pytest.raises(OSError, match="disk full"):
+        writer.write_project(spec)
+    assert old.read_bytes() == b"previous project"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project.qgz", "results.gpkg"]  # no temporary left
+    monkeypatch.undo()
+    writer.write_project(spec)
+    with zipfile.ZipFile(old) as z:
+        assert [n for n in z.namelist() if n.endswith(".qgs")] == ["project.qgs"]
+
+
+def test_write_project_refuses_an_existing_file(qgis_app, tmp_path):
+    from geoproc.pipeline.outputs import write_project
+
+    (tmp_path / "p.qgz").write_bytes(b"mine")
+    with pytest.raises(FileExistsError, match="p.qgz"):
+        write_project({"title": "t", "folder": str(tmp_path), "layers": []}, tmp_path / "p.qgz", overwrite=False)
+    assert (tmp_path / "p.qgz").read_bytes() == b"mine"
