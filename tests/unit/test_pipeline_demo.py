@@ -77,7 +77,11 @@ def test_every_geopackage_layer_has_a_default_style(demo):
     assert styles["yrd_queen_links"][0] == "weight_links"
     links = pyogrio.read_dataframe(demo / "results.gpkg", layer="yrd_queen_links")
     w = geoproc.build_weights("queen", geoproc.load_boundaries("yrd_cities"), id="code")
-    assert len(links) == w.sparse.nnz  # one line per non-zero w_ij
+    # one line per linked pair (w_ij or w_ji non-zero; no self-links, so half of W + W')
+    sym = w.sparse + w.sparse.T
+    assert sym.diagonal().sum() == 0 and len(links) == sym.nnz // 2 == 100
+    # the style classifies weight_scaled, the weight over the largest (binary queen: all 1)
+    assert set(links["weight_scaled"]) == {1.0}
     # layers made from the simulated tables say so (data/demo/README: every row is synthetic)
     for name in ("yrd_lisa_lq_2018", "yrd_hotspots_cva_2018", "yrd_lq_2018", "provinces_lisa_cul_2021"):
         df = pyogrio.read_dataframe(demo / "results.gpkg", layer=name, read_geometry=False)
@@ -110,7 +114,9 @@ def test_report_numbers_equal_direct_library_calls(demo):
     panel = panel.assign(lq=geoproc.location_quotient(panel, "cultural_value_added", "gdp"))
     wq = geoproc.build_weights("queen", yrd, id="code")
     wg = geoproc.build_weights("gravity:gdp", yrd, data=panel, id="code", row_standardize=True,
-                               data_id="code", year_column="year")
+                               data_id="code", year_column="year", centroid="representative")
+    # representative points lie inside each city: no centroid-outside warning in the report
+    assert "warnings" not in doc["yrd_gravity"] and doc["yrd_gravity"]["centroid"] == "representative"
     direct = geoproc.moran_table(panel, {"yrd_queen": wq, "yrd_gravity": wg}, ["lq"], permutations=99,
                                  seed=12345).to_frame()
     got = doc["yrd_moran"]["rows"]
@@ -143,10 +149,15 @@ def test_report_numbers_equal_direct_library_calls(demo):
     provinces = geoproc.load_boundaries("china_provinces")
     w = geoproc.build_weights("gravity:rd_staff", provinces, data=prov, id="code", row_standardize=True,
                               data_id="code", year_column="year")
-    res = geoproc.sdm(prov, w, "cul", SDM_X, draws=200, seed=12345)
+    res = geoproc.sdm(prov, w, "cul", SDM_X, draws=200, seed=12345, lee_yu=True)
     got = doc["prov_sdm"]["result"]
     assert got["rho"] == res.rho
     assert got["loglik"] == res.loglik
+    # the demo asks for Lee and Yu's correction too: both estimates, side by side in the report
+    assert got["lee_yu"]["rho"] == res.lee_yu.rho and got["lee_yu"]["rho"] != got["rho"]
+    page = (demo / "report.html").read_text(encoding="utf-8")
+    sdm_html = page[page.index("<div class='sdm'>"):]
+    assert "<th>ML (direct)</th><th>Lee–Yu</th>" in sdm_html
     eff = {r["variable"] if "variable" in r else r["index"]: r for r in doc["prov_sdm"]["effects"]}
     assert len(eff) == len(res.effects)
     assert np.allclose([r["direct"] for r in doc["prov_sdm"]["effects"]], res.effects["direct"].to_numpy(),
