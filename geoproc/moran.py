@@ -104,7 +104,7 @@ def weights_note(w: SpatialWeights, name: str | None = None) -> str:
     if "distance" in m or "centroid" in m:
         parts.append(f"{m.get('distance', 'geodesic')} distances between {m.get('centroid', 'area')} centroids")
     if m.get("islands_linked_by"):
-        parts.append(f"islands linked to their {m['islands_linked_by']}")
+        parts.append(f"islands linked ({m['islands_linked_by']})")
     return f"weights {label}" + (": " + "; ".join(parts) if parts else "")
 
 

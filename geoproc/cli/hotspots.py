@@ -27,30 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from geoproc.cli.lisa import run_local
     from geoproc.cli.moran import plain_warnings
 
     with plain_warnings("hotspots"):
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
-    from geoproc.cli.lisa import load_inputs, write_layer
-    from geoproc.hotspots import getis_ord
-
-    regions, values, w = load_inputs(args, "hotspots")
-    islands = "raise" if args.islands == "nearest" else args.islands
-    out = getis_ord(regions, values, w, star=args.star, permutations=args.permutations, seed=args.seed,
-                    id=args.id, transform=args.transform, inference=args.inference, n_jobs=args.n_jobs,
-                    islands=islands)
-    write_layer(out, args.output, args.overwrite, f"gi_{args.variable}_{args.year}")
-    if args.map:
-        from geoproc.plots import hotspot_map
-
-        hotspot_map(out, args.map, title=f"Gi* hot spots: {args.variable} {args.year}",
-                    overwrite=args.overwrite)
-    counts = out["hotspot"].value_counts()
-    print(f"Gi* {args.variable} {args.year}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    for n in out.attrs.get("notes", []):
-        print(f"  {n}")
-    print(f"wrote {args.output}" + (f", {args.map}" if args.map else ""))
-    return 0
+        return run_local(args, "hotspots")

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geoproc.cli._common import add_output_args
 from geoproc.cli.moran import add_weights_args
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 VECTOR_SUFFIXES = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile",
                    ".csv": None}
@@ -31,8 +37,6 @@ def add_local_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--permutations", type=int, default=999,
                    help="conditional permutations for the pseudo p-values (default 999; 0: analytic)")
     p.add_argument("--seed", type=int, default=None, help="seed of the permutations (reproducible results)")
-    p.add_argument("--n-jobs", type=int, default=1,
-                   help="threads for the permutations (-1: all cores); results do not depend on it")
     p.add_argument("--map", default=None, metavar="PNG", help="also draw the map as a PNG")
     add_output_args(p, help="output layer: .gpkg, .geojson, .shp, or .csv (no geometry)")
 
@@ -67,7 +71,8 @@ def load_inputs(args: argparse.Namespace, command: str):
     out = Path(args.output)
     if out.suffix.lower() not in VECTOR_SUFFIXES:
         raise GeoprocInputError(f"output {out}: use {', '.join(VECTOR_SUFFIXES)}")
-    for path in (args.output, getattr(args, "map", None), getattr(args, "scatter", None)):
+    for path in (args.output, notes_path(args.output), getattr(args, "map", None),
+                 getattr(args, "scatter", None)):
         if path:
             check_output(path, args.overwrite)
     if args.permutations < 0:
@@ -75,58 +80,96 @@ def load_inputs(args: argparse.Namespace, command: str):
     regions = read_regions(args.regions, id=args.id)
     ids = region_ids(regions, args.id)
     panel_id = args.panel_id or args.id or "code"
-    panel = read_panel(args.panel, id=panel_id, year=args.year_column, regions=regions)
+    panel = read_panel(args.panel, id=panel_id, year=args.year_column, regions=regions, regions_id=args.id)
     values = year_values(panel, args.variable, args.year, id=panel_id, year_column=args.year_column,
                          regions=ids)
     weights = build_weight_set([args.weights], regions, panel, id=args.id, data_id=panel_id,
-                               year_column=args.year_column, islands=args.islands)
+                               year_column=args.year_column, islands=args.islands,
+                               centroid=args.centroid)
     w = next(iter(weights.values()))
     return regions, values, w
 
 
-def write_layer(gdf, path: str, overwrite: bool, layer: str) -> None:
+def notes_path(path: str | os.PathLike) -> Path | None:
+    """The notes sidecar of a CSV or Shapefile output (``out.notes.txt``); None for GPKG/GeoJSON,
+    which carry the notes in the layer itself."""
+    p = Path(path)
+    return p.with_suffix(".notes.txt") if VECTOR_SUFFIXES.get(p.suffix.lower(), "") in (None, "ESRI Shapefile") else None
+
+
+def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, overwrite: bool, layer: str,
+                notes: Sequence[str] | None = None) -> None:
+    """Write a result layer by suffix with its notes (island handling, how the weights were built).
+
+    GeoPackage: the layer description and its ``geoproc_notes`` metadata item; GeoJSON: the
+    layer description; CSV (no geometry, UTF-8 with BOM) and Shapefile: a sidecar
+    ``<name>.notes.txt`` (:func:`notes_path`), one note per line. ``notes`` default to
+    ``gdf.attrs["notes"]``; ``attrs`` themselves are not written (they may hold arrays).
+    """
     from geoproc.outputs import atomic_output
 
+    notes = list(gdf.attrs.get("notes", []) if notes is None else notes)
+    text = "\n".join(map(str, notes))
     driver = VECTOR_SUFFIXES[Path(path).suffix.lower()]
     gdf = gdf.copy()
     gdf.attrs = {}
+    sidecar = notes_path(path)
     with atomic_output(path, overwrite) as tmp:
         if driver is None:
             gdf.drop(columns=gdf.geometry.name).to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif driver == "GPKG":
+            gdf.to_file(tmp, driver=driver, layer=layer, engine="pyogrio",
+                        layer_options={"DESCRIPTION": text}, layer_metadata={"geoproc_notes": text})
+        elif driver == "GeoJSON":
+            gdf.to_file(tmp, driver=driver, layer=layer, engine="pyogrio", layer_options={"DESCRIPTION": text})
         else:
-            gdf.to_file(tmp, driver=driver, layer=layer if driver == "GPKG" else None, engine="pyogrio")
+            gdf.to_file(tmp, driver=driver, engine="pyogrio")
+        if sidecar is not None:
+            with atomic_output(sidecar, overwrite) as tmp_notes:
+                tmp_notes.write_text(text + "\n", encoding="utf-8")
 
 
 def run(args: argparse.Namespace) -> int:
     from geoproc.cli.moran import plain_warnings
 
     with plain_warnings("lisa"):
-        return _run(args)
+        return run_local(args, "lisa")
 
 
-def _run(args: argparse.Namespace) -> int:
-    from geoproc.lisa import local_moran
+def run_local(args: argparse.Namespace, command: str) -> int:
+    """``geoproc lisa`` and ``geoproc hotspots``: read, compute, write the layer and its plots."""
+    regions, values, w = load_inputs(args, command)
+    common = dict(permutations=args.permutations, seed=args.seed, id=args.id, transform=args.transform,
+                  islands="raise" if args.islands == "nearest" else args.islands)  # linked already
+    if command == "lisa":
+        from geoproc.lisa import local_moran
+        from geoproc.plots import lisa_cluster_map as draw
 
-    regions, values, w = load_inputs(args, "lisa")
-    islands = "raise" if args.islands == "nearest" else args.islands
-    out = local_moran(regions, values, w, permutations=args.permutations, alpha=args.alpha, fdr=args.fdr,
-                      seed=args.seed, id=args.id, n_jobs=args.n_jobs, transform=args.transform,
-                      islands=islands)
-    notes = out.attrs.get("notes", [])
-    write_layer(out, args.output, args.overwrite, f"lisa_{args.variable}_{args.year}")
+        out = local_moran(regions, values, w, alpha=args.alpha, fdr=args.fdr, **common)
+        head, column, layer = "LISA", "cluster", f"lisa_{args.variable}_{args.year}"
+        title = f"LISA clusters: {args.variable} {args.year}"
+    else:
+        from geoproc.hotspots import getis_ord
+        from geoproc.plots import hotspot_map as draw
+
+        out = getis_ord(regions, values, w, star=args.star, inference=args.inference, **common)
+        head, column, layer = ("Gi*" if args.star else "Gi"), "hotspot", f"gi_{args.variable}_{args.year}"
+        title = f"{head} hot spots: {args.variable} {args.year}"
+    notes = list(out.attrs.get("notes", []))
+    write_layer(out, args.output, args.overwrite, layer, notes)
+    written = [args.output, notes_path(args.output)]
     if args.map:
-        from geoproc.plots import lisa_cluster_map
-
-        lisa_cluster_map(out, args.map, title=f"LISA clusters: {args.variable} {args.year}",
-                         overwrite=args.overwrite)
-    if args.scatter:
+        draw(out, args.map, title=title, overwrite=args.overwrite)
+        written.append(args.map)
+    if getattr(args, "scatter", None):
         from geoproc.plots import moran_scatter
 
         moran_scatter(values, w, args.scatter, title=f"{args.variable} {args.year}",
                       transform=args.transform, overwrite=args.overwrite)
-    counts = out["cluster"].value_counts()
-    print(f"LISA {args.variable} {args.year}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        written.append(args.scatter)
+    counts = out[column].value_counts()
+    print(f"{head} {args.variable} {args.year}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for n in notes:
         print(f"  {n}")
-    print(f"wrote {args.output}" + "".join(f", {p}" for p in (args.map, args.scatter) if p), file=sys.stdout)
+    print("wrote " + ", ".join(str(p) for p in written if p), file=sys.stdout)
     return 0

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from geoproc.cli._common import add_output_args
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 WEIGHTS_HELP = (
     "weights: a file written by 'geoproc weights' (.csv, .gal, .gwt) or a kind built on the fly "
@@ -22,13 +28,17 @@ def add_weights_args(p: argparse.ArgumentParser, repeat: bool) -> None:
                    metavar="W", help=WEIGHTS_HELP + (REPEAT_HELP if repeat else ""))
     p.add_argument("--islands", choices=("raise", "keep", "drop", "nearest"), default="raise",
                    help="regions without neighbours: stop with an error naming them (raise, default), "
-                        "keep them with zero spatial lag, drop them, or (queen/rook built here) link "
-                        "each to its nearest region")
+                        "keep them with zero spatial lag, drop them, or link each to its nearest region "
+                        "by centroid distance (queen/rook, and weights files given the regions)")
     p.add_argument("--transform", choices=("R", "O"), default="R",
                    help="R: row-standardise the weights (default, as esda); O: use them as given")
+    p.add_argument("--centroid", choices=("area", "representative", "largest"), default="area",
+                   help="the point standing for each region in distances (knn, inverse-distance, "
+                        "gravity, nested, island links): area centroid (default), a representative "
+                        "point inside the region, or the area centroid of its largest part")
 
 
-def plain_warnings(command: str):
+def plain_warnings(command: str) -> AbstractContextManager[None]:
     """A context in which warnings print as one line ``geoproc COMMAND: warning: ...``."""
     import warnings
 
@@ -38,17 +48,17 @@ def plain_warnings(command: str):
         print(f"geoproc {command}: warning: {message}", file=sys.stderr)
 
     class _Ctx:
-        def __enter__(self):
+        def __enter__(self) -> None:
             ctx.__enter__()
             warnings.showwarning = show
 
-        def __exit__(self, *exc):
-            return ctx.__exit__(*exc)
+        def __exit__(self, *exc: object) -> None:
+            ctx.__exit__(*exc)
 
     return _Ctx()
 
 
-def guess_regions(ids):
+def guess_regions(ids: Iterable[Any]) -> gpd.GeoDataFrame | None:
     """The shipped boundary set whose codes contain all ``ids`` (None if none does)."""
     from geoproc.boundaries import load_boundaries
 
@@ -58,6 +68,14 @@ def guess_regions(ids):
         if want <= set(gdf["code"].astype(str)):
             return gdf
     return None
+
+
+def _is_file(spec: str) -> bool:
+    """Whether a (possibly ``NAME=``) weights spec is a file (inverse-distance:2:800.5 is not)."""
+    from geoproc.weights.build import parse_spec
+
+    body = spec.partition("=")[2] if "=" in spec and not Path(spec).exists() else spec
+    return parse_spec(body.strip())[0] == "file"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -120,11 +138,15 @@ def _run(args: argparse.Namespace) -> int:
 
     regions = read_regions(args.regions, id=args.regions_id) if args.regions else None
     # names in the id column are matched to --regions, else to the shipped boundaries
-    panel = read_panel(args.panel, id=args.id, year=args.year_column, regions=regions)
-    if regions is None and any(not Path(s.partition("=")[2] or s).suffix for s in args.weights):
+    panel = read_panel(args.panel, id=args.id, year=args.year_column, regions=regions,
+                       regions_id=args.regions_id)
+    # kinds are built from the regions, and islands of a file are linked by their centroids
+    if regions is None and (args.islands == "nearest"
+                            or not all(_is_file(s) for s in args.weights)):
         regions = guess_regions(panel[args.id].unique())
     weights = build_weight_set(args.weights, regions, panel, id=args.regions_id, data_id=args.id,
-                               year_column=args.year_column, islands=args.islands)
+                               year_column=args.year_column, islands=args.islands,
+                               centroid=args.centroid)
     variables = [v.strip() for v in args.variables.split(",") if v.strip()]
     result = moran_table(panel, weights, variables, id=args.id, year=args.year_column,
                          permutations=args.permutations, seed=args.seed, transform=args.transform,

@@ -100,6 +100,25 @@ def test_moran_cli_bad_input_writes_nothing(tmp_path, panel_csv, queen_files, ca
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
+def test_moran_cli_weights_file_islands_nearest(tmp_path, panel_csv, provinces, queen_files, capsys):
+    """--islands nearest with a weights FILE links Hainan as queen --islands nearest does
+    (by centroid distance: Guangxi), instead of becoming "raise"."""
+    path, frame = panel_csv
+    out = tmp_path / "t.md"
+    code = main(["moran", str(path), "--variables", "cul", "--id", "province", "--weights",
+                 str(queen_files[2]), "--islands", "nearest", "--permutations", "0", "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    text = out.read_text(encoding="utf-8")
+    assert "460000 (Hainan) -> 450000 (Guangxi)" in text
+    assert (f"weights {queen_files[2]}: geodesic distances between area centroids; "
+            "islands linked (1 nearest by centroid distance)") in text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = esda.Moran(_values(frame, provinces, 2020, "cul"), queen_files[0].to_W(), transformation="r",
+                       permutations=0)
+    assert f"| 2020 | {m.I:.3f}" in text
+
+
 def test_moran_cli_weights_files_and_two_matrices(tmp_path, panel_csv, queen_files):
     path, _ = panel_csv
     out = tmp_path / "t.csv"
@@ -131,6 +150,20 @@ def test_lisa_cli_end_to_end(tmp_path, panel_csv, provinces, queen_files, capsys
     sig = got.lisa_p <= 0.05
     assert (got.cluster[~sig] == "Not significant").all()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the notes reach the written layer: description and metadata of the GeoPackage layer
+    import pyogrio
+
+    meta = pyogrio.read_info(out)["layer_metadata"]
+    assert meta["DESCRIPTION"] == meta["geoproc_notes"]
+    assert f"weights {queen_files[1]}" in meta["geoproc_notes"]
+    assert "clusters at p <= 0.05" in meta["geoproc_notes"]
+    # island handling reaches a GeoJSON layer's description
+    gj = tmp_path / "lisa.geojson"
+    assert main(["lisa", "china_provinces", str(path), "--variable", "cul", "--year", "2021",
+                 "--panel-id", "province", "--weights", str(queen_files[2]), "--islands", "keep",
+                 "--permutations", "0", "-o", str(gj)]) == 0
+    desc = json.loads(gj.read_text(encoding="utf-8"))["description"]
+    assert f"islands kept with zero spatial lag ({queen_files[2]}): 海南省 (460000)" in desc
     # the year must exist
     assert main(["lisa", "china_provinces", str(path), "--variable", "cul", "--year", "2019",
                  "--panel-id", "province", "--weights", str(queen_files[1]), "-o", str(tmp_path / "x.gpkg")]) == 2
@@ -150,8 +183,36 @@ def test_hotspots_cli_end_to_end(tmp_path, panel_csv, provinces, queen_files, ca
         m = esda.G_Local(_values(frame, provinces, 2020, "cul"), queen_files[0].to_W(), permutations=0,
                          star=True)
     assert_allclose(got.gi_z, m.Zs, rtol=1e-10)
-    assert set(got.hotspot) <= {"Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant",
-                                "Cold spot 90%", "Cold spot 95%", "Cold spot 99%"}
+    # each region's bin is the one geoproc.getis_ord gives called directly, and (no permutations:
+    # the two-sided normal p of z, ArcGIS's Gi_Bin) the one |z| > 2.576, 1.960, 1.645 gives;
+    # on longitude (clustered east-west by construction) so that there are hot and cold spots
+    from geoproc.hotspots import getis_ord
+
+    lon = provinces.geometry.representative_point().x.round(6)
+    lon_csv = tmp_path / "lon.csv"
+    pd.DataFrame({"code": provinces.code, "year": 2020, "lon": lon}).to_csv(lon_csv, index=False)
+    out_lon = tmp_path / "gi_lon.gpkg"
+    assert main(["hotspots", "china_provinces", str(lon_csv), "--variable", "lon", "--year", "2020",
+                 "--weights", str(queen_files[1]), "--permutations", "0", "-o", str(out_lon)]) == 0
+    got = gpd.read_file(out_lon)
+    direct = getis_ord(provinces, pd.Series(lon.to_numpy(), index=provinces.code), queen_files[0],
+                       permutations=0)
+    assert got.hotspot.tolist() == direct.hotspot.tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        z = np.asarray(esda.G_Local(lon.to_numpy(), queen_files[0].to_W(), permutations=0, star=True).Zs)
+    level = np.select([np.abs(z) > 2.5758, np.abs(z) > 1.96, np.abs(z) > 1.6449], ["99%", "95%", "90%"], "")
+    by_z = [f"{'Hot' if zi > 0 else 'Cold'} spot {lv}" if lv else "Not significant"
+            for zi, lv in zip(z, level, strict=True)]
+    assert got.hotspot.tolist() == by_z
+    assert len(set(by_z)) >= 2  # some spots, so the bins are tested (the west is a cold spot)
+    # CSV output: the notes go to a sidecar
+    csv = tmp_path / "gi.csv"
+    assert main(["hotspots", "china_provinces", str(path), "--variable", "cul", "--year", "2020",
+                 "--panel-id", "province", "--weights", str(queen_files[1]), "--permutations", "0",
+                 "-o", str(csv)]) == 0
+    notes = (tmp_path / "gi.notes.txt").read_text(encoding="utf-8").splitlines()
+    assert notes[0] == f"weights {queen_files[1]}" and any(n.startswith("G*, weights row-standardised") for n in notes)
 
 
 def test_moran_scatter_slope_is_moran_i(tmp_path, provinces, queen_files):
@@ -175,3 +236,26 @@ def test_moran_scatter_slope_is_moran_i(tmp_path, provinces, queen_files):
     assert_allclose((ys[1] - ys[0]) / (xs[1] - xs[0]), want, rtol=1e-12)
     assert (tmp_path / "s.png").stat().st_size > 10_000
     assert isinstance(w, SpatialWeights)
+
+
+def test_centroid_option_reaches_the_weights_and_the_notes(tmp_path, panel_csv, provinces, capsys):
+    import geoproc
+
+    path, frame = panel_csv
+    out = tmp_path / "lisa.csv"
+    code = main(["lisa", "china_provinces", str(path), "--variable", "cul", "--year", "2021",
+                 "--panel-id", "province", "--weights", "knn:4", "--centroid", "largest",
+                 "--permutations", "0", "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    got = pd.read_csv(out, encoding="utf-8-sig")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = geoproc.knn_weights(provinces, 4, centroid="largest")
+        area = geoproc.knn_weights(provinces, 4, centroid="area")
+        lw = w.to_W()
+        lw.transform = "r"
+        m = esda.Moran_Local(_values(frame, provinces, 2021, "cul"), lw, permutations=0)
+    assert (w.full() != area.full()).any()  # Hainan's neighbours differ, so the option is tested
+    assert_allclose(got.lisa_I, m.Is, rtol=1e-10)
+    notes = (tmp_path / "lisa.notes.txt").read_text(encoding="utf-8")
+    assert "weights knn:4: k = 4; geodesic distances between largest centroids" in notes
