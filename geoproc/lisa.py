@@ -28,6 +28,8 @@ from geoproc.errors import GeoprocInputError
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from geoproc.weights.base import SpatialWeights
+
 __all__ = ["local_moran", "local_bivariate_moran", "benjamini_hochberg", "conditional_permutation",
            "CLUSTER_LABELS"]
 
@@ -62,7 +64,7 @@ def conditional_permutation(
     kind: int,
     zx: np.ndarray,
     zy: np.ndarray,
-    w,
+    w: SpatialWeights,
     observed: np.ndarray,
     permutations: int,
     scaling: float,
