@@ -132,7 +132,31 @@ def numeric_columns(
     row_labels: Sequence | None = None,
     what: str = "table",
 ) -> pd.DataFrame:
-    """:func:`numeric_column` for several columns; returns a new float DataFrame."""
+    """Strictly parse several columns of ``frame`` as numbers (see :func:`numeric_column`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; not modified.
+    columns : sequence of str
+        Columns to parse.
+    thousands : str, optional
+        A thousands separator to accept (``","`` or ``" "``); without it such text is an error.
+    row_labels : sequence, optional
+        Labels naming the rows in error messages (e.g. file line numbers).
+    what : str
+        What the table is, for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame of floats with ``frame``'s index and the requested columns.
+
+    Raises
+    ------
+    GeoprocInputError
+        Naming the row and column of the first cells that are not numbers.
+    """
     return pd.DataFrame(
         {
             c: numeric_column(frame[c], c, thousands=thousands, row_labels=row_labels, what=what)
