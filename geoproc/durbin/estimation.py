@@ -234,8 +234,12 @@ def _maximise(neg, op: SpatialOperator, n_obs: int = 0) -> float:
             r = optimize.minimize_scalar(f, bounds=(a, b), method="bounded", options=opts).x
             if min(r - a, b - r) > 1e-4:
                 return _polish(f, float(r), a, b)
+        # |rho| near the bounds, or the optimum outside the interpolant: exact search,
+        # polished like the other paths (a search on function values alone resolves rho
+        # only to ~1e-8, so results would depend on the last bits of the objective)
         lo, hi = _search_bounds(op)
-        return float(optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded", options=opts).x)
+        r = float(optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded", options=opts).x)
+        return _polish(neg, r, lo, hi)
     lo, hi = _search_bounds(op)
     r = float(optimize.minimize_scalar(neg, bounds=(lo, hi), method="bounded", options=opts).x)
     return _polish(neg, r, lo, hi)
