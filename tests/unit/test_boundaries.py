@@ -179,11 +179,60 @@ def test_hainan_is_an_island(provinces):
     # neither rook (shared edge) nor queen (shared point) contiguity with any province
     assert not others.touches(hainan).any()
     assert not others.intersects(hainan).any()
-    # Guangdong, across the Qiongzhou Strait (~20 km), is its nearest neighbour
+    # by polygon distance, Guangdong, across the Qiongzhou Strait (~20 km), is its
+    # nearest neighbour
     utm = provinces.to_crs(32649)  # UTM zone 49N, around Hainan
     dist = utm.distance(utm.geometry[provinces["code"] == 460000].iat[0])
     nearest = provinces.loc[dist[provinces["code"] != 460000].idxmin(), "code"]
     assert nearest == 440000
+    # by centroid distance (what knn and islands="nearest" use) it is Guangxi: area
+    # centroids in one LAEA frame around the South China coast (pyproj + shapely, not
+    # geoproc), geodesic distances by pyproj; README: ~682 km vs ~685 km
+    from pyproj import Geod
+
+    laea = provinces.to_crs("+proj=laea +lat_0=22 +lon_0=110 +ellps=WGS84 +units=m")
+    cen = laea.set_index(provinces["code"]).centroid.to_crs(4326)
+    geod = Geod(ellps="WGS84")
+
+    def km(a, b):
+        return geod.inv(cen[a].x, cen[a].y, cen[b].x, cen[b].y)[2] / 1000
+
+    assert km(460000, 450000) < km(460000, 440000)
+    assert 675 < km(460000, 450000) < 690 and 677 < km(460000, 440000) < 692
+
+
+_LAYERS = ("china_provinces", "yrd_cities")
+
+
+@pytest.mark.parametrize("name", _LAYERS)
+@pytest.mark.parametrize("crs", ["EPSG:3857", "EPSG:6933"])
+def test_valid_after_reprojection(name, crs):
+    # QGIS and geoproc reproject on the fly; a layer that turns invalid there is refused
+    # by every check_geometries downstream (the pre-snapping build lost 19 of 31
+    # provinces in EPSG:3857)
+    gdf = load_boundaries(name)
+    projected = gdf.to_crs(crs)
+    bad = [(int(c), shapely.is_valid_reason(g)) for c, g, ok in
+           zip(gdf["code"], projected.geometry, projected.is_valid, strict=True) if not ok]
+    assert not bad, f"{name} invalid in {crs}: {bad[:5]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _LAYERS)
+def test_valid_in_a_local_equal_area_frame(name):
+    # each unit in a Lambert azimuthal equal-area frame on its own centre, as
+    # geoproc.centroids and area computations project it
+    from pyproj import Transformer
+
+    bad = []
+    for code, geom in zip(*(load_boundaries(name)[c] for c in ("code", "geometry")), strict=True):
+        c = geom.centroid
+        t = Transformer.from_crs(4326, f"+proj=laea +lat_0={c.y} +lon_0={c.x} +ellps=WGS84",
+                                 always_xy=True)
+        moved = shapely.transform(geom, lambda xy, t=t: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+        if not moved.is_valid:
+            bad.append((int(code), shapely.is_valid_reason(moved)))
+    assert not bad, f"{name} invalid in a local LAEA frame: {bad[:5]}"
 
 
 def test_known_neighbours(provinces):
