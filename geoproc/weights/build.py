@@ -96,7 +96,7 @@ def build_weights(
         Id and year columns of ``data``, and the years to average.
     method : {"geodesic", "haversine"}
         Centroid distance for distance-based kinds.
-    centroid : {"area", "representative"}
+    centroid : {"area", "representative", "largest"}
         The point standing for each polygon.
 
     Returns

@@ -42,7 +42,7 @@ def queen_weights(
         Neighbours given to each island with ``islands="nearest"``.
     method : {"geodesic", "haversine"}
         Centroid distance used for ``islands="nearest"``.
-    centroid : {"area", "representative"}
+    centroid : {"area", "representative", "largest"}
         The point standing for a polygon: its area centroid (default) or a point
         guaranteed inside it (see :func:`geoproc.centroids`).
 

@@ -57,7 +57,7 @@ def knn_weights(
         Id column (default ``code``, else the index).
     method : {"geodesic", "haversine"}
         Distance on the WGS84 ellipsoid or on a sphere.
-    centroid : {"area", "representative"}
+    centroid : {"area", "representative", "largest"}
         The point standing for a polygon: its area centroid (default) or a point
         guaranteed inside it (see :func:`geoproc.centroids`).
 
@@ -95,7 +95,7 @@ def inverse_distance_weights(
         Id column (default ``code``, else the index).
     method : {"geodesic", "haversine"}
         Distance on the WGS84 ellipsoid or on a sphere.
-    centroid : {"area", "representative"}
+    centroid : {"area", "representative", "largest"}
         The point standing for a polygon: its area centroid (default) or a point
         guaranteed inside it (see :func:`geoproc.centroids`).
 

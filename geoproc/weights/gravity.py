@@ -69,7 +69,7 @@ def gravity_weights(
         Id and year columns of the mass table.
     method : {"geodesic", "haversine"}
         Centroid distance.
-    centroid : {"area", "representative"}
+    centroid : {"area", "representative", "largest"}
         The point standing for a polygon: its area centroid (default) or a point
         guaranteed inside it (see :func:`geoproc.centroids`).
 

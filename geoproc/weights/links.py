@@ -24,7 +24,7 @@ def links_frame(
     weights: Any,
     regions: gpd.GeoDataFrame,
     id: str | None = None,
-    centroid: Literal["area", "representative"] = "area",
+    centroid: Literal["area", "representative", "largest"] = "area",
 ) -> gpd.GeoDataFrame:
     """One line per pair of linked regions, from centroid to centroid.
 
@@ -40,7 +40,7 @@ def links_frame(
         Region polygons in any CRS.
     id : str, optional
         Id column of ``regions``; default ``code`` if present, else the index.
-    centroid : {"area", "representative"}
+    centroid : {"area", "representative", "largest"}
         Line ends: area centroids (may fall outside a crescent-shaped region; that is
         fine for a line end) or points guaranteed inside the region
         (see :func:`geoproc.centroids`).

@@ -66,7 +66,7 @@ def nested_weights(
         Id and year columns of the GDP table.
     method : {"geodesic", "haversine"}
         Centroid distance.
-    centroid : {"area", "representative"}
+    centroid : {"area", "representative", "largest"}
         The point standing for a polygon: its area centroid (default) or a point
         guaranteed inside it (see :func:`geoproc.centroids`).
 
