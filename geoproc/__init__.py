@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # errors
     "GeoprocInputError": "geoproc.errors",
+    "Cancelled": "geoproc.progress",
     # boundaries and coordinates
     "load_boundaries": "geoproc.boundaries",
     "list_boundaries": "geoproc.boundaries",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
+from geoproc.progress import ProgressCallback, report
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -65,6 +66,7 @@ def getis_ord(
     inference: str | None = None,
     n_jobs: int = 1,
     islands: str = "raise",
+    progress: ProgressCallback | None = None,
 ) -> gpd.GeoDataFrame:
     """Getis-Ord G_i* (or G_i) with hot/cold spot bins at 90/95/99 %.
 
@@ -99,6 +101,10 @@ def getis_ord(
         Accepted for esda's signature; ignored (see :mod:`geoproc.lisa`).
     islands : {"raise", "keep", "drop"}
         Regions without neighbours (see :func:`geoproc.local_moran`).
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between blocks of permutations;
+        returning ``False`` raises :class:`geoproc.progress.Cancelled`. Results
+        are identical with or without it.
 
     Returns
     -------
@@ -157,9 +163,10 @@ def getis_ord(
     p_sim = np.full(n, np.nan)
     if permutations:
         r = conditional_permutation(_G_STAR if star else _G, y, y, w, G, permutations, ysum, seed, n_jobs,
-                                    self_weights=diag)
+                                    self_weights=diag, progress=progress)
         p_sim = r["p_sim"]
         notes.append(f"gi_p_sim: pseudo p-values from {permutations} conditional permutations, seed {seed}")
+    report(progress, 1.0)
     p_sim = np.where(island, np.nan, p_sim)
     Z = np.where(island, np.nan, Z)
     p_norm = np.where(island, np.nan, p_norm)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
+from geoproc.progress import ProgressCallback, report
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -72,6 +73,7 @@ def conditional_permutation(
     n_jobs: int = 1,
     keep: bool = False,
     self_weights: np.ndarray | None = None,
+    progress: ProgressCallback | None = None,
 ) -> dict[str, np.ndarray]:
     """Conditional randomisation of a local statistic (esda's ``crand`` semantics).
 
@@ -101,6 +103,10 @@ def conditional_permutation(
         Also return the n x P simulated values.
     self_weights : ndarray, optional
         Each site's weight on itself (G*'s diagonal; default 0), held fixed.
+    progress : callable, optional
+        Called with the fraction of sites done between blocks of sites; returning
+        ``False`` raises :class:`geoproc.progress.Cancelled`. The blocks and draws
+        are the same with or without it, so the results are identical.
 
     Returns
     -------
@@ -150,8 +156,13 @@ def conditional_permutation(
         if sims is not None:
             sims[S] = stat
 
+    report(progress, 0.0)
+    done = 0
     for t in tasks:
         run(t)
+        done += t[1].size
+        report(progress, done / max(1, n))
+    report(progress, 1.0)
     island = larger < 0
     low = (permutations - larger) < larger
     larger[low] = permutations - larger[low]
@@ -267,6 +278,7 @@ def local_moran(
     transform: str = "R",
     islands: str = "raise",
     keep_simulations: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> gpd.GeoDataFrame:
     """Local Moran's I (LISA) of each region, with clusters at level ``alpha``.
 
@@ -300,6 +312,10 @@ def local_moran(
         significant", ``island`` True); or left out of the output.
     keep_simulations : bool
         Keep the n x permutations simulated values in ``attrs["sim"]``.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) between blocks of permutations;
+        returning ``False`` raises :class:`geoproc.progress.Cancelled`. Results
+        are identical with or without it.
 
     Returns
     -------
@@ -333,7 +349,7 @@ def local_moran(
     with np.errstate(divide="ignore", invalid="ignore"):
         if permutations:
             r = conditional_permutation(_MORAN, z, z, w, Is, permutations, (n - 1) / den, seed, n_jobs,
-                                        keep_simulations)
+                                        keep_simulations, progress=progress)
             p = r["p_sim"]
             zval = (Is - r["EI_sim"]) / r["seI_sim"]
             if keep_simulations:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
+from geoproc.progress import ProgressCallback, report
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -501,6 +502,7 @@ def moran_table(
     transform: str = "R",
     islands: str = "raise",
     inference: str = "norm",
+    progress: ProgressCallback | None = None,
 ) -> MoranTable:
     """Global Moran's I for each year x variable x weights matrix.
 
@@ -529,6 +531,10 @@ def moran_table(
     inference : {"norm", "rand", "sim"}
         Which p-value gives the stars of the publication layout (and its z:
         z_rand for "rand", else z_norm).
+    progress : callable, optional
+        Called with the fraction of tests done (0 to 1) after each year x variable
+        x weights test; returning ``False`` raises :class:`geoproc.progress.Cancelled`.
+        Results are identical with or without it.
 
     Returns
     -------
@@ -559,6 +565,8 @@ def moran_table(
     years = sorted(df[year].unique())
     rows = []
     n_used = len(ids)
+    n_tests = max(1, len(years) * len(variables) * len(prepared))
+    report(progress, 0.0)
     for y in years:
         sub = df[df[year] == y].set_index(id)
         for v in variables:
@@ -568,6 +576,8 @@ def moran_table(
                 n_used = len(vals)
                 rows.append(dict(year=y, variable=v, weights=name,
                                  **_global_moran(vals, w2, s, permutations, seed)))
+                report(progress, len(rows) / n_tests)
+    report(progress, 1.0)
     import pandas as pd
 
     frame = pd.DataFrame(rows, columns=COLUMNS)

@@ -25,6 +25,7 @@ from geoproc.durbin.estimation import (
 from geoproc.durbin.hypothesis_tests import TestStat, lr_test, wald_common_factor, wald_zero
 from geoproc.durbin.logdet import SpatialOperator
 from geoproc.errors import GeoprocInputError
+from geoproc.progress import ProgressCallback, report
 
 __all__ = ["MODELS", "Estimates", "SDMResult", "sdm"]
 
@@ -416,6 +417,7 @@ def sdm(
     row_standardize: bool | None = None,
     tests: bool = True,
     logdet: str = "auto",
+    progress: ProgressCallback | None = None,
 ) -> SDMResult:
     """Estimate a panel spatial Durbin model (or SAR, SEM, SLX) by maximum likelihood.
 
@@ -457,6 +459,10 @@ def sdm(
         test a Lee-Yu and a random-effects fit (see Notes).
     logdet : {"auto", "eig", "lu"}
         How log|I - rho W| and the traces are computed (see :mod:`geoproc.durbin.logdet`).
+    progress : callable, optional
+        Called with the fraction done (0 to 1) after each fit, each effects table and
+        the tests; returning ``False`` raises :class:`geoproc.progress.Cancelled`.
+        Results are identical with or without it.
 
     Returns
     -------
@@ -504,18 +510,27 @@ def sdm(
     check_regressors(main.Z, raw, main.names, effects)
     op = SpatialOperator(W, logdet)
 
+    # shares of the run time are rough: the tests' restricted fits dominate when enabled
+    stages = [0.2, 0.3, 0.45, 0.55] if tests else [0.35, 0.5, 0.8, 0.95]
+    report(progress, 0.0)
     fits: dict[str, Fit] = {model: _fit(model, main, op, effects, False)}
+    report(progress, stages[0])
     direct = Estimates(fits[model], list(x_names), own_wx)
     direct.effects = _effects_for(direct, op, draws, seed)
+    report(progress, stages[1])
     ly = None
     if lee_yu:
         fits[f"{model}_lee_yu"] = _fit(model, main, op, effects, True)
+        report(progress, stages[2])
         ly = Estimates(fits[f"{model}_lee_yu"], list(x_names), own_wx)
         ly.effects = _effects_for(ly, op, draws, seed)
+        report(progress, stages[3])
 
     test_stats = _tests(fits, designs, op, effects, model, x_names, wx_names, tests) if tests else {}
     if tests:
+        report(progress, 0.8)
         test_stats["hausman"] = _hausman(pa, W, op, effects, model, fits, designs, wx_idx)
+        report(progress, 0.95)
         from geoproc.durbin.hypothesis_tests import lm_tests
 
         # on the within-transformed data, spatial lags of the transformed variables (Elhorst)
@@ -523,6 +538,7 @@ def sdm(
         lm = lm_tests(d.y, d.Z, W)
     else:
         lm = {}
+    report(progress, 1.0)
 
     # goodness of fit
     f = fits[model]
