@@ -71,7 +71,8 @@ class MoranByYear(GeoprocAlgorithm):
                 panel, w, self.parameterAsFields(parameters, "VARIABLES", context), id=panel_id, year=year,
                 permutations=permutations, seed=seed, transform=_shared.transform_choice(self, parameters, context),
                 islands="raise" if islands == "nearest" else islands,
-                inference=self.INFERENCE[self.parameterAsEnum(parameters, "INFERENCE", context)])
+                inference=self.INFERENCE[self.parameterAsEnum(parameters, "INFERENCE", context)],
+                progress=self.progress_callback(feedback, 45, 80))
         self.check_canceled(feedback)
         feedback.setProgress(80)
         _shared.push_lines(feedback, table.to_markdown().splitlines())
@@ -179,7 +180,8 @@ class LisaClusters(_LocalStatistic):
         with _shared.warnings_to_log(feedback):
             args, variable, year = self.inputs(parameters, context, feedback)
             out = geoproc.local_moran(alpha=self.parameterAsDouble(parameters, "ALPHA", context),
-                                      fdr=self.parameterAsBool(parameters, "FDR", context), **args)
+                                      fdr=self.parameterAsBool(parameters, "FDR", context),
+                                      progress=self.progress_callback(feedback, 45, 85), **args)
         self.check_canceled(feedback)
         return self.finish(parameters, context, feedback, out, "cluster", "lisa_clusters",
                            self.tr("LISA clusters {} {}").format(variable, year))
@@ -218,7 +220,7 @@ class HotSpots(_LocalStatistic):
             args, variable, year = self.inputs(parameters, context, feedback)
             out = geoproc.getis_ord(star=self.parameterAsBool(parameters, "STAR", context),
                                     inference=self.INFERENCE[self.parameterAsEnum(parameters, "INFERENCE", context)],
-                                    **args)
+                                    progress=self.progress_callback(feedback, 45, 85), **args)
         self.check_canceled(feedback)
         return self.finish(parameters, context, feedback, out, "hotspot", "getis_ord_hotspots",
                            self.tr("Hot spots {} {}").format(variable, year))

@@ -57,11 +57,17 @@ class GeoprocAlgorithm(QgsProcessingAlgorithm):
         if problem:
             raise QgsProcessingException(problem)
         from geoproc.errors import GeoprocInputError
+        from geoproc.progress import Cancelled
+
+        from ..convert import Canceled
 
         try:
             return self.compute(parameters, context, feedback)
         except QgsProcessingException:
             raise
+        except Cancelled as exc:
+            # a library call stopped because progress_callback saw the cancel
+            raise Canceled() from exc
         except (GeoprocInputError, FileExistsError, FileNotFoundError, IsADirectoryError) as exc:
             raise QgsProcessingException(str(exc)) from exc
 
@@ -88,6 +94,21 @@ class GeoprocAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(self.invalidSinkError(parameters, name))
         write_frame(sink, frame, feedback, progress)
         return dest_id
+
+    @staticmethod
+    def progress_callback(feedback, start: float, stop: float):
+        """A geoproc ``progress`` callback mapping its fraction onto ``[start, stop]`` percent.
+
+        It sets ``feedback``'s progress and returns False once the user cancelled,
+        which makes the library call raise ``geoproc.progress.Cancelled`` (turned into
+        ``Canceled`` by ``processAlgorithm``) before it writes anything.
+        """
+
+        def callback(fraction: float) -> bool:
+            feedback.setProgress(start + (stop - start) * fraction)
+            return not feedback.isCanceled()
+
+        return callback
 
     @staticmethod
     def check_canceled(feedback) -> None:

@@ -112,6 +112,7 @@ class KernelDensity(GeoprocAlgorithm):
             output=self.OUTPUTS[self.parameterAsEnum(parameters, self.VALUES, context)],
             out=out_path,
             overwrite=True,  # Processing owns the destination, as in QGIS's own algorithms
+            progress=self.progress_callback(feedback, 30, 95),
         )
         for line in result.summary().splitlines():
             feedback.pushInfo(line)

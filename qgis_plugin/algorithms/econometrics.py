@@ -104,7 +104,8 @@ class SpatialDurbinModel(GeoprocAlgorithm):
                 model=self.MODELS[self.parameterAsEnum(parameters, "MODEL", context)],
                 lee_yu=self.parameterAsBool(parameters, "LEE_YU", context),
                 draws=self.parameterAsInt(parameters, "DRAWS", context), seed=None if seed < 0 else seed,
-                row_standardize=self.parameterAsBool(parameters, "ROW_STANDARDIZE", context))
+                row_standardize=self.parameterAsBool(parameters, "ROW_STANDARDIZE", context),
+                progress=self.progress_callback(feedback, 30, 75))
         self.check_canceled(feedback)
         feedback.setProgress(75)
         _shared.push_lines(feedback, result.summary().splitlines())
