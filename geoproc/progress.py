@@ -39,22 +39,3 @@ def report(progress: ProgressCallback | None, fraction: float) -> None:
         return
     if progress(min(1.0, max(0.0, float(fraction)))) is False:
         raise Cancelled("cancelled by the progress callback")
-
-
-def scaled(progress: ProgressCallback | None, start: float, stop: float) -> ProgressCallback | None:
-    """The callback mapping a sub-task's fraction onto ``[start, stop]`` of ``progress``.
-
-    Parameters
-    ----------
-    progress : callable or None
-    start, stop : float
-        The share of the whole work this sub-task covers.
-
-    Returns
-    -------
-    callable or None
-        ``None`` when ``progress`` is ``None``.
-    """
-    if progress is None:
-        return None
-    return lambda f: progress(start + (stop - start) * f)
