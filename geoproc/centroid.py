@@ -44,7 +44,12 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
-from geoproc.validation import check_geometries, region_ids, require_crs
+from geoproc.validation import (
+    check_geometries,
+    check_layer_coordinates,
+    region_ids,
+    require_crs,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -206,6 +211,8 @@ def centroids(
     require_crs(regions, "regions")
     ids = region_ids(regions, id)
     check_geometries(regions, ids)
+    # before projecting: swapped lon/lat or metres labelled as degrees otherwise end in PROJ
+    check_layer_coordinates(regions, "regions", ids)
     geoms = regions.geometry if regions.crs.to_epsg() == 4326 else regions.geometry.to_crs(4326)
 
     types = geoms.geom_type.to_numpy()
