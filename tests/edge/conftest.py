@@ -14,6 +14,7 @@ import shutil
 import sys
 import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -213,6 +214,27 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str]:
         code = exc.code if isinstance(exc.code, int) else 1
     err = capsys.readouterr().err
     return int(code or 0), err
+
+
+@contextmanager
+def address_space_cap(extra: int = 3 * 2**30):
+    """Cap this process's virtual memory at its current size + ``extra`` bytes.
+
+    Size-guard cases ask for terabytes; until every command refuses them up front, a
+    lazily-committed ``np.zeros`` could otherwise eat the machine's memory before
+    failing. Under the cap the allocation fails at once with MemoryError.
+    """
+    import resource
+
+    with open("/proc/self/statm") as fh:
+        size = int(fh.read().split()[0]) * resource.getpagesize()
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = size + extra if hard == resource.RLIM_INFINITY else min(hard, size + extra)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 @pytest.fixture

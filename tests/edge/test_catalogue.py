@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ import pytest
 
 from geoproc.errors import GeoprocInputError
 
-from .conftest import digest, make, run_cli
+from .conftest import address_space_cap, digest, make, run_cli
 
 
 @dataclass(frozen=True)
@@ -557,6 +558,15 @@ def test_case(case: Case, case_dir: Path, capsys, monkeypatch):
     for key, value in case.env.items():
         monkeypatch.setenv(key, value)
     before = make(case_dir, list(case.inputs))
+    with address_space_cap() if case.id.startswith("size-") else nullcontext():
+        _run(case, case_dir, capsys)
+    if case.check is not None:
+        case.check(case_dir)
+    assert digest(case_dir, list(case.inputs)) == before, "an input was modified"
+    assert not [p.name for p in case_dir.rglob(".*.part-*")], "partial files left behind"
+
+
+def _run(case: Case, case_dir: Path, capsys) -> None:
     if case.argv is not None:
         code, err = run_cli(list(case.argv), capsys)
         assert "Traceback" not in err, err
@@ -576,10 +586,6 @@ def test_case(case: Case, case_dir: Path, capsys, monkeypatch):
             assert re.search(case.error, message), f"{message!r} does not match {case.error!r}"
         else:
             case.api(case_dir)
-    if case.check is not None:
-        case.check(case_dir)
-    assert digest(case_dir, list(case.inputs)) == before, "an input was modified"
-    assert not [p.name for p in case_dir.rglob(".*.part-*")], "partial files left behind"
 
 
 def test_catalogue_size():
