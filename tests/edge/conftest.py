@@ -128,6 +128,13 @@ def _xlsx_panel(path: Path) -> None:
 def _html_names(path: Path) -> None:
     gdf = _provinces()
     gdf["name_en"] = "<script>alert(1)</script>"
+    gdf["cul"] = range(len(gdf))
+    gdf.to_file(path)
+
+
+def _map_swapped(path: Path) -> None:
+    gdf = _swap(_provinces())
+    gdf["cul"] = range(len(gdf))
     gdf.to_file(path)
 
 
@@ -142,6 +149,7 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     "prov_metres.gpkg": _layer(lambda: _provinces().to_crs(3857).set_crs(4326, allow_override=True)),
     "prov_nocrs.shp": _no_prj,
     "prov_html.gpkg": _html_names,
+    "map_swapped.gpkg": _map_swapped,
     "two.gpkg": _two_regions,
     "empty.csv": _bytes(b""),
     "blank.csv": _bytes(b"\n\n"),
