@@ -308,6 +308,9 @@ class _Run:
             # say which output failed: a problem found only while writing the report is
             # not a problem of the last step run
             raise GeoprocInputError(f"{fo.name}: {exc}") from exc
+        except Exception as exc:  # any other failure keeps its type; its traceback says where
+            exc.add_note(f"while writing the pipeline's {fo.name}")
+            raise
         dt = time.perf_counter() - t0
         if note:
             self.result.notes.append(note)

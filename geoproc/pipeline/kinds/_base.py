@@ -40,18 +40,22 @@ class Opt:
 
 
 def positive(v: Any) -> str | None:
+    """An :attr:`Opt.check`: None if ``v > 0``, else the problem."""
     return None if v > 0 else f"must be > 0, got {v}"
 
 
 def non_negative(v: Any) -> str | None:
+    """An :attr:`Opt.check`: None if ``v >= 0``, else the problem."""
     return None if v >= 0 else f"must be >= 0, got {v}"
 
 
 def probability(v: Any) -> str | None:
+    """An :attr:`Opt.check`: None if ``0 < v < 1``, else the problem."""
     return None if 0 < v < 1 else f"must be between 0 and 1, got {v}"
 
 
 def min_two(v: Any) -> str | None:
+    """An :attr:`Opt.check`: None if the list has at least two entries, else the problem."""
     return None if len(v) >= 2 else f"needs at least 2 columns, got {len(v)}"
 
 
@@ -205,6 +209,7 @@ def items_table(rep: dict, join: str | None = None) -> str:
 
 
 def notes_html(notes: list[str]) -> list[str]:
+    """Each note as an HTML paragraph."""
     return [f"<p class='note'>{esc(n)}</p>" for n in notes]
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from geoproc.pipeline.kinds._base import (
     INT,
-    ISLANDS,
     PANELS,
     PERM,
     REGIONS,
@@ -49,8 +48,6 @@ class LocalKind(StepKind):
         return with_provenance(gdf, ctx.get(o["panel"]), o["year"])
 
 
-ISLANDS_OPT = ISLANDS
-
 
 def png(fig: Any) -> str:
     """A matplotlib figure as a PNG data URI (the figure is closed)."""
@@ -79,7 +76,7 @@ def figure_html(figures: list[tuple[str, str]]) -> list[str]:
             for cap, uri in figures]
 
 
-def agg() -> None:
+def use_agg() -> None:
     """Draw without a display."""
     import matplotlib
 

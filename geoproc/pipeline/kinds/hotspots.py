@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from geoproc.pipeline.kinds._base import (
+    ISLANDS,
     LAYER,
     STR,
     Context,
@@ -14,18 +15,17 @@ from geoproc.pipeline.kinds._base import (
     table,
 )
 from geoproc.pipeline.kinds._local import (
-    ISLANDS_OPT,
     LocalKind,
-    agg,
     display_copy,
     figure_html,
     png,
+    use_agg,
 )
 
 
 class Hotspots(LocalKind):
     name = "hotspots"
-    options = {**LocalKind.common, "inference": Opt(STR, choices=("sim", "norm")), "islands": ISLANDS_OPT,
+    options = {**LocalKind.common, "inference": Opt(STR, choices=("sim", "norm")), "islands": ISLANDS,
                "layer": LAYER}
 
     def run(self, ctx: Context, step) -> StepOutput:
@@ -48,7 +48,7 @@ class Hotspots(LocalKind):
         return out
 
     def report_html(self, name, step, rep, out, ctx) -> list[str]:
-        agg()
+        use_agg()
         from geoproc import plots
 
         parts = [table([{"bin": c, "regions": n} for c, n in rep["hotspots"].items()]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from geoproc.pipeline.kinds._base import (
     BOOL,
+    ISLANDS,
     LAYER,
     NUM,
     Context,
@@ -17,19 +18,18 @@ from geoproc.pipeline.kinds._base import (
     table,
 )
 from geoproc.pipeline.kinds._local import (
-    ISLANDS_OPT,
     LocalKind,
-    agg,
     display_copy,
     figure_html,
     png,
+    use_agg,
 )
 
 
 class Lisa(LocalKind):
     name = "lisa"
     options = {**LocalKind.common, "alpha": Opt(NUM, default=0.05, check=probability),
-               "fdr": Opt(BOOL, default=False), "islands": ISLANDS_OPT, "layer": LAYER}
+               "fdr": Opt(BOOL, default=False), "islands": ISLANDS, "layer": LAYER}
 
     def run(self, ctx: Context, step) -> StepOutput:
         from geoproc.lisa import local_moran
@@ -61,7 +61,7 @@ class Lisa(LocalKind):
 
     def figures(self, step, out: StepOutput, ctx: Context) -> list[tuple[str, str]]:
         """The cluster map and the Moran scatter of the step's values and weights."""
-        agg()
+        use_agg()
         from geoproc import plots
 
         o, gdf = step.options, out.value
