@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
+from geoproc.points import source_of
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -206,7 +207,7 @@ def point_density(
     out["density_per_1000km2"] = counts / area_km2 * 1000.0
     if population is not None:
         out["parks_per_million"] = counts / population * 1e6
-    source = _source(points, is_dask)
+    source = source_of(points)
     if source:
         out["points_source"] = source
     out.attrs.update(
@@ -306,12 +307,6 @@ def _population(regions: gpd.GeoDataFrame, column: str, ids: list) -> np.ndarray
             f"regions: population column {column!r} is missing, not a number or not positive for {names}"
         )
     return pop
-
-
-def _source(points: Any, is_dask: bool) -> str | None:
-    from geoproc.points import _source_of
-
-    return _source_of(points, is_dask)
 
 
 def _count_partition(part: gpd.GeoDataFrame, region_geoms: np.ndarray):
