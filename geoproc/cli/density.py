@@ -106,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from geoproc.boundaries import read_regions
+    from geoproc.cli._common import progress_bar
     from geoproc.density import point_density
     from geoproc.errors import GeoprocInputError
     from geoproc.kde import DEFAULT_MAX_CELLS, kernel_density
@@ -157,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
                 overwrite=True,  # the temporary name; args.kde was checked above
                 max_cells=args.max_cells or DEFAULT_MAX_CELLS,
                 decay=args.decay,
+                progress=progress_bar("kernel density"),
             )
             res = dataclasses.replace(res, path=str(args.kde))
         if driver == "csv":
