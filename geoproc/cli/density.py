@@ -166,6 +166,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             result.to_file(tmp, driver=driver, **({"layer": "density"} if driver == "GPKG" else {}))
 
+    _print_summary(result, out, res)
+    return 0
+
+
+def _print_summary(result, out, res) -> None:
+    """Totals, the five densest regions, and what was written."""
     source = result.attrs.get("source")
     label = next((c for c in ("name_en", "name", "name_zh", "code") if c in result.columns), None)
     print(
@@ -183,5 +189,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {out}")
     if res is not None:
         print(res.summary())
-
-    return 0
