@@ -102,7 +102,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import contextlib
     import dataclasses
-    import warnings
     from pathlib import Path
 
     from geoproc.boundaries import read_regions
@@ -133,11 +132,9 @@ def run(args: argparse.Namespace) -> int:
         args.points, lon=args.lon, lat=args.lat, datum=args.datum, encoding=args.encoding
     )
     regions = read_regions(args.regions, id=args.id, layer=args.layer)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = point_density(points, regions, id=args.id, per_capita=args.per_capita)
-    for w in caught:
-        print(f"warning: {w.message}")
+    # warnings (points in no region, reprojection) print as "geoproc density: warning: ..."
+    # (geoproc.cli.main formats them per command)
+    result = point_density(points, regions, id=args.id, per_capita=args.per_capita)
 
     # both files appear only if both succeed: the raster is written to its temporary
     # name inside the table's context, and each is moved into place on success only

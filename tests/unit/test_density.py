@@ -1,5 +1,6 @@
 """Point counts and densities per region on hand-made squares with known areas."""
 
+import re
 import warnings
 from pathlib import Path
 
@@ -257,3 +258,14 @@ def test_cli_output_given_a_values_word(tmp_path, capsys, monkeypatch, value):
     assert main(argv) == 2
     assert f"use --values {value.lower()}" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_prints_library_warnings_as_one_line_naming_the_command(tmp_path, capsys):
+    """A park outside every city: the command says so on stderr, one line, named."""
+    from geoproc.cli import main
+
+    csv = tmp_path / "parks.csv"
+    csv.write_text("name,lon,lat\na,120.3,31.5\nfar,100.0,40.0\n", encoding="utf-8")
+    assert main(["density", str(csv), "--regions", "yrd_cities", "-o", str(tmp_path / "d.csv")]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"^geoproc density: warning: 1 of 2 points fall in no region", err, re.M), err
