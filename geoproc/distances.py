@@ -327,7 +327,8 @@ def write_distance_matrix(
     from geoproc.outputs import atomic_output, check_output
 
     dt = _check_args(method, dtype)
-    check_output(path, overwrite)
+    source = points if isinstance(points, str | os.PathLike) else None
+    check_output(path, overwrite, inputs={"points": source})  # never the input itself
     ids, lon, lat, _ = points_lonlat(points, id, how)
     check_lonlat(lon, lat, ids)
     n = len(ids)
@@ -342,7 +343,7 @@ def write_distance_matrix(
     # ten times slower at 10^8 values
     row_format = ",".join([float_format] * n) + "\n"
     cells = [_csv_cell(i) for i in ids]
-    with atomic_output(path, overwrite) as tmp:
+    with atomic_output(path, overwrite, inputs={"points": source}) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write("id," + ",".join(cells) + "\n")
             for i0 in starts:

@@ -25,7 +25,9 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from geoproc.errors import GeoprocInputError
 
@@ -34,7 +36,10 @@ __all__ = [
     "atomic_output",
     "check_not_input",
     "check_output",
+    "command_inputs",
     "disk_full_error",
+    "part_path",
+    "protect_inputs",
     "remove_stale_parts",
     "same_file",
     "terminate_as_interrupt",
@@ -49,6 +54,51 @@ _HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 _PART = re.compile(r"^\..*\.part-(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-[0-9a-f]{8}(\.[^.]*)?$")
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _FULL_TEXT = ("no space left on device", "disk quota exceeded", "file too large")
+
+
+# inputs of the command or pipeline running now, registered once by its entry point so
+# that every writer below refuses them without each call site listing them
+_PROTECTED: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("geoproc_protected", default=())
+
+
+@contextmanager
+def protect_inputs(
+    inputs: Mapping[str, str | os.PathLike | None] | Iterable | None,
+) -> Iterator[None]:
+    """Within the block, every :func:`check_output` / :func:`atomic_output` refuses these inputs.
+
+    The CLI registers the files named on the command line, the pipeline the files its
+    configuration reads, so that no writer has to be told which files are inputs.
+    """
+    token = _PROTECTED.set(_PROTECTED.get() + tuple(_named_inputs(inputs)))
+    try:
+        yield
+    finally:
+        _PROTECTED.reset(token)
+
+
+# argparse destinations that name files a command writes (everything else it reads)
+OUTPUT_OPTIONS = frozenset({"output", "json", "map", "kde", "scatter", "regions_output"})
+
+
+def command_inputs(args: Any) -> list[tuple[str, str]]:
+    """The existing files an ``argparse`` namespace names outside its output options.
+
+    Values may be lists (repeated options) and ``NAME=PATH`` pairs (``--weights
+    W=w.gal``); a role is the option's name (``panel``, ``regions``, ``mass`` ...).
+    """
+    found: list[tuple[str, str]] = []
+    for dest, value in vars(args).items():
+        if dest in OUTPUT_OPTIONS or callable(value):
+            continue
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if not isinstance(v, str | os.PathLike):
+                continue
+            text = os.fspath(v)
+            for candidate in dict.fromkeys((text, text.split("=", 1)[-1])):
+                if os.path.isfile(candidate.split("|", 1)[0]):
+                    found.append((dest.replace("_", " "), candidate))
+    return found
 
 
 class Terminated(KeyboardInterrupt):
@@ -119,7 +169,7 @@ def _named_inputs(inputs) -> list[tuple[str, str]]:
     elif isinstance(inputs, str | os.PathLike):
         items = [("input", inputs)]
     else:
-        items = [("input", p) for p in inputs]
+        items = [p if isinstance(p, tuple) and len(p) == 2 else ("input", p) for p in inputs]
     out = []
     for name, p in items:
         if p is None or not isinstance(p, str | os.PathLike):
@@ -145,6 +195,7 @@ def check_not_input(
         The run's input files (e.g. ``{"panel": "panel.csv", "regions": "prov.gpkg"}``);
         ``None`` entries, in-memory objects and shipped layer names that are not files
         are skipped. A QGIS source ``file.gpkg|layername=x`` counts as ``file.gpkg``.
+        Inputs registered with :func:`protect_inputs` are checked too.
 
     Raises
     ------
@@ -152,7 +203,7 @@ def check_not_input(
         Naming the output and the input (with its role). A GeoPackage counts as one
         file: writing another layer into the input GeoPackage is refused too.
     """
-    for role, src in _named_inputs(inputs):
+    for role, src in [*_named_inputs(inputs), *_PROTECTED.get()]:
         if same_file(path, src):
             shown = src if os.fspath(path) == src else f"{src} (the same file as {os.fspath(path)})"
             raise GeoprocInputError(

@@ -78,56 +78,54 @@ HOT = "--variable cul --year 2021 --weights knn:6 --seed 1"
 SDM = "--weights gravity:rd_staff --y cul --x dig --draws 50 --seed 1 --no-tests"
 cli("sacred-indices-panel-overwrite", "panel.csv",
     "indices panel.csv --id code --year year --pca rd_staff,rd_capital -o panel.csv --overwrite",
-    error=SACRED.format("panel.csv"),
-    xfail="inputs= not yet passed by cli/indices.py (h12 files)")
+    error=SACRED.format("panel.csv"))
 cli("sacred-indices-panel-no-overwrite", "panel.csv",
     "indices panel.csv --id code --year year --pca rd_staff,rd_capital -o panel.csv",
-    error=r"panel\.csv(?!.*--overwrite)",
-    xfail="refusal suggests --overwrite for an input")
+    error=r"panel\.csv(?!.*--overwrite)")
 cli("sacred-lisa-regions-overwrite", "prov.gpkg panel.csv",
     f"lisa prov.gpkg panel.csv {LISA} -o prov.gpkg --overwrite",
-    error=SACRED.format("prov.gpkg"), xfail="inputs= not yet passed by cli/lisa.py")
+    error=SACRED.format("prov.gpkg"))
 cli("sacred-lisa-panel-overwrite", "prov.gpkg panel.csv",
     f"lisa prov.gpkg panel.csv {LISA} -o panel.csv --overwrite",
-    error=r"panel\.csv", xfail="inputs= not yet passed by cli/lisa.py")
+    error=r"panel\.csv")
 cli("sacred-lisa-dotdot", "prov.gpkg panel.csv",
     f"lisa prov.gpkg panel.csv {LISA} -o sub/../prov.gpkg --overwrite",
-    error=r"prov\.gpkg.*inputs are never modified", xfail="inputs= not yet passed by cli/lisa.py")
+    error=r"prov\.gpkg.*inputs are never modified")
 cli("sacred-hotspots-regions", "prov.gpkg panel.csv",
     f"hotspots prov.gpkg panel.csv {HOT} -o prov.gpkg --overwrite",
-    error=SACRED.format("prov.gpkg"), xfail="inputs= not yet passed by cli/hotspots.py")
+    error=SACRED.format("prov.gpkg"))
 cli("sacred-moran-panel", "panel.csv",
     "moran panel.csv --variables cul --weights queen --islands nearest --regions china_provinces "
     "--regions-id code -o panel.csv --overwrite",
-    error=SACRED.format("panel.csv"), xfail="inputs= not yet passed by cli/moran.py")
+    error=SACRED.format("panel.csv"))
 cli("sacred-sdm-panel", "panel.csv",
     f"sdm panel.csv {SDM} -o panel.csv --overwrite",
-    error=SACRED.format("panel.csv"), xfail="inputs= not yet passed by cli/sdm.py")
+    error=r"output panel\.csv")  # refused for its suffix first: also clean
 cli("sacred-sdm-json-panel", "panel.csv",
     f"sdm panel.csv {SDM} -o sdm.html --json panel.csv --overwrite",
-    error=r"panel\.csv.*inputs are never modified", xfail="inputs= not yet passed by cli/sdm.py")
+    error=r"panel\.csv.*inputs are never modified")
 cli("sacred-density-parks", "parks.csv",
     "density parks.csv --regions yrd_cities -o parks.csv --overwrite",
-    error=SACRED.format("parks.csv"), xfail="inputs= not yet passed by cli/density.py")
+    error=SACRED.format("parks.csv"))
 cli("sacred-density-kde-regions", "parks.csv yrd.gpkg",
     "density parks.csv --regions yrd.gpkg -o d.gpkg --kde yrd.gpkg --radius 20000 --pixel 2000 --overwrite",
     error=r"yrd\.gpkg")
 cli("sacred-weights-regions", "prov.gpkg",
     "weights prov.gpkg --kind queen -o prov.gpkg --overwrite",
-    error=SACRED.format("prov.gpkg"), xfail="inputs= not yet passed by cli/weights.py")
+    error=r"prov\.gpkg")  # refused for its suffix first: also clean
 cli("sacred-weights-mass", "prov.gpkg panel.csv",
     "weights prov.gpkg --kind gravity --mass panel.csv --mass-column rd_staff -o panel.csv --overwrite",
-    error=SACRED.format("panel.csv"), xfail="inputs= not yet passed by cli/weights.py")
+    error=SACRED.format("panel.csv"))
 cli("sacred-distances-regions", "prov.gpkg",
     "distances prov.gpkg -o prov.gpkg --overwrite",
-    error=SACRED.format("prov.gpkg"), xfail="inputs= not yet passed by cli/distances.py")
+    error=SACRED.format("prov.gpkg"))
 cli("sacred-map-layer", "prov.gpkg",
     "map prov.gpkg --column code -o prov.gpkg --overwrite",
-    error=r"prov\.gpkg", xfail="inputs= not yet passed by cli/map.py")
+    error=r"prov\.gpkg")
 api("sacred-api-write-distance-matrix", "prov.gpkg",
     lambda t: __import__("geoproc").write_distance_matrix(str(t / "prov.gpkg"), t / "prov.gpkg",
                                                           overwrite=True, id="code"),
-    error=r"prov\.gpkg.*never modified", xfail="write_distance_matrix has no inputs= yet")
+    error=r"prov\.gpkg.*never modified")
 
 # ---------------------------------------------------------------------------------------
 # 2. Geometry checks: every region layer like points (swapped, metres as degrees, no CRS)
