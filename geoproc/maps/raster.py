@@ -90,6 +90,10 @@ def raster_map(
     if not os.path.exists(tif):
         raise FileNotFoundError(f"raster {tif} not found")
     pal = get_palette("kde")
+    try:
+        rasterio.open(tif).close()
+    except rasterio.errors.RasterioIOError as exc:  # a CSV or a PNG under a raster's name
+        raise GeoprocInputError(f"raster {tif} is not a raster GDAL can read ({exc})") from None
     with rasterio.open(tif) as src:
         if src.crs is None:
             raise GeoprocInputError(f"raster {tif} has no coordinate reference system")

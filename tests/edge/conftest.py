@@ -189,6 +189,11 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     "w_empty.gal": _bytes(b""),
     "w_unknown.gal": _bytes(b"2\n999998 1\n999999\n999999 1\n999998\n"),
     "bad.toml": _bytes(b"[pipeline\ntitle = 'x'\n"),
+    "d.csv": _copy(PANEL),
+    # a panel d.csv beside a distances step d: the step's d.csv would be the panel
+    "pipe_sacred.toml": _bytes(b"[pipeline]\ntitle = 'sacred'\n[steps.prov]\nkind = 'boundaries'\n"
+                               b"source = 'china_provinces'\n[steps.p]\nkind = 'panel'\npath = 'd.csv'\n"
+                               b"regions = 'prov'\n[steps.d]\nkind = 'distances'\nregions = 'prov'\n"),
 }
 
 

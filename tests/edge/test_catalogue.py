@@ -122,6 +122,9 @@ cli("sacred-distances-regions", "prov.gpkg",
 cli("sacred-map-layer", "prov.gpkg",
     "map prov.gpkg --column code -o prov.gpkg --overwrite",
     error=r"prov\.gpkg")
+cli("sacred-pipeline-step-over-its-panel", "d.csv pipe_sacred.toml",
+    "run pipe_sacred.toml -o . --overwrite --no-project",
+    error=r"output .*d\.csv is the input of step 'p' \(path\)")
 api("sacred-api-write-distance-matrix", "prov.gpkg",
     lambda t: __import__("geoproc").write_distance_matrix(str(t / "prov.gpkg"), t / "prov.gpkg",
                                                           overwrite=True, id="code"),
@@ -149,8 +152,7 @@ cli("geometry-density-regions-swapped", "parks.csv prov_swapped.gpkg",
 cli("geometry-density-regions-metres", "parks.csv prov_metres.gpkg",
     "density parks.csv --regions prov_metres.gpkg -o d.gpkg", error=METRES)
 cli("geometry-map-swapped", "map_swapped.gpkg",
-    "map map_swapped.gpkg --column cul -o m.html", error=r"map_swapped\.gpkg.*swapped",
-    xfail="names the layer 'regions', not the file (maps pass what= to to_lonlat)")
+    "map map_swapped.gpkg --column cul -o m.html", error=r"map_swapped\.gpkg.*swapped")
 
 
 def _api_regions(fn: str, layer: str, **kw):
@@ -204,9 +206,9 @@ cli("garbage-distances-gpkg", "garbage.gpkg", "distances garbage.gpkg -o D.csv",
 cli("garbage-xlsx-panel", "garbage.xlsx", f"sdm garbage.xlsx {SDM} -o s.html", error=r"garbage\.xlsx",
     xfail="zipfile.BadZipFile traceback")
 cli("map-raster-is-csv", "garbage.tif", "map yrd_cities --raster garbage.tif -o m.html",
-    error=r"garbage\.tif", xfail="RasterioIOError traceback")
+    error=r"garbage\.tif")
 cli("map-raster-panel-csv", "panel.csv", "map yrd_cities --raster panel.csv -o m.html",
-    error=r"panel\.csv", xfail="RasterioIOError traceback")
+    error=r"panel\.csv")
 cli("missing-panel-file", "", f"lisa china_provinces nosuch.csv {LISA} -o l.gpkg", error=r"nosuch\.csv")
 cli("missing-regions-file", "panel.csv", f"lisa nosuch.gpkg panel.csv {LISA} -o l.gpkg",
     error=r"nosuch\.gpkg")
@@ -324,7 +326,7 @@ cli("panel-id-not-a-region-lisa", "panel_noid.csv",
     "lisa china_provinces panel_noid.csv --variable cul --year 2013 --weights queen --islands nearest "
     "-o l.gpkg", error=r"230000|999999")
 cli("map-column-missing", "prov.gpkg", "map prov.gpkg --column nosuch_col -o m.html",
-    error=r"nosuch_col", xfail="map never says the column does not exist")
+    error=r"--column nosuch_col: layer prov\.gpkg has no such column")
 cli("lisa-variable-missing", "panel.csv",
     "lisa china_provinces panel.csv --variable nosuch --year 2021 --weights queen -o l.gpkg",
     error=r"nosuch")
