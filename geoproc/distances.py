@@ -270,6 +270,9 @@ def distance_matrix(
 
     dt = _check_args(method, dtype)
     ids, lon, lat, cen = points_lonlat(regions_or_points, id, how)
+    from geoproc.resources import check_distance_matrix
+
+    check_distance_matrix(len(ids), float32=dt == np.float32, parameter="the regions or points")
     d = pairwise_distances(lon, lat, method=method, dtype=dt, labels=ids)
     index = pd.Index(ids, name="id")
     df = pd.DataFrame(d, index=index, columns=pd.Index(ids), copy=False)
@@ -332,6 +335,11 @@ def write_distance_matrix(
     ids, lon, lat, _ = points_lonlat(points, id, how)
     check_lonlat(lon, lat, ids)
     n = len(ids)
+    from geoproc.resources import check_distance_matrix
+
+    # the file, not the matrix, must fit: on the disk of the output's folder
+    check_distance_matrix(n, float32=dt == np.float32, in_memory=False, output=path,
+                          parameter="the regions or points")
     if chunk_rows is None:
         chunk_rows = _block_rows(n)
     if chunk_rows < 1:

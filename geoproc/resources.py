@@ -236,7 +236,7 @@ def check_raster(
     """
     cells = float(rows) * float(cols)
     what = f"a raster of {rows:,} x {cols:,} = {cells:,.0f} cells"
-    way_out = f"use a larger {parameter} (pixel size) or a smaller extent"
+    way_out = f"use a larger {parameter} or a smaller extent"
     check_memory(cells * (8 + itemsize), what, way_out)
     if output is not None:
         check_disk(cells * itemsize, output, what, way_out)

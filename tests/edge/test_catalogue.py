@@ -226,7 +226,7 @@ SMALL = {"GEOPROC_MAX_MEMORY": "2K"}
 cli("size-lisa-permutations", "panel.csv",
     "lisa china_provinces panel.csv --variable cul --year 2021 --weights queen --islands nearest "
     "--permutations 1000000000 -o l.gpkg",
-    error=r"--permutations 1,000,000,000 .*memory", xfail="guard not wired: _ArrayMemoryError")
+    error=r"permutations=1,000,000,000 for 31 regions .*memory")
 cli("size-moran-permutations", "panel.csv",
     "moran panel.csv --variables cul --weights queen --islands nearest --regions china_provinces "
     "--regions-id code --permutations 1000000000 -o m.md",
@@ -234,21 +234,26 @@ cli("size-moran-permutations", "panel.csv",
 cli("size-hotspots-permutations", "panel.csv",
     "hotspots china_provinces panel.csv --variable cul --year 2021 --weights knn:6 "
     "--permutations 1000000000 -o h.gpkg",
-    error=r"--permutations 1,000,000,000 .*memory", xfail="guard not wired")
+    error=r"permutations=1,000,000,000 for 31 regions .*memory")
 cli("size-sdm-draws", "panel.csv",
     "sdm panel.csv --weights gravity:rd_staff --y cul --x dig --draws 1000000000 --no-tests -o s.html",
     error=r"--draws 1,000,000,000 .*memory", xfail="guard not wired")
 cli("size-kde-max-cells-raised", "parks.csv",
     "density parks.csv --regions yrd_cities -o d.gpkg --kde k.tif --radius 20000 --pixel 1 "
     "--max-cells 100000000000000",
-    error=r"raster .*cells.*memory.*--pixel", xfail="guard not wired: _ArrayMemoryError")
-cli("size-distances-csv-memory-cap", "prov.gpkg", "distances prov.gpkg -o D.csv",
-    error=r"31 x 31 distance matrix.*memory", xfail="guard not wired", **SMALL)
+    error=r"raster of .* cells needs about .* of memory.*--pixel")
+cli("size-distances-chunked-under-a-tiny-memory-cap", "prov.gpkg", "distances prov.gpkg -o D.csv",
+    check=exists("D.csv"), **SMALL)
+api("size-api-distance_matrix-memory-cap", "",
+    lambda t: __import__("geoproc").distance_matrix("china_provinces", id="code"),
+    error=r"31 x 31 distance matrix of the regions or points \(float64\) needs about 7.5 KB", **SMALL)
+api("size-api-write-distance-matrix-disk", "", lambda t: _tiny_disk(t),
+    error=r"would write about .* to .*D\.csv; only 1000 bytes is free there")
 api("size-api-distance_matrix", "",
     lambda t: __import__("geoproc").distance_matrix(
         __import__("pandas").DataFrame({"id": range(300_000), "lon": 100.0, "lat": 30.0}),
         id="id"),
-    error=r"300,000 x 300,000 distance matrix.*memory", xfail="guard not wired")
+    error=r"300,000 x 300,000 distance matrix.*needs about 671 GB of memory")
 cli("size-kde-default-cap", "parks.csv",
     "density parks.csv --regions yrd_cities -o d.gpkg --kde k.tif --radius 20000 --pixel 1",
     error=r"raster would have .* cells .*--max-cells")
@@ -503,6 +508,18 @@ api("api-centroid-how-unknown", "", lambda t: __import__("geoproc").centroids("c
 # ---------------------------------------------------------------------------------------
 # checks used above (computed independently of the command's own report)
 # ---------------------------------------------------------------------------------------
+def _tiny_disk(t: Path):
+    import geoproc
+    from geoproc import resources
+
+    real = resources.free_disk
+    resources.free_disk = lambda path: 1000  # as if the output's disk had 1000 bytes left
+    try:
+        return geoproc.write_distance_matrix("china_provinces", t / "D.csv", id="code")
+    finally:
+        resources.free_disk = real
+
+
 def _no_nan_table(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert "nan" not in text.lower(), text[:500]
