@@ -192,9 +192,12 @@ def local_moran(
         ``fdr``), ``lisa_q`` (1 HH, 2 LH, 3 LL, 4 HL, as esda), ``cluster`` and
         ``island``. ``attrs["notes"]`` says how islands were handled.
     """
-    gdf, ids, mask, (y,), w, notes = prepare_local_inputs(regions, [values], weights, id, transform, islands, ["values"])
+    what = values.name if isinstance(getattr(values, "name", None), str) else "values"  # name the column
+    gdf, ids, mask, (y,), w, notes = prepare_local_inputs(regions, [values], weights, id, transform, islands, [what])
     n = y.size
-    z = (y - y.mean()) / y.std()
+    from geoproc.validation import standardize
+
+    z = standardize(y, what)  # scale-free: values near 1e300 would overflow y.std()
     lag = _lag(w, z)
     den = float((z * z).sum())
     Is = (n - 1) * z * lag / den

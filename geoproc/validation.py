@@ -30,6 +30,7 @@ __all__ = [
     "lonlat_problems",
     "region_ids",
     "require_crs",
+    "standardize",
     "to_lonlat",
 ]
 
@@ -467,3 +468,29 @@ def region_ids(gdf: gpd.GeoDataFrame, id: str | None = None, what: str = "region
         column = "index"
     check_ids(ids, what, column)
     return ids
+
+
+def standardize(y: np.ndarray, what: str = "values") -> np.ndarray:
+    """z-scores ``(y - mean) / sd`` (population sd) that do not overflow.
+
+    Moran's I, Gi*, LISA and PCA are scale-free, so the values are first divided by their
+    largest magnitude (exact up to rounding): values near 1e300, whose sums and squares
+    overflow to inf in double precision, then give the same z-scores as any rescaling.
+
+    Raises
+    ------
+    GeoprocInputError
+        Non-finite values (naming ``what`` and the first position) or constant values.
+    """
+    y = np.asarray(y, dtype=float)
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        raise GeoprocInputError(f"{what}: {bad.size} value(s) are NaN or infinite (first at position {bad[0]})")
+    scale = float(np.max(np.abs(y))) if y.size else 0.0
+    if scale == 0.0:
+        raise GeoprocInputError(f"{what}: every value is 0; the statistic is undefined")
+    y = y / scale
+    sd = float(y.std())
+    if sd == 0.0:
+        raise GeoprocInputError(f"{what} is constant ({y[0] * scale:g}): zero variance")
+    return (y - y.mean()) / sd

@@ -159,3 +159,18 @@ def test_entry_points_refuse_swapped_regions_before_proj(provinces, entry, tmp_p
             "distance_matrix": lambda: geoproc.distance_matrix(str(path), id="code")}[entry]
     with pytest.raises(GeoprocInputError, match="look swapped"):
         call()
+
+
+def test_standardize_is_scale_free_and_does_not_overflow():
+    from geoproc.validation import standardize
+
+    y = np.array([1.0, 2.0, 4.0, 9.0])
+    # by hand: mean 4, population sd sqrt(((-3)^2 + (-2)^2 + 0 + 5^2) / 4) = sqrt(9.5)
+    expect = (y - 4.0) / np.sqrt(9.5)
+    assert np.allclose(standardize(y), expect, rtol=1e-15)
+    assert np.allclose(standardize(y * 1e300), expect, rtol=1e-12)  # y.std() would be inf
+    assert np.allclose(standardize(y * 1e-300), expect, rtol=1e-12)
+    with pytest.raises(GeoprocInputError, match="cul is constant"):
+        standardize(np.full(4, 7.0), "cul")
+    with pytest.raises(GeoprocInputError, match=r"cul: 1 value\(s\) are NaN or infinite \(first at position 2\)"):
+        standardize(np.array([1.0, 2.0, np.inf]), "cul")
