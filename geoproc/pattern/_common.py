@@ -65,7 +65,7 @@ def metric_crs(points: gpd.GeoDataFrame, regions: gpd.GeoDataFrame | None = None
     b = np.array(boxes)
     box = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
     crs = projected_crs_for(*box)
-    return crs, "chosen for the data's extent (UTM zone, or Albers equal-area for wide extents)"
+    return crs, "UTM zone, or Albers equal-area if wider, for the data's extent"
 
 
 def project_points(

@@ -57,7 +57,7 @@ __all__ = ["CONVENTIONS", "EllipseResult", "standard_deviational_ellipse"]
 Convention = Literal["arcgis", "yuill", "crimestat"]
 CONVENTIONS: tuple[str, ...] = ("arcgis", "yuill", "crimestat")
 MIN_POINTS = 3  # two points give a segment, and CrimeStat's n - 2 needs three
-VERTICES = 180  # polygon vertices per ellipse: < 0.02 % area error
+VERTICES = 180  # polygon vertices per ellipse: its area is 0.02 % below pi * a * b
 
 
 class EllipseResult(GroupedResult):
@@ -106,16 +106,17 @@ class EllipseResult(GroupedResult):
 
     def summary(self) -> str:
         """A short human-readable report."""
+        gw = max([10] + [len(str(g)) for g in self.table.index])
         w = f", weighted by {self.weight}" if self.weight else ""
         lines = [
             f"Standard deviational ellipse ({self.std:g} SD, {self.convention} convention{w})",
             f"  CRS: {self.crs.name} ({self.crs_note})",
-            f"  {'group':>10} {'n':>5} {'centre lon':>10} {'lat':>8} {'major km':>9} "
+            f"  {'group':>{gw}} {'n':>5} {'centre lon':>10} {'lat':>8} {'major km':>9} "
             f"{'minor km':>9} {'azimuth':>7} {'area km2':>10}",
         ]
-        for g, r in self.table.iterrows():
+        for g, r in self.table.iterrows():  # gw: width of the group labels
             lines.append(
-                f"  {g!s:>10} {int(r.n):>5d} {r.centre_lon:>10.4f} {r.centre_lat:>8.4f} "
+                f"  {g!s:>{gw}} {int(r.n):>5d} {r.centre_lon:>10.4f} {r.centre_lat:>8.4f} "
                 f"{r.major_m / 1e3:>9.2f} {r.minor_m / 1e3:>9.2f} {r.rotation_deg:>7.1f} "
                 f"{r.area_km2:>10.1f}"
             )
@@ -177,9 +178,9 @@ def standard_deviational_ellipse(
         row, shape = _one_ellipse(proj.xy[pos], None if weights is None else weights[pos], std, convention)
         rows.append({by or "group": g, **row})
         shapes.append(shape)
-    warn_small_groups(skipped, MIN_POINTS, "standard deviational ellipse")
     if not rows:
         raise no_groups_error(MIN_POINTS, "standard deviational ellipse", max(n for _, n in skipped))
+    warn_small_groups(skipped, MIN_POINTS, "standard deviational ellipse")
     return EllipseResult(_frame(rows, shapes, proj.crs, by), proj.crs, proj.crs_note, convention,
                          float(std), by, weight, cumulative)
 

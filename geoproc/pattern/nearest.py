@@ -77,15 +77,16 @@ class NearestNeighbourResult(GroupedResult):
 
     def summary(self) -> str:
         """A short human-readable report."""
+        gw = max([10] + [len(str(g)) for g in self.table.index])
         lines = [
             "Average nearest-neighbour index (Clark & Evans 1954; SE = 0.26136 / sqrt(n^2 / A))",
             f"  area from {self.area_source}; distances in {self.crs.name} ({self.crs_note})",
-            f"  {'group':>10} {'n':>5} {'area km2':>10} {'observed m':>11} {'expected m':>11} "
+            f"  {'group':>{gw}} {'n':>5} {'area km2':>10} {'observed m':>11} {'expected m':>11} "
             f"{'R':>6} {'z':>8} {'p':>8}  pattern",
         ]
-        for g, r in self.table.iterrows():
+        for g, r in self.table.iterrows():  # gw: width of the group labels
             lines.append(
-                f"  {g!s:>10} {int(r.n):>5d} {r.area_km2:>10.1f} {r.observed_m:>11.1f} "
+                f"  {g!s:>{gw}} {int(r.n):>5d} {r.area_km2:>10.1f} {r.observed_m:>11.1f} "
                 f"{r.expected_m:>11.1f} {r.ratio:>6.3f} {r.z:>8.3f} {r.p:>8.4f}  {r.pattern}"
             )
         return "\n".join(lines)
@@ -164,9 +165,9 @@ def nearest_neighbour_index(
         rows.append({by or "group": g, "n": int(n), "area_km2": a / 1e6, "observed_m": observed,
                      "expected_m": expected, "ratio": observed / expected, "se_m": se, "z": z,
                      "p": p, "pattern": pattern})
-    warn_small_groups(skipped, MIN_POINTS, "nearest-neighbour index")
     if not rows:
         raise no_groups_error(MIN_POINTS, "the nearest-neighbour index", max(n for _, n in skipped))
+    warn_small_groups(skipped, MIN_POINTS, "nearest-neighbour index")
     import pandas as pd
 
     table = pd.DataFrame(rows).set_index(by or "group")

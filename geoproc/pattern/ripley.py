@@ -225,9 +225,9 @@ def ripleys_k(
         frame = _one_group(proj.xy[pos], r, area, window, int(simulations), rng, progress,
                            i / len(groups), 1 / len(groups))
         frames.append(frame.assign(**{by or "group": g}).set_index(by or "group"))
-    warn_small_groups(skipped, MIN_POINTS, "Ripley's K")
     if not frames:
         raise no_groups_error(MIN_POINTS, "Ripley's K", max(n for _, n in skipped))
+    warn_small_groups(skipped, MIN_POINTS, "Ripley's K")
     report(progress, 1.0)
     return RipleyResult(pd.concat(frames), area / 1e6, int(simulations), seed, proj.crs,
                         proj.crs_note, by, cumulative)
