@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import platform
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 # import name -> pip requirement
@@ -29,11 +28,6 @@ REQUIREMENTS: dict[str, str] = {
     "matplotlib": "matplotlib",
 }
 
-# import name -> (pip requirement, what needs it): the other tools work without them
-OPTIONAL: dict[str, tuple[str, str]] = {
-    "pointpats": ("pointpats", "the standard deviational ellipse"),
-}
-
 BUNDLE = Path(__file__).with_name("ext")
 
 
@@ -50,14 +44,10 @@ def _absent(module: str) -> bool:
         return True
 
 
-def missing_packages(optional: Iterable[str] = ()) -> list[str]:
-    """pip requirements of the libraries QGIS's Python cannot import.
-
-    ``optional`` names modules of :data:`OPTIONAL` that the caller needs too.
-    """
+def missing_packages() -> list[str]:
+    """pip requirements of the libraries QGIS's Python cannot import."""
     ensure_bundled_geoproc_on_path()
-    wanted = {**REQUIREMENTS, **{m: OPTIONAL[m][0] for m in optional}}
-    return [req for mod, req in wanted.items() if _absent(mod)]
+    return [req for mod, req in REQUIREMENTS.items() if _absent(mod)]
 
 
 def install_command(requirements: list[str]) -> str:
@@ -77,12 +67,9 @@ def install_command(requirements: list[str]) -> str:
     return f"/usr/bin/python3 -m pip install --user --break-system-packages {quoted}"
 
 
-def missing_message(optional: Iterable[str] = ()) -> str | None:
-    """A readable explanation if something is missing, else None.
-
-    ``optional`` names modules of :data:`OPTIONAL` the calling tool needs as well.
-    """
-    missing = missing_packages(optional)
+def missing_message() -> str | None:
+    """A readable explanation if something is missing, else None."""
+    missing = missing_packages()
     if _absent("geoproc"):
         missing = ["geoproc"] + missing
     if not missing:
@@ -96,27 +83,20 @@ def missing_message(optional: Iterable[str] = ()) -> str | None:
     )
 
 
-def startup_report() -> tuple[str, str] | None:
+def startup_report() -> str | None:
     """What the plugin says once when QGIS loads it, or None when everything imports.
 
     Returns
     -------
-    tuple of str or None
-        ``(level, text)``: level "critical" when required libraries are missing (no
-        geoproc tool can run), "warning" when only optional ones are (named with the
-        tools that need them). ``text`` holds the exact install command for all of them.
+    str or None
+        One line naming the missing libraries and the exact command that installs
+        them into the Python QGIS runs on (the same command :func:`missing_message`
+        gives when a tool runs).
     """
-    required = missing_packages()
+    missing = missing_packages()
     if _absent("geoproc"):
-        required = ["geoproc"] + required
-    optional = [(req, what) for mod, (req, what) in OPTIONAL.items() if _absent(mod)]
-    if not required and not optional:
+        missing = ["geoproc"] + missing
+    if not missing:
         return None
-    everything = required + [req for req, _ in optional]
-    parts = []
-    if required:
-        parts.append("geoproc's tools need Python packages QGIS's Python does not have: " + ", ".join(required) + ".")
-    if optional:
-        parts.append("Optional, for " + "; ".join(f"{what}: {req}" for req, what in optional) + ".")
-    parts.append("Install with: " + install_command(everything) + " — then restart QGIS.")
-    return ("critical" if required else "warning"), " ".join(parts)
+    return (f"geoproc's tools need Python packages that QGIS's Python lacks: {', '.join(missing)}. "
+            f"Install them with: {install_command(missing)} — then restart QGIS.")

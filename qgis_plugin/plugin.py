@@ -18,8 +18,11 @@ class GeoprocPlugin:
             return
         from .provider import GeoprocProvider
 
-        self.provider = GeoprocProvider()
-        QgsApplication.processingRegistry().addProvider(self.provider)
+        provider = GeoprocProvider()
+        # the registry refuses a second "geoproc" provider; and its removeProvider works by
+        # id, so unload must only remove a provider this plugin did add
+        if QgsApplication.processingRegistry().addProvider(provider):
+            self.provider = provider
 
     def initGui(self) -> None:  # noqa: N802
         self.initProcessing()
@@ -36,14 +39,12 @@ class GeoprocPlugin:
         self.reported = True
         from .dependencies import startup_report
 
-        report = startup_report()
-        if report is None:
+        text = startup_report()
+        if text is None:
             return
-        level, text = report
-        qlevel = Qgis.MessageLevel.Critical if level == "critical" else Qgis.MessageLevel.Warning
-        QgsMessageLog.logMessage(text, "geoproc", qlevel)
-        if self.iface is not None:
-            self.iface.messageBar().pushMessage("geoproc", text, level=qlevel, duration=0)
+        QgsMessageLog.logMessage(text, "geoproc", Qgis.MessageLevel.Critical)
+        if self.iface is not None:  # duration 0: stays until the user closes it
+            self.iface.messageBar().pushMessage("geoproc", text, level=Qgis.MessageLevel.Critical, duration=0)
 
     def unload(self) -> None:
         if self.provider is not None:

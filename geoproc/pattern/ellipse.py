@@ -23,10 +23,17 @@ which are the square roots of the eigenvalues of the weighted covariance matrix
 * ``"crimestat"``: f = sqrt(2) * sqrt(n / (n - 2)), CrimeStat's degrees-of-freedom
   correction (pointpats' default).
 
-``std`` (1, 2 or 3, ArcGIS's *Ellipse Size*) multiplies both axes. The axes are
-computed by :func:`pointpats.centrography.ellipse`; ``rotation_deg`` is the azimuth
-of the major axis, clockwise from grid north of the CRS, in [0, 180), as ArcGIS's
-Rotation field. Coordinates are planar metres (see :mod:`geoproc.pattern`).
+``std`` (1, 2 or 3, ArcGIS's *Ellipse Size*) multiplies both axes. The axes come from
+the eigen-decomposition of the weighted covariance matrix (numerically stable where
+the tangent formula divides by C = 0); ``rotation_deg`` is the azimuth of the major
+axis, clockwise from grid north of the CRS, in [0, 180), as ArcGIS's Rotation field.
+Coordinates are planar metres (see :mod:`geoproc.pattern`).
+
+pointpats' ``centrography.ellipse`` computes the same axes (tests/unit/test_pattern.py
+checks that it does, for every convention) but is not used here: importing pointpats
+loads matplotlib >= 3.9, which would replace the matplotlib QGIS ships (3.6 on Debian
+12) in QGIS's Python, so the plugin would need a riskier install for ten lines of
+linear algebra.
 """
 
 from __future__ import annotations
@@ -58,6 +65,12 @@ Convention = Literal["arcgis", "yuill", "crimestat"]
 CONVENTIONS: tuple[str, ...] = ("arcgis", "yuill", "crimestat")
 MIN_POINTS = 3  # two points give a segment, and CrimeStat's n - 2 needs three
 VERTICES = 180  # polygon vertices per ellipse: its area is 0.02 % below pi * a * b
+# axis factor of each convention, by the number of points
+_FACTOR = {
+    "arcgis": lambda n: math.sqrt(2.0),
+    "yuill": lambda n: 1.0,
+    "crimestat": lambda n: math.sqrt(2.0 * n / (n - 2)),
+}
 
 
 class EllipseResult(GroupedResult):
@@ -208,18 +221,18 @@ def _weights(frame: pd.DataFrame, weight: str | None) -> np.ndarray | None:
 
 
 def _one_ellipse(xy: np.ndarray, w: np.ndarray | None, std: float, convention: str):
-    """Axes from pointpats, centre by hand; returns the attribute row and the polygon."""
+    """Centre, axes and polygon of one group; returns the attribute row and the polygon."""
     import shapely
-    from pointpats.centrography import ellipse
 
-    if convention == "crimestat":
-        a, b, theta = ellipse(xy, weights=w, method="crimestat")
-    else:
-        a, b, theta = ellipse(xy, weights=w, method="yuill", crimestatCorr=convention == "arcgis",
-                              degfreedCorr=False)
-    a, b = float(a) * std, float(b) * std
-    # pointpats: theta is the major axis's angle counter-clockwise from +x, in (-90, 90] degrees
+    n = len(xy)
+    w = np.ones(n) if w is None else w
     cx, cy = np.average(xy, axis=0, weights=w)
+    d = xy - (cx, cy)
+    cov = (d * w[:, None]).T @ d / w.sum()  # weighted covariance, divisor sum(w)
+    vals, vecs = np.linalg.eigh(cov)  # ascending: the minor axis first
+    factor = _FACTOR[convention](n) * std
+    a, b = math.sqrt(max(vals[1], 0.0)) * factor, math.sqrt(max(vals[0], 0.0)) * factor
+    theta = math.atan2(vecs[1, 1], vecs[0, 1])  # major axis, counter-clockwise from +x
     if a == 0:
         warnings.warn("standard deviational ellipse: all points of a group coincide", stacklevel=3)
     t = np.linspace(0.0, 2 * np.pi, VERTICES, endpoint=False)
@@ -227,8 +240,8 @@ def _one_ellipse(xy: np.ndarray, w: np.ndarray | None, std: float, convention: s
     px = cx + a * np.cos(t) * ct - b * np.sin(t) * st
     py = cy + a * np.cos(t) * st + b * np.sin(t) * ct
     row = {
-        "n": int(len(xy)),
-        "weight_sum": float(len(xy) if w is None else w.sum()),
+        "n": int(n),
+        "weight_sum": float(w.sum()),
         "centre_x": float(cx),
         "centre_y": float(cy),
         "major_m": a,

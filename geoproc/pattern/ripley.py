@@ -7,7 +7,9 @@ For n points in a study window of area A (the study regions' equal-area area):
 
 the "ratio-unbiased" intensity n (n - 1) / A^2 of spatstat's ``Kest`` and ArcGIS's
 *Multi-Distance Spatial Cluster Analysis*. (pointpats' ``k`` divides by n^2 and takes A
-from the points' bounding box: ``K_pointpats = K * (n - 1) / n * A_box / A``.)
+from the points' bounding box: ``K_pointpats = K * (n - 1) / n * A_box / A``; its
+``k_test`` draws without a seed in parallel processes, so its envelopes cannot be
+repeated — hence our own K, checked against pointpats' and a brute-force count.)
 No edge correction: K is biased low at large r because circles around points near
 the edge reach outside the window. The envelopes carry the same bias — each of the
 ``simulations`` patterns is n points drawn uniformly in the same window and

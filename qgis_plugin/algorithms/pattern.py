@@ -82,11 +82,6 @@ class StandardDeviationalEllipse(_PatternAlgorithm):
             self.OUTPUT, self.tr("Standard deviational ellipses"), QgsProcessing.SourceType.TypeVectorPolygon))
 
     def compute(self, parameters, context, feedback):
-        from ..dependencies import missing_message
-
-        problem = missing_message(optional=("pointpats",))
-        if problem:
-            raise QgsProcessingException(problem)
         from geoproc.pattern import standard_deviational_ellipse
 
         points = self.source_frame(parameters, self.POINTS, context, feedback, (0, 40))

@@ -75,6 +75,8 @@ def test_ellipse_equals_arcgis_formula(azimuth, weighted):
     assert res.rotation == pytest.approx(theta, abs=1e-8)
     assert res.rotation == pytest.approx(azimuth, abs=6)  # and close to the direction drawn
     assert res.area_km2 == pytest.approx(math.pi * sig_x * sig_y / 1e6, rel=1e-10)
+    a, b, _ = pp_ellipse(xy, weights=w, method="yuill", crimestatCorr=True, degfreedCorr=False)
+    assert (res.major, res.minor) == pytest.approx((a, b), rel=1e-10)  # pointpats, weighted too
     poly = res.ellipses.geometry.iloc[0]
     # a 180-gon inscribed in the ellipse: (N / 2) a b sin(2 pi / N), 0.02 % less than pi a b
     assert poly.area == pytest.approx(90 * sig_x * sig_y * math.sin(2 * math.pi / 180), rel=1e-9)
@@ -97,10 +99,24 @@ def test_ellipse_conventions_against_eigenvalues_and_pointpats():
     np.testing.assert_allclose([arc.major, arc.minor], eig * math.sqrt(2), rtol=1e-10)
     crime = standard_deviational_ellipse(_points(xy), convention="crimestat", std=2)
     np.testing.assert_allclose([crime.major, crime.minor], 2 * eig * math.sqrt(2 * n / (n - 2)), rtol=1e-10)
-    # pointpats' default is CrimeStat's
-    a, b, _ = pp_ellipse(xy)
-    assert crime.major == pytest.approx(2 * a, rel=1e-12)
-    assert crime.minor == pytest.approx(2 * b, rel=1e-12)
+    # pointpats: its default is CrimeStat's; method="yuill" with or without the sqrt(2)
+    for ours, kwargs, scale in ((crime, {}, 2), (yuill, {"method": "yuill", "crimestatCorr": False,
+                                                         "degfreedCorr": False}, 1),
+                                (arc, {"method": "yuill", "crimestatCorr": True, "degfreedCorr": False}, 1)):
+        a, b, theta = pp_ellipse(xy, **kwargs)
+        assert (ours.major, ours.minor) == pytest.approx((scale * a, scale * b), rel=1e-10)
+        assert ours.rotation == pytest.approx((90 - math.degrees(theta)) % 180, abs=1e-8)
+
+
+@pytest.mark.parametrize(("xy", "azimuth"), [
+    ([(5, 0), (-5, 0), (0, 1), (0, -1)], 90.0),  # long east-west: the tangent formula's C = 0
+    ([(0, 5), (0, -5), (1, 0), (-1, 0)], 0.0),  # long north-south
+])
+def test_ellipse_axis_aligned_by_hand(xy, azimuth):
+    res = standard_deviational_ellipse(_points(np.array(xy, float)), convention="yuill")
+    # variance along the long axis (25 + 25) / 4, across it (1 + 1) / 4
+    assert (res.major, res.minor) == pytest.approx((math.sqrt(12.5), math.sqrt(0.5)), rel=1e-12)
+    assert res.rotation == pytest.approx(azimuth, abs=1e-9)
 
 
 def test_ellipse_on_pointpats_published_example():
