@@ -64,7 +64,7 @@ def _start(plugin_module):
 
 
 def test_missing_library_reported_once_with_the_command(plugin_module, log, monkeypatch):
-    from qgis.core import Qgis, QgsApplication
+    from qgis.core import Qgis
 
     from qgis_plugin.dependencies import install_command
 
