@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..styling import StylePostProcessor
 from ._shared import push_lines, warnings_to_log
 from .base import GeoprocAlgorithm
 
@@ -24,6 +25,47 @@ GROUP_HELP = (
 )
 CRS_HELP = ("Distances are in metres, in the points' UTM zone (an Albers equal-area projection for "
             "China-wide data); GCJ-02/BD-09 points must be converted first (Convert coordinates).\n")
+
+
+ELLIPSE_COLOURS = ("#fec44f", "#993404")  # first and last group: light to dark orange-brown (YlOrBr)
+
+
+def _blend(t: float) -> str:
+    a, b = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in ELLIPSE_COLOURS)
+    return "#" + "".join(f"{round(a[i] + (b[i] - a[i]) * t):02x}" for i in range(3))
+
+
+class EllipseStyle(StylePostProcessor):
+    """Ellipse outlines without fill, one colour per group from light (first) to dark (last).
+
+    Years in order then read as a progression on the map; a single ellipse is drawn in
+    the darkest colour.
+    """
+
+    def __init__(self, field: str, layer_name: str) -> None:
+        super().__init__(None, layer_name)
+        self.field = field
+
+    def apply(self, layer, feedback) -> None:
+        from qgis.core import (
+            QgsCategorizedSymbolRenderer,
+            QgsFillSymbol,
+            QgsRendererCategory,
+            QgsSingleSymbolRenderer,
+        )
+
+        def outline(colour: str):
+            return QgsFillSymbol.createSimple({"style": "no", "outline_color": colour, "outline_width": "0.6"})
+
+        values = sorted(layer.uniqueValues(layer.fields().indexOf(self.field)))
+        if len(values) < 2:
+            layer.setRenderer(QgsSingleSymbolRenderer(outline(ELLIPSE_COLOURS[1])))
+        else:
+            cats = [QgsRendererCategory(v, outline(_blend(i / (len(values) - 1))), str(v))
+                    for i, v in enumerate(values)]
+            layer.setRenderer(QgsCategorizedSymbolRenderer(self.field, cats))
+        layer.setName(self.layer_name)
+        layer.triggerRepaint()
 
 
 class _PatternAlgorithm(GeoprocAlgorithm):
@@ -64,7 +106,8 @@ class StandardDeviationalEllipse(_PatternAlgorithm):
         + "<b>Output</b>: one ellipse polygon per group with n, centre_x/centre_y (m), centre_lon/"
         "centre_lat, major_m and minor_m (semi-axes), rotation_deg (azimuth of the major axis, "
         "clockwise from north), area_km2, axis_ratio and, per group, shift_km and "
-        "shift_azimuth_deg of the centre from the previous group."
+        "shift_azimuth_deg of the centre from the previous group. Drawn as outlines, light to "
+        "dark from the first group to the last."
     )
     WEIGHT, STD, CONVENTION = "WEIGHT", "STD", "CONVENTION"
 
@@ -94,7 +137,12 @@ class StandardDeviationalEllipse(_PatternAlgorithm):
         push_lines(feedback, res.summary().splitlines())
         self.check_canceled(feedback)
         out = res.ellipses.reset_index(names=res.by or "group")
-        return {self.OUTPUT: self.write_sink(parameters, self.OUTPUT, context, out, feedback, (60, 100))}
+        dest = self.write_sink(parameters, self.OUTPUT, context, out, feedback, (60, 100))
+        if context.willLoadLayerOnCompletion(dest):
+            name = self.tr("Standard deviational ellipses")
+            post = EllipseStyle(res.by or "group", name).keep_alive()
+            context.layerToLoadOnCompletionDetails(dest).setPostProcessor(post)
+        return {self.OUTPUT: dest}
 
 
 class NearestNeighbourIndex(_PatternAlgorithm):

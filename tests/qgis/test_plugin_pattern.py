@@ -56,6 +56,13 @@ def test_ellipse_by_year_matches_arcgis_formula(qgis_processing, geoproc_provide
     assert row.rotation_deg == pytest.approx(math.degrees(theta) % 180, abs=1e-7)
     geom = next(f for f in layer.getFeatures() if f["year"] == 2015).geometry()
     assert geom.area() == pytest.approx(90 * sig_x * sig_y * math.sin(2 * math.pi / 180), rel=1e-9)
+    # styled: outlines by year, light to dark, no fill
+    r = layer.renderer()
+    assert r.type() == "categorizedSymbol" and r.classAttribute() == "year"
+    assert [c.value() for c in r.categories()] == sorted(got.index)
+    colours = [c.symbol().symbolLayer(0).strokeColor().name() for c in r.categories()]
+    assert colours[0] == "#fec44f" and colours[-1] == "#993404"
+    assert layer.name() == "Standard deviational ellipses"
 
 
 def test_nearest_neighbour_matches_clark_evans(qgis_processing, geoproc_provider, data, qgis_new_project):
