@@ -59,11 +59,14 @@ if TYPE_CHECKING:
     import pandas as pd
     from pyproj import CRS
 
-__all__ = ["CONVENTIONS", "EllipseResult", "standard_deviational_ellipse"]
+__all__ = ["CONVENTIONS", "ELLIPSE_COLOURS", "EllipseResult", "group_colours", "standard_deviational_ellipse"]
 
 Convention = Literal["arcgis", "yuill", "crimestat"]
 CONVENTIONS: tuple[str, ...] = ("arcgis", "yuill", "crimestat")
 MIN_POINTS = 3  # two points give a segment, and CrimeStat's n - 2 needs three
+#: outline colours of the first and last group (ColorBrewer YlOrBr), shared by the QGIS
+#: style and the HTML map so that years read light to dark in both
+ELLIPSE_COLOURS = ("#fec44f", "#993404")
 VERTICES = 180  # polygon vertices per ellipse: its area is 0.02 % below pi * a * b
 # axis factor of each convention, by the number of points
 _FACTOR = {
@@ -196,6 +199,25 @@ def standard_deviational_ellipse(
     warn_small_groups(skipped, MIN_POINTS, "standard deviational ellipse")
     return EllipseResult(_frame(rows, shapes, proj.crs, by), proj.crs, proj.crs_note, convention,
                          float(std), by, weight, cumulative)
+
+
+def group_colours(n: int) -> list[str]:
+    """``n`` outline colours from light (first group) to dark (last); one group is dark.
+
+    Parameters
+    ----------
+    n : int
+        Number of groups.
+
+    Returns
+    -------
+    list of str
+        ``#rrggbb`` colours blended linearly between :data:`ELLIPSE_COLOURS`.
+    """
+    a, b = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in ELLIPSE_COLOURS)
+    if n == 1:
+        return [ELLIPSE_COLOURS[1]]
+    return ["#" + "".join(f"{round(a[i] + (b[i] - a[i]) * k / (n - 1)):02x}" for i in range(3)) for k in range(n)]
 
 
 def _weights(frame: pd.DataFrame, weight: str | None) -> np.ndarray | None:

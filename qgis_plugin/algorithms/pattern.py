@@ -27,14 +27,6 @@ CRS_HELP = ("Distances are in metres, in the points' UTM zone (an Albers equal-a
             "China-wide data); GCJ-02/BD-09 points must be converted first (Convert coordinates).\n")
 
 
-ELLIPSE_COLOURS = ("#fec44f", "#993404")  # first and last group: light to dark orange-brown (YlOrBr)
-
-
-def _blend(t: float) -> str:
-    a, b = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in ELLIPSE_COLOURS)
-    return "#" + "".join(f"{round(a[i] + (b[i] - a[i]) * t):02x}" for i in range(3))
-
-
 class EllipseStyle(StylePostProcessor):
     """Ellipse outlines without fill, one colour per group from light (first) to dark (last).
 
@@ -54,15 +46,17 @@ class EllipseStyle(StylePostProcessor):
             QgsSingleSymbolRenderer,
         )
 
+        from geoproc.pattern.ellipse import group_colours
+
         def outline(colour: str):
             return QgsFillSymbol.createSimple({"style": "no", "outline_color": colour, "outline_width": "0.6"})
 
         values = sorted(layer.uniqueValues(layer.fields().indexOf(self.field)))
+        colours = group_colours(len(values))
         if len(values) < 2:
-            layer.setRenderer(QgsSingleSymbolRenderer(outline(ELLIPSE_COLOURS[1])))
+            layer.setRenderer(QgsSingleSymbolRenderer(outline(colours[-1])))
         else:
-            cats = [QgsRendererCategory(v, outline(_blend(i / (len(values) - 1))), str(v))
-                    for i, v in enumerate(values)]
+            cats = [QgsRendererCategory(v, outline(c), str(v)) for v, c in zip(values, colours, strict=True)]
             layer.setRenderer(QgsCategorizedSymbolRenderer(self.field, cats))
         layer.setName(self.layer_name)
         layer.triggerRepaint()
