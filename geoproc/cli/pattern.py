@@ -43,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace output files that exist")
     sde = p.add_argument_group("standard deviational ellipse")
     sde.add_argument("--ellipse", metavar="FILE", help="write the ellipses here (.gpkg, .geojson)")
+    sde.add_argument("--map", metavar="HTML", help="also draw the ellipses (over --regions) on a web map")
+    sde.add_argument("--offline", action="store_true", help="the map works without internet (no basemap)")
     sde.add_argument("--weight", metavar="COLUMN", help="column of non-negative point weights")
     sde.add_argument("--std", type=float, default=1.0, help="ellipse size in standard deviations (default 1)")
     sde.add_argument("--convention", choices=("arcgis", "yuill", "crimestat"), default="arcgis",
@@ -58,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="distances in metres (default: 20 up to a quarter of the regions' shorter side)")
     rk.add_argument("--simulations", type=int, default=99, help="random patterns for the envelopes (default 99)")
     rk.add_argument("--seed", type=int, help="random seed, for envelopes that repeat exactly")
+    rk.add_argument("--ripley-plot", metavar="FILE", help="also plot L(r) - r with its envelope (.png, .pdf, .svg)")
     p.set_defaults(func=run)
 
 
@@ -72,9 +75,15 @@ def run(args: argparse.Namespace) -> int:
         raise GeoprocInputError("nothing to do: give --ellipse FILE, --ann and/or --ripley")
     if args.ripley and not args.regions:
         raise GeoprocInputError("--ripley needs --regions: random patterns are drawn inside them")
-    outputs = [f for f in (args.ellipse, args.ann, args.ripley) if f and f != PRINT_ONLY]
+    if args.map and not args.ellipse:
+        raise GeoprocInputError("--map draws the ellipses: give --ellipse FILE too")
+    if args.ripley_plot and not args.ripley:
+        raise GeoprocInputError("--ripley-plot plots Ripley's L: give --ripley too")
+    outputs = [f for f in (args.ellipse, args.ann, args.ripley, args.map, args.ripley_plot)
+               if f and f != PRINT_ONLY]
     for f, suffixes in ((args.ellipse, (".gpkg", ".geojson", ".json")), (args.ann, (".csv",)),
-                        (args.ripley, (".csv",))):
+                        (args.ripley, (".csv",)), (args.map, (".html",)),
+                        (args.ripley_plot, (".png", ".pdf", ".svg"))):
         if f and f != PRINT_ONLY and Path(f).suffix.lower() not in suffixes:
             raise GeoprocInputError(f"output {f}: give a {' or '.join(suffixes)} file name")
     for f in outputs:
@@ -95,6 +104,11 @@ def run(args: argparse.Namespace) -> int:
         sde.to_file(args.ellipse, overwrite=args.overwrite)
         print(sde.summary())
         print(f"wrote {args.ellipse}")
+        if args.map:
+            from geoproc.maps import ellipse_map
+
+            ellipse_map(sde, args.map, regions=regions, offline=args.offline, overwrite=args.overwrite)
+            print(f"wrote {args.map}")
     if args.ann:
         from geoproc.pattern import nearest_neighbour_index
 
@@ -108,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
                         seed=args.seed, **group)
         print(rip.summary())
         _write_csv(rip.to_frame(), args.ripley, args.overwrite, atomic_output)
+        if args.ripley_plot:
+            rip.plot(args.ripley_plot, overwrite=args.overwrite)
+            print(f"wrote {args.ripley_plot}")
     return 0
 
 

@@ -46,6 +46,7 @@ from geoproc.validation import PointLabels
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
+    from matplotlib.figure import Figure
 
 __all__ = ["SIMULATIONS", "RipleyResult", "csr_points", "k_values", "ripleys_k"]
 
@@ -101,6 +102,55 @@ class RipleyResult(GroupedResult):
                          f"{part.r_m.iloc[int(part.l_minus_r_m.argmax())] / 1e3:.1f} km; "
                          + _spans(part))
         return "\n".join(lines)
+
+
+    def plot(self, path: Any = None, overwrite: bool = False, title: str | None = None) -> Figure:
+        """Besag's centred L(r) - r with its envelope, one panel per group (PNG or PDF).
+
+        Parameters
+        ----------
+        path : str or os.PathLike, optional
+            Write the figure here (``.png``, ``.pdf`` or ``.svg``), atomically.
+        overwrite : bool
+            Replace an existing file.
+        title : str, optional
+            Figure title (default: "Ripley's L function, centred").
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        import matplotlib
+
+        from geoproc.outputs import atomic_output, check_output
+
+        if path is not None:
+            check_output(path, overwrite)
+        matplotlib.use("Agg", force=False)
+        from matplotlib.figure import Figure
+
+        parts = list(self.table.groupby(level=0, sort=False))
+        cols = min(3, len(parts))
+        rows = -(-len(parts) // cols)
+        fig = Figure(figsize=(4.2 * cols, 3.2 * rows), layout="constrained")
+        for k, (g, part) in enumerate(parts):
+            ax = fig.add_subplot(rows, cols, k + 1)
+            r = part.r_m.to_numpy() / 1e3
+            if self.simulations:
+                ax.fill_between(r, (part.envelope_low_m - part.r_m) / 1e3, (part.envelope_high_m - part.r_m) / 1e3,
+                                color="#d9d9d9", label=f"CSR envelope ({self.simulations} simulations)")
+            ax.axhline(0, color="#636363", linewidth=0.8)
+            ax.plot(r, part.l_minus_r_m / 1e3, color="#b2182b", linewidth=1.8, label="observed")
+            ax.set_xlabel("distance r (km)")
+            ax.set_ylabel("L(r) - r (km)")
+            ax.set_title(f"{g} (n = {part.n.iloc[0]})" if self.by is not None else f"n = {part.n.iloc[0]}")
+            if k == 0:
+                ax.legend(frameon=False, fontsize=8, loc="best")
+        fig.suptitle(title or "Ripley's L function, centred: above the envelope = clustered")
+        if path is not None:
+            with atomic_output(path, overwrite) as tmp:
+                fig.savefig(tmp, dpi=200)
+        return fig
 
 
 def _spans(part: pd.DataFrame) -> str:

@@ -94,3 +94,38 @@ def test_pattern_ann_print_only(capsys):
     assert main(["pattern", str(PARKS), "--ann", "--area-km2", "358000"]) == 0
     out = capsys.readouterr().out
     assert "area from given" in out and "wrote" not in out
+
+
+def test_pattern_map_and_ripley_plot(tmp_path, capsys):
+    from PIL import Image
+
+    html, png = tmp_path / "sde.html", tmp_path / "ripley.png"
+    code = main(["pattern", str(PARKS), "--regions", "yrd_cities", "--by", "type", "--ellipse",
+                 str(tmp_path / "sde.gpkg"), "--map", str(html), "--offline", "--ripley", "--ripley-plot",
+                 str(png), "--simulations", "9", "--seed", "1", "--distances", "10000", "50000"])
+    assert code == 0, capsys.readouterr().err
+    page = html.read_text(encoding="utf-8")
+    assert "type publishing" in page and "tile.openstreetmap" not in page
+    with Image.open(png) as im:
+        assert im.size[0] > 1000 and im.size[1] > 500
+    assert main(["pattern", str(PARKS), "--ann", "--ripley-plot", str(tmp_path / "x.png")]) == 2
+    assert "give --ripley too" in capsys.readouterr().err
+
+
+def test_ripley_plot_draws_the_table():
+    import matplotlib.collections
+
+    regions = geoproc.load_boundaries("yrd_cities")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = geoproc.ripleys_k(geoproc.read_points(PARKS), regions, distances=[5000, 20000, 60000],
+                                simulations=9, seed=2)
+    fig = res.plot()
+    ax = fig.axes[0]
+    observed = next(line for line in ax.get_lines() if line.get_label() == "observed")
+    np.testing.assert_allclose(observed.get_ydata(), res.table.l_minus_r_m / 1e3)
+    np.testing.assert_allclose(observed.get_xdata(), [5, 20, 60])
+    band = next(c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection))
+    ys = band.get_paths()[0].vertices[:, 1]
+    want = np.r_[(res.table.envelope_low_m - res.table.r_m), (res.table.envelope_high_m - res.table.r_m)] / 1e3
+    assert ys.min() == pytest.approx(want.min()) and ys.max() == pytest.approx(want.max())
