@@ -3,6 +3,10 @@
 tests/unit/test_qt6_static.py makes the plugin use scoped enums only (PyQt6, QGIS 4, has no
 unscoped members); this checks the other end: that each scoped form also resolves in the QGIS
 the tests run on (Debian's 3.22, the plugin's minimum), so no compatibility shim is needed.
+QGIS 4's PyQt6 bindings keep the old member names on the moved enums as aliases, e.g.
+``QgsProcessing.SourceType = Qgis.ProcessingSourceType`` and
+``QgsProcessing.SourceType.TypeVectorPoint = Qgis.ProcessingSourceType.VectorPoint`` in
+qgis/QGIS python/PyQt6/core/auto_additions/qgis.py, so the same forms run on 3.22 and 4.x.
 """
 
 from __future__ import annotations
