@@ -99,7 +99,9 @@ def project_points(
     """
     from pyproj import CRS
 
-    check_points_frame(points, what)
+    if check_points_frame(points, what):
+        raise GeoprocInputError(f"{what}: point patterns need an in-memory GeoDataFrame, not a dask "
+                                "frame; call .compute() first")
     check_point_geometries(points.geometry.values, PointLabels(points), what)
     if crs is not None:
         target = CRS.from_user_input(crs)
@@ -201,11 +203,18 @@ def study_window(regions: gpd.GeoDataFrame, crs: CRS) -> tuple[Any, float]:
         raise GeoprocInputError("regions have no coordinate reference system; set one")
     if len(regions) == 0:
         raise GeoprocInputError("regions: the layer has no features")
+    import shapely
+
     geoms = regions.geometry[~(regions.geometry.is_empty | regions.geometry.isna())]
-    area = float(geoms.to_crs(equal_area_crs(regions)).union_all().area)
+    ea = geoms.to_crs(equal_area_crs(regions)).make_valid()
+    # one union (overlapping regions counted once), reprojected for the window: a second
+    # union in the metric CRS doubled the cost (0.9 s for the 41 YRD cities, 5 s for the provinces)
+    union = shapely.union_all(np.asarray(ea.values, dtype=object))
+    area = float(union.area)
     if not area > 0:
         raise GeoprocInputError("regions: the polygons have no area")
-    return geoms.to_crs(crs).make_valid().union_all(), area
+    window = gpd.GeoSeries([union], crs=ea.crs).to_crs(crs).make_valid().iloc[0]
+    return window, area
 
 
 def outside_warning(xy: np.ndarray, window: Any, labels: PointLabels, what: str) -> None:

@@ -258,6 +258,13 @@ def ripleys_k(
     GeoprocInputError
         Bad points or regions, bad distances, negative simulations, no group with
         three points.
+
+    Notes
+    -----
+    Each simulation counts the pairs within the largest distance, which at the default
+    (a quarter of the window) is most pairs: the cost grows as n^2 per simulation.
+    Measured on 2 shared cores for the YRD cities and 99 simulations: 390 parks 1.4 s,
+    2,000 points 7 s, 10,000 points 110 s.
     """
     import pandas as pd
 

@@ -368,3 +368,10 @@ def test_results_as_frames():
     assert isinstance(nearest_neighbour_index(pts).to_frame(), pd.DataFrame)
     assert "Clark & Evans" in nearest_neighbour_index(pts).summary()
     assert "arcgis convention" in standard_deviational_ellipse(pts).summary()
+
+
+def test_dask_points_are_refused_with_the_remedy():
+    dgpd = pytest.importorskip("dask_geopandas")
+    pts = dgpd.from_geopandas(_points(np.random.default_rng(1).uniform(0, 1000, size=(10, 2))), npartitions=1)
+    with pytest.raises(GeoprocInputError, match=r"in-memory GeoDataFrame.*\.compute\(\)"):
+        standard_deviational_ellipse(pts)
