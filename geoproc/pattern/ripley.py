@@ -129,6 +129,17 @@ class RipleyResult(GroupedResult):
         matplotlib.use("Agg", force=False)
         from matplotlib.figure import Figure
 
+        from geoproc.plots import cjk_fonts
+
+        # Chinese group labels (park types, city names) need a CJK font as fallback
+        with matplotlib.rc_context({"font.family": ["DejaVu Sans", *cjk_fonts()], "axes.unicode_minus": False}):
+            fig = self._figure(Figure, title)
+        if path is not None:
+            with atomic_output(path, overwrite) as tmp:
+                fig.savefig(tmp, dpi=200)
+        return fig
+
+    def _figure(self, Figure: type, title: str | None) -> Figure:  # noqa: N803 - the class
         parts = list(self.table.groupby(level=0, sort=False))
         cols = min(3, len(parts))
         rows = -(-len(parts) // cols)
@@ -147,9 +158,6 @@ class RipleyResult(GroupedResult):
             if k == 0:
                 ax.legend(frameon=False, fontsize=8, loc="best")
         fig.suptitle(title or "Ripley's L function, centred: above the envelope = clustered")
-        if path is not None:
-            with atomic_output(path, overwrite) as tmp:
-                fig.savefig(tmp, dpi=200)
         return fig
 
 
