@@ -164,12 +164,12 @@ def group_positions(
         yield g, np.flatnonzero(arr <= g if cumulative else arr == g)
 
 
-def warn_small_groups(skipped: list[tuple[Any, int]], minimum: int, statistic: str) -> None:
-    """Warn once about the groups left out for having fewer than ``minimum`` points."""
+def warn_small_groups(skipped: list[tuple[Any, int]], minimum: int, statistic: str, also: str = "") -> None:
+    """Warn once about the groups left out for having fewer than ``minimum`` points (``also``: or why else)."""
     if skipped:
         text = ", ".join(f"{g} ({n})" for g, n in skipped)
         warnings.warn(
-            f"{statistic}: left out groups with fewer than {minimum} points: {text}", stacklevel=3
+            f"{statistic}: left out groups with fewer than {minimum} points{also}: {text}", stacklevel=3
         )
 
 

@@ -196,7 +196,8 @@ def standard_deviational_ellipse(
         shapes.append(shape)
     if not rows:
         raise no_groups_error(MIN_POINTS, "standard deviational ellipse", max(n for _, n in skipped))
-    warn_small_groups(skipped, MIN_POINTS, "standard deviational ellipse")
+    warn_small_groups(skipped, MIN_POINTS, "standard deviational ellipse",
+                      " or a zero total weight" if weights is not None else "")
     return EllipseResult(_frame(rows, shapes, proj.crs, by), proj.crs, proj.crs_note, convention,
                          float(std), by, weight, cumulative)
 
