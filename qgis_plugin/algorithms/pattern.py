@@ -5,6 +5,7 @@ from __future__ import annotations
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
+    QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
@@ -151,9 +152,11 @@ class NearestNeighbourIndex(_PatternAlgorithm):
         "<b>Study area (km²)</b> (optional): A given directly; with neither, the points' bounding "
         "box (which makes R depend on where the outermost points happen to lie).\n" + GROUP_HELP
         + CRS_HELP + "<b>Output</b>: a table with one row per group: n, area_km2, observed_m, "
-        "expected_m, ratio, se_m, z, p and pattern (clustered, dispersed or random at 5 %)."
+        "expected_m, ratio, se_m, z, p and pattern (clustered, dispersed or random at 5 %); without a "
+        "group field also the numbers RATIO, Z and P, for graphical models."
     )
     REGIONS, AREA = "REGIONS", "AREA_KM2"
+    RATIO, Z, P = "RATIO", "Z", "P"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_points_params()
@@ -164,6 +167,10 @@ class NearestNeighbourIndex(_PatternAlgorithm):
             minValue=0.0))
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, self.tr("Nearest-neighbour index"), QgsProcessing.SourceType.TypeVector))
+        # ungrouped runs also return the numbers, for graphical models
+        self.addOutput(QgsProcessingOutputNumber(self.RATIO, self.tr("Nearest-neighbour index R")))
+        self.addOutput(QgsProcessingOutputNumber(self.Z, self.tr("z-score")))
+        self.addOutput(QgsProcessingOutputNumber(self.P, self.tr("p-value (two-sided)")))
 
     def compute(self, parameters, context, feedback):
         from geoproc.pattern import nearest_neighbour_index
@@ -179,7 +186,10 @@ class NearestNeighbourIndex(_PatternAlgorithm):
             res = nearest_neighbour_index(points, regions, area_km2=area, **self.group_args(parameters, context))
         push_lines(feedback, res.summary().splitlines())
         self.check_canceled(feedback)
-        return {self.OUTPUT: self.write_sink(parameters, self.OUTPUT, context, res.to_frame(), feedback, (80, 100))}
+        out = {self.OUTPUT: self.write_sink(parameters, self.OUTPUT, context, res.to_frame(), feedback, (80, 100))}
+        if res.by is None:
+            out.update({self.RATIO: float(res.ratio), self.Z: float(res.z), self.P: float(res.p)})
+        return out
 
 
 class RipleysK(_PatternAlgorithm):

@@ -86,6 +86,7 @@ def test_nearest_neighbour_matches_clark_evans(qgis_processing, geoproc_provider
     assert got.ratio == pytest.approx(do / de, rel=1e-6)
     assert got.z == pytest.approx((do - de) / (0.26136 / math.sqrt(n * n / area)), rel=1e-6)
     assert got.pattern == "clustered"
+    assert (res["RATIO"], res["Z"], res["P"]) == pytest.approx((got.ratio, got.z, got.p), rel=1e-12)
 
 
 def test_ripley_seeded_equals_library_and_cancels(qgis_processing, geoproc_provider, data, qgis_new_project):
