@@ -59,6 +59,10 @@ _EXPORTS: dict[str, str] = {
     "read_points": "geoproc.points",
     "point_density": "geoproc.density",
     "kernel_density": "geoproc.kde",
+    # point patterns
+    "standard_deviational_ellipse": "geoproc.pattern",
+    "nearest_neighbour_index": "geoproc.pattern",
+    "ripleys_k": "geoproc.pattern",
     # indicators
     "agglomeration_index": "geoproc.indices",
     "location_quotient": "geoproc.indices",
