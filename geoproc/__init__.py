@@ -44,6 +44,9 @@ _EXPORTS: dict[str, str] = {
     "links_frame": "geoproc.weights",
     "read_weights": "geoproc.weights",
     "write_weights": "geoproc.weights",
+    "WeightsSpec": "geoproc.weights",
+    "prepare_weights": "geoproc.weights",
+    "match_ids": "geoproc.ids",
     # panel tables
     "read_table": "geoproc.panel",
     "read_panel": "geoproc.panel",
@@ -51,7 +54,7 @@ _EXPORTS: dict[str, str] = {
     "year_values": "geoproc.panel",
     # spatial autocorrelation
     "moran_table": "geoproc.moran",
-    "bivariate_moran": "geoproc.moran",
+    "bivariate_moran": "geoproc.bivariate",
     "local_moran": "geoproc.lisa",
     "local_bivariate_moran": "geoproc.lisa",
     "getis_ord": "geoproc.hotspots",

@@ -99,7 +99,8 @@ def moran_scatter(
     """
     import pandas as pd
 
-    from geoproc.moran import prepare_weights, values_by_region
+    from geoproc.ids import values_by_region
+    from geoproc.weights.prepare import prepare_weights
     from geoproc.weights.base import as_weights
 
     w0 = as_weights(weights)
