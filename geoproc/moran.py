@@ -32,6 +32,7 @@ from geoproc.weights.prepare import prepare_weights, weights_note
 if TYPE_CHECKING:
     import pandas as pd
 
+    from geoproc.panel import Panel
 
 __all__ = ["PERMUTATIONS", "MoranTable", "moran_table",
            "prepare_weights", "weights_note", "stars", "norm_sf"]
@@ -305,25 +306,16 @@ class MoranTable:
 # public functions
 
 
-def _panel_frame(panel: Any, id: str, year: str, variables: Sequence[str]) -> pd.DataFrame:
-    from geoproc.panel import panel_values, read_panel
+def _panel_frame(panel: Any, id: str, year: str, variables: Sequence[str]) -> tuple[Panel, pd.DataFrame]:
+    """The checked panel and a frame of its id, year and float ``variables``."""
+    from geoproc.panel import as_panel
 
-    df = read_panel(panel, id=id, year=year)
-    vals = panel_values(df, variables, id=id, year=year)
-    out = df[[id, year]].copy()
+    p = as_panel(panel, id=id, year=year)
+    vals = p.values(variables)
+    out = p.frame[[p.id, p.year]].copy()
     for v in variables:
         out[v] = vals[v]
-    for c in (f"{id}_name", "name", "name_zh", "name_en"):
-        if c in df.columns and c not in out.columns:
-            out[c] = df[c]
-    return out
-
-
-def _labels(df: pd.DataFrame, id: str) -> dict | None:
-    for c in (f"{id}_name", "name", "name_zh", "name_en"):
-        if c in df.columns:
-            return dict(zip(df[id], df[c], strict=True))
-    return None
+    return p, out
 
 
 def _check_values(y: np.ndarray, variable: str, year: Any, n: int) -> None:
@@ -384,8 +376,9 @@ def moran_table(
 
     Parameters
     ----------
-    panel : DataFrame or path
-        Long panel (see :func:`geoproc.read_panel`); every region must have every year.
+    panel : Panel, DataFrame or path
+        Long panel (:class:`geoproc.panel.Panel`, or anything :func:`geoproc.read_panel`
+        reads); every region must have every year.
     weights : weights or dict of name -> weights
         :class:`~geoproc.SpatialWeights`, libpysal ``W``/``Graph``, or a weights
         file; a dict compares several matrices side by side.
@@ -402,8 +395,8 @@ def moran_table(
     transform : {"R", "O"}
         Row-standardise the weights (esda's default) or use them as given.
     islands : {"raise", "keep", "drop"}
-        Regions without neighbours: an error naming them, kept with zero lag, or
-        left out. What was done is in ``notes``.
+        Regions without neighbours (:func:`geoproc.weights.prepare_weights`): an error
+        naming them, kept with zero lag, or left out. What was done is in ``notes``.
     inference : {"norm", "rand", "sim"}
         Which p-value gives the stars of the publication layout (and its z:
         z_rand for "rand", else z_norm).
@@ -423,8 +416,8 @@ def moran_table(
         raise ValueError(f"inference must be 'norm', 'rand' or 'sim', got {inference!r}")
     if inference == "sim" and not permutations:
         raise GeoprocInputError("inference='sim' needs permutations > 0")
-    df = _panel_frame(panel, id, year, variables)
-    labels = _labels(df, id)
+    p, df = _panel_frame(panel, id, year, variables)
+    id, year, labels = p.id, p.year, p.labels()
     wdict = _weights_dict(weights)
     ids = _region_order(df[id].unique(), next(iter(wdict.values())))
     prepared = {}
@@ -433,9 +426,7 @@ def moran_table(
         w2, kept, wnotes = prepare_weights(w, ids, transform, islands, labels, name=name)
         prepared[name] = (w2, kept, _moments(w2))
         notes += wnotes
-    from geoproc.panel import check_balanced
-
-    check_balanced(df, id=id, year=year)
+    p.require_balanced("Moran's I by year needs every region in every year")
     if permutations:
         notes.append(f"p_sim from {permutations} permutations, seed {seed}")
     years = sorted(df[year].unique())

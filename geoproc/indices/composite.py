@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.special import xlogy
 
 from geoproc.errors import GeoprocInputError
-from geoproc.indices._panel import Prepared, listing, prepare
+from geoproc.panel.checks import Prepared, listing, prepare
 
 __all__ = [
     "EntropyWeightResult",

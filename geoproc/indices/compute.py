@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geoproc.errors import GeoprocInputError
-from geoproc.indices._panel import check_columns, listing
+from geoproc.panel.checks import check_columns, listing
 from geoproc.indices.composite import (
     _check_by,
     _check_indicators,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geoproc.errors import GeoprocInputError
-from geoproc.indices._panel import check_columns, listing, prepare, year_column
+from geoproc.panel.checks import check_columns, listing, prepare, year_column
 from geoproc.numeric import numeric_columns
 
 __all__ = ["agglomeration_index", "location_quotient"]

@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["read_table", "read_panel", "match_regions", "region_matcher", "panel_values", "year_values"]
+    from geoproc.panel.model import Panel
+
+__all__ = ["read_table", "read_panel", "load_panel", "match_regions", "region_matcher", "panel_values",
+           "check_balanced", "year_values", "as_regions"]
 
 # Encodings tried in order. utf-8-sig also reads plain UTF-8; GB18030 is a
 # superset of GBK/GB2312, which Chinese Excel writes by default.
@@ -250,6 +253,65 @@ def _typed_codes(text: pd.Series, layer_codes: list | None) -> np.ndarray:
     return text.to_numpy(dtype=object)
 
 
+def load_panel(
+    path_or_df: str | os.PathLike | pd.DataFrame,
+    id: str = "code",
+    year: str = "year",
+    regions: Any = None,
+    variables: Sequence[str] | None = None,
+    balanced: bool = False,
+    check_missing: bool = True,
+    sheet: int | str = 0,
+    regions_id: str | None = None,
+) -> Panel:
+    """Read and check a long-format panel (one row per region-year) as a :class:`Panel`.
+
+    Parameters are those of :func:`read_panel`, which returns ``load_panel(...).frame``.
+
+    Returns
+    -------
+    Panel
+        With its provenance: ``source`` (file), ``encoding``, ``name_matches``.
+    """
+    import pandas as pd
+
+    from geoproc.panel import checks
+    from geoproc.panel.model import Panel
+
+    if isinstance(path_or_df, Panel):
+        path_or_df = path_or_df.frame
+    if isinstance(path_or_df, pd.DataFrame):
+        df = path_or_df.copy()
+        source = df.attrs.get("source", "panel")
+    else:
+        df = read_table(path_or_df, sheet=sheet, text_columns=[id])
+        source = str(path_or_df)
+        df.index = pd.RangeIndex(2, len(df) + 2)  # rows named by file line (header = line 1)
+    what = "panel" if source == "panel" else f"panel {source}"
+    checks.check_columns(df, [id, year], what)
+    checks.check_ids(df, id, what)
+    layer = _layer(regions, regions_id)
+    layer_codes = None if layer is None else (
+        layer[regions_id or "code"].tolist() if (regions_id or "code") in layer.columns else layer.index.tolist())
+    text = _code_text(df[id])
+    matches: dict = {}
+    if _looks_like_codes(df[id]) or (
+            layer_codes is not None and set(text) <= {str(c) for c in layer_codes}):
+        df[id] = _typed_codes(text, layer_codes)
+    else:
+        codes = match_regions(text, regions=layer, id=regions_id)
+        df[f"{id}_name"] = df[id]
+        df[id] = codes.to_numpy()
+        matches = dict(zip(df[f"{id}_name"], df[id], strict=True))
+    panel = Panel.from_frame(df, id, year, source=source, encoding=df.attrs.get("encoding"),
+                             name_matches=matches)
+    if variables is not None:
+        panel.values(variables, check_missing=check_missing)
+    if balanced:
+        panel.require_balanced()
+    return panel
+
+
 def read_panel(
     path_or_df: str | os.PathLike | pd.DataFrame,
     id: str = "code",
@@ -262,6 +324,8 @@ def read_panel(
     regions_id: str | None = None,
 ) -> pd.DataFrame:
     """Read and check a long-format panel (one row per region-year).
+
+    The frame of :func:`load_panel` (use that for the :class:`Panel` with its provenance).
 
     Parameters
     ----------
@@ -295,70 +359,23 @@ def read_panel(
     Returns
     -------
     pandas.DataFrame
-        Sorted by region and year, with ``attrs["id"]`` and ``attrs["year"]``.
-    """
-    import pandas as pd
+        Sorted by region and year, with ``attrs["id"]``, ``attrs["year"]`` and
+        ``attrs["source"]``.
 
-    if isinstance(path_or_df, pd.DataFrame):
-        df = path_or_df.copy()
-        source = df.attrs.get("source", "panel")
-    else:
-        df = read_table(path_or_df, sheet=sheet, text_columns=[id])
-        source = str(path_or_df)
-    what = f"panel {source}"
-    missing = [c for c in (id, year) if c not in df.columns]
-    if missing:
-        raise _columns_error(df, missing, what)
-    # id
-    empty = np.flatnonzero(df[id].isna().to_numpy())
-    if empty.size:
-        raise GeoprocInputError(
-            f"{what}: column {id!r} is empty at rows {', '.join(str(i + 2) for i in empty[:20])} "
-            "(file line numbers, header = line 1)"
-        )
-    layer = _layer(regions, regions_id)
-    layer_codes = None if layer is None else (
-        layer[regions_id or "code"].tolist() if (regions_id or "code") in layer.columns else layer.index.tolist())
-    text = _code_text(df[id])
-    if _looks_like_codes(df[id]) or (
-            layer_codes is not None and set(text) <= {str(c) for c in layer_codes}):
-        df[id] = _typed_codes(text, layer_codes)
-    else:
-        codes = match_regions(text, regions=layer, id=regions_id)
-        df[f"{id}_name"] = df[id]
-        df[id] = codes.to_numpy()
-    # year
-    yrs = pd.to_numeric(df[year], errors="coerce")
-    bad = np.flatnonzero((yrs.isna() | (np.mod(yrs.fillna(0), 1) != 0)).to_numpy())
-    if bad.size:
-        rows = ", ".join(f"line {i + 2} ({df[year].iloc[i]!r})" for i in bad[:20])
-        raise GeoprocInputError(f"{what}: column {year!r} is not a whole-number year at {rows}")
-    df[year] = yrs.astype(np.int64)
-    # duplicates
-    dup = df[df.duplicated([id, year], keep=False)]
-    if len(dup):
-        pairs = sorted({(r, y) for r, y in zip(dup[id], dup[year], strict=True)}, key=str)
-        raise GeoprocInputError(
-            f"{what}: duplicate region-years ({id}, {year}): "
-            + ", ".join(f"{r} {y}" for r, y in pairs[:20])
-        )
-    if variables is not None:
-        panel_values(df, variables, id=id, year=year, check_missing=check_missing, what=what)
-    if balanced:
-        check_balanced(df, id=id, year=year, what=what)
-    df = df.sort_values([id, year], kind="stable").reset_index(drop=True)
-    df.attrs.update({"id": id, "year": year, "source": source})
-    return df
+    Raises
+    ------
+    GeoprocInputError
+        The messages of :mod:`geoproc.panel.checks`; rows of a file are named by line.
+    """
+    return load_panel(path_or_df, id, year, regions, variables, balanced, check_missing, sheet,
+                      regions_id).frame
 
 
 def check_balanced(df: pd.DataFrame, id: str, year: str, what: str = "panel") -> None:
-    """Raise if some regions lack some years, listing them."""
-    years = sorted(df[year].unique())
-    have = df.groupby(id)[year].apply(set)
-    gaps = {r: sorted(set(years) - s) for r, s in have.items() if len(s) < len(years)}
-    if gaps:
-        listed = "; ".join(f"{r}: {', '.join(map(str, g[:10]))}" for r, g in list(gaps.items())[:20])
-        raise GeoprocInputError(f"{what}: years missing for {len(gaps)} regions ({listed})")
+    """Raise if some regions lack some years, listing them (:func:`checks.check_balanced`)."""
+    from geoproc.panel import checks
+
+    checks.check_balanced(df[id], df[year], what)
 
 
 def panel_values(
@@ -373,31 +390,15 @@ def panel_values(
 
     Raises naming the columns that do not exist (and listing those that do),
     the cells that are not numbers (with their region-years), and, with
-    ``check_missing``, the region-years with empty values.
+    ``check_missing``, the region-years with empty values
+    (:func:`geoproc.panel.checks.check_values`).
     """
-    import pandas as pd
+    from geoproc.panel import checks
 
-    missing = [v for v in variables if v not in df.columns]
-    if missing:
-        raise _columns_error(df, missing, what)
-    out = pd.DataFrame(index=df.index)
-    for v in variables:
-        col = df[v]
-        num = pd.to_numeric(col, errors="coerce")
-        notnum = num.isna() & col.notna()
-        if notnum.any():
-            cells = ", ".join(
-                f"{r} {y} ({c!r})"
-                for r, y, c in zip(df.loc[notnum, id], df.loc[notnum, year], col[notnum], strict=True)
-            )
-            hint = " (thousands separators? remove them)" if col[notnum].astype(str).str.contains(",").any() else ""
-            raise GeoprocInputError(f"{what}: column {v!r} has non-numeric values at {cells[:600]}{hint}")
-        if check_missing and num.isna().any():
-            na = num.isna()
-            cells = ", ".join(f"{r} {y}" for r, y in zip(df.loc[na, id], df.loc[na, year], strict=True))
-            raise GeoprocInputError(f"{what}: column {v!r} is missing (NaN) for region-years {cells[:600]}")
-        out[v] = num.astype(float)
-    return out
+    variables = list(dict.fromkeys(variables))
+    checks.check_columns(df, variables, what)
+    labels = checks.RowLabels(df[id], df[year])
+    return checks.check_values(df, variables, labels, what, check_missing=check_missing)
 
 
 def year_values(
@@ -461,24 +462,24 @@ def year_values(
     values = pd.Series(values.to_numpy(), index=pd.Index(rows[id].to_numpy(), name=id), name=variable)
     if regions is None:
         return values
+    from geoproc.ids import listing, match_ids
+
     ids = list(regions)
-    by_text = {str(k): k for k in ids}
-    if all(str(k) in by_text for k in values.index):  # 320000 vs "320000"
-        values.index = pd.Index([by_text[str(k)] for k in values.index], name=id)
-    have, known = set(values.index), set(ids)
-    lacking = [k for k in ids if k not in have]
-    if lacking:
+    try:
+        pos = match_ids(ids, values.index, what_wanted="regions", what_available="panel", extra="ignore")
+    except GeoprocInputError:
+        from geoproc.ids import id_key
+
+        have = {id_key(k) for k in values.index}
+        lacking = [k for k in ids if id_key(k) not in have]
         raise GeoprocInputError(
-            f"panel has no {variable!r} for {year} for regions {', '.join(map(str, lacking[:20]))}"
-            + (f" (and {len(lacking) - 20} more)" if len(lacking) > 20 else "")
-        )
-    extra = [k for k in values.index if k not in known]
-    if extra:
-        raise GeoprocInputError(
-            f"panel regions not among the regions: {', '.join(map(str, extra[:20]))}"
-            + (f" (and {len(extra) - 20} more)" if len(extra) > 20 else "")
-        )
-    return values.loc[ids]
+            f"panel has no {variable!r} for {year} for regions {listing(lacking, 20)}") from None
+    if len(pos) < len(values):
+        known = set(values.index[pos])
+        extra = [k for k in values.index if k not in known]
+        raise GeoprocInputError(f"panel regions not among the regions: {listing(extra, 20)}")
+    values = pd.Series(values.to_numpy()[pos], index=pd.Index(ids, name=id), name=variable)
+    return values
 
 
 def as_regions(regions: Any, id: str | None = None) -> gpd.GeoDataFrame:
