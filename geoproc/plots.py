@@ -100,8 +100,8 @@ def moran_scatter(
     import pandas as pd
 
     from geoproc.ids import values_by_region
-    from geoproc.weights.prepare import prepare_weights
     from geoproc.weights.base import as_weights
+    from geoproc.weights.prepare import prepare_weights
 
     w0 = as_weights(weights)
     y = values_by_region(values, w0.ids, "values")

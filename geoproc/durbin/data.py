@@ -107,7 +107,6 @@ def resolve_weights(weights: Any, ids: list, panel: pd.DataFrame | None = None, 
     import os
 
     from geoproc.weights.prepare import prepare_weights
-
     from geoproc.weights.spec import WeightsSpec
 
     text = os.fspath(weights) if isinstance(weights, (str, os.PathLike)) else None

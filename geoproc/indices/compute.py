@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from geoproc.errors import GeoprocInputError
-from geoproc.panel.checks import check_columns, listing
 from geoproc.indices.composite import (
     _check_by,
     _check_indicators,
@@ -24,6 +23,7 @@ from geoproc.indices.composite import (
     pca_index,
 )
 from geoproc.indices.concentration import agglomeration_index, location_quotient
+from geoproc.panel.checks import check_columns, listing
 
 __all__ = ["compute_indices"]
 
