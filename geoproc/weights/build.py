@@ -55,7 +55,7 @@ def build_weights(
     ----------
     spec : str or path
         ``queen``, ``rook``, ``knn:K``, ``inverse-distance``, ``inverse-distance:POWER``,
-        ``inverse-distance:POWER:CUTOFF_KM``, ``gravity:COLUMN``, ``nested:COLUMN``,
+        ``inverse-distance:POWER:CUTOFF_KM``, ``gravity:COLUMN``, ``nested:COLUMN[:POWER]``,
         or the path of a ``.csv``/``.gal``/``.gwt`` weights file.
     regions : GeoDataFrame, path or shipped boundary name
         The regions (not needed for a file, but if given the file is aligned to
@@ -129,7 +129,8 @@ def build_weights(
         else:
             from geoproc.weights.nested import nested_weights
 
-            w = nested_weights(regions, data, id=id, gdp_column=args[0], year=year,
+            power = _number(args[1], "power", spec_text) if len(args) > 1 else 1.0
+            w = nested_weights(regions, data, id=id, gdp_column=args[0], year=year, power=power,
                                gdp_id=data_id, year_column=year_column, method=method,
                                centroid=centroid)
     w.meta.setdefault("spec", spec_text)

@@ -21,10 +21,10 @@ from typing import Any, NamedTuple
 
 from geoproc.errors import GeoprocInputError
 from geoproc.weights.base import SpatialWeights, as_weights
+from geoproc.weights.spec import ISLANDS
 
 __all__ = ["ISLANDS", "TRANSFORMS", "PreparedWeights", "prepare_weights", "weights_name", "weights_note"]
 
-ISLANDS = ("raise", "keep", "drop", "nearest")
 TRANSFORMS = ("R", "O")
 
 
@@ -85,7 +85,11 @@ def weights_note(w: SpatialWeights, name: str | None = None) -> str:
 
 
 def _named(isl: Sequence, labels: Mapping | None) -> str:
-    return ", ".join(f"{labels[k]} ({k})" if labels and k in labels else str(k) for k in isl)
+    """``Hainan (460000)``; labels keyed by ids that differ only in type still match."""
+    from geoproc.ids import id_key
+
+    by_key = {id_key(k): v for k, v in (labels or {}).items()}
+    return ", ".join(f"{by_key[id_key(k)]} ({k})" if id_key(k) in by_key else str(k) for k in isl)
 
 
 def prepare_weights(

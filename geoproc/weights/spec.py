@@ -14,12 +14,16 @@ from pathlib import Path
 
 from geoproc.errors import GeoprocInputError
 
-__all__ = ["HELP", "KINDS", "FILE_SUFFIXES", "WeightsSpec"]
+__all__ = ["HELP", "ISLANDS", "KINDS", "FILE_SUFFIXES", "WeightsSpec"]
+
+#: What a statistic does with regions without neighbours
+#: (:func:`geoproc.weights.prepare_weights`): raise, keep, drop, nearest.
+ISLANDS = ("raise", "keep", "drop", "nearest")
 
 #: The help text of every ``--weights`` option, QGIS weights field and pipeline doc.
 HELP = (
     "weights: queen, rook, knn:K, inverse-distance[:POWER[:CUTOFF_KM]], gravity:COLUMN, "
-    "nested:COLUMN (COLUMN from the data table; period mean over its years), "
+    "nested:COLUMN[:POWER] (COLUMN from the data table; period mean over its years), "
     "or a weights file (.csv full matrix, .gal, .gwt)"
 )
 
@@ -30,7 +34,7 @@ KINDS: dict[str, tuple[int, int, str]] = {
     "knn": (1, 1, "knn:6"),
     "inverse-distance": (0, 2, "inverse-distance:2:500"),
     "gravity": (1, 1, "gravity:rd_staff"),
-    "nested": (1, 1, "nested:gdp"),
+    "nested": (1, 2, "nested:gdp"),
 }
 FILE_SUFFIXES = (".csv", ".gal", ".gwt")
 _ALIASES = {"inverse_distance": "inverse-distance", "idw": "inverse-distance", "distance": "inverse-distance"}
