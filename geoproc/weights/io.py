@@ -14,7 +14,15 @@ from typing import Any
 from geoproc.weights._formats import FORMATS
 from geoproc.weights.base import SpatialWeights, as_weights
 
-__all__ = ["read_weights", "write_weights", "FORMATS"]
+__all__ = ["read_weights", "write_weights", "check_format", "FORMATS"]
+
+
+def check_format(path: str | os.PathLike) -> str:
+    """The suffix of a weights file name (``.csv``, ``.gal``, ``.gwt``); else an error naming
+    the formats, so that a command can refuse a bad name before any work."""
+    from geoproc.weights._formats import _format
+
+    return _format(Path(path))
 
 
 def write_weights(w: Any, path: str | os.PathLike, overwrite: bool = False) -> Path:
