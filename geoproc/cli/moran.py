@@ -5,33 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geoproc.cli._common import add_output_args, add_weights_args
+from geoproc.cli._common import add_output_args, add_weights_args, command_warnings
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-def plain_warnings(command: str) -> AbstractContextManager[None]:
-    """A context in which warnings print as one line ``geoproc COMMAND: warning: ...``."""
-    import warnings
-
-    ctx = warnings.catch_warnings()
-
-    def show(message, category, filename, lineno, file=None, line=None) -> None:
-        print(f"geoproc {command}: warning: {message}", file=sys.stderr)
-
-    class _Ctx:
-        def __enter__(self) -> None:
-            ctx.__enter__()
-            warnings.showwarning = show
-
-        def __exit__(self, *exc: object) -> None:
-            ctx.__exit__(*exc)
-
-    return _Ctx()
+# every command's warnings are formatted by geoproc.cli.main (cli._common.command_warnings);
+# the old name stays importable
+plain_warnings = command_warnings
 
 
 def guess_regions(ids: Iterable[Any]) -> gpd.GeoDataFrame | None:
@@ -83,8 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with plain_warnings("moran"):
-        return _run(args)
+    return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:

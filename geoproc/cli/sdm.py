@@ -66,10 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geoproc.cli.moran import plain_warnings
-
-    with plain_warnings("sdm"):
-        return _run(args)
+    return _run(args)
 
 
 def _split(text: str) -> list[str]:
@@ -87,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         check_output(args.json, args.overwrite)
     if args.regions_output:
-        from geoproc.cli.lisa import VECTOR_SUFFIXES
+        from geoproc.cli._common import VECTOR_SUFFIXES
 
         if Path(args.regions_output).suffix.lower() not in VECTOR_SUFFIXES:
             raise GeoprocInputError(
@@ -135,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
             tmp_regions = stack.enter_context(atomic_output(args.regions_output, args.overwrite))
             by_region.to_csv(tmp_regions, index=False, encoding="utf-8-sig")
         elif by_region is not None:  # last: its own atomic write, the others still pending
-            from geoproc.cli.lisa import write_layer
+            from geoproc.cli._common import write_layer
 
             write_layer(by_region, args.regions_output, args.overwrite, f"sdm_{args.y}")
     sys.stdout.write(result.summary() + "\n")
