@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
-from geoproc.formatting import PERMUTATIONS, stars
+from geoproc.formatting import PERMUTATIONS, json_safe, stars
 from geoproc.progress import ProgressCallback, report
 from geoproc.weights.prepare import prepare_weights, weights_note
 
@@ -255,8 +255,7 @@ class MoranTable:
     def to_json(self, path: str | os.PathLike | None = None, overwrite: bool = False) -> str:
         """Long table and settings as JSON (written to ``path`` if given)."""
         # full precision (pandas' to_json keeps only 10 digits); NaN as null
-        rows = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
-                for r in self.frame.astype(object).to_dict(orient="records")]
+        rows = json_safe(self.frame.astype(object).to_dict(orient="records"))
         doc = {"n": self.n, "permutations": self.permutations, "seed": self.seed,
                "inference": self.inference, "notes": self.notes, "rows": rows}
         text = json.dumps(doc, ensure_ascii=False, indent=1,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geoproc.errors import GeoprocInputError
+from geoproc.ids import id_key
 
 _YEAR_CANDIDATES = ("year", "Year", "YEAR", "年份")
 
@@ -32,11 +33,8 @@ class RegionValues:
         return np.mean(np.vstack(list(self.by_year.values())), axis=0)
 
 
-def _key(x: Any) -> str:
-    """Id as a matching key: 320000, 320000.0 and "320000" are the same region."""
-    if isinstance(x, (float, np.floating)) and np.isfinite(x) and float(x).is_integer():
-        x = int(x)
-    return str(x).strip()
+# 320000, 320000.0 and "320000" are the same region: the one normalisation of geoproc.ids
+_key = id_key
 
 
 def _as_frame(values: Any, what: str) -> pd.DataFrame:
