@@ -15,15 +15,10 @@ import numpy as np
 import pandas as pd
 
 from geoproc.errors import GeoprocInputError
-from geoproc.indices.composite import (
-    _check_by,
-    _check_indicators,
-    _directions,
-    _n_kept,
-    entropy_weight_index,
-    pca_index,
-)
+from geoproc.indices._composite import check_by, check_indicators
 from geoproc.indices.concentration import agglomeration_index, location_quotient
+from geoproc.indices.entropy import entropy_weight_index, parse_directions
+from geoproc.indices.pca import n_kept, pca_index
 from geoproc.panel import Panel
 from geoproc.panel.checks import check_columns, listing
 
@@ -190,17 +185,17 @@ class IndicesRequest:
         if pca_cols:
             if pca_method not in ("first", "weighted"):
                 raise GeoprocInputError(f'pca_method must be "first" or "weighted", got {pca_method!r}')
-            pca_cols = _check_indicators(pca_cols, 2, "pca")
+            pca_cols = check_indicators(pca_cols, 2, "pca")
             # the rules that need no eigenvalues (a name, a count within range, a share in (0, 1])
             if not isinstance(pca_keep, str) or pca_keep != "kaiser":
-                _n_kept(np.ones(len(pca_cols)), pca_keep, len(pca_cols), "pca_keep")
+                n_kept(np.ones(len(pca_cols)), pca_keep, len(pca_cols), "pca_keep")
         if ent_cols:
-            ent_cols = _check_indicators(ent_cols, 2, "entropy")
-            dirs = _directions(entropy_directions, ent_cols)
+            ent_cols = check_indicators(ent_cols, 2, "entropy")
+            dirs = parse_directions(entropy_directions, ent_cols)
             if not (entropy_shift >= 0 and entropy_shift < float("inf")):
                 raise GeoprocInputError(f"entropy_shift must be >= 0, got {entropy_shift!r}")
         if pca_cols or ent_cols:
-            _check_by(by)
+            check_by(by)
         if lq_reference is not None and not isinstance(lq_reference, pd.DataFrame):
             raise GeoprocInputError(
                 f"lq_reference must be a DataFrame of reference totals, got {type(lq_reference).__name__}"
