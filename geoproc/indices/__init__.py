@@ -7,10 +7,10 @@
 """
 
 from geoproc.indices._composite import YearlyResults
-from geoproc.indices.entropy import EntropyWeightResult, entropy_weight_index
-from geoproc.indices.pca import PCAIndexResult, pca_index
 from geoproc.indices.compute import compute_indices
 from geoproc.indices.concentration import agglomeration_index, location_quotient
+from geoproc.indices.entropy import EntropyWeightResult, entropy_weight_index
+from geoproc.indices.pca import PCAIndexResult, pca_index
 
 __all__ = [
     "EntropyWeightResult",
