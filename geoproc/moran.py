@@ -1,4 +1,5 @@
-"""Global Moran's I by year, variable and weights matrix; bivariate Moran's I.
+"""Global Moran's I by year, variable and weights matrix (bivariate Moran's I:
+:mod:`geoproc.bivariate`; weights preparation: :mod:`geoproc.weights.prepare`).
 
 The statistics and their moments are esda's (``esda.Moran``, ``esda.Moran_BV``;
 Cliff & Ord 1981): I = (n / S0) z'Wz / z'z, E[I] = -1/(n-1), variances under
@@ -449,16 +450,3 @@ def moran_table(
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return MoranTable(frame, variables, list(prepared), [int(y) for y in years], n_used,
                       int(permutations), seed, inference, notes)
-
-
-def __getattr__(name: str) -> Any:
-    # bivariate Moran's I has its own module; its names stay importable from here
-    if name in ("BivariateMoran", "bivariate_moran"):
-        from geoproc import bivariate
-
-        return getattr(bivariate, name)
-    if name == "values_by_region":
-        from geoproc.ids import values_by_region
-
-        return values_by_region
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr  # scipy.stats takes seconds to import
 
 from geoproc.durbin.data import PanelArrays, check_regressors
 from geoproc.durbin.effects import effects_table
@@ -16,15 +17,99 @@ from geoproc.durbin.estimation import Design, Fit, fit_error, fit_lag, fit_ols, 
 from geoproc.durbin.hypothesis_tests import TestStat, lr_test, wald_common_factor, wald_zero
 from geoproc.durbin.logdet import SpatialOperator
 from geoproc.errors import GeoprocInputError
+from geoproc.formatting import stars
 from geoproc.progress import ProgressCallback, report
 
 if TYPE_CHECKING:
-    from geoproc.durbin.model import Estimates
     from geoproc.weights.base import SpatialWeights
 
-__all__ = ["MODELS", "ModelSpec", "Problem", "estimate", "goodness_of_fit", "run_tests"]
+__all__ = ["MODELS", "Estimates", "ModelSpec", "Problem", "estimate", "goodness_of_fit", "run_tests"]
 
 MODELS = ("sdm", "sar", "sem", "slx")
+
+
+@dataclass
+class Estimates:
+    """One set of estimates (the direct ML fit, or Lee and Yu's transformation approach).
+
+    Attributes
+    ----------
+    rho : float or None
+        Spatial autoregressive coefficient (SDM, SAR).
+    lam : float or None
+        Spatial error coefficient (SEM).
+    beta, theta : pandas.Series
+        Coefficients of x and of W x, by regressor name (theta empty for SAR/SEM).
+    sigma2, loglik : float
+    params, se, z, p : pandas.Series
+        All parameters: ``x`` names, ``W*x`` names, ``rho``/``lambda``, ``sigma2``.
+    cov : pandas.DataFrame
+        Inverse information matrix.
+    effects : pandas.DataFrame or None
+        Direct/indirect/total effects (see :func:`geoproc.durbin.effects.effects_table`).
+    """
+
+    fit: Fit
+    x_names: list[str]
+    wx_names: list[str]
+    effects: pd.DataFrame | None = None
+
+    @property
+    def rho(self) -> float | None:
+        return self.fit.spatial if self.fit.spatial_name == "rho" else None
+
+    @property
+    def lam(self) -> float | None:
+        return self.fit.spatial if self.fit.spatial_name == "lambda" else None
+
+    @property
+    def sigma2(self) -> float:
+        return self.fit.sigma2
+
+    @property
+    def loglik(self) -> float:
+        return self.fit.loglik
+
+    @property
+    def param_names(self) -> list[str]:
+        return self.fit.param_names
+
+    @property
+    def params(self) -> pd.Series:
+        return pd.Series(self.fit.params, index=self.param_names, name="estimate")
+
+    @property
+    def se(self) -> pd.Series:
+        return pd.Series(self.fit.se, index=self.param_names, name="se")
+
+    @property
+    def z(self) -> pd.Series:
+        return (self.params / self.se).rename("z")
+
+    @property
+    def p(self) -> pd.Series:
+        return pd.Series(2 * ndtr(-np.abs(self.z.to_numpy())), index=self.param_names, name="p")
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        return pd.DataFrame(self.fit.cov, index=self.param_names, columns=self.param_names)
+
+    @property
+    def beta(self) -> pd.Series:
+        k = len(self.x_names)
+        return pd.Series(self.fit.coef[:k], index=self.x_names, name="beta")
+
+    @property
+    def theta(self) -> pd.Series:
+        k = len(self.x_names)
+        return pd.Series(self.fit.coef[k:], index=self.wx_names, name="theta")
+
+    def table(self) -> pd.DataFrame:
+        """Coefficient table: estimate, se, z, p, stars."""
+        out = pd.concat([self.params, self.se, self.z, self.p], axis=1)
+        out["stars"] = [stars(v) for v in out["p"]]
+        out.index.name = "parameter"
+        return out
 
 
 @dataclass(frozen=True)
@@ -117,8 +202,6 @@ def _fit(model: str, d: Design, op: SpatialOperator, effects: str, lee_yu: bool,
 def estimate(problem: Problem, spec: ModelSpec,
              progress: ProgressCallback | None = None) -> tuple[dict, Estimates, Estimates | None]:
     """Fit the model (and Lee-Yu's, if asked) with their effects: ``(fits, direct, lee_yu)``."""
-    from geoproc.durbin.model import Estimates
-
     model, main = spec.model, problem.designs[spec.model]
     # shares of the run time are rough: the tests' restricted fits dominate when enabled
     stages = [0.2, 0.3, 0.45, 0.55] if spec.tests else [0.35, 0.5, 0.8, 0.95]

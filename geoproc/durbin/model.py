@@ -3,108 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr  # scipy.stats takes seconds to import
 
 from geoproc.durbin.data import keep_regions, panel_arrays, resolve_weights
 from geoproc.durbin.effects import DRAWS
-from geoproc.durbin.estimation import FIXED_EFFECTS, Fit
-from geoproc.durbin.fitting import MODELS, ModelSpec, Problem, estimate, goodness_of_fit, run_tests
+from geoproc.durbin.estimation import FIXED_EFFECTS
+from geoproc.durbin.fitting import (
+    MODELS,
+    Estimates,
+    ModelSpec,
+    Problem,
+    estimate,
+    goodness_of_fit,
+    run_tests,
+)
 from geoproc.errors import GeoprocInputError
-from geoproc.formatting import stars
 from geoproc.panel import Panel
 from geoproc.progress import ProgressCallback, report
 
 __all__ = ["MODELS", "Estimates", "SDMResult", "sdm"]
 
-
-
-@dataclass
-class Estimates:
-    """One set of estimates (the direct ML fit, or Lee and Yu's transformation approach).
-
-    Attributes
-    ----------
-    rho : float or None
-        Spatial autoregressive coefficient (SDM, SAR).
-    lam : float or None
-        Spatial error coefficient (SEM).
-    beta, theta : pandas.Series
-        Coefficients of x and of W x, by regressor name (theta empty for SAR/SEM).
-    sigma2, loglik : float
-    params, se, z, p : pandas.Series
-        All parameters: ``x`` names, ``W*x`` names, ``rho``/``lambda``, ``sigma2``.
-    cov : pandas.DataFrame
-        Inverse information matrix.
-    effects : pandas.DataFrame or None
-        Direct/indirect/total effects (see :func:`geoproc.durbin.effects.effects_table`).
-    """
-
-    fit: Fit
-    x_names: list[str]
-    wx_names: list[str]
-    effects: pd.DataFrame | None = None
-
-    @property
-    def rho(self) -> float | None:
-        return self.fit.spatial if self.fit.spatial_name == "rho" else None
-
-    @property
-    def lam(self) -> float | None:
-        return self.fit.spatial if self.fit.spatial_name == "lambda" else None
-
-    @property
-    def sigma2(self) -> float:
-        return self.fit.sigma2
-
-    @property
-    def loglik(self) -> float:
-        return self.fit.loglik
-
-    @property
-    def param_names(self) -> list[str]:
-        return self.fit.param_names
-
-    @property
-    def params(self) -> pd.Series:
-        return pd.Series(self.fit.params, index=self.param_names, name="estimate")
-
-    @property
-    def se(self) -> pd.Series:
-        return pd.Series(self.fit.se, index=self.param_names, name="se")
-
-    @property
-    def z(self) -> pd.Series:
-        return (self.params / self.se).rename("z")
-
-    @property
-    def p(self) -> pd.Series:
-        return pd.Series(2 * ndtr(-np.abs(self.z.to_numpy())), index=self.param_names, name="p")
-
-    @property
-    def cov(self) -> pd.DataFrame:
-        return pd.DataFrame(self.fit.cov, index=self.param_names, columns=self.param_names)
-
-    @property
-    def beta(self) -> pd.Series:
-        k = len(self.x_names)
-        return pd.Series(self.fit.coef[:k], index=self.x_names, name="beta")
-
-    @property
-    def theta(self) -> pd.Series:
-        k = len(self.x_names)
-        return pd.Series(self.fit.coef[k:], index=self.wx_names, name="theta")
-
-    def table(self) -> pd.DataFrame:
-        """Coefficient table: estimate, se, z, p, stars."""
-        out = pd.concat([self.params, self.se, self.z, self.p], axis=1)
-        out["stars"] = [stars(v) for v in out["p"]]
-        out.index.name = "parameter"
-        return out
 
 
 class SDMResult:

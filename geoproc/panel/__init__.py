@@ -9,20 +9,20 @@ variant (see :mod:`geoproc.region_names`).
 - :mod:`.checks`: every check and its message (columns, ids, years, duplicates,
   balance, numbers), shared with the indicator functions.
 - :func:`read_table`, :func:`load_panel`, :func:`read_panel`, name matching (:mod:`._read`).
+- :func:`panel_values`, :func:`year_values` (:mod:`.values`): checked values out of a frame.
 """
 
 from geoproc.panel._read import (
+    as_panel,
     as_regions,
-    check_balanced,
     load_panel,
     match_regions,
-    panel_values,
     read_panel,
     read_table,
     region_matcher,
-    year_values,
 )
-from geoproc.panel.model import Panel, as_panel
+from geoproc.panel.model import Panel
+from geoproc.panel.values import check_balanced, panel_values, year_values
 
 __all__ = [
     "Panel",

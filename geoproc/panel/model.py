@@ -8,10 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+import geoproc.panel.checks as checks
 from geoproc.errors import GeoprocInputError
-from geoproc.panel import checks
 
-__all__ = ["Panel", "as_panel"]
+__all__ = ["Panel"]
 
 _NAME_COLUMNS = ("name", "name_zh", "name_en")
 
@@ -21,7 +21,8 @@ class Panel:
     """A checked long panel: one row per region-year, sorted by region and year.
 
     Build one with :meth:`from_frame` (a DataFrame), :func:`geoproc.panel.load_panel`
-    (a CSV/XLSX file, names matched to codes) or :func:`as_panel` (either, or a Panel).
+    (a CSV/XLSX file, names matched to codes) or :func:`geoproc.panel.as_panel` (either,
+    or a Panel).
     Every check and its message is in :mod:`geoproc.panel.checks`.
 
     Attributes
@@ -150,19 +151,6 @@ class Panel:
 
     def year_values(self, variable: str, year: Any, regions: Sequence | None = None) -> pd.Series:
         """One year's values of ``variable`` by region (see :func:`geoproc.panel.year_values`)."""
-        from geoproc.panel import year_values
+        from geoproc.panel.values import year_values
 
         return year_values(self.frame, variable, year, id=self.id, year_column=self.year, regions=regions)
-
-
-def as_panel(panel: Any, id: str = "code", year: str = "year", **read: Any) -> Panel:
-    """A :class:`Panel` from a Panel (returned as is), a DataFrame or a CSV/XLSX path.
-
-    ``read`` goes to :func:`geoproc.panel.load_panel` (``regions=``, ``sheet=`` ...).
-    """
-    if isinstance(panel, Panel):
-        return panel
-    from geoproc.panel import load_panel
-
-    return load_panel(panel, id=id, year=year, **read)
-

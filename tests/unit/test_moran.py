@@ -12,8 +12,9 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 
+from geoproc.bivariate import bivariate_moran
 from geoproc.errors import GeoprocInputError
-from geoproc.moran import bivariate_moran, moran_table
+from geoproc.moran import moran_table
 from geoproc.weights.base import SpatialWeights
 
 
