@@ -21,11 +21,12 @@ plain_warnings = command_warnings
 def guess_regions(ids: Iterable[Any]) -> gpd.GeoDataFrame | None:
     """The shipped boundary set whose codes contain all ``ids`` (None if none does)."""
     from geoproc.boundaries import load_boundaries
+    from geoproc.ids import id_key
 
-    want = {str(i) for i in ids}
+    want = {id_key(i) for i in ids}
     for name in ("china_provinces", "yrd_cities"):
         gdf = load_boundaries(name)
-        if want <= set(gdf["code"].astype(str)):
+        if want <= {id_key(c) for c in gdf["code"]}:
             return gdf
     return None
 

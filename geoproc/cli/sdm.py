@@ -151,13 +151,14 @@ def _report_year(args: argparse.Namespace, panel, regions):
             f"--regions-output {args.regions_output} needs the regions' geometry: give --regions "
             "(the panel's codes are in no shipped boundary set), or write .csv")
     if regions is not None:
+        from geoproc.ids import id_key, listing
         from geoproc.validation import region_ids
 
-        have = {str(i) for i in region_ids(regions, args.regions_id)}
-        absent = [str(i) for i in panel[args.id].unique() if str(i) not in have]
+        have = {id_key(i) for i in region_ids(regions, args.regions_id)}
+        absent = [i for i in panel[args.id].unique() if id_key(i) not in have]
         if absent:
             raise GeoprocInputError(
-                f"--regions-output: panel regions not in the regions layer: {', '.join(absent[:20])}")
+                f"--regions-output: panel regions not in the regions layer: {listing(absent, 20)}")
     years = sorted(panel[args.year].unique())
     if args.regions_year is None:
         return years[-1]
