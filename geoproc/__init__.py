@@ -50,6 +50,8 @@ _EXPORTS: dict[str, str] = {
     # panel tables
     "read_table": "geoproc.panel",
     "read_panel": "geoproc.panel",
+    "load_panel": "geoproc.panel",
+    "Panel": "geoproc.panel",
     "match_regions": "geoproc.panel",
     "year_values": "geoproc.panel",
     # spatial autocorrelation
