@@ -193,7 +193,11 @@ def local_moran(
         ``fdr``), ``lisa_q`` (1 HH, 2 LH, 3 LL, 4 HL, as esda), ``cluster`` and
         ``island``. ``attrs["notes"]`` says how islands were handled.
     """
-    what = values.name if isinstance(getattr(values, "name", None), str) else "values"  # name the column
+    if not 0 < alpha < 1:
+        raise GeoprocInputError(f"alpha (CLI --alpha) must be between 0 and 1, not {alpha:g}")
+    # name the variable in messages: the column given, or the Series' name
+    what = values if isinstance(values, str) else getattr(values, "name", None)
+    what = what if isinstance(what, str) else "values"
     gdf, ids, mask, (y,), w, notes = prepare_local_inputs(regions, [values], weights, id, transform, islands, [what])
     n = y.size
     from geoproc.validation import standardize

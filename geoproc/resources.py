@@ -198,7 +198,7 @@ def check_distance_matrix(
 
 def check_permutations(
     n: int, permutations: int, *, per_site: bool = False, neighbours: int = 0,
-    parameter: str = "--permutations",
+    parameter: str = "permutations",
 ) -> None:
     """Refuse permutation arrays that do not fit in memory.
 
@@ -214,7 +214,7 @@ def check_permutations(
     )
 
 
-def check_draws(draws: int, parameters: int, *, parameter: str = "--draws") -> None:
+def check_draws(draws: int, parameters: int, *, parameter: str = "draws") -> None:
     """Refuse ``draws x parameters`` float64 simulation arrays (and 3 effect tables) that do not fit."""
     nbytes = 8.0 * draws * parameters * 4
     check_memory(

@@ -19,15 +19,28 @@ plain_warnings = command_warnings
 
 
 def guess_regions(ids: Iterable[Any]) -> gpd.GeoDataFrame | None:
-    """The shipped boundary set whose codes contain all ``ids`` (None if none does)."""
+    """The shipped boundary set whose codes contain all ``ids`` (None if none does).
+
+    When a shipped set holds most of the ids but not all, the others are named: a typo
+    in one id should not end as "give the regions".
+    """
     from geoproc.boundaries import load_boundaries
+    from geoproc.errors import GeoprocInputError
     from geoproc.ids import id_key
 
-    want = {id_key(i) for i in ids}
+    ids = list(ids)
+    want = {id_key(i): i for i in ids}
     for name in ("china_provinces", "yrd_cities"):
         gdf = load_boundaries(name)
-        if want <= {id_key(c) for c in gdf["code"]}:
+        codes = {id_key(c) for c in gdf["code"]}
+        stray = [want[k] for k in want if k not in codes]
+        if not stray:
             return gdf
+        if len(stray) < len(want) / 2:
+            shown = ", ".join(map(str, stray[:10])) + (f" and {len(stray) - 10} more" if len(stray) > 10 else "")
+            raise GeoprocInputError(
+                f"panel id(s) {shown} match no region of the shipped {name}, which holds the "
+                "other ids; correct them, or give the regions (--regions FILE)")
     return None
 
 

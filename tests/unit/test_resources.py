@@ -95,10 +95,10 @@ def test_free_disk_of_a_folder_not_yet_made(tmp_path):
 
 def test_permutations_and_draws(monkeypatch):
     monkeypatch.setenv("GEOPROC_MAX_MEMORY", "4G")
-    with pytest.raises(GeoprocInputError, match=r"--permutations 1,000,000,000 for 31 regions.*fewer permutations"):
+    with pytest.raises(GeoprocInputError, match=r"permutations 1,000,000,000 for 31 regions.*fewer permutations"):
         check_permutations(31, 1_000_000_000)
     check_permutations(31, 9999)
-    with pytest.raises(GeoprocInputError, match=r"--draws 1,000,000,000"):
+    with pytest.raises(GeoprocInputError, match=r"draws 1,000,000,000"):
         check_draws(1_000_000_000, 15)
     check_draws(1000, 15)
     # local: 10,000 sites x 99,999 permutations x 8 bytes = 8 GB > 3.2 GB
