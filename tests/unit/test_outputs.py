@@ -201,3 +201,26 @@ def test_sigkill_leftover_removed_by_next_run(tmp_path):
     with atomic_output(out) as tmp:
         tmp.write_text("ok")
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_protected_inputs_refused_by_every_writer_in_the_block(tmp_path):
+    import argparse
+
+    from geoproc.outputs import command_inputs, protect_inputs
+
+    panel = tmp_path / "panel.csv"
+    panel.write_text("x")
+    w = tmp_path / "w.gal"
+    w.write_text("1")
+    ns = argparse.Namespace(panel=str(panel), weights=[f"W={w}", "queen"], output=str(panel),
+                            json=None, overwrite=True, func=print, regions="china_provinces")
+    found = command_inputs(ns)
+    # the output option is not an input; NAME=PATH gives its path; a shipped name is no file
+    assert found == [("panel", str(panel)), ("weights", str(w))]
+    with protect_inputs(found):
+        with pytest.raises(GeoprocInputError, match=r"output .*w\.gal is the weights"):
+            with atomic_output(w, overwrite=True):
+                pass
+    with atomic_output(w, overwrite=True) as tmp:  # outside the block: an ordinary output
+        tmp.write_text("2")
+    assert w.read_text() == "2"
