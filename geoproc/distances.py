@@ -330,12 +330,12 @@ def write_distance_matrix(
     from geoproc.outputs import atomic_output, check_output
 
     dt = _check_args(method, dtype)
+    source = points if isinstance(points, str | os.PathLike) else None
+    check_output(path, overwrite, inputs={"points": source})  # never the input itself
     if Path(path).suffix.lower() not in (".csv", ".txt"):
         raise GeoprocInputError(
             f"output {os.fspath(path)}: the distance matrix is written as CSV; name it .csv "
             "(Excel and every statistics package open it)")
-    source = points if isinstance(points, str | os.PathLike) else None
-    check_output(path, overwrite, inputs={"points": source})  # never the input itself
     ids, lon, lat, _ = points_lonlat(points, id, how)
     check_lonlat(lon, lat, ids)
     n = len(ids)

@@ -168,6 +168,7 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     "panel_dup.csv": _panel_with(lambda d: pd.concat([d, d.iloc[[0]]])),
     "panel_noid.csv": _panel_with(lambda d: _set(d, "code", d["code"].where(d.index != 7, 999999))),
     "panel_oneyear.csv": _panel_with(lambda d: d[d["year"] == 2021]),
+    "panel_two.csv": _panel_with(lambda d: d[d["code"].isin([310000, 320000])]),
     "panel_missing_region.csv": _panel_with(lambda d: d[d["code"] != 110000]),
     "panel_neg.csv": _panel_with(lambda d: _set(d, "rd_staff", -5.0, d.index[:31])),
     "panel_mass_huge.csv": _panel_with(lambda d: _set(d, "rd_staff", 1e308)),
