@@ -58,12 +58,15 @@ class GeoprocAlgorithm(QgsProcessingAlgorithm):
         if problem:
             raise QgsProcessingException(problem)
         from geoproc.errors import GeoprocInputError
+        from geoproc.outputs import protect_inputs
         from geoproc.progress import Cancelled
 
         from ..convert import Canceled
 
         try:
-            return self.compute(parameters, context, feedback)
+            # no geoproc writer may replace a file an input parameter names (issue 13)
+            with protect_inputs(self._input_files(parameters)):
+                return self.compute(parameters, context, feedback)
         except QgsProcessingException:
             raise
         except Cancelled as exc:
@@ -74,6 +77,23 @@ class GeoprocAlgorithm(QgsProcessingAlgorithm):
 
     def compute(self, parameters, context, feedback) -> dict:
         raise NotImplementedError
+
+    def _input_files(self, parameters) -> list:
+        """(parameter name, file) for every input parameter that names a file on disk."""
+        import os
+
+        found = []
+        for definition in self.parameterDefinitions():
+            if definition.isDestination():
+                continue
+            value = parameters.get(definition.name())
+            if hasattr(value, "source") and callable(value.source):  # a map layer object
+                value = value.source()
+            if isinstance(value, str):
+                path = value.split("|", 1)[0]
+                if os.path.isfile(path):
+                    found.append((definition.name(), path))
+        return found
 
     # --- small shared helpers ---------------------------------------------
     def source_frame(self, parameters, name, context, feedback, progress=(0, 30), with_geometry=True):

@@ -73,3 +73,21 @@ def test_matrix_that_is_the_input_refused(qgis_processing, geoproc_provider, tmp
             "INPUT": _layer(gpkg), "ID": "code", "METHOD": 0, "OUTPUT": "TEMPORARY_OUTPUT",
             "MATRIX": str(gpkg), "OVERWRITE": True})
     assert hashlib.sha256(gpkg.read_bytes()).hexdigest() == before
+
+
+def test_any_algorithm_refuses_writing_over_an_input_file(qgis_processing, geoproc_provider, tmp_path):
+    """The weights file output chosen as the regions layer's own file: refused, file intact."""
+    from qgis.core import QgsProcessingException
+
+    import geoproc
+
+    gpkg = tmp_path / "prov.gpkg"
+    geoproc.load_boundaries("china_provinces").to_file(gpkg)
+    before = hashlib.sha256(gpkg.read_bytes()).hexdigest()
+    alg = next(a for a in geoproc_provider.algorithms() if a.id() == "geoproc:distance_matrix")
+    assert "INPUT" in {d.name() for d in alg.parameterDefinitions() if not d.isDestination()}
+    with pytest.raises(QgsProcessingException, match=r"prov\.gpkg.*never modified"):
+        qgis_processing.run("geoproc:distance_matrix", {
+            "INPUT": str(gpkg), "ID": "code", "METHOD": 0, "OUTPUT": "TEMPORARY_OUTPUT",
+            "MATRIX": str(gpkg), "OVERWRITE": True})
+    assert hashlib.sha256(gpkg.read_bytes()).hexdigest() == before
