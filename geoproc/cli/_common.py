@@ -238,7 +238,8 @@ def add_weights_args(p: argparse.ArgumentParser, repeat: bool) -> None:
     add_islands_arg(p)
     p.add_argument("--transform", choices=("R", "O"), default="R",
                    help="R: row-standardise the weights (default, as esda); O: use them as given")
-    p.add_argument("--centroid", choices=("area", "representative", "largest"), default="area",
+    p.add_argument("--centroid", choices=("area", "representative", "largest", "capital"), default="area",
                    help="the point standing for each region in distances (knn, inverse-distance, "
                         "gravity, nested, island links): area centroid (default), a representative "
-                        "point inside the region, or the area centroid of its largest part")
+                        "point inside the region, the area centroid of its largest part, or the "
+                        "provincial capital (province codes)")

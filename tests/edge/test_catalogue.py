@@ -492,6 +492,12 @@ cli("ok-lisa-seeded-fdr", "panel.csv", f"lisa china_provinces panel.csv {LISA} -
     check=exists("l.gpkg"))
 cli("ok-hotspots", "panel.csv", f"hotspots china_provinces panel.csv {HOT} -o h.gpkg", check=exists("h.gpkg"))
 cli("ok-density-yrd", "parks.csv", "density parks.csv --regions yrd_cities -o d.gpkg", check=exists("d.gpkg"))
+cli("ok-distances-capital", "", "distances china_provinces --centroid capital -o D.csv",
+    check=lambda t: _beijing_tianjin(t / "D.csv"))
+cli("ok-weights-capital", "", "weights china_provinces --kind knn --k 4 --centroid capital -o W.gal",
+    check=exists("W.gal"))
+cli("capital-on-cities-cli", "", "distances yrd_cities --centroid capital -o D.csv",
+    error=r"no capital for 320100, 320200")
 api("ok-api-capital-distances", "", lambda t: __import__("geoproc").distance_matrix(
     "china_provinces", id="code", how="capital"), check=None)
 api("ok-api-capital-weights", "panel.csv", lambda t: __import__("geoproc").build_weights(
@@ -553,6 +559,16 @@ def _moran_scale_free(t: Path) -> None:
 
     assert not any(re.search(r"\bnan\b", r.lower()) for r in rows(huge))
     assert len(rows(base)) == 9 and rows(huge) == rows(base)  # 2013-2021, printed the same
+
+
+def _beijing_tianjin(path: Path) -> None:
+    """Capital to capital: pyproj's WGS84 geodesic between GeoNames' Beijing and Tianjin."""
+    import pandas as pd
+    from pyproj import Geod
+
+    d = pd.read_csv(path, index_col=0)
+    expect = Geod(ellps="WGS84").inv(116.39723, 39.9075, 117.17667, 39.14222)[2] / 1000
+    assert abs(d.loc[110000, "120000"] - expect) < 1e-5
 
 
 def _no_nan_table(path: Path) -> None:
