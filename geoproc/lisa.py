@@ -193,8 +193,8 @@ def local_moran(
         ``fdr``), ``lisa_q`` (1 HH, 2 LH, 3 LL, 4 HL, as esda), ``cluster`` and
         ``island``. ``attrs["notes"]`` says how islands were handled.
     """
-    if not 0 < alpha < 1:
-        raise GeoprocInputError(f"alpha (CLI --alpha) must be between 0 and 1, not {alpha:g}")
+    if not 0 < alpha <= 1:
+        raise GeoprocInputError(f"alpha (CLI --alpha) must be in (0, 1], not {alpha:g}")
     # name the variable in messages: the column given, or the Series' name
     what = values if isinstance(values, str) else getattr(values, "name", None)
     what = what if isinstance(what, str) else "values"

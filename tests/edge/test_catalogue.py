@@ -376,7 +376,7 @@ cli("weights-id-missing", "prov.gpkg", "weights prov.gpkg --kind queen --id nosu
 cli("warn-weights-islands", "prov.gpkg", "weights prov.gpkg --kind queen --islands warn -o W.gal",
     check=exists("W.gal"))
 cli("lisa-alpha-out-of-range", "panel.csv", f"lisa china_provinces panel.csv {LISA} --alpha 2 -o l.gpkg",
-    error=r"--alpha\) must be between 0 and 1, not 2")
+    error=r"--alpha\) must be in \(0, 1\], not 2")
 cli("lisa-negative-permutations", "panel.csv",
     "lisa china_provinces panel.csv --variable cul --year 2021 --weights queen --permutations -5 -o l.gpkg",
     error=r"--permutations")
