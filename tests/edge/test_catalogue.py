@@ -584,13 +584,6 @@ def _finite_column(path: Path, column: str) -> None:
     assert np.isfinite(gdf[column].to_numpy(float)).all()
 
 
-def _real_xlsx_or_absent(path: Path) -> None:
-    if path.exists():
-        import zipfile
-
-        assert zipfile.is_zipfile(path), "not an XLSX (zip) file"
-
-
 def _pca_scale_free(t: Path) -> None:
     """The PCA index of standardised indicators is scale-free: cul x 1e300 changes nothing.
 
