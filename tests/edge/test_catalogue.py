@@ -287,7 +287,9 @@ cli("huge-values-moran", "panel_huge.csv",
     check=lambda t: _moran_scale_free(t))
 cli("huge-values-hotspots", "panel_huge.csv",
     f"hotspots china_provinces panel_huge.csv {HOT} -o h.gpkg",
-    check=lambda t: _finite_column(t / "h.gpkg", "gi_z"), xfail="all-NaN Gi* labelled Not significant")
+    check=lambda t: _finite_column(t / "h.gpkg", "gi_z"),
+    xfail="geoproc/hotspots.py is item 8's (another engineer): Gi* of values near 1e300 is NaN, "
+          "labelled Not significant")
 cli("huge-values-lisa", "panel_huge.csv",
     f"lisa china_provinces panel_huge.csv {LISA} -o l.gpkg",
     check=lambda t: _lisa_scale_free(t))
