@@ -103,7 +103,13 @@ class GeoprocAlgorithm(QgsProcessingAlgorithm):
         source = self.parameterAsSource(parameters, name, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, name))
-        return source_to_frame(source, feedback, with_geometry=with_geometry, progress=progress)
+        frame = source_to_frame(source, feedback, with_geometry=with_geometry, progress=progress)
+        if with_geometry and hasattr(frame, "crs"):
+            from geoproc.validation import check_layer_coordinates
+
+            # swapped lon/lat, metres labelled as degrees, no CRS: named by the parameter
+            check_layer_coordinates(frame, f"{name} layer {source.sourceName()!r}")
+        return frame
 
     def write_sink(self, parameters, name, context, frame, feedback, progress=(90, 100)):
         """Write ``frame`` to the sink parameter ``name``; return its destination id."""

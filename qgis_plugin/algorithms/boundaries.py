@@ -131,7 +131,6 @@ class DistanceMatrix(GeoprocAlgorithm):
 
         import geoproc
         from geoproc.outputs import atomic_output, check_output
-        from geoproc.validation import check_layer_coordinates
 
         # refuse the matrix CSV (an input, or existing without OVERWRITE) before writing anything
         matrix_path = self.parameterAsFileOutput(parameters, self.MATRIX, context)
@@ -144,9 +143,6 @@ class DistanceMatrix(GeoprocAlgorithm):
         gdf = self.source_frame(parameters, self.INPUT, context, feedback, (0, 30))
         id_field = self.parameterAsString(parameters, self.ID, context)
         method = self.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
-        name = layer.name() if layer is not None else "INPUT"
-        ids = gdf[id_field].tolist() if id_field in gdf.columns else None
-        check_layer_coordinates(gdf, f"INPUT layer {name!r}", ids)  # swapped, metres as degrees
         dist = geoproc.distance_matrix(gdf, method=method, id=id_field)
         self.check_canceled(feedback)
         feedback.setProgress(60)
