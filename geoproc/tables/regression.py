@@ -54,6 +54,30 @@ def _p_value(est: float | None, se: float | None) -> float | None:
     return float(2 * ndtr(-abs(est / se)))
 
 
+MAX_DECIMALS = 6
+
+
+def row_decimals(values: Sequence[Any], decimals: int) -> int:
+    """``decimals``, or more (up to 6) when the row's largest |value| is below 0.01, so that its
+    leading two significant digits show (σ² = 0.0016 prints 0.0016, not 0.002)."""
+    vals = [abs(v) for v in map(_num, values) if v is not None and v != 0]
+    d = decimals
+    if vals:
+        top = max(vals)
+        while d < MAX_DECIMALS and top < 10.0 ** (1 - d):
+            d += 1
+    return d
+
+
+def _pair_row(pairs: list[tuple[Cell, Cell]], decimals: int, stat: str) -> tuple[list[Cell], list[Cell]]:
+    """One row of estimates and its parenthesis row, with the row's decimals."""
+    d = row_decimals([a.value for a, _ in pairs], decimals)
+    tops, belows = [a for a, _ in pairs], [b for _, b in pairs]
+    for c in (*tops, *(belows if stat != "t" else ())):
+        c.decimals = d
+    return tops, belows
+
+
 def coef_cells(est: Any, se: Any, stat: str, decimals: int) -> tuple[Cell, Cell]:
     """The estimate with stars and, under it, its se, t or p in parentheses."""
     est, se = _num(est), _num(se)
@@ -159,7 +183,9 @@ def regression_table(
     groups : sequence of (str, int), optional
         A top header row spanning columns, e.g. ``[("rd_staff", 2), ("rd_capital", 2)]``.
     decimals : int
-        Decimals of every number (N is an integer).
+        Decimals of the numbers (N is an integer). A row whose largest estimate is below
+        0.01 gets more (up to 6) so that two significant digits show; its standard errors
+        (or p) the same, t statistics keep ``decimals``.
     title : str, optional
         Caption (default: "Spatial Durbin model estimates" / "空间杜宾模型估计结果").
 
@@ -179,8 +205,9 @@ def regression_table(
     def coef_rows(key: str, name: str, label: str) -> None:
         pairs = [coef_cells((d.get(key) or {}).get(name), ((d.get("se") or {}).get(key) or {}).get(name),
                             stat, decimals) for d in ds]
-        rows.append(Row(label, [a for a, _ in pairs], "value", f"{key}:{name}"))
-        rows.append(Row("", [b for _, b in pairs], "paren", f"{key}:{name}:{stat}"))
+        tops, belows = _pair_row(pairs, decimals, stat)
+        rows.append(Row(label, tops, "value", f"{key}:{name}"))
+        rows.append(Row("", belows, "paren", f"{key}:{name}:{stat}"))
 
     for name in _union(ds, "beta"):
         if name not in hidden:
@@ -191,8 +218,9 @@ def regression_table(
     for key in (*SPATIAL, "sigma2"):
         if any(_num(d.get(key)) is not None for d in ds):
             pairs = [coef_cells(d.get(key), (d.get("se") or {}).get(key), stat, decimals) for d in ds]
-            rows.append(Row(word(key, lang), [a for a, _ in pairs], "value", key))
-            rows.append(Row("", [b for _, b in pairs], "paren", f"{key}:{stat}"))
+            tops, belows = _pair_row(pairs, decimals, stat)
+            rows.append(Row(word(key, lang), tops, "value", key))
+            rows.append(Row("", belows, "paren", f"{key}:{stat}"))
     yes, no = word("yes", lang), word("no", lang)
     if hidden:
         has = [bool(hidden & (set(d.get("beta") or {}) | set(d.get("theta") or {}))) for d in ds]
@@ -243,8 +271,9 @@ def effects_table(
             pairs = [coef_cells(((d.get("effects") or {}).get(v) or {}).get(part),
                                 ((d.get("effects") or {}).get(v) or {}).get(f"{part}_se"), stat, decimals)
                      for d in ds]
-            rows.append(Row(_label(v, labels), [a for a, _ in pairs], "value", f"{part}:{v}"))
-            rows.append(Row("", [b for _, b in pairs], "paren", f"{part}:{v}:{stat}"))
+            tops, belows = _pair_row(pairs, decimals, stat)
+            rows.append(Row(_label(v, labels), tops, "value", f"{part}:{v}"))
+            rows.append(Row("", belows, "paren", f"{part}:{v}:{stat}"))
     rows.append(Row(word("nobs", lang), [Cell(_nobs(d), 0) for d in ds], "stat", "nobs"))
     draws = {d.get("draws") for d in ds if d.get("draws")}
     notes = [word("note", lang) + stars_note(lang, stat)] + _dep_note(ds, labels, lang)

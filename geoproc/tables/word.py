@@ -178,7 +178,11 @@ def _add_table(doc, t: Table) -> None:
 
 def write_docx(tables: Sequence[Table], path: str | Path) -> None:
     """Write ``tables`` to a new .docx at ``path`` (landscape when a table has > 7 columns)."""
-    from docx import Document
+    try:
+        from docx import Document
+    except ImportError as exc:  # an optional dependency: say how to get it
+        raise ImportError("writing .docx needs python-docx: pip install 'geoproc[tables]' "
+                          "(or pip install python-docx)") from exc
     from docx.enum.section import WD_ORIENT
 
     doc = Document()

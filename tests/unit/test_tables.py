@@ -38,6 +38,19 @@ def shown(v: float, d: int = 3) -> str:
     return s[1:] if s.startswith("-") and float(s) == 0 else s
 
 
+def check(text: str, value: float, p: float | None = None, paren: bool = False) -> int:
+    """``text`` is ``value`` to the digits it shows (at least 3 decimals), with the stars of
+    ``p``; returns the decimals shown."""
+    if paren:
+        assert text.startswith("(") and text.endswith(")"), text
+        text = text[1:-1]
+    body = text.rstrip("*")
+    assert text[len(body):] == ("" if p is None else star(p)), (text, p)
+    d = len(body.split(".")[1])
+    assert d >= 3 and body == shown(value, d), (text, value)
+    return d
+
+
 @pytest.fixture(scope="module")
 def fits():
     df, w, _ = simulate(n=30, t=5, seed=3)
@@ -80,9 +93,10 @@ def test_regression_docx_numbers_and_stars(fits, tmp_path, stat):
             label = {"rho": "ρ", "lambda": "λ", "sigma2": "σ²"}.get(name, name.replace("W*", "W×"))
             i = _find(rows, label)
             est, se, p = f.params[name], f.se[name], f.p[name]
-            assert rows[i][j] == shown(est) + star(p), (name, j)
+            d = check(rows[i][j], est, p)
             below = {"se": se, "t": est / se, "p": p}[stat]
-            assert rows[i + 1][0] == "" and rows[i + 1][j] == f"({shown(below)})"
+            assert rows[i + 1][0] == ""
+            assert check(rows[i + 1][j], below, paren=True) == (3 if stat == "t" else d)
         # regressors a fit does not have are empty cells
         if f.model != "sdm":
             assert rows[_find(rows, "W×x1")][j] == ""
@@ -236,7 +250,7 @@ def test_dynamic_model_rows_tau_psi(fits):
 def test_effects_docx_against_fit(fits, tmp_path):
     out = tmp_path / "eff.docx"
     geoproc.effects_table(list(fits[:2]), names=["W1", "W2"], lang="zh").write(out)
-    grid, d = _docx_grid(out)
+    grid, doc = _docx_grid(out)
     rows = _body_rows(grid, 2)
     labels = [r[0] for r in rows]
     for part, zh in (("direct", "直接效应"), ("indirect", "间接效应"), ("total", "总效应")):
@@ -245,9 +259,9 @@ def test_effects_docx_against_fit(fits, tmp_path):
             for name in ("x1", "x2"):
                 i = labels.index(name, start)
                 e = f.effects.loc[name]
-                assert rows[i][j] == shown(e[part]) + star(e[f"{part}_p"])
-                assert rows[i + 1][j] == f"({shown(e[f'{part}_se'])})"
-    assert any("300次参数模拟" in p.text for p in d.paragraphs)
+                d = check(rows[i][j], e[part], e[f"{part}_p"])
+                assert check(rows[i + 1][j], e[f"{part}_se"], paren=True) == d
+    assert any("300次参数模拟" in p.text for p in doc.paragraphs)
 
 
 def test_tests_table_against_fit(fits, tmp_path):
@@ -321,3 +335,17 @@ def test_labels_from_pairs_and_files(tmp_path):
         read_labels(["dig"])
     with pytest.raises(GeoprocInputError, match="does not exist"):
         read_labels(str(tmp_path / "missing.txt"))
+
+
+def test_small_rows_get_significant_digits():
+    from geoproc.tables.regression import row_decimals
+
+    assert row_decimals([0.0016, 0.0021], 3) == 4  # σ² of shares: 0.0016, not 0.002
+    assert row_decimals([0.00016, None], 3) == 5
+    assert row_decimals([0.05, 0.0016], 3) == 3  # the row's largest decides: one format a row
+    assert row_decimals([0.0, None], 3) == 3
+    assert row_decimals([1e-12], 3) == 6
+    d = {"model": "sdm", "fixed_effects": "twoway", "beta": {"x": 0.0046}, "theta": {},
+         "se": {"beta": {"x": 0.0012}, "sigma2": 0.00014}, "sigma2": 0.0016, "n": 31, "t": 9}
+    t = geoproc.regression_table([d])
+    assert [r.cells[0].text for r in t.rows[:4]] == ["0.0046***", "(0.0012)", "0.0016***", "(0.0001)"]
