@@ -72,6 +72,7 @@ def moran_paper_table(
     *,
     decimals: int = 3,
     title: str | None = None,
+    method_notes: bool | None = None,
 ) -> Table:
     """A :class:`~geoproc.moran.MoranTable` in the layout papers print.
 
@@ -89,11 +90,15 @@ def moran_paper_table(
         Labels of variables and of weights names.
     decimals : int
     title : str, optional
+    method_notes : bool, optional
+        Also print the table's own notes (transform, how each matrix was built, islands,
+        permutations; in English). Default: yes in English; in Chinese only a note that
+        the matrices are row-standardised.
 
     Returns
     -------
     Table
-        Rows: years. Header: variable, then matrix (when several), then the columns.
+        Rows: years. Header: variable, then matrix, then the columns.
     """
     cols = _columns(columns)
     labels = read_labels(labels)
@@ -113,7 +118,10 @@ def moran_paper_table(
     else:
         notes = [word("note", lang) + stars_note(lang, None)[:-1] + f" (test under {test[0]}); "
                  + word("n_regions", lang, n=table.n) + "."]
-    notes += list(table.notes)
+    if method_notes if method_notes is not None else lang == "en":
+        notes += list(table.notes)
+    elif lang == "zh" and any("row-standardised" in n for n in table.notes):
+        notes.append("空间权重矩阵均经行标准化处理。")
     return _layout(rec, table.variables, table.weights, table.years, cols, lang, labels, decimals,
                    title if title is not None else word("moran_title", lang), notes)
 

@@ -126,10 +126,33 @@ def _paragraph(container, text: str, align, size_pt: float, bold=False, italic=F
     pf.space_after = Pt(space_after)
     # exact line height: CJK fonts' taller ascent would otherwise make rows with Chinese
     # labels taller than the others
-    pf.line_spacing = Pt(size_pt * 1.3)
+    pf.line_spacing = Pt(size_pt * 1.2)
     if text:
         _set_fonts(p.add_run(text), size_pt, italic=italic, bold=bold)
     return p
+
+
+def _text_width_pt(text: str, size_pt: float = BODY_PT) -> float:
+    """Rough printed width: a CJK character a little over one em, anything else a little over half an em."""
+    return sum(size_pt * 1.1 if ord(ch) > 0x2E80 else size_pt * 0.55 for ch in text)
+
+
+def _column_widths(t: Table, usable_pt: float) -> list[float]:
+    """The label column as wide as its longest label (within limits), the rest shared equally."""
+    labels = [r.label for r in t.rows] + [t.stub]
+    stub = min(max(_text_width_pt(x) for x in labels) + 28, usable_pt * 0.4)  # + cell margins
+    return [stub] + [(usable_pt - stub) / max(t.ncols, 1)] * t.ncols
+
+
+def _set_widths(table, widths_pt: list[float]) -> None:
+    from docx.shared import Pt
+
+    table.autofit = False
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths_pt, strict=False):
+            cell.width = Pt(w)
+    for col, w in zip(table.columns, widths_pt, strict=False):
+        col.width = Pt(w)
 
 
 def _fill_header(table, t: Table) -> None:
@@ -150,7 +173,7 @@ def _fill_header(table, t: Table) -> None:
             col += span
 
 
-def _add_table(doc, t: Table) -> None:
+def _add_table(doc, t: Table, usable_pt: float) -> None:
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT as V
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH as A
@@ -170,27 +193,39 @@ def _add_table(doc, t: Table) -> None:
     for row in table.rows:
         for cell in row.cells:
             cell.vertical_alignment = V.CENTER
+    _set_widths(table, _column_widths(t, usable_pt))
     _three_line_borders(table, nh)
     for n in t.notes:
         _paragraph(doc, n, A.LEFT, NOTE_PT)
-    _paragraph(doc, "", A.LEFT, BODY_PT, space_after=6)
+
+
+def _page(section, landscape: bool) -> None:
+    """A4 (Chinese journals' paper), 2.54 cm margins; landscape for wide tables."""
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    w, h = Cm(21.0), Cm(29.7)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (h, w) if landscape else (w, h)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2.54))
 
 
 def write_docx(tables: Sequence[Table], path: str | Path) -> None:
-    """Write ``tables`` to a new .docx at ``path`` (landscape when a table has > 7 columns)."""
+    """Write ``tables`` to a new .docx at ``path``: each table on its own page (a section of
+    its own, landscape when it has more than 7 data columns), caption above, notes under it."""
     try:
         from docx import Document
     except ImportError as exc:  # an optional dependency: say how to get it
         raise ImportError("writing .docx needs python-docx: pip install 'geoproc[tables]' "
                           "(or pip install python-docx)") from exc
-    from docx.enum.section import WD_ORIENT
+    from docx.enum.section import WD_SECTION
 
     doc = Document()
     _style_document(doc)
-    if max(t.ncols for t in tables) > 7:
-        sec = doc.sections[0]
-        sec.orientation = WD_ORIENT.LANDSCAPE
-        sec.page_width, sec.page_height = sec.page_height, sec.page_width
-    for t in tables:
-        _add_table(doc, t)
+    for k, t in enumerate(tables):
+        section = doc.sections[0] if k == 0 else doc.add_section(WD_SECTION.NEW_PAGE)
+        _page(section, t.ncols > 7)
+        usable = (section.page_width - section.left_margin - section.right_margin) / 12700  # EMU -> pt
+        _add_table(doc, t, usable)
     doc.save(str(path))
