@@ -74,6 +74,7 @@ _EXPORTS: dict[str, str] = {
     "moran_paper_table": "geoproc.tables",
     "bivariate_moran_table": "geoproc.tables",
     "write_tables": "geoproc.tables",
+    "paper_tables": "geoproc.tables",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

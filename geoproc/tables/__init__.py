@@ -12,8 +12,9 @@ See ``docs/tables.md``.
 from geoproc.tables.base import FORMATS, Cell, Row, Table, write_tables
 from geoproc.tables.labels import parse_label_pairs, read_labels
 from geoproc.tables.moran import MORAN_COLUMNS, bivariate_moran_table, moran_paper_table
+from geoproc.tables.paper import paper_tables
 from geoproc.tables.regression import STATS, effects_table, fit_dict, regression_table, tests_table
 
 __all__ = ["FORMATS", "MORAN_COLUMNS", "STATS", "Cell", "Row", "Table", "bivariate_moran_table",
-           "effects_table", "fit_dict", "moran_paper_table", "parse_label_pairs", "read_labels",
+           "effects_table", "fit_dict", "moran_paper_table", "paper_tables", "parse_label_pairs", "read_labels",
            "regression_table", "tests_table", "write_tables"]

@@ -112,11 +112,8 @@ def test_regression_docx_numbers_and_stars(fits, tmp_path, stat):
     assert any(c.endswith("***") for c in texts) and any(c and c[-1].isdigit() and "(" not in c for c in texts)
 
 
-def test_docx_is_a_three_line_table(fits, tmp_path):
-    out = tmp_path / "three.docx"
-    geoproc.regression_table(list(fits), names=["a", "b", "c"], groups=[("W1", 2), ("W2", 1)]).write(out)
-    d = docx.Document(str(out))
-    tbl = d.tables[0]._tbl
+def assert_three_line(tbl, nh: int) -> None:
+    """The table XML draws exactly the three rules of a 三线表 and no vertical line."""
     borders = tbl.tblPr.find(f"{W_NS}tblBorders")
     sides = {el.tag.replace(W_NS, ""): el for el in borders}
     for side in ("top", "bottom"):
@@ -124,9 +121,7 @@ def test_docx_is_a_three_line_table(fits, tmp_path):
         assert int(sides[side].get(f"{W_NS}sz")) == 12  # 1.5 pt
     for side in ("left", "right", "insideH", "insideV"):
         assert sides[side].get(f"{W_NS}val") in ("nil", "none")
-    nh = 3  # groups, (1)..(3), names
-    rows = tbl.tr_lst
-    for i, tr in enumerate(rows):
+    for i, tr in enumerate(tbl.tr_lst):
         for tc in tr.tc_lst:
             tcb = tc.tcPr.find(f"{W_NS}tcBorders") if tc.tcPr is not None else None
             found = {} if tcb is None else {el.tag.replace(W_NS, ""): el for el in tcb}
@@ -138,8 +133,16 @@ def test_docx_is_a_three_line_table(fits, tmp_path):
                 assert int(found["bottom"].get(f"{W_NS}sz")) == 6
             else:
                 assert not any(el.get(f"{W_NS}val") not in ("nil", "none") for el in found.values())
+
+
+def test_docx_is_a_three_line_table(fits, tmp_path):
+    out = tmp_path / "three.docx"
+    geoproc.regression_table(list(fits), names=["a", "b", "c"], groups=[("W1", 2), ("W2", 1)]).write(out)
+    d = docx.Document(str(out))
+    tbl = d.tables[0]._tbl
+    assert_three_line(tbl, 3)  # groups, (1)..(3), names
     # the group header spans two columns
-    first = rows[0].tc_lst
+    first = tbl.tr_lst[0].tc_lst
     spans = [tc.tcPr.find(f"{W_NS}gridSpan") for tc in first]
     assert [None if s is None else int(s.get(f"{W_NS}val")) for s in spans] == [None, 2, None]
 
