@@ -58,6 +58,7 @@ def paper_tables(
     seed: int | None = 12345,
     permutations: int = 0,
     decimals: int = 3,
+    note: str | None = None,
 ) -> list[Table]:
     """Fit and tabulate: Moran's I, SDM, effects, tests under the main matrices, robustness.
 
@@ -85,6 +86,8 @@ def paper_tables(
     permutations : int
         Moran permutations (0: the analytic normal test only, as most papers print).
     decimals : int
+    note : str, optional
+        A last note line under every table (e.g. that the data are synthetic).
 
     Returns
     -------
@@ -131,4 +134,7 @@ def paper_tables(
                                        decimals=decimals,
                                        title="稳健性检验：替换空间权重矩阵" if zh else
                                        "Robustness: other spatial weights matrices"))
+    if note:
+        for t in tables:
+            t.notes.append(note)
     return tables
