@@ -126,7 +126,7 @@ def _paragraph(container, text: str, align, size_pt: float, bold=False, italic=F
     pf.space_after = Pt(space_after)
     # exact line height: CJK fonts' taller ascent would otherwise make rows with Chinese
     # labels taller than the others
-    pf.line_spacing = Pt(size_pt * 1.2)
+    pf.line_spacing = Pt(size_pt * 1.15)
     if text:
         _set_fonts(p.add_run(text), size_pt, italic=italic, bold=bold)
     return p

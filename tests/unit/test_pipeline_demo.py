@@ -48,7 +48,8 @@ def _doc(out: Path) -> dict:
 @pytest.mark.slow
 def test_every_output_is_written(demo):
     expected = ["results.gpkg", "report.html", "report.json", "park_kde.tif", "park_kde.qml",
-                "yrd_distances.csv", "yrd_gravity.gwt", "yrd_queen.gwt", "prov_gravity.gwt", "prov_sdm.html"]
+                "yrd_distances.csv", "yrd_gravity.gwt", "yrd_queen.gwt", "prov_gravity.gwt", "prov_sdm.html",
+                "tables.docx"]
     expected += [f"maps/map_{m}.html" for m in ("lisa", "hotspots", "lq", "parks", "kde", "links")]
     if find_qgis_python():
         expected.append("project.qgz")
@@ -196,4 +197,4 @@ def test_cli_reports_every_pipeline_problem(tmp_path, capsys):
 def test_demo_check_lists_the_steps(capsys):
     assert main(["demo", "-o", "unused", "--check"]) == 0
     out = capsys.readouterr().out
-    assert "valid, 29 steps" in out and "prov_sdm (sdm) <- prov_res, prov_gravity" in out
+    assert "valid, 39 steps" in out and "prov_sdm (sdm) <- prov_res, prov_gravity" in out
