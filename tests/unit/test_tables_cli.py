@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import geoproc
@@ -47,3 +48,31 @@ def test_tables_command_bad_input(tmp_path, capsys):
     assert "twice" in capsys.readouterr().err
     assert main(base + [str(tmp_path / "t.md"), "--weights", "knn:4", "--labels", "dig"]) == 2
     assert "name=label" in capsys.readouterr().err
+
+
+def test_moran_command_paper_layout_docx(tmp_path):
+    import esda
+
+    docx = pytest.importorskip("docx")
+    out = tmp_path / "moran.docx"
+    assert main(["moran", PANEL, "--variables", "cul,dig", "--weights", "staff=gravity:rd_staff",
+                 "--weights", "k4=knn:4", "--permutations", "0", "--columns", "I,EI,sd,z,p",
+                 "--lang", "zh", "--labels", "dig=数字技术", "-o", str(out)]) == 0
+    grid = [[c.text for c in r.cells] for r in docx.Document(str(out)).tables[0].rows]
+    assert grid[0][11] == "数字技术" and grid[1][11] == "staff" and grid[2][11:16] == [
+        "Moran's I", "E(I)", "sd", "z值", "p值"]
+    panel = geoproc.read_panel(PANEL)
+    w = geoproc.build_weights("gravity:rd_staff", "china_provinces", data=panel, data_id="code",
+                              year_column="year", row_standardize=True)
+    sub = panel[panel.year == 2015].set_index("code").loc[w.ids]
+    m = esda.Moran(sub["dig"].to_numpy(), w.to_W(), permutations=0)
+    row = next(r for r in grid if r[0] == "2015")
+    p = m.p_norm
+    stars = "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+    assert row[11:16] == [f"{m.I:.3f}{stars}", f"{m.EI:.3f}", f"{np.sqrt(m.VI_norm):.3f}",
+                          f"{m.z_norm:.3f}", f"{m.p_norm:.3f}"]
+    # MoranTable.write knows the formats too
+    mt = geoproc.moran_table(panel, {"staff": w}, ["cul"], permutations=0)
+    mt.write(tmp_path / "m.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "m.xlsx").active.cell(4, 2).value == pytest.approx(
+        float(mt.frame.I.iloc[0]), rel=1e-12)
