@@ -238,6 +238,37 @@ def regression_table(
                  {"kind": "regression", "stat": stat, "names": list(names or [])})
 
 
+HORIZONS = ("short_run", "long_run")
+
+
+def _horizons(ds: list[dict], variables: list[str]) -> list[str | None]:
+    """``[None]`` for static fits; ``short_run``/``long_run`` blocks of dynamic fits
+    (``effects[x]["short_run"]["direct"]``), after the static block when both are present."""
+    out: list[str | None] = []
+    for d in ds:
+        for v in variables:
+            e = (d.get("effects") or {}).get(v) or {}
+            for h in ([k for k in HORIZONS if k in e] or ([None] if e else [])):
+                if h not in out:
+                    out.append(h)
+    return sorted(out, key=lambda h: -1 if h is None else HORIZONS.index(h)) or [None]
+
+
+def _effect_block(d: dict, v: str, horizon: str | None) -> dict:
+    e = (d.get("effects") or {}).get(v) or {}
+    if horizon is None:
+        return e if not any(k in e for k in HORIZONS) else {}
+    return e.get(horizon) or {}
+
+
+def _effect_word(horizon: str | None, part: str, lang: str) -> str:
+    if horizon is None:
+        return word(part, lang)
+    if lang == "zh":
+        return ("短期" if horizon == "short_run" else "长期") + word(part, lang)
+    return ("Short-run " if horizon == "short_run" else "Long-run ") + word(part, lang).lower()
+
+
 def effects_table(
     fits: Sequence[Any],
     names: Sequence[str] | None = None,
@@ -255,6 +286,8 @@ def effects_table(
     Parameters are those of :func:`regression_table`. Three blocks of rows (直接效应,
     间接效应, 总效应 in Chinese), each with every regressor's effect (stars from the
     two-sided normal p of effect / simulated se) and its se, t or p in parentheses; then N.
+    Dynamic fits (effects by ``short_run``/``long_run``) get short- and long-run blocks
+    (短期直接效应, ..., 长期总效应).
 
     Returns
     -------
@@ -265,15 +298,16 @@ def effects_table(
     hidden = set(controls or ())
     variables = [v for v in _union(ds, "effects") if v not in hidden]
     rows: list[Row] = []
-    for part in ("direct", "indirect", "total"):
-        rows.append(Row(word(part, lang), [], "section", part))
-        for v in variables:
-            pairs = [coef_cells(((d.get("effects") or {}).get(v) or {}).get(part),
-                                ((d.get("effects") or {}).get(v) or {}).get(f"{part}_se"), stat, decimals)
-                     for d in ds]
-            tops, belows = _pair_row(pairs, decimals, stat)
-            rows.append(Row(_label(v, labels), tops, "value", f"{part}:{v}"))
-            rows.append(Row("", belows, "paren", f"{part}:{v}:{stat}"))
+    for horizon in _horizons(ds, variables):
+        for part in ("direct", "indirect", "total"):
+            key = part if horizon is None else f"{horizon}:{part}"
+            rows.append(Row(_effect_word(horizon, part, lang), [], "section", key))
+            for v in variables:
+                blocks = [_effect_block(d, v, horizon) for d in ds]
+                pairs = [coef_cells(b.get(part), b.get(f"{part}_se"), stat, decimals) for b in blocks]
+                tops, belows = _pair_row(pairs, decimals, stat)
+                rows.append(Row(_label(v, labels), tops, "value", f"{key}:{v}"))
+                rows.append(Row("", belows, "paren", f"{key}:{v}:{stat}"))
     rows.append(Row(word("nobs", lang), [Cell(_nobs(d), 0) for d in ds], "stat", "nobs"))
     draws = {d.get("draws") for d in ds if d.get("draws")}
     notes = [word("note", lang) + stars_note(lang, stat)] + _dep_note(ds, labels, lang)

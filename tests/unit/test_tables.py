@@ -352,3 +352,23 @@ def test_small_rows_get_significant_digits():
          "se": {"beta": {"x": 0.0012}, "sigma2": 0.00014}, "sigma2": 0.0016, "n": 31, "t": 9}
     t = geoproc.regression_table([d])
     assert [r.cells[0].text for r in t.rows[:4]] == ["0.0046***", "(0.0012)", "0.0016***", "(0.0001)"]
+
+
+def test_dynamic_effects_short_and_long_run_blocks(fits):
+    d = fits[0].to_dict()
+    d["effects"] = {"x1": {"short_run": {"direct": 0.5, "direct_se": 0.1, "indirect": 0.2,
+                                         "indirect_se": 0.2, "total": 0.7, "total_se": 0.25},
+                           "long_run": {"direct": 0.9, "direct_se": 0.3, "indirect": 0.4,
+                                        "indirect_se": 0.5, "total": 1.3, "total_se": 0.6}}}
+    t = geoproc.effects_table([fits[1], d], lang="zh")
+    sections = [r.label for r in t.rows if r.kind == "section"]
+    assert sections == ["直接效应", "间接效应", "总效应", "短期直接效应", "短期间接效应", "短期总效应",
+                        "长期直接效应", "长期间接效应", "长期总效应"]
+    rows = t.rows
+    i = next(k for k, r in enumerate(rows) if r.key == "long_run:total:x1")
+    # 1.3 / 0.6 = 2.17: p = 0.030
+    assert [c.text for c in rows[i].cells] == ["", "1.300**"]
+    assert [c.text for c in rows[i + 1].cells] == ["", "(0.600)"]
+    j = next(k for k, r in enumerate(rows) if r.key == "direct:x1")
+    e = fits[1].effects.loc["x1"]
+    assert rows[j].cells[0].text == shown(e["direct"]) + star(e["direct_p"]) and rows[j].cells[1].text == ""
