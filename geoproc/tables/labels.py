@@ -51,7 +51,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "rlm_lag": ("Robust LM lag", "Robust LM-lag"),
     "rlm_error": ("Robust LM error", "Robust LM-error"),
     "regression_title": ("Spatial Durbin model estimates", "空间杜宾模型估计结果"),
-    "effects_title": ("Direct, indirect and total effects", "空间效应分解"),
+    "effects_title": ("Direct, indirect and total effects", "直接效应、间接效应与总效应"),
     "tests_title": ("LR and Wald tests", "LR检验与Wald检验"),
     "moran_title": ("Global Moran's I", "全局Moran's I指数"),
     "bivariate_title": ("Global bivariate Moran's I", "双变量全局Moran's I指数"),

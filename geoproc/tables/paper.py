@@ -116,16 +116,12 @@ def paper_tables(
     names = [lab.get(k, k) for k in main]
     mt = geoproc.moran_table(df, main, list(moran_variables), id=id, year=year,
                              permutations=permutations, seed=seed)
-    tables = [moran_paper_table(mt, ("I", "z"), lang, lab, decimals=decimals,
-                                title="全局Moran's I指数" if zh else None)]
+    tables = [moran_paper_table(mt, ("I", "z"), lang, lab, decimals=decimals)]
     fits = [geoproc.sdm(df, w, y=y, x=list(x), id=id, year=year, draws=draws, seed=seed)
             for w in main.values()]
-    tables.append(regression_table(fits, names, stat, lang, lab, decimals=decimals,
-                                   title="空间杜宾模型估计结果" if zh else None))
-    tables.append(effects_table(fits, names, stat, lang, lab, decimals=decimals,
-                                title="空间杜宾模型的直接效应、间接效应与总效应" if zh else None))
-    tables.append(tests_table(fits, names, lang, decimals=decimals,
-                              title="LR检验与Wald检验" if zh else None))
+    tables.append(regression_table(fits, names, stat, lang, lab, decimals=decimals))
+    tables.append(effects_table(fits, names, stat, lang, lab, decimals=decimals))
+    tables.append(tests_table(fits, names, lang, decimals=decimals))
     if robustness_weights:
         rob = build(robustness_weights)
         rfits = [geoproc.sdm(df, w, y=y, x=list(x), id=id, year=year, draws=draws, seed=seed, tests=False)

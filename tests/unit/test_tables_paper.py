@@ -29,7 +29,7 @@ def test_paper_tables_layout_docx(tables, tmp_path):
     geoproc.write_tables(tables, out)
     d = docx.Document(str(out))
     assert [p.text for p in d.paragraphs if p.runs and p.runs[0].bold] == [
-        "全局Moran's I指数", "空间杜宾模型估计结果", "空间杜宾模型的直接效应、间接效应与总效应",
+        "全局Moran's I指数", "空间杜宾模型估计结果", "直接效应、间接效应与总效应",
         "LR检验与Wald检验", "稳健性检验：替换空间权重矩阵"]
     for t, tbl in zip(tables, d.tables, strict=True):
         assert_three_line(tbl._tbl, len(t.header))
