@@ -2,7 +2,7 @@
 
 A coefficient 0.12345 with p < 0.01 is stored as the number 0.12345 with the format
 ``0.000"***"`` (it prints ``0.123***`` and still sums, sorts and copies as a number); a
-standard error gets ``"("0.000")"``. The three rules of the table are cell borders
+standard error gets ``"("0.000")";"(-"0.000")"``. The three rules of the table are cell borders
 (medium above the header and under the last row, thin under the header).
 """
 
@@ -21,7 +21,8 @@ def number_format(c: Cell) -> str:
     """The Excel number format that prints ``c`` as :attr:`Cell.text` does."""
     body = "0" if c.decimals <= 0 else "0." + "0" * c.decimals
     if c.paren:
-        return f'"("{body}")"'
+        # a second section for negatives (a t statistic): "(-2.345)", not Excel's "-(2.345)"
+        return f'"("{body}")";"(-"{body}")"'
     return f'{body}"{c.stars}"' if c.stars else body
 
 

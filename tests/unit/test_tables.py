@@ -183,15 +183,18 @@ def test_xlsx_numbers_are_numbers_with_formats(fits, tmp_path):
     values = [[c.value for c in r] for r in ws.iter_rows()]
     labels = [r[0] for r in values]
     for j, f in enumerate(fits, start=2):
-        for name in ("x1", "x2"):
-            i = labels.index(name) + 1  # openpyxl rows are 1-based
+        for name in f.params.index:  # every coefficient of every fit
+            label = {"rho": "ρ", "lambda": "λ", "sigma2": "σ²"}.get(name, name.replace("W*", "W×"))
+            i = labels.index(label) + 1  # openpyxl rows are 1-based
             cell = ws.cell(i, j)
             assert isinstance(cell.value, float)
             assert_allclose(cell.value, f.params[name], rtol=1e-15)
-            assert cell.number_format == ('0.000' + (f'"{star(f.p[name])}"' if star(f.p[name]) else ""))
+            body = cell.number_format.split('"')[0]  # 0.000, or 0.0000 for a row of small values
+            assert body.startswith("0.000")
+            assert cell.number_format == body + (f'"{star(f.p[name])}"' if star(f.p[name]) else "")
             below = ws.cell(i + 1, j)
             assert_allclose(below.value, f.se[name], rtol=1e-15)
-            assert below.number_format == '"("0.000")"'
+            assert below.number_format == f'"("{body}")";"(-"{body}")"'
         n_row = labels.index("N") + 1
         assert ws.cell(n_row, j).value == f.n * f.t and ws.cell(n_row, j).number_format == "0"
     # three rules: medium above the header and under the last row, thin under the header
@@ -273,7 +276,8 @@ def test_tests_table_against_fit(fits, tmp_path):
     t.write(out)
     ws = openpyxl.load_workbook(out).active
     labels = [r[0].value for r in ws.iter_rows()]
-    for key, label in (("lr_sar", "LR test (SDM vs SAR)"), ("wald_sem", "Wald test (SDM vs SEM)"),
+    for key, label in (("lr_sar", "LR test (SDM vs SAR)"), ("wald_sar", "Wald test (SDM vs SAR)"),
+                       ("lr_sem", "LR test (SDM vs SEM)"), ("wald_sem", "Wald test (SDM vs SEM)"),
                        ("hausman", "Hausman test")):
         i = labels.index(label) + 1
         for j, f in enumerate(fits[:2], start=2):
@@ -372,3 +376,24 @@ def test_dynamic_effects_short_and_long_run_blocks(fits):
     j = next(k for k, r in enumerate(rows) if r.key == "direct:x1")
     e = fits[1].effects.loc["x1"]
     assert rows[j].cells[0].text == shown(e["direct"]) + star(e["direct_p"]) and rows[j].cells[1].text == ""
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice (soffice) not installed")
+def test_xlsx_as_libreoffice_calc_shows_it(fits, tmp_path):
+    """The number formats print what the DOCX prints: LibreOffice Calc's 'as shown' CSV export
+    of the XLSX equals the table's text, cell for cell ((-6.946) for a negative t, stars)."""
+    import subprocess
+
+    t = geoproc.regression_table(list(fits), stat="t")
+    src = tmp_path / "t.xlsx"
+    t.write(src)
+    profile = tmp_path / "lo-profile"
+    res = subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+                          "csv:Text - txt - csv (StarCalc):124,34,76,1,,0,false,true,true",
+                          "--outdir", str(tmp_path / "csv"), str(src)], capture_output=True, timeout=180)
+    out = tmp_path / "csv" / "t.csv"
+    if not out.exists():
+        pytest.skip(f"LibreOffice could not convert the XLSX (Calc missing?): {res.stderr[-200:]!r}")
+    shown_rows = [line.split("|") for line in out.read_text(encoding="utf-8").splitlines()]
+    body = shown_rows[len(t.header) + 1:len(t.header) + 1 + len(t.rows)]
+    assert body == [[r.label] + [c.text for c in r.cells] for r in t.rows]
