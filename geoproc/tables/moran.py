@@ -165,7 +165,7 @@ def bivariate_moran_table(
     """
     import pandas as pd
 
-    from geoproc.moran import bivariate_moran
+    import geoproc  # its public name: the module defining it moves with the consolidation
     from geoproc.panel import read_panel
 
     if not permutations:
@@ -186,7 +186,7 @@ def bivariate_moran_table(
         sub = df[df[year] == y].set_index(id)
         for xv, yv in pairs:
             for name, w in wdict.items():
-                b = bivariate_moran(sub[xv], sub[yv], w, permutations, seed, transform, islands)
+                b = geoproc.bivariate_moran(sub[xv], sub[yv], w, permutations, seed, transform, islands)
                 sd = float(b.sim.std()) if b.sim.size else float("nan")
                 recs.append(dict(year=y, variable=f"{xv} – {yv}", weights=str(name), I=b.I, EI=b.EI_sim,
                                  sd=sd, z=b.z_sim, p=b.p_sim, n=b.n))
