@@ -79,7 +79,9 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0,
             raise GeoprocInputError(f"{path}: cannot read sheet {sheet!r}: {exc}") from exc
         df.attrs["encoding"] = "xlsx"
     elif suffix == ".dta":
-        df = _read_stata(path, text_columns)
+        from geoproc.stata import read_stata
+
+        df = read_stata(path, text_columns)
     elif suffix == ".xls":
         raise GeoprocInputError(f"{path}: old .xls files are not supported; save as .xlsx or CSV")
     else:
@@ -104,30 +106,6 @@ def _text_dtypes(columns: Sequence, text_columns: Sequence[str]) -> dict:
     """``dtype`` for pandas' readers: the raw header names of ``text_columns`` as ``str``."""
     want = {str(c).strip() for c in text_columns}
     return {c: str for c in columns if str(c).strip() in want}
-
-
-def _read_stata(path: Path, text_columns: Sequence[str]) -> pd.DataFrame:
-    """A Stata .dta file; labelled values as their labels (text), ``text_columns`` as text."""
-    import struct
-
-    import pandas as pd
-
-    try:
-        df = pd.read_stata(path, convert_categoricals=True)
-    except (ValueError, OSError, struct.error) as exc:  # what pandas raises for a non-Stata file
-        raise GeoprocInputError(f"{path}: not a readable Stata .dta file: {exc}") from exc
-    for c in df.columns:
-        if isinstance(df[c].dtype, pd.CategoricalDtype):  # value labels -> plain text
-            df[c] = df[c].astype(object).where(df[c].notna(), None)
-    want = {str(c).strip() for c in text_columns}
-    for c in df.columns:
-        if str(c).strip() in want and pd.api.types.is_numeric_dtype(df[c]):
-            # Stata stores codes as numbers: 110000.0 -> "110000"
-            vals = df[c]
-            whole = vals.dropna().eq(vals.dropna().round()).all()
-            df[c] = (vals.astype("Int64") if whole else vals).astype(str).where(vals.notna(), None)
-    df.attrs["encoding"] = "dta"
-    return df
 
 
 def _columns_error(df: pd.DataFrame, missing: Sequence[str], what: str) -> GeoprocInputError:
