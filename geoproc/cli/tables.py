@@ -58,6 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--permutations", type=int, default=0,
                    help="Moran permutations (default 0: the analytic test under normality)")
     p.add_argument("--decimals", type=int, default=3, help="decimals shown (default 3)")
+    p.add_argument("--centroid", choices=("area", "representative", "largest"), default="area",
+                   help="the point standing for each region in distances: area centroid (default), "
+                        "a representative point inside it, or the centroid of its largest part")
     p.add_argument("--note", default=None, metavar="TEXT", help="a last note line under every table")
     add_output_args(p, help="output: .docx .xlsx .tex .md .html .csv")
     p.set_defaults(func=run)
@@ -128,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
                           main_weights=main, robustness_weights=robust, id=args.id, year=args.year,
                           lang=args.lang, labels=labels, stat=args.stat, draws=args.draws,
                           seed=args.seed, permutations=args.permutations, decimals=args.decimals,
-                          note=args.note)
+                          note=args.note, centroid=args.centroid)
     write_tables(tables, args.output, args.overwrite)
     for t in tables:
         sys.stdout.write(t.to_markdown() + "\n")

@@ -59,6 +59,7 @@ def paper_tables(
     permutations: int = 0,
     decimals: int = 3,
     note: str | None = None,
+    centroid: str = "area",
 ) -> list[Table]:
     """Fit and tabulate: Moran's I, SDM, effects, tests under the main matrices, robustness.
 
@@ -88,6 +89,8 @@ def paper_tables(
     decimals : int
     note : str, optional
         A last note line under every table (e.g. that the data are synthetic).
+    centroid : {"area", "representative", "largest"}
+        The point standing for each region in the matrices' distances.
 
     Returns
     -------
@@ -108,7 +111,7 @@ def paper_tables(
         for name, spec in specs.items():
             if isinstance(spec, str):
                 spec = geoproc.build_weights(spec, regions, data=df, data_id=id, year_column=year,
-                                             row_standardize=True)
+                                             row_standardize=True, centroid=centroid)
             out[str(name)] = spec
         return out
 
