@@ -137,10 +137,28 @@ def _text_width_pt(text: str, size_pt: float = BODY_PT) -> float:
     return sum(size_pt * 1.1 if ord(ch) > 0x2E80 else size_pt * 0.55 for ch in text)
 
 
+CELL_MARGINS_PT = 14  # Word's default left + right cell margins (2 x 0.19 cm), and a little air
+PORTRAIT_PT = (21.0 - 2 * 2.54) / 2.54 * 72  # A4 text width with 2.54 cm margins
+
+
+def _needed(t: Table) -> tuple[float, float]:
+    """Widths (pt) the label column and the widest data column need to print unwrapped."""
+    labels = [r.label for r in t.rows] + [t.stub]
+    stub = max(_text_width_pt(x) for x in labels) + CELL_MARGINS_PT * 2
+    texts = [c.text for r in t.rows for c in r.cells] or [""]
+    return stub, max(_text_width_pt(x) for x in texts) + CELL_MARGINS_PT
+
+
+def landscape(t: Table) -> bool:
+    """Whether the table needs a landscape page: more than 7 data columns, or more width than
+    a portrait A4 page has (numbers would wrap at their minus sign)."""
+    stub, data = _needed(t)
+    return t.ncols > 7 or min(stub, PORTRAIT_PT * 0.4) + data * t.ncols > PORTRAIT_PT
+
+
 def _column_widths(t: Table, usable_pt: float) -> list[float]:
     """The label column as wide as its longest label (within limits), the rest shared equally."""
-    labels = [r.label for r in t.rows] + [t.stub]
-    stub = min(max(_text_width_pt(x) for x in labels) + 28, usable_pt * 0.4)  # + cell margins
+    stub = min(_needed(t)[0], usable_pt * 0.4)
     return [stub] + [(usable_pt - stub) / max(t.ncols, 1)] * t.ncols
 
 
@@ -153,6 +171,14 @@ def _set_widths(table, widths_pt: list[float]) -> None:
             cell.width = Pt(w)
     for col, w in zip(table.columns, widths_pt, strict=False):
         col.width = Pt(w)
+
+
+def _repeat_header(table, header_rows: int) -> None:
+    """Mark the header rows ``w:tblHeader``: a table running onto a second page repeats them."""
+    from docx.oxml import OxmlElement
+
+    for row in table.rows[:header_rows]:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
 
 
 def _fill_header(table, t: Table) -> None:
@@ -194,26 +220,28 @@ def _add_table(doc, t: Table, usable_pt: float) -> None:
         for cell in row.cells:
             cell.vertical_alignment = V.CENTER
     _set_widths(table, _column_widths(t, usable_pt))
+    _repeat_header(table, nh)
     _three_line_borders(table, nh)
     for n in t.notes:
         _paragraph(doc, n, A.LEFT, NOTE_PT)
 
 
-def _page(section, landscape: bool) -> None:
+def _page(section, wide: bool) -> None:
     """A4 (Chinese journals' paper), 2.54 cm margins; landscape for wide tables."""
     from docx.enum.section import WD_ORIENT
     from docx.shared import Cm
 
     w, h = Cm(21.0), Cm(29.7)
-    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = (h, w) if landscape else (w, h)
+    section.orientation = WD_ORIENT.LANDSCAPE if wide else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (h, w) if wide else (w, h)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(2.54))
 
 
 def write_docx(tables: Sequence[Table], path: str | Path) -> None:
     """Write ``tables`` to a new .docx at ``path``: each table on its own page (a section of
-    its own, landscape when it has more than 7 data columns), caption above, notes under it."""
+    its own, landscape when it is too wide for portrait: :func:`landscape`), caption above,
+    notes under it."""
     try:
         from docx import Document
     except ImportError as exc:  # an optional dependency: say how to get it
@@ -225,7 +253,7 @@ def write_docx(tables: Sequence[Table], path: str | Path) -> None:
     _style_document(doc)
     for k, t in enumerate(tables):
         section = doc.sections[0] if k == 0 else doc.add_section(WD_SECTION.NEW_PAGE)
-        _page(section, t.ncols > 7)
+        _page(section, landscape(t))
         usable = (section.page_width - section.left_margin - section.right_margin) / 12700  # EMU -> pt
         _add_table(doc, t, usable)
     doc.save(str(path))

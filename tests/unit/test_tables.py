@@ -397,3 +397,21 @@ def test_xlsx_as_libreoffice_calc_shows_it(fits, tmp_path):
     shown_rows = [line.split("|") for line in out.read_text(encoding="utf-8").splitlines()]
     body = shown_rows[len(t.header) + 1:len(t.header) + 1 + len(t.rows)]
     assert body == [[r.label] + [c.text for c in r.cells] for r in t.rows]
+
+
+def test_docx_page_fits_the_table(fits, tmp_path):
+    """A table too wide for portrait A4 gets a landscape page; header rows repeat on a new page."""
+    from geoproc.tables.word import landscape
+
+    narrow = geoproc.regression_table([fits[0]])
+    wide = geoproc.regression_table(list(fits) * 2, stat="t")  # 6 columns of "-0.543***"
+    assert not landscape(narrow) and landscape(wide)
+    out = tmp_path / "two.docx"
+    geoproc.write_tables([narrow, wide], out)
+    d = docx.Document(str(out))
+    sizes = [(s.page_width > s.page_height) for s in d.sections]
+    assert sizes == [False, True]
+    tr = d.tables[1]._tbl.tr_lst
+    # one header row, (1) ... (6): repeated; the first body row is not
+    assert [r.trPr is not None and r.trPr.find(f"{W_NS}tblHeader") is not None for r in tr[:3]] == [
+        True, False, False]
