@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("panel", metavar="PANEL", help="long panel table (CSV or XLSX), one row per region-year")
     p.add_argument("--weights", "-w", required=True, action="append", metavar="W",
-                   help=weights_help(repeat=True) + " Several --weights: one column each, "
+                   help=weights_help(repeat=True) + "; several --weights: one column each, "
                         "written as tables (see -o).")
     p.add_argument("--y", required=True, metavar="COLUMN", help="dependent variable (e.g. cul)")
     p.add_argument("--x", required=True, metavar="COLUMN[,COLUMN]",
