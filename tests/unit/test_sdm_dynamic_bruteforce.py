@@ -207,3 +207,22 @@ def test_bad_choices_are_one_line_input_errors():
     A = (W.toarray() > 0).astype(float)
     with pytest.raises(GeoprocInputError, match="row-standardised"):
         fit_dynamic(y, X, sparse.csr_matrix(A), effects="twoway", lee_yu=True)
+
+
+@pytest.mark.parametrize("rho", [-0.5, 0.3, 0.6])
+def test_kurtosis_term_series_on_the_lu_path_matches_a_dense_inverse(rho):
+    from geoproc.durbin.dynamic import _diag_G_sq
+
+    W = knn_w(300, 4, 1)
+    Wd = W.toarray()
+    G = Wd @ np.linalg.inv(np.eye(300) - rho * Wd)
+    want = float(np.sum(np.diag(G) ** 2))
+    assert _diag_G_sq(SpatialOperator(W, "lu"), rho) == pytest.approx(want, rel=2e-3)
+
+
+def test_lu_path_gives_the_eigenvalue_path_estimates_and_covariance():
+    y, X, W = simulate(n=60, t=6, seed=8)
+    a = fit_dynamic(y, X, W, op=SpatialOperator(W, "eig"))
+    b = fit_dynamic(y, X, W, op=SpatialOperator(W, "lu"))
+    np.testing.assert_allclose(b.params, a.params, rtol=0, atol=2e-8)
+    np.testing.assert_allclose(b.se, a.se, rtol=1e-4)
