@@ -100,4 +100,4 @@ def sdm_dynamic(
     eff = dynamic_effects(fit, op, draws=draws, seed=seed)
     report(progress, 1.0)
     return DynamicSDMResult(fit, eff, y_name=pa.y_name, weights=w, draws=draws, seed=seed,
-                            ids=pa.ids, years=pa.years, logdet_method=op.method)
+                            ids=pa.ids, years=pa.years, logdet_method=op.method, op=op)

@@ -43,8 +43,9 @@ class DynamicSDMResult:
 
     def __init__(self, fit: DynamicFit, effects: dict[str, pd.DataFrame], *, y_name: str,
                  weights=None, draws: int = 0, seed=None, ids=None, years=None,
-                 logdet_method: str = "") -> None:
+                 logdet_method: str = "", op=None) -> None:
         self.fit = fit
+        self.op = op
         self.effects = effects
         self.model = fit.model
         self.dynamic = fit.dynamic
@@ -98,6 +99,58 @@ class DynamicSDMResult:
                             "p": self.fit.p}, index=pd.Index(self.fit.param_names, name="parameter"))
         out["stars"] = [stars(v) for v in out["p"]]
         return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The coefficient table (as :meth:`table`; the name static results use)."""
+        return self.table()
+
+    def effects_table(self) -> pd.DataFrame:
+        """Short- and long-run effects in one long table (``horizon``, ``variable``, ...)."""
+        parts = [t.reset_index().assign(horizon=h) for h, t in self.effects.items()]
+        out = pd.concat(parts, ignore_index=True)
+        return out[["horizon"] + [c for c in out.columns if c != "horizon"]]
+
+    def region_effects(self) -> pd.DataFrame:
+        """Each region's short- and long-run direct, indirect and total effects.
+
+        For regressor X, row i of S = (I - rho W)^-1 (beta I + theta W) (short run) and of
+        ((1 - tau) I - (rho + psi) W)^-1 (beta I + theta W) (long run): columns
+        ``X_short_direct`` (S_ii), ``X_short_indirect`` (sum over j != i of S_ij),
+        ``X_short_total`` and the same ``X_long_*``; their means over the regions are
+        :attr:`effects`. Long-run columns are NaN when the estimates are not stationary.
+        """
+        from geoproc.durbin.region_output import lag_diagonal
+
+        W = self.op.W
+        f = self.fit
+        theta = np.zeros(len(f.x_names))
+        theta[[f.x_names.index(v) for v in f.wx_names]] = f.theta
+        w_one = np.asarray(W.sum(axis=1)).ravel()
+        a = 1.0 - f.tau
+        horizons = {"short": (f.rho, 1.0)}
+        if f.stationarity.ok and a > 0:
+            horizons["long"] = ((f.rho + f.psi) / a, a)
+        # diag((I - cW)^-1 W) once per horizon, shared by the regressors
+        diags = {h: lag_diagonal(W, c, self.op)[0] for h, (c, _) in horizons.items()}
+        cols: dict[str, np.ndarray] = {}
+        for k, name in enumerate(f.x_names):
+            for h in ("short", "long"):
+                if h not in horizons:
+                    for part in ("direct", "indirect", "total"):
+                        cols[f"{name}_{h}_{part}"] = np.full(self.op.n, np.nan)
+                    continue
+                c, scale = horizons[h]
+                b, t = f.beta[k] / scale, theta[k] / scale
+                direct = b * (1.0 + c * diags[h]) + t * diags[h]
+                total = self.op.solve(c, b * np.ones(self.op.n) + t * w_one)
+                cols[f"{name}_{h}_direct"] = direct
+                cols[f"{name}_{h}_indirect"] = total - direct
+                cols[f"{name}_{h}_total"] = total
+        return pd.DataFrame(cols, index=pd.Index(self.ids, name="id"))
+
+    def html_fragment(self, level: int = 1) -> str:
+        """The report's tables as an HTML fragment (headings from ``<h{level}>``)."""
+        return _fragment(self, level)
 
     # --- output -----------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -205,8 +258,9 @@ def _cell(est, se, p) -> str:
     return f"<td>{_fmt(est)}{stars(p)}<br><span class='se'>({_fmt(se)})</span></td>"
 
 
-def _html(r: DynamicSDMResult) -> str:
+def _fragment(r: DynamicSDMResult, level: int) -> str:
     esc = html.escape
+    sub = level + 1
     labels = {"tau": "y<sub>t−1</sub> (τ)", "psi": "W·y<sub>t−1</sub> (ψ)", "rho": "W·y (ρ)",
               "sigma2": "σ²"}
     rows = []
@@ -223,13 +277,24 @@ def _html(r: DynamicSDMResult) -> str:
                 for p in ("direct", "indirect", "total")) + "</tr>"
             for name, row in table.iterrows())
         title = "Short-run effects" if horizon == "short_run" else "Long-run effects"
-        blocks.append(f"<h2>{title}</h2><p class='note'>{esc(_HORIZON[horizon])}; "
+        blocks.append(f"<h{sub}>{title}</h{sub}><p class='note'>{esc(_HORIZON[horizon])}; "
                       f"{esc(r.estimator)}; standard errors from {r.draws} draws.</p>"
                       "<table><thead><tr><th>Variable</th><th>Direct</th><th>Indirect</th>"
                       f"<th>Total</th></tr></thead><tbody>{body}</tbody></table>")
     stat = ("" if r.stationarity.ok else
             f"<p class='warn'>Not stationary: {esc(r.stationarity.message)}</p>")
     title = f"Dynamic panel {r.model.upper()}: {esc(r.y_name)}"
+    return f"""<h{level}>{title}</h{level}>
+<p class="note">{esc(r.estimator)}; {esc(_DYN[r.dynamic])}; {esc(_FE[r.fixed_effects])};
+N = {r.n} regions, T = {r.t} periods after the initial lag. Standard errors in parentheses;
+*** p &lt; 0.01, ** p &lt; 0.05, * p &lt; 0.1.</p>
+<table><thead><tr><th>Variable</th><th>Estimate</th></tr></thead><tbody>{''.join(rows)}</tbody></table>
+{stat}
+{''.join(blocks)}"""
+
+
+def _html(r: DynamicSDMResult) -> str:
+    title = f"Dynamic panel {r.model.upper()}: {html.escape(r.y_name)}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
@@ -241,12 +306,6 @@ tbody tr:last-child {{ border-bottom: 2px solid #000; }}
 tbody th {{ text-align: left; font-weight: normal; }}
 .note {{ font-size: 0.9em; color: #444; }} .warn {{ color: #a00; }}
 </style></head><body>
-<h1>{title}</h1>
-<p class="note">{esc(r.estimator)}; {esc(_DYN[r.dynamic])}; {esc(_FE[r.fixed_effects])};
-N = {r.n} regions, T = {r.t} periods after the initial lag. Standard errors in parentheses;
-*** p &lt; 0.01, ** p &lt; 0.05, * p &lt; 0.1.</p>
-<table><thead><tr><th>Variable</th><th>Estimate</th></tr></thead><tbody>{''.join(rows)}</tbody></table>
-{stat}
-{''.join(blocks)}
+{_fragment(r, 1)}
 </body></html>
 """

@@ -69,3 +69,26 @@ def test_front_end_choices_and_errors(cigar_panel):
         sdm_dynamic(d, (A, ids), y="logc", x=["logp"], id="state", year="year", effects="time")
     with pytest.raises(GeoprocInputError, match="dynamic must be one of"):
         sdm_dynamic(d, (A, ids), y="logc", x=["logp"], id="state", year="year", dynamic="x")
+
+
+def test_region_effects_are_rows_of_the_dense_matrices_and_average_to_the_effects(cigar_panel):
+    d, A, ids = cigar_panel
+    r = sdm_dynamic(d, (A, ids), y="logc", x=["logp", "logy"], id="state", year="year",
+                    row_standardize=True, draws=0)
+    reg = r.region_effects()
+    W = A / A.sum(1, keepdims=True)
+    n = len(W)
+    f = r.fit
+    for k, name in enumerate(f.x_names):
+        C = f.beta[k] * np.eye(n) + f.theta[k] * W
+        for h, M in (("short", np.linalg.solve(np.eye(n) - f.rho * W, C)),
+                     ("long", np.linalg.solve((1 - f.tau) * np.eye(n) - (f.rho + f.psi) * W, C))):
+            np.testing.assert_allclose(reg[f"{name}_{h}_direct"], np.diag(M), rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(reg[f"{name}_{h}_total"], M.sum(1), rtol=1e-9, atol=1e-12)
+            horizon = "short_run" if h == "short" else "long_run"
+            assert reg[f"{name}_{h}_indirect"].mean() == pytest.approx(
+                r.effects[horizon].loc[name, "indirect"], rel=1e-9)
+    assert list(reg.index) == ids
+    frag = r.html_fragment(level=4)
+    assert frag.startswith("<h4>") and "<h5>Long-run effects</h5>" in frag
+    assert set(r.effects_table()["horizon"]) == {"short_run", "long_run"}
