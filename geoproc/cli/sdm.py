@@ -49,6 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="fixed effects (default: twoway = region and year)")
     p.add_argument("--model", choices=("sdm", "sar", "sem", "slx"), default="sdm",
                    help="spatial Durbin (default), lag, error, or lag-of-x-only model")
+    p.add_argument("--dynamic", choices=("tl", "stl", "both"), default=None,
+                   help="dynamic panel: tl = tau y(t-1), stl = psi W y(t-1), both; Yu-de Jong-Lee "
+                        "bias-corrected QML (Lee-Yu transformation for time effects), short- and "
+                        "long-run effects; --model sdm|sar, --effects twoway|region")
     p.add_argument("--lee-yu", action="store_true",
                    help="also estimate by Lee and Yu's (2010) transformation approach, reported beside")
     p.add_argument("--draws", type=int, default=1000,
@@ -124,6 +128,8 @@ def _run(args: argparse.Namespace) -> int:
     weights = build_weight_set([args.weights], regions, panel, id=args.regions_id, data_id=args.id,
                                year_column=args.year, islands="keep")
     w = next(iter(weights.values()))
+    if args.dynamic:
+        return _run_dynamic(args, panel, w, x, controls, out)
     result = sdm(panel, w, y=args.y, x=x + controls, id=args.id, year=args.year, effects=args.effects,
                  model=args.model, lee_yu=args.lee_yu, draws=args.draws, seed=args.seed,
                  wx=x if args.no_wx_controls else None, row_standardize=args.transform == "R",
@@ -148,6 +154,34 @@ def _run(args: argparse.Namespace) -> int:
             write_layer(by_region, args.regions_output, args.overwrite, f"sdm_{args.y}")
     sys.stdout.write(result.summary() + "\n")
     print(f"wrote {out}" + "".join(f", {p}" for p in (args.json, args.regions_output) if p))
+    return 0
+
+
+def _run_dynamic(args: argparse.Namespace, panel, w, x, controls, out: Path) -> int:
+    """``--dynamic``: the dynamic spatial panel, its report and JSON."""
+    from geoproc.durbin.dynamic_model import sdm_dynamic
+    from geoproc.errors import GeoprocInputError
+    from geoproc.outputs import atomic_output
+
+    if args.model not in ("sdm", "sar"):
+        raise GeoprocInputError(f"--dynamic needs --model sdm or sar, not {args.model}")
+    if args.regions_output:
+        raise GeoprocInputError("--regions-output is not available with --dynamic yet")
+    result = sdm_dynamic(panel, w, y=args.y, x=x + controls, id=args.id, year=args.year,
+                         effects=args.effects, model=args.model, dynamic=args.dynamic,
+                         draws=args.draws, seed=args.seed,
+                         wx=x if args.no_wx_controls else None,
+                         row_standardize=args.transform == "R")
+    text = result.to_html() if out.suffix.lower() in (".html", ".htm") else result.summary() + "\n"
+    json_text = result.to_json() if args.json else None
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(atomic_output(out, args.overwrite))
+        tmp.write_text(text, encoding="utf-8")
+        if json_text is not None:
+            tmp_json = stack.enter_context(atomic_output(args.json, args.overwrite))
+            tmp_json.write_text(json_text, encoding="utf-8")
+    sys.stdout.write(result.summary() + "\n")
+    print(f"wrote {out}" + (f", {args.json}" if args.json else ""))
     return 0
 
 

@@ -1,0 +1,64 @@
+"""``geoproc sdm --dynamic``: the dynamic panel from the command line (report, JSON, errors)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import libpysal
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.io
+
+from geoproc.cli import main
+from geoproc.durbin.dynamic_model import sdm_dynamic
+from geoproc.weights import as_weights, write_weights
+
+DATA = os.path.join(os.path.dirname(__file__), os.pardir, "data", "cigar.csv")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("dyn_cli")
+    df = pd.read_csv(DATA)
+    df = pd.DataFrame({"state": df["state"], "year": df["year"] + 1900,
+                       "logc": np.log(df["sales"]), "logp": np.log(df["price"] / df["cpi"]),
+                       "logy": np.log(df["ndi"] / df["cpi"])})
+    df.to_csv(d / "cigar.csv", index=False)
+    path = os.path.join(os.path.dirname(libpysal.__file__), "examples", "wmat", "spat-sym-us.mat")
+    A = scipy.io.loadmat(path)["spat0x2Dsym0x2Dus"].astype(float)
+    w = as_weights(A, ids=sorted(df["state"].unique()))
+    write_weights(w, d / "w.csv")
+    return d, df, w
+
+
+def test_cli_dynamic_report_and_json(files, capsys):
+    d, df, w = files
+    out, js = d / "dyn.html", d / "dyn.json"
+    code = main(["sdm", str(d / "cigar.csv"), "--weights", str(d / "w.csv"), "--id", "state",
+                 "--y", "logc", "--x", "logp", "--controls", "logy", "--dynamic", "both",
+                 "--draws", "200", "--seed", "2", "-o", str(out), "--json", str(js)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "Short-run effects" in printed and "Long-run effects" in printed
+    data = json.loads(js.read_text(encoding="utf-8"))
+    api = sdm_dynamic(df, w, y="logc", x=["logp", "logy"], id="state", year="year",
+                      row_standardize=True, draws=200, seed=2)
+    for key in ("rho", "tau", "psi", "sigma2"):
+        assert data[key] == pytest.approx(getattr(api, key), rel=1e-6)
+    assert data["effects"]["logp"]["long_run"]["total_se"] == pytest.approx(
+        api.effects["long_run"].loc["logp", "total_se"], rel=1e-5)
+    assert "Long-run effects" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("extra,message", [(["--model", "sem"], "--model sdm or sar"),
+                                           (["--effects", "time"], "needs region effects")])
+def test_cli_dynamic_errors_write_nothing(files, capsys, extra, message):
+    d, _, _ = files
+    out = d / "bad.html"
+    code = main(["sdm", str(d / "cigar.csv"), "-w", str(d / "w.csv"), "--id", "state", "--y", "logc",
+                 "--x", "logp", "--dynamic", "tl", "-o", str(out), *extra])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
