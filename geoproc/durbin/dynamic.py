@@ -362,8 +362,10 @@ def fit_dynamic(y: np.ndarray, X: np.ndarray, W, *, dynamic: str = "both", model
     op = op if op is not None else SpatialOperator(W)
     proj = effects == "twoway" and lee_yu
     if proj and (op.row_sum is None or abs(op.row_sum - 1.0) > 1e-10):
-        raise GeoprocInputError("Lee and Yu's transformation for time effects needs "
-                                "row-standardised weights; row-standardise W or pass lee_yu=False")
+        raise GeoprocInputError(
+            "Lee and Yu's transformation for time effects needs row-standardised weights: pass "
+            "row_standardize=True (geoproc sdm: --transform R; a pipeline's weights step: "
+            "row_standardize = true), or lee_yu=False for the direct two-way transformation")
     d = dynamic_design(y, X, op.W, dynamic, wx, x_names, effects)
     key = "region" if effects == "region" else ("time" if proj else "twoway")
     raw = fit_lag(d, op, key, lee_yu=proj, model=model)

@@ -45,7 +45,8 @@ class DynamicSDMResult:
                  weights=None, draws: int = 0, seed=None, ids=None, years=None,
                  logdet_method: str = "", op=None) -> None:
         self.fit = fit
-        self.op = op
+        self._op = op
+        self._W = None if op is None else op.W
         self.effects = effects
         self.model = fit.model
         self.dynamic = fit.dynamic
@@ -58,6 +59,21 @@ class DynamicSDMResult:
         self.n, self.t = fit.n, fit.t
         self.nobs = fit.n * fit.t
         self.logdet_method = logdet_method
+
+    @property
+    def op(self):
+        """The weights' :class:`SpatialOperator` (rebuilt after unpickling)."""
+        if self._op is None and self._W is not None:
+            from geoproc.durbin.logdet import SpatialOperator
+
+            self._op = SpatialOperator(self._W)
+        return self._op
+
+    def __getstate__(self) -> dict:
+        # sparse factorisations (SuperLU) cannot be pickled: the pipeline caches results
+        state = dict(self.__dict__)
+        state["_op"] = None
+        return state
 
     # --- named estimates -----------------------------------------------------------
     rho = property(lambda self: self.fit.rho)

@@ -28,7 +28,9 @@ class Sdm(StepKind):
                "effects": Opt(STR, default="twoway", choices=("twoway", "region", "time", "none")),
                "model": Opt(STR, default="sdm", choices=("sdm", "sar", "sem", "slx")),
                "draws": Opt(INT, default=1000, check=non_negative), "seed": SEED,
-               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True)}
+               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True),
+               # a dynamic panel (tau y(t-1), psi W y(t-1)): geoproc.durbin.dynamic_model
+               "dynamic": Opt(STR, choices=("tl", "stl", "both"))}
     column_options = ("y", "x")
 
     def run(self, ctx: Context, step) -> StepOutput:
@@ -36,6 +38,8 @@ class Sdm(StepKind):
 
         o = step.options
         p = ctx.get(o["panel"])
+        if o.get("dynamic"):
+            return self._run_dynamic(ctx, step, p)
         res = sdm(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year, effects=o["effects"],
                   model=o["model"], lee_yu=o["lee_yu"], draws=o["draws"], seed=o["seed"], tests=o["tests"])
         rel = self.planned_files(step)[0]
@@ -44,11 +48,27 @@ class Sdm(StepKind):
                                               "coefficients": records(res.to_frame().reset_index()),
                                               "effects": records(res.effects.reset_index())})
 
+    def _run_dynamic(self, ctx: Context, step, p) -> StepOutput:
+        from geoproc.durbin.dynamic_model import sdm_dynamic
+
+        o = step.options
+        res = sdm_dynamic(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year,
+                          effects=o["effects"], model=o["model"], dynamic=o["dynamic"],
+                          draws=o["draws"], seed=o["seed"])
+        rel = self.planned_files(step)[0]
+        res.to_html(ctx.outdir / rel, overwrite=True)
+        return StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "dynamic": o["dynamic"],
+                                              "result": json_safe(res.to_dict()),
+                                              "coefficients": records(res.to_frame().reset_index()),
+                                              "effects": records(res.effects_table())})
+
     def report_html(self, name, step, rep, out, ctx) -> list[str]:
         from geoproc.durbin.report import html_fragment
 
         # the model's own tables, their headings below the step's (h3)
-        return [f"<div class='sdm'>{html_fragment(out.value, level=4)}</div>",
+        frag = (out.value.html_fragment(level=4) if rep.get("dynamic")
+                else html_fragment(out.value, level=4))
+        return [f"<div class='sdm'>{frag}</div>",
                 f"<p>Full report: <a href='{esc(rep['file'])}'>{esc(rep['file'])}</a></p>"]
 
 
