@@ -1,0 +1,214 @@
+"""Elhorst's model-selection sequence for spatial panels, in one call.
+
+Elhorst (2010, *Spatial Economic Analysis* 5:9-28; 2014, *Spatial Econometrics*, ch. 3):
+
+1. Fixed effects: LR tests of the joint significance of the region effects and of the time
+   effects in the non-spatial model (H0: none), against the two-way model.
+2. LM and robust LM tests for a spatial lag and a spatial error on the non-spatial model
+   with the chosen effects (Anselin et al. 1996; Elhorst 2014, eq. 3.31-3.34).
+3. The SDM and its restrictions: Wald and LR tests of SDM -> SAR (theta = 0) and
+   SDM -> SEM (theta = -rho beta); LR tests of SDM -> SLX (rho = 0), SDEM -> SEM
+   (theta = 0) and SDEM -> SLX (lambda = 0).
+4. Hausman: fixed against random region effects (SDM; with region or two-way effects).
+
+The pointer at the end follows Elhorst (2010, p. 14): if both SDM -> SAR and SDM -> SEM are
+rejected, the SDM; if SDM -> SAR is not rejected and the (robust) LM tests point to a lag,
+the SAR; if SDM -> SEM is not rejected and they point to an error, the SEM; otherwise the
+SDM (it nests both and its effects stay unbiased under either).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from geoproc.durbin.estimation import Design, fit_error, fit_lag, fit_ols, spatial_lag, within
+from geoproc.durbin.hypothesis_tests import (
+    TestStat,
+    hausman,
+    lm_tests,
+    lr_test,
+    wald_common_factor,
+    wald_zero,
+)
+from geoproc.durbin.logdet import SpatialOperator
+from geoproc.durbin.sac import fit_sdem
+from geoproc.errors import GeoprocInputError
+
+__all__ = ["Selection", "model_selection"]
+
+
+@dataclass
+class Selection:
+    """The sequence's tests (in order) and the model they point to.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per test: ``step``, ``test``, ``stat``, ``df``, ``p``, ``decision``.
+    chosen : str
+        ``"sdm"``, ``"sar"``, ``"sem"`` (with its effects: ``effects``), plus the Hausman
+        verdict in ``random_effects`` (True: random effects not rejected).
+    reason : str
+    """
+
+    table: pd.DataFrame
+    chosen: str
+    effects: str
+    random_effects: bool | None
+    reason: str
+    tests: dict[str, TestStat] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = ["Model selection (Elhorst 2010, 2014)",
+                 f"{'step':<14}{'test':<34}{'stat':>11}{'df':>5}{'p':>9}  decision"]
+        for _, r in self.table.iterrows():
+            stat = "" if not np.isfinite(r["stat"]) else f"{r['stat']:.4f}"
+            p = "" if not np.isfinite(r["p"]) else f"{r['p']:.4f}"
+            lines.append(f"{r['step']:<14}{r['test']:<34}{stat:>11}{int(r['df']):>5}{p:>9}  "
+                         f"{r['decision']}")
+        lines += ["", f"-> {self.chosen.upper()} with {self.effects} effects"
+                  + ("" if self.random_effects is None else
+                     (" (random region effects not rejected by Hausman)" if self.random_effects
+                      else " (fixed, Hausman rejects random effects)")),
+                  f"   {self.reason}"]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        from geoproc.formatting import json_safe
+
+        return {"chosen": self.chosen, "effects": self.effects,
+                "random_effects": self.random_effects, "reason": self.reason,
+                "tests": json_safe(self.table.to_dict(orient="records"))}
+
+
+def model_selection(y: np.ndarray, X: np.ndarray, W, *, effects: str = "twoway",
+                    x_names: list[str] | None = None, wx: list[int] | None = None,
+                    alpha: float = 0.05, op: SpatialOperator | None = None) -> Selection:
+    """Run Elhorst's sequence on (T, N) ``y`` and (T, N, K) ``X``.
+
+    Parameters
+    ----------
+    y, X : arrays
+    W : sparse N x N weights
+    effects : {"twoway", "region", "time", "none"}
+        The fixed effects of the spatial models (the LR tests of step 1 are reported
+        whatever is chosen).
+    x_names : list of str, optional
+    wx : list of int, optional
+        Regressors with a W x term (default all; the common-factor test needs all).
+    alpha : float
+        Significance level of the decisions.
+    op : SpatialOperator, optional
+
+    Returns
+    -------
+    Selection
+    """
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float)
+    T, N, K = X.shape
+    names = list(x_names) if x_names is not None else [f"x{j + 1}" for j in range(K)]
+    wx = list(range(K)) if wx is None else list(wx)
+    wx_names = [names[j] for j in wx]
+    op = op if op is not None else SpatialOperator(W)
+    Wm = op.W
+    Wy, WX = spatial_lag(Wm, y), spatial_lag(Wm, X)
+    rows: list[tuple[str, str, TestStat, str]] = []
+
+    def dec(t: TestStat, yes: str, no: str) -> str:
+        return "" if not np.isfinite(t.p) else (yes if t.p < alpha else no)
+
+    # 1. joint significance of the fixed effects in the non-spatial model
+    ll = {}
+    for eff in ("none", "region", "time", "twoway"):
+        d = Design(within(y, eff), within(Wy, eff), within(X, eff).reshape(T * N, K), names)
+        ll[eff] = fit_ols(d, eff).loglik
+    for label, restricted, df in (("region", "time", N - 1), ("time", "region", T - 1)):
+        t = lr_test(ll["twoway"], ll[restricted], df, f"lr_{label}_effects")
+        rows.append(("fixed effects", f"LR joint {label} effects", t,
+                     dec(t, f"{label} effects needed", f"{label} effects not needed")))
+    # 2. LM tests on the non-spatial model with the chosen effects
+    dx = Design(within(y, effects), within(Wy, effects), within(X, effects).reshape(T * N, K), names)
+    lm = lm_tests(dx.y, dx.Z, Wm)
+    for k, label in (("lm_lag", "LM lag"), ("rlm_lag", "robust LM lag"),
+                     ("lm_error", "LM error"), ("rlm_error", "robust LM error")):
+        rows.append(("LM", label, lm[k], dec(lm[k], "spatial", "not spatial")))
+    # 3. SDM, SDEM and their restrictions
+    Zs = np.hstack([dx.Z, within(WX[..., wx], effects).reshape(T * N, len(wx))])
+    ds = Design(dx.y, dx.wy, Zs, names + [f"W*{v}" for v in wx_names])
+    sdm = fit_lag(ds, op, effects, model="sdm")
+    sar = fit_lag(dx, op, effects, model="sar", information=False)
+    dsem = Design(dx.y, dx.wy, dx.Z, names, wZ=within(spatial_lag(Wm, X), effects).reshape(T * N, K))
+    sem = fit_error(dsem, op, effects, information=False)
+    slx = fit_ols(ds, effects, model="slx")
+    try:
+        sdem = fit_sdem(y, X, Wm, effects, x_names=names, wx=wx, op=op)
+    except GeoprocInputError:
+        sdem = None
+    kw = len(wx)
+    theta = sdm.coef[K:K + kw]
+    tests = {
+        "wald_sar": wald_zero(theta, sdm.cov[K:K + kw, K:K + kw], "wald_sar"),
+        "lr_sar": lr_test(sdm.loglik, sar.loglik, kw, "lr_sar"),
+        "lr_slx": lr_test(sdm.loglik, slx.loglik, 1, "lr_slx"),
+    }
+    if kw == K:
+        idx = list(range(2 * K)) + [2 * K]
+        tests["wald_sem"] = wald_common_factor(sdm.coef[:K], theta, sdm.spatial,
+                                               sdm.cov[np.ix_(idx, idx)], "wald_sem")
+        tests["lr_sem"] = lr_test(sdm.loglik, sem.loglik, K, "lr_sem")
+    else:
+        tests["wald_sem"] = tests["lr_sem"] = TestStat.missing("lr_sem", K)
+    if sdem is not None:
+        tests["lr_sdem_sem"] = lr_test(sdem.loglik, sem.loglik, kw, "lr_sdem_sem")
+        tests["lr_sdem_slx"] = lr_test(sdem.loglik, slx.loglik, 1, "lr_sdem_slx")
+    labels = {"wald_sar": "Wald SDM -> SAR (theta = 0)", "lr_sar": "LR SDM -> SAR",
+              "wald_sem": "Wald SDM -> SEM (theta = -rho beta)", "lr_sem": "LR SDM -> SEM",
+              "lr_slx": "LR SDM -> SLX (rho = 0)", "lr_sdem_sem": "LR SDEM -> SEM (theta = 0)",
+              "lr_sdem_slx": "LR SDEM -> SLX (lambda = 0)"}
+    for k, t in tests.items():
+        rows.append(("SDM/SDEM", labels[k], t, dec(t, "rejected", "not rejected")))
+    # 4. Hausman (FE Lee-Yu SDM against random region effects, as geoproc.sdm does)
+    re_ok = None
+    if effects in ("region", "twoway"):
+        from geoproc.durbin.random_effects import fit_random_effects
+
+        try:
+            fe = fit_lag(ds, op, effects, lee_yu=True, model="sdm") if (
+                effects == "region" or op.row_sum is not None) else sdm
+            re = fit_random_effects(y, X, Wm, op, wx, time_effects=effects == "twoway")
+            pc = len(fe.coef)
+            h = hausman(fe.params[list(range(pc)) + [pc]],
+                        fe.cov[np.ix_(list(range(pc)) + [pc], list(range(pc)) + [pc])],
+                        re.params[list(range(pc)) + [len(re.coef)]],
+                        re.cov[np.ix_(list(range(pc)) + [len(re.coef)],
+                                      list(range(pc)) + [len(re.coef)])])
+        except GeoprocInputError:
+            h = TestStat.missing("hausman")
+        rows.append(("Hausman", "fixed vs random region effects", h,
+                     dec(h, "fixed effects", "random effects not rejected")))
+        re_ok = None if not np.isfinite(h.p) else bool(h.p >= alpha)
+    chosen, reason = _point(tests, lm, alpha)
+    table = pd.DataFrame([{"step": s, "test": label, "stat": t.stat, "df": t.df, "p": t.p,
+                           "decision": d} for s, label, t, d in rows])
+    all_tests = {**tests, **lm}
+    return Selection(table, chosen, effects, re_ok, reason, all_tests)
+
+
+def _point(tests: dict[str, TestStat], lm: dict[str, TestStat], alpha: float) -> tuple[str, str]:
+    def rejected(*keys: str) -> bool:
+        return any(np.isfinite(tests[k].p) and tests[k].p < alpha for k in keys)
+
+    sar_out = rejected("wald_sar", "lr_sar")
+    sem_out = rejected("wald_sem", "lr_sem")
+    lag_side = lm["rlm_lag"].p < lm["rlm_error"].p if np.isfinite(lm["rlm_lag"].p) else False
+    if sar_out and sem_out:
+        return "sdm", "SDM -> SAR and SDM -> SEM are both rejected"
+    if not sar_out and lag_side:
+        return "sar", "SDM -> SAR is not rejected and the robust LM tests point to a spatial lag"
+    if not sem_out and not lag_side:
+        return "sem", "SDM -> SEM is not rejected and the robust LM tests point to a spatial error"
+    return "sdm", "the restrictions and the LM tests disagree: the SDM nests both"
