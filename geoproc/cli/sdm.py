@@ -53,6 +53,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="dynamic panel: tl = tau y(t-1), stl = psi W y(t-1), both; Yu-de Jong-Lee "
                         "bias-corrected QML (Lee-Yu transformation for time effects), short- and "
                         "long-run effects; --model sdm|sar, --effects twoway|region")
+    p.add_argument("--select", action="store_true",
+                   help="run Elhorst's model-selection sequence instead (LR tests of the fixed effects, "
+                        "LM and robust LM, Wald/LR SDM->SAR/SEM/SLX, SDEM->SEM/SLX, Hausman) and "
+                        "report the model it points to")
     p.add_argument("--lee-yu", action="store_true",
                    help="also estimate by Lee and Yu's (2010) transformation approach, reported beside")
     p.add_argument("--draws", type=int, default=1000,
@@ -128,6 +132,8 @@ def _run(args: argparse.Namespace) -> int:
     weights = build_weight_set([args.weights], regions, panel, id=args.regions_id, data_id=args.id,
                                year_column=args.year, islands="keep")
     w = next(iter(weights.values()))
+    if args.select:
+        return _run_select(args, panel, w, x, controls, out)
     if args.dynamic:
         return _run_dynamic(args, panel, w, x, controls, out)
     result = sdm(panel, w, y=args.y, x=x + controls, id=args.id, year=args.year, effects=args.effects,
@@ -181,6 +187,32 @@ def _run_dynamic(args: argparse.Namespace, panel, w, x, controls, out: Path) -> 
             tmp_json = stack.enter_context(atomic_output(args.json, args.overwrite))
             tmp_json.write_text(json_text, encoding="utf-8")
     sys.stdout.write(result.summary() + "\n")
+    print(f"wrote {out}" + (f", {args.json}" if args.json else ""))
+    return 0
+
+
+def _run_select(args: argparse.Namespace, panel, w, x, controls, out: Path) -> int:
+    """``--select``: Elhorst's sequence as a table, ending in the model it points to."""
+    import html
+    import json
+
+    from geoproc.durbin.selection import select_model
+    from geoproc.outputs import atomic_output
+
+    sel = select_model(panel, w, args.y, x + controls, id=args.id, year=args.year,
+                       effects=args.effects, wx=x if args.no_wx_controls else None,
+                       row_standardize=args.transform == "R")
+    text = sel.summary() + "\n"
+    if out.suffix.lower() in (".html", ".htm"):
+        text = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Model selection"
+                "</title></head><body><pre>" + html.escape(text) + "</pre></body></html>\n")
+    json_text = json.dumps(sel.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) if args.json else None
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(atomic_output(out, args.overwrite))
+        tmp.write_text(text, encoding="utf-8")
+        if json_text is not None:
+            stack.enter_context(atomic_output(args.json, args.overwrite)).write_text(json_text, encoding="utf-8")
+    sys.stdout.write(sel.summary() + "\n")
     print(f"wrote {out}" + (f", {args.json}" if args.json else ""))
     return 0
 

@@ -37,7 +37,7 @@ from geoproc.durbin.logdet import SpatialOperator
 from geoproc.durbin.sac import fit_sdem
 from geoproc.errors import GeoprocInputError
 
-__all__ = ["Selection", "model_selection"]
+__all__ = ["Selection", "model_selection", "select_model"]
 
 
 @dataclass
@@ -212,3 +212,32 @@ def _point(tests: dict[str, TestStat], lm: dict[str, TestStat], alpha: float) ->
     if not sem_out and not lag_side:
         return "sem", "SDM -> SEM is not rejected and the robust LM tests point to a spatial error"
     return "sdm", "the restrictions and the LM tests disagree: the SDM nests both"
+
+
+def select_model(panel, weights, y: str, x, id: str = "code", year: str = "year",
+                 effects: str = "twoway", *, wx=None, regions=None,
+                 row_standardize: bool | None = None, alpha: float = 0.05) -> Selection:
+    """:func:`model_selection` from a long panel and a weights argument (as :func:`geoproc.sdm`).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+    weights :
+        Anything :func:`geoproc.sdm` takes.
+    y, x, id, year, effects, wx, regions, row_standardize :
+        As :func:`geoproc.sdm`.
+    alpha : float
+        Significance level of the decisions.
+
+    Returns
+    -------
+    Selection
+    """
+    from geoproc.durbin.data import panel_arrays, resolve_weights
+
+    pa = panel_arrays(panel, y, x, id, year)
+    names = list(pa.x_names)
+    wx_idx = list(range(len(names))) if wx is None else [names.index(v) for v in wx]
+    w = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year)
+    return model_selection(pa.y, pa.x, w.sparse, effects=effects, x_names=names, wx=wx_idx,
+                           alpha=alpha)

@@ -62,3 +62,21 @@ def test_cli_dynamic_errors_write_nothing(files, capsys, extra, message):
     assert code == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_cli_select_prints_the_sequence_and_its_pointer(files, capsys):
+    from geoproc.durbin.selection import select_model
+
+    d, df, w = files
+    out, js = d / "sel.txt", d / "sel.json"
+    code = main(["sdm", str(d / "cigar.csv"), "-w", str(d / "w.csv"), "--id", "state", "--y", "logc",
+                 "--x", "logp", "--controls", "logy", "--select", "-o", str(out), "--json", str(js)])
+    assert code == 0
+    data = json.loads(js.read_text(encoding="utf-8"))
+    api = select_model(df, w, "logc", ["logp", "logy"], id="state", year="year",
+                       row_standardize=True)
+    assert data["chosen"] == api.chosen
+    lr = {r["test"]: r["stat"] for r in data["tests"]}
+    assert lr["LR SDM -> SAR"] == pytest.approx(
+        api.table.set_index("test").loc["LR SDM -> SAR", "stat"], rel=1e-6)
+    assert "-> " + api.chosen.upper() in out.read_text(encoding="utf-8")
