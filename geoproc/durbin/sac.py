@@ -77,35 +77,59 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W, effects: str, *, x_names: list[str]
     yt, wyt, wwyt = (within(a, effects).ravel() for a in (y, Wy, WWy))
     Xt = within(X, effects).reshape(T * N, K)
     WXt = within(WX, effects).reshape(T * N, K)
-    cache: dict[float, float] = {}
+    logdet = op.logdet
 
     def jac(r: float) -> float:
-        if r not in cache:
-            cache[r] = op.logdet(r) - (np.log1p(-r) if proj else 0.0)
-        return cache[r]
+        return logdet(r) - (np.log1p(-r) if proj else 0.0)
+
+    # cross-products once: ys = [y, Wy, WWy] a(rho, lam), Xs = [X, WX] (I, -lam I), so each
+    # (rho, lambda) costs a K x K solve instead of a pass over the N T rows
+    Yb = np.column_stack([yt, wyt, wwyt])
+    Xb = np.hstack([Xt, WXt])
+    G_yy, G_xy, G_xx = Yb.T @ Yb, Xb.T @ Yb, Xb.T @ Xb
 
     def beta_ssr(rho: float, lam: float) -> tuple[np.ndarray, float]:
-        ys = yt - (rho + lam) * wyt + rho * lam * wwyt
-        Xs = Xt - lam * WXt
-        b, *_ = np.linalg.lstsq(Xs, ys, rcond=None)
-        e = ys - Xs @ b
-        return b, float(e @ e)
+        a = np.array([1.0, -(rho + lam), rho * lam])
+        m = np.vstack([np.eye(K), -lam * np.eye(K)])  # Xs = Xb m
+        A = m.T @ G_xx @ m
+        c = m.T @ (G_xy @ a)
+        b = np.linalg.solve(A, c)
+        return b, float(a @ G_yy @ a - c @ b)
 
     def neg(p: np.ndarray) -> float:
         _, ssr = beta_ssr(p[0], p[1])
         return 0.5 * n_obs * np.log(ssr / n_obs) - t_eff * (jac(p[0]) + jac(p[1]))
 
-    lo, hi = op.safe_bounds
-    bounds = [(max(lo, -0.99) + 1e-6, min(hi, 0.99) - 1e-6)] * 2
-    best = None
-    for start in ((0.0, 0.0), (0.4, -0.2), (-0.2, 0.4)):  # the surface can be bimodal
-        res = optimize.minimize(neg, np.array(start), method="L-BFGS-B", bounds=bounds,
-                                options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
-        if best is None or res.fun < best.fun:
-            best = res
-    res = optimize.minimize(neg, best.x, method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000})
-    rho, lam = (float(v) for v in res.x)
+    def search(bounds) -> np.ndarray:
+        best = None
+        for start in ((0.0, 0.0), (0.4, -0.2), (-0.2, 0.4)):  # the surface can be bimodal
+            x0 = np.clip(start, [b[0] for b in bounds], [b[1] for b in bounds])
+            res = optimize.minimize(neg, x0, method="L-BFGS-B", bounds=bounds,
+                                    options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
+            if best is None or res.fun < best.fun:
+                best = res
+        return optimize.minimize(neg, best.x, method="Nelder-Mead",
+                                 options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000}).x
+
+    s_lo, s_hi = op.safe_bounds
+    bounds = [(max(s_lo, -0.99) + 1e-6, min(s_hi, 0.99) - 1e-6)] * 2
+    x = None
+    if op.method == "lu":
+        # one factorisation per exact log-determinant: place (rho, lambda) on the cheap
+        # series, then interpolate the exact log-determinant (one function for both
+        # parameters) over an interval holding both, and search and differentiate on it
+        logdet = op.approx_logdet
+        x0 = search(bounds)
+        lo_i = max(bounds[0][0] + 0.02, float(min(x0)) - 0.2)
+        hi_i = min(bounds[0][1] - 0.02, float(max(x0)) + 0.2)
+        op.build_surrogate(lo_i, hi_i)
+        logdet = op.surrogate_logdet
+        x = search([(lo_i, hi_i)] * 2)
+        if np.min(np.abs(np.concatenate([x - lo_i, hi_i - x]))) < 1e-3:
+            x, logdet = None, op.logdet  # the optimum left the interpolant: exact search
+    if x is None:
+        x = search(bounds)
+    rho, lam = (float(v) for v in x)
     for name, v, (a, b) in (("rho", rho, bounds[0]), ("lambda", lam, bounds[1])):
         if min(v - a, b - v) < 1e-4:
             raise GeoprocInputError(f"SAC: {name} = {v:.6f} is at the bound of its search interval "
@@ -117,9 +141,8 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W, effects: str, *, x_names: list[str]
     def full(theta: np.ndarray) -> float:
         b, r, lm, s2 = theta[:K], theta[K], theta[K + 1], theta[K + 2]
         e = yt - (r + lm) * wyt + r * lm * wwyt - (Xt - lm * WXt) @ b
-        return (-0.5 * n_obs * np.log(2 * np.pi * s2) - float(e @ e) / (2 * s2)
-                + t_eff * (op.logdet(r) + op.logdet(lm)
-                           - ((np.log1p(-r) + np.log1p(-lm)) if proj else 0.0)))
+        return -0.5 * n_obs * np.log(2 * np.pi * s2) - float(e @ e) / (2 * s2) + t_eff * (
+            jac(r) + jac(lm))
 
     theta = np.concatenate([beta, [rho, lam, sigma2]])
     cov_full = np.linalg.inv(-_hessian(full, theta))
