@@ -59,58 +59,108 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W, effects: str, *, x_names: list[str]
             lee_yu: bool = False, op: SpatialOperator | None = None) -> Fit:
     """SAC (spatial lag and spatial error) panel model by ML.
 
-    Returns a :class:`Fit` with ``params`` = beta, rho, sigma2 like the lag model and
-    ``extra["lambda"]``, ``extra["se_lambda"]`` and ``extra["cov_full"]`` (covariance of
-    beta, rho, lambda, sigma2).
-    """
-    from scipy import optimize
+    Parameters
+    ----------
+    y : (T, N) array
+    X : (T, N, K) array
+    W : scipy.sparse matrix
+    effects : {"twoway", "region", "time", "none"}
+    x_names : list of str, optional
+    lee_yu : bool
+        The likelihood of Lee and Yu's transformed data.
+    op : SpatialOperator, optional
 
-    y = np.asarray(y, dtype=float)
+    Returns
+    -------
+    Fit
+        ``params`` = beta, rho, sigma2 like the lag model; ``extra["lambda"]``,
+        ``extra["se_lambda"]`` and ``extra["cov_full"]`` (covariance of beta, rho, lambda,
+        sigma2).
+    """
     X = np.asarray(X, dtype=float)
-    T, N, K = X.shape
+    K = X.shape[2]
     x_names = list(x_names) if x_names is not None else [f"x{j + 1}" for j in range(K)]
     op = op if op is not None else SpatialOperator(W)
-    n_obs, t_eff, proj = counts(effects, N, T, lee_yu)
-    Wy = spatial_lag(op.W, y)
-    WWy = spatial_lag(op.W, Wy)
-    WX = spatial_lag(op.W, X)
-    yt, wyt, wwyt = (within(a, effects).ravel() for a in (y, Wy, WWy))
-    Xt = within(X, effects).reshape(T * N, K)
-    WXt = within(WX, effects).reshape(T * N, K)
-    logdet = op.logdet
+    lik = _SacLikelihood(np.asarray(y, dtype=float), X, op, effects, lee_yu)
+    rho, lam = _locate(lik, op)
+    beta, ssr = lik.beta_ssr(rho, lam)
+    sigma2 = ssr / lik.n_obs
+    loglik = (-0.5 * lik.n_obs * (np.log(2 * np.pi * sigma2) + 1.0)
+              + lik.t_eff * (lik.jac(rho) + lik.jac(lam)))
+    theta = np.concatenate([beta, [rho, lam, sigma2]])
+    cov_full = np.linalg.inv(-_hessian(lik.full, theta))
+    idx = list(range(K)) + [K, K + 2]  # beta, rho, sigma2: the lag model's layout
+    return Fit("sac", x_names, beta, rho, sigma2, float(loglik), lik.resid(theta),
+               cov_full[np.ix_(idx, idx)], lik.n_obs, lik.t_eff, spatial_name="rho",
+               extra={"lambda": lam, "se_lambda": float(np.sqrt(cov_full[K + 1, K + 1])),
+                      "cov_full": cov_full})
 
-    def jac(r: float) -> float:
-        return logdet(r) - (np.log1p(-r) if proj else 0.0)
 
-    # cross-products once: ys = [y, Wy, WWy] a(rho, lam), Xs = [X, WX] (I, -lam I), so each
-    # (rho, lambda) costs a K x K solve instead of a pass over the N T rows
-    Yb = np.column_stack([yt, wyt, wwyt])
-    Xb = np.hstack([Xt, WXt])
-    G_yy, G_xy, G_xx = Yb.T @ Yb, Xb.T @ Yb, Xb.T @ Xb
+class _SacLikelihood:
+    """The SAC likelihood on within-transformed data; ``logdet`` is swappable (exact,
+    series, interpolant)."""
 
-    def beta_ssr(rho: float, lam: float) -> tuple[np.ndarray, float]:
+    def __init__(self, y, X, op: SpatialOperator, effects: str, lee_yu: bool) -> None:
+        T, N, K = X.shape
+        self.K = K
+        self.n_obs, self.t_eff, self.proj = counts(effects, N, T, lee_yu)
+        Wy = spatial_lag(op.W, y)
+        self.yt, self.wyt, self.wwyt = (within(a, effects).ravel()
+                                        for a in (y, Wy, spatial_lag(op.W, Wy)))
+        self.Xt = within(X, effects).reshape(T * N, K)
+        self.WXt = within(spatial_lag(op.W, X), effects).reshape(T * N, K)
+        self.logdet = op.logdet
+        # cross-products once: ys = [y, Wy, WWy] a(rho, lam), Xs = [X, WX] (I, -lam I), so
+        # each (rho, lambda) costs a K x K solve instead of a pass over the N T rows
+        Yb = np.column_stack([self.yt, self.wyt, self.wwyt])
+        Xb = np.hstack([self.Xt, self.WXt])
+        self.G_yy, self.G_xy, self.G_xx = Yb.T @ Yb, Xb.T @ Yb, Xb.T @ Xb
+
+    def jac(self, r: float) -> float:
+        return self.logdet(r) - (np.log1p(-r) if self.proj else 0.0)
+
+    def beta_ssr(self, rho: float, lam: float) -> tuple[np.ndarray, float]:
         a = np.array([1.0, -(rho + lam), rho * lam])
-        m = np.vstack([np.eye(K), -lam * np.eye(K)])  # Xs = Xb m
-        A = m.T @ G_xx @ m
-        c = m.T @ (G_xy @ a)
-        b = np.linalg.solve(A, c)
-        return b, float(a @ G_yy @ a - c @ b)
+        m = np.vstack([np.eye(self.K), -lam * np.eye(self.K)])  # Xs = Xb m
+        c = m.T @ (self.G_xy @ a)
+        b = np.linalg.solve(m.T @ self.G_xx @ m, c)
+        return b, float(a @ self.G_yy @ a - c @ b)
 
-    def neg(p: np.ndarray) -> float:
-        _, ssr = beta_ssr(p[0], p[1])
-        return 0.5 * n_obs * np.log(ssr / n_obs) - t_eff * (jac(p[0]) + jac(p[1]))
+    def neg(self, p: np.ndarray) -> float:
+        _, ssr = self.beta_ssr(p[0], p[1])
+        return 0.5 * self.n_obs * np.log(ssr / self.n_obs) - self.t_eff * (
+            self.jac(p[0]) + self.jac(p[1]))
 
-    def search(bounds) -> np.ndarray:
-        best = None
-        for start in ((0.0, 0.0), (0.4, -0.2), (-0.2, 0.4)):  # the surface can be bimodal
-            x0 = np.clip(start, [b[0] for b in bounds], [b[1] for b in bounds])
-            res = optimize.minimize(neg, x0, method="L-BFGS-B", bounds=bounds,
-                                    options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
-            if best is None or res.fun < best.fun:
-                best = res
-        return optimize.minimize(neg, best.x, method="Nelder-Mead",
-                                 options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000}).x
+    def resid(self, theta: np.ndarray) -> np.ndarray:
+        K = self.K
+        b, r, lm = theta[:K], theta[K], theta[K + 1]
+        return (self.yt - (r + lm) * self.wyt + r * lm * self.wwyt
+                - (self.Xt - lm * self.WXt) @ b)
 
+    def full(self, theta: np.ndarray) -> float:
+        e = self.resid(theta)
+        r, lm, s2 = theta[self.K], theta[self.K + 1], theta[self.K + 2]
+        return (-0.5 * self.n_obs * np.log(2 * np.pi * s2) - float(e @ e) / (2 * s2)
+                + self.t_eff * (self.jac(r) + self.jac(lm)))
+
+
+def _search(lik: _SacLikelihood, bounds) -> np.ndarray:
+    from scipy import optimize
+
+    best = None
+    for start in ((0.0, 0.0), (0.4, -0.2), (-0.2, 0.4)):  # the surface can be bimodal
+        x0 = np.clip(start, [b[0] for b in bounds], [b[1] for b in bounds])
+        res = optimize.minimize(lik.neg, x0, method="L-BFGS-B", bounds=bounds,
+                                options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
+        if best is None or res.fun < best.fun:
+            best = res
+    return optimize.minimize(lik.neg, best.x, method="Nelder-Mead",
+                             options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000}).x
+
+
+def _locate(lik: _SacLikelihood, op: SpatialOperator) -> tuple[float, float]:
+    """(rho, lambda) maximising the concentrated likelihood; ``lik.logdet`` is left on the
+    function the Hessian should use."""
     s_lo, s_hi = op.safe_bounds
     bounds = [(max(s_lo, -0.99) + 1e-6, min(s_hi, 0.99) - 1e-6)] * 2
     x = None
@@ -118,41 +168,22 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W, effects: str, *, x_names: list[str]
         # one factorisation per exact log-determinant: place (rho, lambda) on the cheap
         # series, then interpolate the exact log-determinant (one function for both
         # parameters) over an interval holding both, and search and differentiate on it
-        logdet = op.approx_logdet
-        x0 = search(bounds)
+        lik.logdet = op.approx_logdet
+        x0 = _search(lik, bounds)
         lo_i = max(bounds[0][0] + 0.02, float(min(x0)) - 0.2)
         hi_i = min(bounds[0][1] - 0.02, float(max(x0)) + 0.2)
         op.build_surrogate(lo_i, hi_i)
-        logdet = op.surrogate_logdet
-        x = search([(lo_i, hi_i)] * 2)
+        lik.logdet = op.surrogate_logdet
+        x = _search(lik, [(lo_i, hi_i)] * 2)
         if np.min(np.abs(np.concatenate([x - lo_i, hi_i - x]))) < 1e-3:
-            x, logdet = None, op.logdet  # the optimum left the interpolant: exact search
+            x, lik.logdet = None, op.logdet  # the optimum left the interpolant: exact search
     if x is None:
-        x = search(bounds)
-    rho, lam = (float(v) for v in x)
-    for name, v, (a, b) in (("rho", rho, bounds[0]), ("lambda", lam, bounds[1])):
+        x = _search(lik, bounds)
+    for name, v, (a, b) in (("rho", x[0], bounds[0]), ("lambda", x[1], bounds[1])):
         if min(v - a, b - v) < 1e-4:
             raise GeoprocInputError(f"SAC: {name} = {v:.6f} is at the bound of its search interval "
                                     f"({a:.4f}, {b:.4f}); the model is not identified on these data")
-    beta, ssr = beta_ssr(rho, lam)
-    sigma2 = ssr / n_obs
-    loglik = -0.5 * n_obs * (np.log(2 * np.pi * sigma2) + 1.0) + t_eff * (jac(rho) + jac(lam))
-
-    def full(theta: np.ndarray) -> float:
-        b, r, lm, s2 = theta[:K], theta[K], theta[K + 1], theta[K + 2]
-        e = yt - (r + lm) * wyt + r * lm * wwyt - (Xt - lm * WXt) @ b
-        return -0.5 * n_obs * np.log(2 * np.pi * s2) - float(e @ e) / (2 * s2) + t_eff * (
-            jac(r) + jac(lm))
-
-    theta = np.concatenate([beta, [rho, lam, sigma2]])
-    cov_full = np.linalg.inv(-_hessian(full, theta))
-    idx = list(range(K)) + [K, K + 2]  # beta, rho, sigma2: the lag model's layout
-    fit = Fit("sac", x_names, beta, rho, sigma2, float(loglik),
-              (yt - (rho + lam) * wyt + rho * lam * wwyt) - (Xt - lam * WXt) @ beta,
-              cov_full[np.ix_(idx, idx)], n_obs, t_eff, spatial_name="rho",
-              extra={"lambda": lam, "se_lambda": float(np.sqrt(cov_full[K + 1, K + 1])),
-                     "cov_full": cov_full})
-    return fit
+    return float(x[0]), float(x[1])
 
 
 def _hessian(f, x: np.ndarray) -> np.ndarray:

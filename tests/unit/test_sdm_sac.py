@@ -111,3 +111,12 @@ def test_sdem_matches_brute_force():
     assert fit.spatial == pytest.approx(lam, abs=2e-6)
     assert fit.loglik == pytest.approx(ll, abs=1e-6)
     assert fit.names == ["x1", "x2", "W*x1", "W*x2"]
+
+
+def test_sac_on_the_lu_path_matches_the_eigenvalue_path():
+    y, X, W = simulate(n=80, t=5, seed=12)
+    a = fit_sac(y, X, W, "twoway", op=SpatialOperator(W, "eig"))
+    b = fit_sac(y, X, W, "twoway", op=SpatialOperator(W, "lu"))
+    np.testing.assert_allclose(b.params, a.params, atol=1e-7)
+    assert b.extra["lambda"] == pytest.approx(a.extra["lambda"], abs=1e-7)
+    np.testing.assert_allclose(b.se, a.se, rtol=1e-4)
