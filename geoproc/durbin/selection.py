@@ -112,22 +112,16 @@ def model_selection(y: np.ndarray, X: np.ndarray, W, *, effects: str = "twoway",
     T, N, K = X.shape
     names = list(x_names) if x_names is not None else [f"x{j + 1}" for j in range(K)]
     wx = list(range(K)) if wx is None else list(wx)
-    wx_names = [names[j] for j in wx]
     op = op if op is not None else SpatialOperator(W)
     Wm = op.W
-    Wy, WX = spatial_lag(Wm, y), spatial_lag(Wm, X)
+    Wy = spatial_lag(Wm, y)
     rows: list[tuple[str, str, TestStat, str]] = []
 
     def dec(t: TestStat, yes: str, no: str) -> str:
         return "" if not np.isfinite(t.p) else (yes if t.p < alpha else no)
 
     # 1. joint significance of the fixed effects in the non-spatial model
-    ll = {}
-    for eff in ("none", "region", "time", "twoway"):
-        d = Design(within(y, eff), within(Wy, eff), within(X, eff).reshape(T * N, K), names)
-        ll[eff] = fit_ols(d, eff).loglik
-    for label, restricted, df in (("region", "time", N - 1), ("time", "region", T - 1)):
-        t = lr_test(ll["twoway"], ll[restricted], df, f"lr_{label}_effects")
+    for label, t in _fixed_effects_tests(y, X, Wy, names).items():
         rows.append(("fixed effects", f"LR joint {label} effects", t,
                      dec(t, f"{label} effects needed", f"{label} effects not needed")))
     # 2. LM tests on the non-spatial model with the chosen effects
@@ -137,12 +131,50 @@ def model_selection(y: np.ndarray, X: np.ndarray, W, *, effects: str = "twoway",
                      ("lm_error", "LM error"), ("rlm_error", "robust LM error")):
         rows.append(("LM", label, lm[k], dec(lm[k], "spatial", "not spatial")))
     # 3. SDM, SDEM and their restrictions
+    tests, ds = _nesting_tests(y, X, dx, op, effects, names, wx)
+    for k, t in tests.items():
+        rows.append(("SDM/SDEM", _LABELS[k], t, dec(t, "rejected", "not rejected")))
+    # 4. Hausman (FE Lee-Yu SDM against random region effects, as geoproc.sdm does)
+    re_ok = None
+    if effects in ("region", "twoway"):
+        h = _hausman(y, X, ds, op, effects, wx)
+        rows.append(("Hausman", "fixed vs random region effects", h,
+                     dec(h, "fixed effects", "random effects not rejected")))
+        re_ok = None if not np.isfinite(h.p) else bool(h.p >= alpha)
+    chosen, reason = _point(tests, lm, alpha)
+    table = pd.DataFrame([{"step": s, "test": label, "stat": t.stat, "df": t.df, "p": t.p,
+                           "decision": d} for s, label, t, d in rows])
+    return Selection(table, chosen, effects, re_ok, reason, {**tests, **lm})
+
+
+_LABELS = {"wald_sar": "Wald SDM -> SAR (theta = 0)", "lr_sar": "LR SDM -> SAR",
+           "wald_sem": "Wald SDM -> SEM (theta = -rho beta)", "lr_sem": "LR SDM -> SEM",
+           "lr_slx": "LR SDM -> SLX (rho = 0)", "lr_sdem_sem": "LR SDEM -> SEM (theta = 0)",
+           "lr_sdem_slx": "LR SDEM -> SLX (lambda = 0)"}
+
+
+def _fixed_effects_tests(y, X, Wy, names) -> dict[str, TestStat]:
+    """LR tests of the joint region and time effects against the two-way non-spatial model."""
+    T, N, K = X.shape
+    ll = {}
+    for eff in ("region", "time", "twoway"):
+        d = Design(within(y, eff), within(Wy, eff), within(X, eff).reshape(T * N, K), names)
+        ll[eff] = fit_ols(d, eff).loglik
+    return {"region": lr_test(ll["twoway"], ll["time"], N - 1, "lr_region_effects"),
+            "time": lr_test(ll["twoway"], ll["region"], T - 1, "lr_time_effects")}
+
+
+def _nesting_tests(y, X, dx: Design, op, effects, names, wx) -> tuple[dict, Design]:
+    """Wald/LR tests of the SDM's and the SDEM's restrictions; also the SDM design."""
+    T, N, K = X.shape
+    Wm = op.W
+    WX = spatial_lag(Wm, X)
     Zs = np.hstack([dx.Z, within(WX[..., wx], effects).reshape(T * N, len(wx))])
-    ds = Design(dx.y, dx.wy, Zs, names + [f"W*{v}" for v in wx_names])
+    ds = Design(dx.y, dx.wy, Zs, names + [f"W*{names[j]}" for j in wx])
     sdm = fit_lag(ds, op, effects, model="sdm")
     sar = fit_lag(dx, op, effects, model="sar", information=False)
-    dsem = Design(dx.y, dx.wy, dx.Z, names, wZ=within(spatial_lag(Wm, X), effects).reshape(T * N, K))
-    sem = fit_error(dsem, op, effects, information=False)
+    sem = fit_error(Design(dx.y, dx.wy, dx.Z, names, wZ=within(WX, effects).reshape(T * N, K)),
+                    op, effects, information=False)
     slx = fit_ols(ds, effects, model="slx")
     try:
         sdem = fit_sdem(y, X, Wm, effects, x_names=names, wx=wx, op=op)
@@ -150,52 +182,37 @@ def model_selection(y: np.ndarray, X: np.ndarray, W, *, effects: str = "twoway",
         sdem = None
     kw = len(wx)
     theta = sdm.coef[K:K + kw]
-    tests = {
-        "wald_sar": wald_zero(theta, sdm.cov[K:K + kw, K:K + kw], "wald_sar"),
-        "lr_sar": lr_test(sdm.loglik, sar.loglik, kw, "lr_sar"),
-        "lr_slx": lr_test(sdm.loglik, slx.loglik, 1, "lr_slx"),
-    }
+    tests = {"wald_sar": wald_zero(theta, sdm.cov[K:K + kw, K:K + kw], "wald_sar"),
+             "lr_sar": lr_test(sdm.loglik, sar.loglik, kw, "lr_sar"),
+             "lr_slx": lr_test(sdm.loglik, slx.loglik, 1, "lr_slx")}
     if kw == K:
         idx = list(range(2 * K)) + [2 * K]
         tests["wald_sem"] = wald_common_factor(sdm.coef[:K], theta, sdm.spatial,
                                                sdm.cov[np.ix_(idx, idx)], "wald_sem")
         tests["lr_sem"] = lr_test(sdm.loglik, sem.loglik, K, "lr_sem")
-    else:
+    else:  # the common-factor hypothesis needs a W x term for every regressor
         tests["wald_sem"] = tests["lr_sem"] = TestStat.missing("lr_sem", K)
     if sdem is not None:
         tests["lr_sdem_sem"] = lr_test(sdem.loglik, sem.loglik, kw, "lr_sdem_sem")
         tests["lr_sdem_slx"] = lr_test(sdem.loglik, slx.loglik, 1, "lr_sdem_slx")
-    labels = {"wald_sar": "Wald SDM -> SAR (theta = 0)", "lr_sar": "LR SDM -> SAR",
-              "wald_sem": "Wald SDM -> SEM (theta = -rho beta)", "lr_sem": "LR SDM -> SEM",
-              "lr_slx": "LR SDM -> SLX (rho = 0)", "lr_sdem_sem": "LR SDEM -> SEM (theta = 0)",
-              "lr_sdem_slx": "LR SDEM -> SLX (lambda = 0)"}
-    for k, t in tests.items():
-        rows.append(("SDM/SDEM", labels[k], t, dec(t, "rejected", "not rejected")))
-    # 4. Hausman (FE Lee-Yu SDM against random region effects, as geoproc.sdm does)
-    re_ok = None
-    if effects in ("region", "twoway"):
-        from geoproc.durbin.random_effects import fit_random_effects
+    return tests, ds
 
-        try:
-            fe = fit_lag(ds, op, effects, lee_yu=True, model="sdm") if (
-                effects == "region" or op.row_sum is not None) else sdm
-            re = fit_random_effects(y, X, Wm, op, wx, time_effects=effects == "twoway")
-            pc = len(fe.coef)
-            h = hausman(fe.params[list(range(pc)) + [pc]],
-                        fe.cov[np.ix_(list(range(pc)) + [pc], list(range(pc)) + [pc])],
-                        re.params[list(range(pc)) + [len(re.coef)]],
-                        re.cov[np.ix_(list(range(pc)) + [len(re.coef)],
-                                      list(range(pc)) + [len(re.coef)])])
-        except GeoprocInputError:
-            h = TestStat.missing("hausman")
-        rows.append(("Hausman", "fixed vs random region effects", h,
-                     dec(h, "fixed effects", "random effects not rejected")))
-        re_ok = None if not np.isfinite(h.p) else bool(h.p >= alpha)
-    chosen, reason = _point(tests, lm, alpha)
-    table = pd.DataFrame([{"step": s, "test": label, "stat": t.stat, "df": t.df, "p": t.p,
-                           "decision": d} for s, label, t, d in rows])
-    all_tests = {**tests, **lm}
-    return Selection(table, chosen, effects, re_ok, reason, all_tests)
+
+def _hausman(y, X, ds: Design, op, effects, wx) -> TestStat:
+    from geoproc.durbin.random_effects import fit_random_effects
+
+    try:
+        # the FE side by Lee and Yu's approach (consistent sigma^2), as geoproc.sdm does
+        fe = fit_lag(ds, op, effects, lee_yu=effects == "region" or op.row_sum is not None,
+                     model="sdm")
+        re = fit_random_effects(y, X, op.W, op, wx, time_effects=effects == "twoway")
+    except GeoprocInputError:
+        return TestStat.missing("hausman")
+    pc = len(fe.coef)
+    i_fe = list(range(pc)) + [pc]
+    i_re = list(range(pc)) + [len(re.coef)]
+    return hausman(fe.params[i_fe], fe.cov[np.ix_(i_fe, i_fe)], re.params[i_re],
+                   re.cov[np.ix_(i_re, i_re)])
 
 
 def _point(tests: dict[str, TestStat], lm: dict[str, TestStat], alpha: float) -> tuple[str, str]:
