@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from geoproc.durbin.data import panel_arrays, resolve_weights
+from geoproc.durbin.data import keep_regions, panel_arrays, resolve_weights
 from geoproc.durbin.dynamic import DYNAMIC, DYNAMIC_EFFECTS, fit_dynamic
 from geoproc.durbin.dynamic_effects import dynamic_effects
 from geoproc.durbin.dynamic_result import DynamicSDMResult
@@ -37,6 +37,8 @@ def sdm_dynamic(
     logdet: str = "auto",
     correct: bool = True,
     progress: ProgressCallback | None = None,
+    islands: str = "keep",
+    regions_id: str | None = None,
 ) -> DynamicSDMResult:
     """Estimate a dynamic spatial panel (SAR or SDM) with short- and long-run effects.
 
@@ -63,7 +65,7 @@ def sdm_dynamic(
     seed : int, optional
     wx : sequence of str, optional
         Regressors with a W x term (SDM; default all).
-    regions, row_standardize, logdet :
+    regions, row_standardize, logdet, islands, regions_id :
         As :func:`geoproc.sdm`.
     correct : bool
         The Yu-de Jong-Lee bias correction (default); ``False`` reports the QMLE.
@@ -81,7 +83,14 @@ def sdm_dynamic(
                                 f"or 'twoway'; got {effects!r}")
     if draws < 0:
         raise GeoprocInputError(f"draws must be >= 0, got {draws}")
+    from geoproc.panel import Panel
+
     pa = panel_arrays(panel, y, x, id, year)
+    if isinstance(panel, Panel):
+        panel, id, year = panel.frame, panel.id, panel.year
+    w, kept, _ = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year,
+                                 islands, regions_id)
+    pa = keep_regions(pa, kept)
     x_names = list(pa.x_names)
     if model == "sar":
         wx_idx: list[int] = []
@@ -91,7 +100,6 @@ def sdm_dynamic(
         if unknown:
             raise GeoprocInputError(f"wx names {', '.join(unknown)} are not among the regressors x")
         wx_idx = [j for j, v in enumerate(x_names) if v in chosen]
-    w = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year)
     op = SpatialOperator(w.sparse, logdet)
     report(progress, 0.0)
     fit = fit_dynamic(pa.y, pa.x, w.sparse, dynamic=dynamic, model=model, effects=effects,

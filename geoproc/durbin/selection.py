@@ -233,7 +233,8 @@ def _point(tests: dict[str, TestStat], lm: dict[str, TestStat], alpha: float) ->
 
 def select_model(panel, weights, y: str, x, id: str = "code", year: str = "year",
                  effects: str = "twoway", *, wx=None, regions=None,
-                 row_standardize: bool | None = None, alpha: float = 0.05) -> Selection:
+                 row_standardize: bool | None = None, alpha: float = 0.05,
+                 islands: str = "keep", regions_id: str | None = None) -> Selection:
     """:func:`model_selection` from a long panel and a weights argument (as :func:`geoproc.sdm`).
 
     Parameters
@@ -241,7 +242,7 @@ def select_model(panel, weights, y: str, x, id: str = "code", year: str = "year"
     panel : pandas.DataFrame
     weights :
         Anything :func:`geoproc.sdm` takes.
-    y, x, id, year, effects, wx, regions, row_standardize :
+    y, x, id, year, effects, wx, regions, row_standardize, islands, regions_id :
         As :func:`geoproc.sdm`.
     alpha : float
         Significance level of the decisions.
@@ -250,11 +251,16 @@ def select_model(panel, weights, y: str, x, id: str = "code", year: str = "year"
     -------
     Selection
     """
-    from geoproc.durbin.data import panel_arrays, resolve_weights
+    from geoproc.durbin.data import keep_regions, panel_arrays, resolve_weights
+    from geoproc.panel import Panel
 
     pa = panel_arrays(panel, y, x, id, year)
+    if isinstance(panel, Panel):
+        panel, id, year = panel.frame, panel.id, panel.year
+    w, kept, _ = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year,
+                                 islands, regions_id)
+    pa = keep_regions(pa, kept)
     names = list(pa.x_names)
     wx_idx = list(range(len(names))) if wx is None else [names.index(v) for v in wx]
-    w = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year)
     return model_selection(pa.y, pa.x, w.sparse, effects=effects, x_names=names, wx=wx_idx,
                            alpha=alpha)

@@ -92,3 +92,16 @@ def test_region_effects_are_rows_of_the_dense_matrices_and_average_to_the_effect
     frag = r.html_fragment(level=4)
     assert frag.startswith("<h4>") and "<h5>Long-run effects</h5>" in frag
     assert set(r.effects_table()["horizon"]) == {"short_run", "long_run"}
+
+
+def test_geoproc_sdm_dynamic_keyword_is_the_dynamic_front_end(cigar_panel):
+    import geoproc
+
+    d, A, ids = cigar_panel
+    a = geoproc.sdm(d, (A, ids), "logc", ["logp", "logy"], id="state", year="year",
+                    row_standardize=True, draws=50, seed=1, dynamic="stl")
+    b = sdm_dynamic(d, (A, ids), "logc", ["logp", "logy"], id="state", year="year",
+                    row_standardize=True, draws=50, seed=1, dynamic="stl")
+    assert a.fit.names == ["psi", "logp", "logy", "W*logp", "W*logy"]
+    np.testing.assert_array_equal(a.fit.params, b.fit.params)
+    assert a.tau is None and json.loads(a.to_json())["tau"] is None
