@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MODELS", "Estimates", "ModelSpec", "Problem", "estimate", "goodness_of_fit", "run_tests"]
 
-MODELS = ("sdm", "sar", "sem", "slx")
+MODELS = ("sdm", "sar", "sem", "slx", "sac", "sdem")
 
 
 @dataclass
@@ -143,7 +143,7 @@ class ModelSpec:
     def own_wx(self) -> list:
         """The W x terms of the reported model: the SDM/SLX keep them (the tests need the SDM
         whatever the model); the reported SAR/SEM have none."""
-        return [] if self.model in ("sar", "sem") else list(self.wx_names)
+        return [] if self.model in ("sar", "sem", "sac") else list(self.wx_names)
 
 
 @dataclass
@@ -187,6 +187,10 @@ def _designs(Y, X, WY, WXall, spec: ModelSpec) -> dict:
         "slx": Design(yt, wyt, Zs, names_sdm),
         "sar": Design(yt, wyt, Xt, list(spec.x_names)),
         "sem": Design(yt, wyt, Xt, list(spec.x_names), wZ=WXt),
+        # SAC and SDEM are fitted from the raw arrays (geoproc.durbin.sac); their designs
+        # here serve the regressor checks and the fit statistics
+        "sac": Design(yt, wyt, Xt, list(spec.x_names)),
+        "sdem": Design(yt, wyt, Zs, names_sdm),
     }
 
 
@@ -199,6 +203,18 @@ def _fit(model: str, d: Design, op: SpatialOperator, effects: str, lee_yu: bool,
     return fit_ols(d, effects, lee_yu, model="slx")
 
 
+def _fit_family(problem: Problem, spec: ModelSpec, lee_yu: bool) -> Fit:
+    """SAC or SDEM (:mod:`geoproc.durbin.sac`) from the raw arrays."""
+    from geoproc.durbin.sac import fit_sac, fit_sdem
+
+    pa = problem.pa
+    if spec.model == "sac":
+        return fit_sac(pa.y, pa.x, problem.W, spec.effects, x_names=list(spec.x_names),
+                       lee_yu=lee_yu, op=problem.op)
+    return fit_sdem(pa.y, pa.x, problem.W, spec.effects, x_names=list(spec.x_names),
+                    wx=list(spec.wx_idx), lee_yu=lee_yu, op=problem.op)
+
+
 def estimate(problem: Problem, spec: ModelSpec,
              progress: ProgressCallback | None = None) -> tuple[dict, Estimates, Estimates | None]:
     """Fit the model (and Lee-Yu's, if asked) with their effects: ``(fits, direct, lee_yu)``."""
@@ -206,14 +222,17 @@ def estimate(problem: Problem, spec: ModelSpec,
     # shares of the run time are rough: the tests' restricted fits dominate when enabled
     stages = [0.2, 0.3, 0.45, 0.55] if spec.tests else [0.35, 0.5, 0.8, 0.95]
     report(progress, 0.0)
-    fits: dict[str, Any] = {model: _fit(model, main, problem.op, spec.effects, False)}
+    fit = (_fit_family(problem, spec, False) if model in ("sac", "sdem")
+           else _fit(model, main, problem.op, spec.effects, False))
+    fits: dict[str, Any] = {model: fit}
     report(progress, stages[0])
     direct = Estimates(fits[model], list(spec.x_names), spec.own_wx)
     direct.effects = _effects_for(direct, problem.op, spec.draws, spec.seed)
     report(progress, stages[1])
     ly = None
     if spec.lee_yu:
-        fits[f"{model}_lee_yu"] = _fit(model, main, problem.op, spec.effects, True)
+        fits[f"{model}_lee_yu"] = (_fit_family(problem, spec, True) if model in ("sac", "sdem")
+                                   else _fit(model, main, problem.op, spec.effects, True))
         report(progress, stages[2])
         ly = Estimates(fits[f"{model}_lee_yu"], list(spec.x_names), spec.own_wx)
         ly.effects = _effects_for(ly, problem.op, spec.draws, spec.seed)
@@ -246,7 +265,7 @@ def goodness_of_fit(problem: Problem, spec: ModelSpec, f: Fit) -> tuple[float, f
     yt = main.y.ravel()
     r2 = 1.0 - ssr / float(np.sum((pa.y - pa.y.mean()) ** 2))
     r2_within = 1.0 - ssr / float(yt @ yt)
-    if spec.model == "sem":
+    if spec.model in ("sem", "sdem"):
         pred = main.Z @ f.coef
     else:
         xb = (main.Z @ f.coef).reshape(T, N)

@@ -96,7 +96,7 @@ class SDMResult:
         self.fits = fits
         self.notes = list(notes or [])
         self.y_observed = None if y_observed is None else np.asarray(y_observed, dtype=float)
-        k = len(direct.fit.coef) + (1 if direct.fit.spatial_name else 0)
+        k = len(direct.fit.params) - 1  # coefficients and rho/lambda (both for SAC), not sigma2
         self.aic = -2 * direct.loglik + 2 * k
         self.bic = -2 * direct.loglik + k * np.log(self.nobs)
 
@@ -306,8 +306,9 @@ def sdm(
         Region and period columns.
     effects : {"twoway", "region", "time", "none"}
         Fixed effects, removed by the exact within transformation.
-    model : {"sdm", "sar", "sem", "slx"}
-        Durbin (default), lag, error, or lag-of-x-only model.
+    model : {"sdm", "sar", "sem", "slx", "sac", "sdem"}
+        Durbin (default), lag, error, lag-of-x-only, SAC (rho W y and lambda W u; effects as
+        the SAR) or SDEM (x, W x and lambda W u; effects beta and theta) model.
     lee_yu : bool
         Also estimate by Lee and Yu's (2010) transformation approach (reported beside).
     draws : int

@@ -48,6 +48,9 @@ def _est_dict(e: Estimates) -> dict:
     if sp_name == "lambda":
         out["lambda"] = _num(e.lam)
         out["se"]["lambda"] = _num(se["lambda"])
+    elif "lambda" in e.param_names:  # SAC: rho and lambda
+        out["lambda"] = _num(e.params["lambda"])
+        out["se"]["lambda"] = _num(se["lambda"])
     if e.effects is not None:
         eff = {}
         for name, row in e.effects.iterrows():

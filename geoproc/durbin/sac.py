@@ -24,7 +24,7 @@ from geoproc.durbin.estimation import Design, Fit, counts, fit_error, spatial_la
 from geoproc.durbin.logdet import SpatialOperator
 from geoproc.errors import GeoprocInputError
 
-__all__ = ["fit_sac", "fit_sdem", "sdem_design"]
+__all__ = ["SacFit", "fit_sac", "fit_sdem", "sdem_design"]
 
 
 def sdem_design(y: np.ndarray, X: np.ndarray, W, effects: str, x_names: list[str],
@@ -72,10 +72,9 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W, effects: str, *, x_names: list[str]
 
     Returns
     -------
-    Fit
-        ``params`` = beta, rho, sigma2 like the lag model; ``extra["lambda"]``,
-        ``extra["se_lambda"]`` and ``extra["cov_full"]`` (covariance of beta, rho, lambda,
-        sigma2).
+    SacFit
+        ``params`` = beta, rho, lambda, sigma2 (``cov`` in that order); also
+        ``extra["lambda"]`` and ``extra["se_lambda"]``.
     """
     X = np.asarray(X, dtype=float)
     K = X.shape[2]
@@ -89,11 +88,27 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W, effects: str, *, x_names: list[str]
               + lik.t_eff * (lik.jac(rho) + lik.jac(lam)))
     theta = np.concatenate([beta, [rho, lam, sigma2]])
     cov_full = np.linalg.inv(-_hessian(lik.full, theta))
-    idx = list(range(K)) + [K, K + 2]  # beta, rho, sigma2: the lag model's layout
-    return Fit("sac", x_names, beta, rho, sigma2, float(loglik), lik.resid(theta),
-               cov_full[np.ix_(idx, idx)], lik.n_obs, lik.t_eff, spatial_name="rho",
-               extra={"lambda": lam, "se_lambda": float(np.sqrt(cov_full[K + 1, K + 1])),
-                      "cov_full": cov_full})
+    return SacFit("sac", x_names, beta, rho, sigma2, float(loglik), lik.resid(theta), cov_full,
+                  lik.n_obs, lik.t_eff, spatial_name="rho",
+                  extra={"lambda": lam, "se_lambda": float(np.sqrt(cov_full[K + 1, K + 1])),
+                         "cov_full": cov_full})
+
+
+class SacFit(Fit):
+    """A SAC fit: parameters ``names``, ``rho``, ``lambda``, ``sigma2`` (``cov`` in that order;
+    rho stays at index ``len(coef)`` as in the lag model, so the effects' code reads it)."""
+
+    @property
+    def param_names(self) -> list[str]:
+        return self.names + ["rho", "lambda", "sigma2"]
+
+    @property
+    def params(self) -> np.ndarray:
+        return np.concatenate([self.coef, [self.spatial, self.extra["lambda"], self.sigma2]])
+
+    @property
+    def lam(self) -> float:
+        return float(self.extra["lambda"])
 
 
 class _SacLikelihood:

@@ -120,3 +120,32 @@ def test_sac_on_the_lu_path_matches_the_eigenvalue_path():
     np.testing.assert_allclose(b.params, a.params, atol=1e-7)
     assert b.extra["lambda"] == pytest.approx(a.extra["lambda"], abs=1e-7)
     np.testing.assert_allclose(b.se, a.se, rtol=1e-4)
+
+
+def test_sdm_front_end_fits_sac_and_sdem():
+    """geoproc.sdm(model="sac"|"sdem"): the array estimators' numbers, lambda in the JSON,
+    SDEM's effects beta (direct) and theta (indirect, W row-standardised)."""
+    import json
+
+    import pandas as pd
+
+    import geoproc
+
+    y, X, W = simulate(n=30, t=6, seed=21)
+    T, N = y.shape
+    df = pd.DataFrame({"code": np.tile(np.arange(N), T), "year": np.repeat(np.arange(T), N),
+                       "y": y.ravel(), "x1": X[..., 0].ravel(), "x2": X[..., 1].ravel()})
+    w = (W.toarray(), list(range(N)))
+    r = geoproc.sdm(df, w, "y", ["x1", "x2"], model="sac", effects="region", draws=0,
+                    row_standardize=True, tests=False)
+    a = fit_sac(y, X, W, "region")
+    np.testing.assert_allclose(r.params.to_numpy(), a.params, rtol=1e-8)
+    assert list(r.params.index) == ["x1", "x2", "rho", "lambda", "sigma2"]
+    js = json.loads(r.to_json())
+    assert js["lambda"] == pytest.approx(a.extra["lambda"]) and js["se"]["lambda"] > 0
+    r2 = geoproc.sdm(df, w, "y", ["x1", "x2"], model="sdem", effects="region", draws=0,
+                     row_standardize=True, tests=False)
+    b = fit_sdem(y, X, W, "region")
+    np.testing.assert_allclose(r2.params.to_numpy(), b.params, rtol=1e-8)
+    np.testing.assert_allclose(r2.effects["direct"], b.coef[:2], rtol=1e-10)
+    np.testing.assert_allclose(r2.effects["indirect"], b.coef[2:], rtol=1e-10)
