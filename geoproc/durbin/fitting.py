@@ -329,6 +329,40 @@ def _tests(problem: Problem, spec: ModelSpec, fits: dict) -> dict:
     else:  # the common-factor hypothesis needs a W x term for every regressor
         out["lr_sem"] = TestStat.missing("lr_sem", K)
         out["wald_sem"] = TestStat.missing("wald_sem", K)
+    if spec.lee_yu:
+        out.update(_lee_yu_tests(problem, spec, fits))
+    return out
+
+
+def _lee_yu_tests(problem: Problem, spec: ModelSpec, fits: dict) -> dict:
+    """The same LR and Wald tests under Lee and Yu's estimator (``*_lee_yu``): the
+    likelihoods of the transformed data and the Lee-Yu SDM's covariance."""
+    K, nw = len(spec.x_names), len(spec.wx_names)
+    for m in ("sdm", "sar", "sem"):
+        key = f"{m}_lee_yu"
+        if key not in fits:
+            try:
+                fits[key] = _fit(m, problem.designs[m], problem.op, spec.effects, True,
+                                 information=m == "sdm")
+            except GeoprocInputError as exc:
+                fits[key] = exc
+    sdm_fit, sar_fit, sem_fit = (fits[f"{m}_lee_yu"] for m in ("sdm", "sar", "sem"))
+    names = ("lr_sar_lee_yu", "wald_sar_lee_yu", "lr_sem_lee_yu", "wald_sem_lee_yu")
+    if not isinstance(sdm_fit, Fit):
+        return {k: TestStat.missing(k, nw) for k in names}
+    theta = sdm_fit.coef[K:K + nw]
+    out = {"lr_sar_lee_yu": (lr_test(sdm_fit.loglik, sar_fit.loglik, nw, "lr_sar_lee_yu")
+                             if isinstance(sar_fit, Fit) else TestStat.missing("lr_sar_lee_yu", nw)),
+           "wald_sar_lee_yu": wald_zero(theta, sdm_fit.cov[K:K + nw, K:K + nw], "wald_sar_lee_yu")}
+    if nw == K:
+        idx = list(range(2 * K)) + [2 * K]
+        out["lr_sem_lee_yu"] = (lr_test(sdm_fit.loglik, sem_fit.loglik, K, "lr_sem_lee_yu")
+                                if isinstance(sem_fit, Fit) else TestStat.missing("lr_sem_lee_yu", K))
+        out["wald_sem_lee_yu"] = wald_common_factor(sdm_fit.coef[:K], theta, sdm_fit.spatial,
+                                                    sdm_fit.cov[np.ix_(idx, idx)], "wald_sem_lee_yu")
+    else:
+        out["lr_sem_lee_yu"] = TestStat.missing("lr_sem_lee_yu", K)
+        out["wald_sem_lee_yu"] = TestStat.missing("wald_sem_lee_yu", K)
     return out
 
 
