@@ -48,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="dynamic panel: tl = tau y(t-1), stl = psi W y(t-1), both; Yu-de Jong-Lee "
                         "bias-corrected QML (Lee-Yu transformation for time effects), short- and "
                         "long-run effects; --model sdm|sar, --effects twoway|region")
+    p.add_argument("--random-effects", action="store_true",
+                   help="random region effects instead of fixed (SDM/SAR; with --effects twoway the "
+                        "time effects stay fixed, with region an intercept is estimated)")
     p.add_argument("--select", action="store_true",
                    help="run Elhorst's model-selection sequence instead (LR tests of the fixed effects, "
                         "LM and robust LM, Wald/LR SDM->SAR/SEM/SLX, SDEM->SEM/SLX, Hausman) and "
@@ -129,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
                  model=args.model, lee_yu=args.lee_yu, draws=args.draws, seed=args.seed,
                  wx=x if args.no_wx_controls else None, row_standardize=args.transform == "R",
                  tests=not args.no_tests, regions=regions, regions_id=args.regions_id,
-                 islands=args.islands)
+                 islands=args.islands, random_effects=args.random_effects)
     # build every text before writing anything: a failing JSON must not leave the report behind
     text = result.to_html() if out.suffix.lower() in (".html", ".htm") else result.summary() + "\n"
     json_text = result.to_json() if args.json else None

@@ -285,6 +285,7 @@ def sdm(
     islands: str = "keep",
     regions_id: str | None = None,
     dynamic: str | None = None,
+    random_effects: bool = False,
 ) -> SDMResult:
     """Estimate a panel spatial Durbin model (or SAR, SEM, SLX) by maximum likelihood.
 
@@ -348,6 +349,11 @@ def sdm(
         (:func:`geoproc.durbin.dynamic_model.sdm_dynamic`; ``lee_yu`` and ``tests`` do not
         apply).
 
+    random_effects : bool
+        Random region effects instead of fixed ones (SDM or SAR; Elhorst's ML): with
+        ``effects="twoway"`` the time effects stay fixed, with ``"region"`` an intercept is
+        estimated. The tests are LR/Wald SDM -> SAR under random effects and Hausman.
+
     Returns
     -------
     SDMResult
@@ -382,12 +388,20 @@ def sdm(
             "pass row_standardize=True (geoproc sdm: --transform R)"
         )
     problem = Problem.make(pa, w, spec, logdet)
-    fits, direct, ly = estimate(problem, spec, progress)
-    test_stats, lm = run_tests(problem, spec, fits, progress)
+    if random_effects:
+        from geoproc.durbin.re_model import RANDOM_EFFECTS, estimate_random
+
+        if lee_yu:
+            raise GeoprocInputError("lee_yu applies to fixed effects, not to random_effects=True")
+        fits, direct, test_stats, lm = estimate_random(problem, spec)
+        ly = None
+    else:
+        fits, direct, ly = estimate(problem, spec, progress)
+        test_stats, lm = run_tests(problem, spec, fits, progress)
     report(progress, 1.0)
     r2, r2_within, corr2 = goodness_of_fit(problem, spec, fits[model])
     T, N = pa.y.shape
-    return SDMResult(model=model, fixed_effects=effects, direct=direct, lee_yu=ly, tests=test_stats,
+    return SDMResult(model=model, fixed_effects=RANDOM_EFFECTS[effects] if random_effects else effects, direct=direct, lee_yu=ly, tests=test_stats,
                      n=N, t=T, y_name=pa.y_name, r2=r2, r2_within=r2_within, corr2=corr2, weights=w,
                      logdet_method=problem.op.method, draws=draws, seed=seed, ids=pa.ids, years=pa.years,
                      fits=fits, lm_tests=lm, y_observed=pa.y, notes=notes)

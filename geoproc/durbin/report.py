@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 __all__ = ["html_fragment", "html_report", "result_dict", "summary_text"]
 
 _EFFECTS_NAMES = {"twoway": "region and time fixed effects", "region": "region fixed effects",
-                  "time": "time fixed effects", "none": "no fixed effects (pooled)"}
+                  "time": "time fixed effects", "none": "no fixed effects (pooled)",
+                  "random_twoway": "random region effects and time fixed effects",
+                  "random": "random region effects (with an intercept)"}
 _TEST_LABELS = {"lr_sar": "LR SDM → SAR (θ = 0)", "lr_sem": "LR SDM → SEM (θ = −ρβ)",
                 "wald_sar": "Wald SDM → SAR (θ = 0)", "wald_sem": "Wald SDM → SEM (θ = −ρβ)",
                 "hausman": "Hausman FE vs RE", "lm_lag": "LM lag (no spatial terms)",
@@ -29,7 +31,9 @@ _TEST_LABELS = {"lr_sar": "LR SDM → SAR (θ = 0)", "lr_sem": "LR SDM → SEM (
                 "rlm_error": "Robust LM error",
                 "lr_sar_lee_yu": "LR SDM → SAR, Lee–Yu", "lr_sem_lee_yu": "LR SDM → SEM, Lee–Yu",
                 "wald_sar_lee_yu": "Wald SDM → SAR, Lee–Yu",
-                "wald_sem_lee_yu": "Wald SDM → SEM, Lee–Yu"}
+                "wald_sem_lee_yu": "Wald SDM → SEM, Lee–Yu",
+                "lr_sar_re": "LR SDM → SAR, random effects",
+                "wald_sar_re": "Wald SDM → SAR, random effects"}
 
 
 def _est_dict(e: Estimates) -> dict:

@@ -45,6 +45,8 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         "effects; needs region or two-way effects, SDM or SAR, row-standardised weights). The report then shows "
         "short-run and long-run direct/indirect/total effects, and the region layer each region's short- and "
         "long-run effects (X_short_direct, ..., X_long_total) instead of the fitted values.\n"
+        "<b>Random region effects</b>: random instead of fixed region effects (SDM or SAR; Elhorst's ML); with "
+        "two-way effects the time effects stay fixed, with region effects an intercept is estimated.\n"
         "<b>Also estimate by Lee-Yu</b>: also estimate by Lee and Yu's (2010) bias-corrected transformation approach "
         "(reported beside the direct estimates; needs row-standardised weights with time effects).\n"
         "<b>Draws for the effects' standard errors</b>: simulated parameter vectors for the effects' standard errors.\n"
@@ -78,6 +80,8 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         self.addParameter(QgsProcessingParameterEnum("MODEL", self.tr("Model"), options=self.MODELS, defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum("DYNAMIC", self.tr("Dynamic panel"), options=self.DYNAMIC_LABELS,
                                                      defaultValue=0))
+        self.addParameter(QgsProcessingParameterBoolean("RANDOM_EFFECTS", self.tr("Random region effects"),
+                                                        defaultValue=False))
         self.addParameter(QgsProcessingParameterBoolean("LEE_YU", self.tr("Also estimate by Lee-Yu"), defaultValue=False))
         self.addParameter(QgsProcessingParameterNumber("DRAWS", self.tr("Draws for the effects' standard errors"),
                                                        QgsProcessingParameterNumber.Type.Integer, 1000, minValue=0))
@@ -119,7 +123,8 @@ class SpatialDurbinModel(GeoprocAlgorithm):
                 draws=self.parameterAsInt(parameters, "DRAWS", context), seed=None if seed < 0 else seed,
                 row_standardize=self.parameterAsBool(parameters, "ROW_STANDARDIZE", context),
                 islands=_shared.islands_choice(self, parameters, context), regions=regions,
-                regions_id=regions_id, progress=self.progress_callback(feedback, 30, 75))
+                regions_id=regions_id, progress=self.progress_callback(feedback, 30, 75),
+                random_effects=self.parameterAsBool(parameters, "RANDOM_EFFECTS", context))
         self.check_canceled(feedback)
         feedback.setProgress(75)
         _shared.push_lines(feedback, result.summary().splitlines())

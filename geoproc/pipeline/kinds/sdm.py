@@ -30,7 +30,8 @@ class Sdm(StepKind):
                "draws": Opt(INT, default=1000, check=non_negative), "seed": SEED,
                "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True),
                # a dynamic panel (tau y(t-1), psi W y(t-1)): geoproc.durbin.dynamic_model
-               "dynamic": Opt(STR, choices=("tl", "stl", "both"))}
+               "dynamic": Opt(STR, choices=("tl", "stl", "both")),
+               "random_effects": Opt(BOOL, default=False)}
     column_options = ("y", "x")
 
     def run(self, ctx: Context, step) -> StepOutput:
@@ -41,7 +42,8 @@ class Sdm(StepKind):
         if o.get("dynamic"):
             return self._run_dynamic(ctx, step, p)
         res = sdm(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year, effects=o["effects"],
-                  model=o["model"], lee_yu=o["lee_yu"], draws=o["draws"], seed=o["seed"], tests=o["tests"])
+                  model=o["model"], lee_yu=o["lee_yu"], draws=o["draws"], seed=o["seed"], tests=o["tests"],
+                  random_effects=o["random_effects"])
         rel = self.planned_files(step)[0]
         res.to_html(ctx.outdir / rel, overwrite=True)
         return StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "result": json_safe(res.to_dict()),
