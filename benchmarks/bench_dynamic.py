@@ -7,8 +7,8 @@ likelihood (the dynamic model gets one more period as the initial lag), and both
 their effects with 1,000-draw standard errors (short- and long-run for the dynamic model):
 
 * static: ``geoproc.sdm(..., tests=False)`` (two-way FE SDM and its LeSage-Pace effects);
-* dynamic: the YdJL bias-corrected, Lee-Yu-transformed dynamic SDM (``dynamic="both"``),
-  its sandwich covariance, and short- and long-run effects.
+* dynamic: ``geoproc.sdm(..., dynamic="both")``, the YdJL bias-corrected, Lee-Yu-transformed
+  dynamic SDM, its sandwich covariance, and short- and long-run effects.
 
 Target: dynamic <= 3x static. Each gets a warm-up call on a small panel, then the best of
 ``--repeat`` runs.
@@ -70,15 +70,13 @@ def run_static(df, W, draws: int):
                        effects="twoway", draws=draws, seed=1, tests=False)
 
 
-def run_dynamic(y, X, W, draws: int):
-    from geoproc.durbin.dynamic import fit_dynamic
-    from geoproc.durbin.dynamic_effects import dynamic_effects
-    from geoproc.durbin.logdet import SpatialOperator
+def run_dynamic(df, W, draws: int):
+    import geoproc
+    from geoproc.weights import SpatialWeights
 
-    op = SpatialOperator(W)
-    fit = fit_dynamic(y, X, W, dynamic="both", model="sdm", effects="twoway", lee_yu=True,
-                      x_names=["x1", "x2", "x3"], op=op)
-    return fit, dynamic_effects(fit, op, draws=draws, seed=1), op
+    w = SpatialWeights(W, list(range(W.shape[0])), "knn", "R")
+    return geoproc.sdm(df, w, y="y", x=["x1", "x2", "x3"], id="code", year="year",
+                       effects="twoway", draws=draws, seed=1, dynamic="both")
 
 
 def best_of(f, repeat: int):
@@ -100,13 +98,14 @@ def main() -> None:
 
     ys, Xs, Ws = make_panel(80, a.t, seed=1)
     run_static(frame(ys[1:], Xs[1:]), Ws, 100)
-    run_dynamic(ys, Xs, Ws, 100)
+    run_dynamic(frame(ys, Xs), Ws, 100)
 
     y, X, W = make_panel(a.n, a.t)
     df = frame(y[1:], X[1:])  # the static model: the same T periods
     t_static, r = best_of(lambda: run_static(df, W, a.draws), a.repeat)
-    t_dyn, (fit, eff, op) = best_of(lambda: run_dynamic(y, X, W, a.draws), a.repeat)
-    print(f"N = {a.n}, T = {a.t}, 3 regressors, 6-NN W (logdet path: {op.method}), "
+    dfd = frame(y, X)  # the dynamic model: one more period, its initial lag
+    t_dyn, fit = best_of(lambda: run_dynamic(dfd, W, a.draws), a.repeat)
+    print(f"N = {a.n}, T = {a.t}, 3 regressors, 6-NN W (logdet path: {fit.logdet_method}), "
           f"{a.draws} draws, best of {a.repeat}")
     print(f"static  geoproc.sdm(tests=False), two-way SDM + effects:          {t_static:7.3f} s")
     print(f"dynamic YdJL/Lee-Yu SDM (tau, psi) + short- and long-run effects: {t_dyn:7.3f} s")
