@@ -41,9 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--regions-id", default=None, metavar="FIELD", help="id field of --regions (default: code)")
     p.add_argument("--effects", choices=("twoway", "region", "time", "none"), default="twoway",
                    help="fixed effects (default: twoway = region and year)")
-    p.add_argument("--model", choices=("sdm", "sar", "sem", "slx", "sac", "sdem"), default="sdm",
+    p.add_argument("--model", choices=("sdm", "sar", "sem", "slx", "sac", "sdem", "gns"), default="sdm",
                    help="spatial Durbin (default), lag, error, lag-of-x-only, SAC (lag and error) or "
-                        "SDEM (Durbin error) model")
+                        "SDEM (Durbin error) model, or GNS (all three spatial terms)")
     p.add_argument("--dynamic", choices=("tl", "stl", "both"), default=None,
                    help="dynamic panel: tl = tau y(t-1), stl = psi W y(t-1), both; Yu-de Jong-Lee "
                         "bias-corrected QML (Lee-Yu transformation for time effects), short- and "

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MODELS", "Estimates", "ModelSpec", "Problem", "estimate", "goodness_of_fit", "run_tests"]
 
-MODELS = ("sdm", "sar", "sem", "slx", "sac", "sdem")
+MODELS = ("sdm", "sar", "sem", "slx", "sac", "sdem", "gns")
 
 
 @dataclass
@@ -191,6 +191,7 @@ def _designs(Y, X, WY, WXall, spec: ModelSpec) -> dict:
         # here serve the regressor checks and the fit statistics
         "sac": Design(yt, wyt, Xt, list(spec.x_names)),
         "sdem": Design(yt, wyt, Zs, names_sdm),
+        "gns": Design(yt, wyt, Zs, names_sdm),
     }
 
 
@@ -211,6 +212,15 @@ def _fit_family(problem: Problem, spec: ModelSpec, lee_yu: bool) -> Fit:
     if spec.model == "sac":
         return fit_sac(pa.y, pa.x, problem.W, spec.effects, x_names=list(spec.x_names),
                        lee_yu=lee_yu, op=problem.op)
+    if spec.model == "gns":
+        # GNS: the SAC likelihood with [X, W X] as regressors (raises when rho or lambda
+        # runs to its bound, i.e. when the data do not identify both)
+        WX = spatial_lag(problem.W, pa.x)[..., spec.wx_idx]
+        names = list(spec.x_names) + [f"W*{v}" for v in spec.wx_names]
+        fit = fit_sac(pa.y, np.concatenate([pa.x, WX], axis=2), problem.W, spec.effects,
+                      x_names=names, lee_yu=lee_yu, op=problem.op)
+        fit.model = "gns"
+        return fit
     return fit_sdem(pa.y, pa.x, problem.W, spec.effects, x_names=list(spec.x_names),
                     wx=list(spec.wx_idx), lee_yu=lee_yu, op=problem.op)
 
@@ -222,7 +232,7 @@ def estimate(problem: Problem, spec: ModelSpec,
     # shares of the run time are rough: the tests' restricted fits dominate when enabled
     stages = [0.2, 0.3, 0.45, 0.55] if spec.tests else [0.35, 0.5, 0.8, 0.95]
     report(progress, 0.0)
-    fit = (_fit_family(problem, spec, False) if model in ("sac", "sdem")
+    fit = (_fit_family(problem, spec, False) if model in ("sac", "sdem", "gns")
            else _fit(model, main, problem.op, spec.effects, False))
     fits: dict[str, Any] = {model: fit}
     report(progress, stages[0])
@@ -231,7 +241,7 @@ def estimate(problem: Problem, spec: ModelSpec,
     report(progress, stages[1])
     ly = None
     if spec.lee_yu:
-        fits[f"{model}_lee_yu"] = (_fit_family(problem, spec, True) if model in ("sac", "sdem")
+        fits[f"{model}_lee_yu"] = (_fit_family(problem, spec, True) if model in ("sac", "sdem", "gns")
                                    else _fit(model, main, problem.op, spec.effects, True))
         report(progress, stages[2])
         ly = Estimates(fits[f"{model}_lee_yu"], list(spec.x_names), spec.own_wx)

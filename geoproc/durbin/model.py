@@ -307,9 +307,10 @@ def sdm(
         Region and period columns.
     effects : {"twoway", "region", "time", "none"}
         Fixed effects, removed by the exact within transformation.
-    model : {"sdm", "sar", "sem", "slx", "sac", "sdem"}
+    model : {"sdm", "sar", "sem", "slx", "sac", "sdem", "gns"}
         Durbin (default), lag, error, lag-of-x-only, SAC (rho W y and lambda W u; effects as
-        the SAR) or SDEM (x, W x and lambda W u; effects beta and theta) model.
+        the SAR), SDEM (x, W x and lambda W u; effects beta and theta) or GNS (all three;
+        an error names rho or lambda at its bound when the data do not identify both) model.
     lee_yu : bool
         Also estimate by Lee and Yu's (2010) transformation approach (reported beside).
     draws : int

@@ -24,7 +24,7 @@ class SpatialDurbinModel(GeoprocAlgorithm):
     DISPLAY = "Spatial Durbin model (panel)"
     GROUP = "econometrics"
     EFFECTS = ["twoway", "region", "time", "none"]
-    MODELS = ["sdm", "sar", "sem", "slx", "sac", "sdem"]
+    MODELS = ["sdm", "sar", "sem", "slx", "sac", "sdem", "gns"]
     DYNAMIC = [None, "tl", "stl", "both"]
     DYNAMIC_LABELS = ["none (static panel)", "tau y(t-1)", "psi W y(t-1)", "both tau y(t-1) and psi W y(t-1)"]
     HELP = (
@@ -39,7 +39,7 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         "<b>Explanatory variables</b>: the variables of interest (each gets a W x term).\n"
         "<b>Controls</b> (optional): further regressors (also with W x terms, as in the usual SDM).\n"
         "<b>Fixed effects</b>: two-way (region and time), region, time or none.\n"
-        "<b>Model</b>: SDM (default), SAR, SEM, SLX, SAC (rho W y and lambda W u) or SDEM (x, W x and lambda W u).\n"
+        "<b>Model</b>: SDM (default), SAR, SEM, SLX, SAC (rho W y and lambda W u), SDEM (x, W x and lambda W u) or GNS (all three; often not identified).\n"
         "<b>Dynamic panel</b>: none (static), or a dynamic SAR/SDM with the time lag tau y(t-1), the space-time lag "
         "psi W y(t-1), or both, estimated by Yu-de Jong-Lee bias-corrected quasi-ML (Lee-Yu transformation for time "
         "effects; needs region or two-way effects, SDM or SAR, row-standardised weights). The report then shows "

@@ -149,3 +149,26 @@ def test_sdm_front_end_fits_sac_and_sdem():
     np.testing.assert_allclose(r2.params.to_numpy(), b.params, rtol=1e-8)
     np.testing.assert_allclose(r2.effects["direct"], b.coef[:2], rtol=1e-10)
     np.testing.assert_allclose(r2.effects["indirect"], b.coef[2:], rtol=1e-10)
+
+
+def test_gns_is_the_sac_likelihood_on_x_and_wx():
+    """GNS = SAC with regressors [X, W X] (the SAC likelihood is checked against brute force
+    above); its effects use rho, beta and theta like the SDM's."""
+    import pandas as pd
+
+    import geoproc
+
+    y, X, W = simulate(n=40, t=6, seed=23, rho=0.3, lam=0.3)
+    T, N = y.shape
+    df = pd.DataFrame({"code": np.tile(np.arange(N), T), "year": np.repeat(np.arange(T), N),
+                       "y": y.ravel(), "x1": X[..., 0].ravel(), "x2": X[..., 1].ravel()})
+    r = geoproc.sdm(df, (W.toarray(), list(range(N))), "y", ["x1", "x2"], model="gns",
+                    effects="region", draws=0, row_standardize=True, tests=False)
+    WX = np.einsum("ij,tjk->tik", W.toarray(), X)
+    a = fit_sac(y, np.concatenate([X, WX], axis=2), W, "region")
+    np.testing.assert_allclose(r.params.to_numpy(), a.params, rtol=1e-7)
+    assert list(r.params.index) == ["x1", "x2", "W*x1", "W*x2", "rho", "lambda", "sigma2"]
+    Wd = W.toarray()
+    S = np.linalg.inv(np.eye(N) - r.rho * Wd)
+    M = S @ (r.beta["x1"] * np.eye(N) + r.theta["x1"] * Wd)
+    assert r.effects.loc["x1", "total"] == pytest.approx(M.sum() / N, rel=1e-9)

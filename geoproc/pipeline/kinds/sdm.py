@@ -26,7 +26,7 @@ class Sdm(StepKind):
     options = {"panel": Opt(STR, True, ref=PANELS), "weights": Opt(STR, True, ref=("weights",)),
                "y": Opt(STR, True), "x": Opt(STR, True, many=True),
                "effects": Opt(STR, default="twoway", choices=("twoway", "region", "time", "none")),
-               "model": Opt(STR, default="sdm", choices=("sdm", "sar", "sem", "slx", "sac", "sdem")),
+               "model": Opt(STR, default="sdm", choices=("sdm", "sar", "sem", "slx", "sac", "sdem", "gns")),
                "draws": Opt(INT, default=1000, check=non_negative), "seed": SEED,
                "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True),
                # a dynamic panel (tau y(t-1), psi W y(t-1)): geoproc.durbin.dynamic_model
