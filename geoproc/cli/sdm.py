@@ -126,13 +126,13 @@ def _run(args: argparse.Namespace) -> int:
     report_year = _report_year(args, panel.frame, regions)
     if args.select:
         return _run_select(args, panel, regions, x, controls, out)
-    if args.dynamic:
-        return _run_dynamic(args, panel, regions, x, controls, out)
+    if args.dynamic and args.model not in ("sdm", "sar"):
+        raise GeoprocInputError(f"--dynamic needs --model sdm or sar, not {args.model}")
     result = sdm(panel, args.weights, y=args.y, x=x + controls, effects=args.effects,
                  model=args.model, lee_yu=args.lee_yu, draws=args.draws, seed=args.seed,
                  wx=x if args.no_wx_controls else None, row_standardize=args.transform == "R",
                  tests=not args.no_tests, regions=regions, regions_id=args.regions_id,
-                 islands=args.islands, random_effects=args.random_effects)
+                 islands=args.islands, random_effects=args.random_effects, dynamic=args.dynamic)
     # build every text before writing anything: a failing JSON must not leave the report behind
     text = result.to_html() if out.suffix.lower() in (".html", ".htm") else result.summary() + "\n"
     json_text = result.to_json() if args.json else None
@@ -153,34 +153,6 @@ def _run(args: argparse.Namespace) -> int:
             write_layer(by_region, args.regions_output, args.overwrite, f"sdm_{args.y}")
     sys.stdout.write(result.summary() + "\n")
     print(f"wrote {out}" + "".join(f", {p}" for p in (args.json, args.regions_output) if p))
-    return 0
-
-
-def _run_dynamic(args: argparse.Namespace, panel, regions, x, controls, out: Path) -> int:
-    """``--dynamic``: the dynamic spatial panel, its report and JSON."""
-    from geoproc.durbin.dynamic_model import sdm_dynamic
-    from geoproc.errors import GeoprocInputError
-    from geoproc.outputs import atomic_output
-
-    if args.model not in ("sdm", "sar"):
-        raise GeoprocInputError(f"--dynamic needs --model sdm or sar, not {args.model}")
-    if args.regions_output:
-        raise GeoprocInputError("--regions-output is not available with --dynamic yet")
-    result = sdm_dynamic(panel, args.weights, y=args.y, x=x + controls, effects=args.effects,
-                         model=args.model, dynamic=args.dynamic, draws=args.draws, seed=args.seed,
-                         wx=x if args.no_wx_controls else None,
-                         row_standardize=args.transform == "R", regions=regions,
-                         regions_id=args.regions_id, islands=args.islands)
-    text = result.to_html() if out.suffix.lower() in (".html", ".htm") else result.summary() + "\n"
-    json_text = result.to_json() if args.json else None
-    with contextlib.ExitStack() as stack:
-        tmp = stack.enter_context(atomic_output(out, args.overwrite))
-        tmp.write_text(text, encoding="utf-8")
-        if json_text is not None:
-            tmp_json = stack.enter_context(atomic_output(args.json, args.overwrite))
-            tmp_json.write_text(json_text, encoding="utf-8")
-    sys.stdout.write(result.summary() + "\n")
-    print(f"wrote {out}" + (f", {args.json}" if args.json else ""))
     return 0
 
 

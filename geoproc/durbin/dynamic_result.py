@@ -126,8 +126,11 @@ class DynamicSDMResult:
         out = pd.concat(parts, ignore_index=True)
         return out[["horizon"] + [c for c in out.columns if c != "horizon"]]
 
-    def region_effects(self) -> pd.DataFrame:
+    def region_effects(self, year: Any = None) -> pd.DataFrame:
         """Each region's short- and long-run direct, indirect and total effects.
+
+        ``year`` is accepted for the interface of the static result and ignored: the effects
+        do not change over time.
 
         For regressor X, row i of S = (I - rho W)^-1 (beta I + theta W) (short run) and of
         ((1 - tau) I - (rho + psi) W)^-1 (beta I + theta W) (long run): columns

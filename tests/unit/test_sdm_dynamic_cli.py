@@ -80,3 +80,18 @@ def test_cli_select_prints_the_sequence_and_its_pointer(files, capsys):
     assert lr["LR SDM -> SAR"] == pytest.approx(
         api.table.set_index("test").loc["LR SDM -> SAR", "stat"], rel=1e-6)
     assert "-> " + api.chosen.upper() in out.read_text(encoding="utf-8")
+
+
+def test_cli_dynamic_regions_output_csv(files):
+    d, df, w = files
+    out, reg = d / "dyn2.txt", d / "dyn_regions.csv"
+    code = main(["sdm", str(d / "cigar.csv"), "-w", str(d / "w.csv"), "--id", "state", "--y", "logc",
+                 "--x", "logp", "--controls", "logy", "--dynamic", "tl", "--draws", "0",
+                 "-o", str(out), "--regions-output", str(reg)])
+    assert code == 0
+    table = pd.read_csv(reg)
+    api = sdm_dynamic(df, w, y="logc", x=["logp", "logy"], id="state", year="year",
+                      row_standardize=True, draws=0, dynamic="tl")
+    want = api.region_effects()
+    np.testing.assert_allclose(table["logp_long_total"], want["logp_long_total"], rtol=1e-6)
+    assert len(table) == 46
