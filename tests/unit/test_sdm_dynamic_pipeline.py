@@ -58,3 +58,22 @@ def test_dynamic_sdm_step(tmp_path):
     page = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
     assert "Long-run effects" in page
     assert res is not None and np.isfinite(api.rho)
+
+
+def test_select_sdm_step(tmp_path):
+    from geoproc.durbin.selection import select_model
+
+    text = TEXT.replace('dynamic = "both"\ndraws = 200\nseed = 4\n', "select = true\n")
+    p = tmp_path / "p.toml"
+    p.write_text(text, encoding="utf-8")
+    run_pipeline(parse_pipeline(text, p), tmp_path / "out", progress=lambda m: None, project=False)
+    report = json.loads(next((tmp_path / "out").glob("*.json")).read_text(encoding="utf-8"))
+    step = report["dyn"] if "dyn" in report else report["steps"]["dyn"]
+    panel = geoproc.read_panel(geoproc.__path__[0] + "/_data/demo/provinces_panel_synthetic.csv",
+                               id="code", year="year")
+    w = geoproc.build_weights("knn:4", geoproc.load_boundaries("china_provinces"),
+                              row_standardize=True)
+    api = select_model(panel, w, "cul", ["dig", "urbanisation"])
+    assert step["result"]["chosen"] == api.chosen
+    page = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
+    assert "Model selection (Elhorst" in page

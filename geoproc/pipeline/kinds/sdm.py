@@ -31,7 +31,9 @@ class Sdm(StepKind):
                "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True),
                # a dynamic panel (tau y(t-1), psi W y(t-1)): geoproc.durbin.dynamic_model
                "dynamic": Opt(STR, choices=("tl", "stl", "both")),
-               "random_effects": Opt(BOOL, default=False)}
+               "random_effects": Opt(BOOL, default=False),
+               # Elhorst's model-selection sequence instead of one model
+               "select": Opt(BOOL, default=False)}
     column_options = ("y", "x")
 
     def run(self, ctx: Context, step) -> StepOutput:
@@ -39,6 +41,8 @@ class Sdm(StepKind):
 
         o = step.options
         p = ctx.get(o["panel"])
+        if o.get("select"):
+            return self._run_select(ctx, step, p)
         if o.get("dynamic"):
             return self._run_dynamic(ctx, step, p)
         res = sdm(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year, effects=o["effects"],
@@ -64,9 +68,27 @@ class Sdm(StepKind):
                                               "coefficients": records(res.to_frame().reset_index()),
                                               "effects": records(res.effects_table())})
 
+    def _run_select(self, ctx: Context, step, p) -> StepOutput:
+        from geoproc.durbin.selection import select_model
+
+        o = step.options
+        sel = select_model(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year,
+                           effects=o["effects"])
+        rel = self.planned_files(step)[0]
+        page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Model selection"
+                f"</title></head><body><pre>{esc(sel.summary())}</pre></body></html>\n")
+        from geoproc.outputs import atomic_output
+
+        with atomic_output(ctx.outdir / rel, True) as tmp:
+            tmp.write_text(page, encoding="utf-8")
+        return StepOutput(sel, [rel], report={"kind": "sdm", "file": rel, "select": True,
+                                              "result": json_safe(sel.to_dict())})
+
     def report_html(self, name, step, rep, out, ctx) -> list[str]:
         from geoproc.durbin.report import html_fragment
 
+        if rep.get("select"):
+            return [f"<pre class='sdm'>{esc(out.value.summary())}</pre>"]
         # the model's own tables, their headings below the step's (h3)
         frag = (out.value.html_fragment(level=4) if rep.get("dynamic")
                 else html_fragment(out.value, level=4))
