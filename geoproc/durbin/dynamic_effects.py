@@ -51,7 +51,8 @@ def _full_theta(fit: DynamicFit) -> np.ndarray:
     return th
 
 
-def _draws(fit: DynamicFit, op: SpatialOperator, draws: int, seed) -> np.ndarray:
+def _draws(fit: DynamicFit, op: SpatialOperator, draws: int, seed,
+           stationary: bool = True) -> np.ndarray:
     """Accepted parameter draws as rows [tau, psi, beta (K), theta (K), rho]."""
     names = fit.names
     K = len(fit.x_names)
@@ -77,7 +78,9 @@ def _draws(fit: DynamicFit, op: SpatialOperator, draws: int, seed) -> np.ndarray
         a = 1.0 - rows[:, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
             c = (rows[:, -1] + rows[:, 1]) / a
-        ok = (rows[:, -1] > lo) & (rows[:, -1] < hi) & (a > 0) & (c > lo) & (c < hi)
+        ok = (rows[:, -1] > lo) & (rows[:, -1] < hi)
+        if stationary:  # the long-run multiplier must exist in every draw
+            ok &= (a > 0) & (c > lo) & (c < hi)
         out = np.vstack([out, rows[ok]])
         if len(out) >= draws:
             break
@@ -122,7 +125,7 @@ def dynamic_effects(fit: DynamicFit, op: SpatialOperator, draws: int = DRAWS,
     if not draws or draws <= 0:
         return tables
     K = len(fit.x_names)
-    s = _draws(fit, op, draws, seed)
+    s = _draws(fit, op, draws, seed, stationary)
     sims = {"short_run": short_run_values(op, s[:, -1], s[:, 2:2 + K], s[:, 2 + K:2 + 2 * K])}
     if stationary:
         sims["long_run"] = long_run_values(op, s[:, -1], s[:, 0], s[:, 1], s[:, 2:2 + K],

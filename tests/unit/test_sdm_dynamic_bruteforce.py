@@ -226,3 +226,13 @@ def test_lu_path_gives_the_eigenvalue_path_estimates_and_covariance():
     b = fit_dynamic(y, X, W, op=SpatialOperator(W, "lu"))
     np.testing.assert_allclose(b.params, a.params, rtol=0, atol=2e-8)
     np.testing.assert_allclose(b.se, a.se, rtol=1e-4)
+
+
+def test_non_stationary_estimates_give_short_run_effects_and_nan_long_run():
+    y, X, W = simulate(n=20, t=8, seed=6)  # psi = 0.1 in the data, fitted without it
+    op = SpatialOperator(W)
+    fit = fit_dynamic(y, X, W, dynamic="tl", model="sdm", effects="region", op=op)
+    assert not fit.stationarity.ok and "tau + rho + psi" in fit.stationarity.message
+    tabs = dynamic_effects(fit, op, draws=200, seed=1)
+    assert np.isfinite(tabs["short_run"][["direct", "direct_se", "total_se"]].to_numpy()).all()
+    assert tabs["long_run"][["direct", "indirect", "total"]].isna().all().all()
