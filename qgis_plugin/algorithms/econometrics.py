@@ -47,6 +47,9 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         "long-run effects (X_short_direct, ..., X_long_total) instead of the fitted values.\n"
         "<b>Random region effects</b>: random instead of fixed region effects (SDM or SAR; Elhorst's ML); with "
         "two-way effects the time effects stay fixed, with region effects an intercept is estimated.\n"
+        "<b>Run the model-selection sequence</b>: also run Elhorst's sequence (LR tests of the fixed effects, LM "
+        "and robust LM, Wald/LR SDM->SAR/SEM/SLX, SDEM->SEM/SLX, Hausman); its table and the model it points to "
+        "go to the log and to the top of the HTML report.\n"
         "<b>Also estimate by Lee-Yu</b>: also estimate by Lee and Yu's (2010) bias-corrected transformation approach "
         "(reported beside the direct estimates; needs row-standardised weights with time effects).\n"
         "<b>Draws for the effects' standard errors</b>: simulated parameter vectors for the effects' standard errors.\n"
@@ -81,6 +84,8 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         self.addParameter(QgsProcessingParameterEnum("DYNAMIC", self.tr("Dynamic panel"), options=self.DYNAMIC_LABELS,
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterBoolean("RANDOM_EFFECTS", self.tr("Random region effects"),
+                                                        defaultValue=False))
+        self.addParameter(QgsProcessingParameterBoolean("SELECT", self.tr("Run the model-selection sequence"),
                                                         defaultValue=False))
         self.addParameter(QgsProcessingParameterBoolean("LEE_YU", self.tr("Also estimate by Lee-Yu"), defaultValue=False))
         self.addParameter(QgsProcessingParameterNumber("DRAWS", self.tr("Draws for the effects' standard errors"),
@@ -129,6 +134,9 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         feedback.setProgress(75)
         _shared.push_lines(feedback, result.summary().splitlines())
         report = result.to_html()  # rendered now, written last: no report beside a failed run
+        if self.parameterAsBool(parameters, "SELECT", context):
+            report = self._with_selection(parameters, context, feedback, panel, panel_id, year, w,
+                                          x + controls, regions, regions_id, report)
         feedback.pushInfo("region values: means over all years" if chosen == "mean" else f"region values: year {chosen}")
         # observed, fitted, residual of the year and each region's effects: the library's
         by_region = result.region_effects(year=chosen)
@@ -145,6 +153,22 @@ class SpatialDurbinModel(GeoprocAlgorithm):
             tmp.write_text(report, encoding="utf-8")
         feedback.setProgress(100)
         return {"OUTPUT": dest, "HTML": html}
+
+    def _with_selection(self, parameters, context, feedback, panel, panel_id, year, w, xs, regions,
+                        regions_id, report):
+        """Elhorst's sequence in the log and at the top of the report."""
+        import html as html_mod
+
+        from geoproc.durbin.selection import select_model
+
+        with _shared.warnings_to_log(feedback):
+            sel = select_model(panel, w, self.parameterAsString(parameters, "Y", context), xs, id=panel_id,
+                               year=year, effects=self.EFFECTS[self.parameterAsEnum(parameters, "EFFECTS", context)],
+                               row_standardize=self.parameterAsBool(parameters, "ROW_STANDARDIZE", context),
+                               regions=regions, regions_id=regions_id,
+                               islands=_shared.islands_choice(self, parameters, context))
+        _shared.push_lines(feedback, sel.summary().splitlines())
+        return report.replace("<body>", f"<body>\n<pre class='selection'>{html_mod.escape(sel.summary())}</pre>", 1)
 
     def _dynamic(self, parameters, context, feedback, panel, panel_id, year, w, xs, dynamic, regions, regions_id):
         """The dynamic panel: its report, and each region's short- and long-run effects."""
