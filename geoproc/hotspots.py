@@ -269,9 +269,6 @@ def getis_ord(
     # G and z are scale-free: a power-of-two scale is exact and keeps y**2 finite for huge values
     y = np.ldexp(y, -int(np.frexp(y.max())[1])) if y.size and y.max() > 0 else y
     G, Z = _analytic(y, w.sparse, diag, star, transform)
-    if np.ptp(y) == 0:
-        Z[:] = np.nan  # constant values: no variance, nothing to test
-        notes.append("the values are all equal: Gi* is undefined")
     if inference == "normal":
         p = 2 * norm_sf(np.abs(Z))
         notes.append(f"{'G*' if star else 'G'}: z under normality, p = 2(1 - Phi(|z|)) (ArcGIS's Hot Spot Analysis)")

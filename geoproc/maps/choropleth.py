@@ -185,9 +185,16 @@ def hotspot_map(gdf: gpd.GeoDataFrame, path: str | os.PathLike | None = None,
 
     ``gdf`` is the result of :func:`geoproc.getis_ord` (column ``hotspot``); the other
     arguments are those of :func:`choropleth_map`. Tooltips also show ``gi_z`` and
-    ``gi_p`` when present.
+    ``gi_p`` when present. The default legend title says how the bins were inferred
+    (z under normality or permutations, the weights), from ``gdf.attrs``.
     """
-    kwargs.setdefault("tooltip_columns", [c for c in ("gi_z", "gi_p") if c in gdf.columns])
+    from geoproc.hotspots import inference_label
+    from geoproc.palettes import get_palette
+
+    how = inference_label(getattr(gdf, "attrs", {}))
+    if how and not kwargs.get("title"):
+        kwargs["title"] = f"{get_palette('hotspot').title} ({how})"
+    kwargs.setdefault("tooltip_columns", [c for c in ("gi_z", "gi_p", "gi_p_fdr") if c in gdf.columns])
     return choropleth_map(gdf, path, column, kind="hotspot", **kwargs)
 
 
