@@ -237,7 +237,7 @@ def test_lisa_and_hot_spots_load_styled(qgis_processing, geoproc_provider, provi
     assert r.type() == "categorizedSymbol" and r.classAttribute() == "hotspot"
     assert {c.value() for c in r.categories()} == {
         "Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant", "Cold spot 90%", "Cold spot 95%",
-        "Cold spot 99%"}
+        "Cold spot 99%", "Undefined"}
     # each post-processor is dropped once it has styled its layer: no growth run after run
     assert len(StylePostProcessor._alive) == held
 
