@@ -48,7 +48,8 @@ class Hotspots(LocalKind):
         out = StepOutput(gdf, id=rid, report={
             "kind": "hotspots", "variable": o["variable"], "year": o["year"], "permutations": gdf.attrs["permutations"],
             "seed": o["seed"], "inference": inference_label(gdf.attrs), "hotspots": bins,
-            "regions": region_rows(gdf, rid, ["value", "gi_G", "gi_z", "gi_p", "hotspot"]),
+            "regions": region_rows(gdf, rid, ["value", "gi_G", "gi_z", "gi_p"] + ["gi_p_fdr"] * o["fdr"]
+                                   + ["hotspot"]),
             "notes": list(gdf.attrs.get("notes", []))})
         if o["layer"]:
             out.layers[o["layer"]] = Layer(gdf, "getis_ord_hotspots")
