@@ -127,7 +127,8 @@ def choropleth_layers(gdf: Any, column: str | None, kind: str, breaks: Sequence[
             )
         colors = [cmap[str(v)] if v is not None else no_data["color"] for v in labels]
         counts = {c.value: int(sum(str(v) == c.value for v in labels if v is not None)) for c in pal.categories}
-        items = [(f"{c.label} ({counts[c.value]})", c.color) for c in pal.categories]
+        items = [(f"{c.label} ({counts[c.value]})", c.color) for c in pal.categories
+                 if counts[c.value] or not c.optional]
     else:
         try:
             num = values.astype(float).to_numpy()

@@ -343,3 +343,32 @@ def test_issue_13_xuzhou_and_jiaxing_bins_follow_their_z():
     n = out["normal"]
     assert abs(n.at["Xuzhou", "gi_z"]) < 1.645 and n.at["Xuzhou", "hotspot"] == "Not significant"
     assert n.at["Jiaxing", "gi_z"] >= 2.576 and n.at["Jiaxing", "hotspot"] == "Hot spot 99%"
+
+
+def test_map_legends_name_the_inference_and_show_undefined_only_when_present(tmp_path):
+    from geoproc import maps, plots
+
+    m = np.zeros((5, 5))
+    for a, b in ((0, 1), (1, 2), (2, 3)):
+        m[a, b] = m[b, a] = 1
+    gdf = _layer(range(5), y=[1.0, 2, 3, 6, 8])
+    from shapely.geometry import box
+
+    gdf = gdf.set_geometry([box(i, 0, i + 0.9, 0.9) for i in range(5)], crs=4326)
+    w = SpatialWeights(m, list(range(5)))
+    g = getis_ord(gdf, "y", w, star=False, islands="keep")  # region 4: Undefined
+    gs = getis_ord(gdf, "y", w, islands="keep", inference="permutation", permutations=99, seed=1, fdr=True)
+    maps.hotspot_map(g, tmp_path / "g.html", offline=True)
+    page = (tmp_path / "g.html").read_text(encoding="utf-8")
+    assert "Getis-Ord Gi* hot and cold spots (z under normality, binary weights)" in page
+    assert "Undefined (no z) (1)" in page
+    full = getis_ord(gdf.iloc[:4], "y", SpatialWeights(m[:4, :4], list(range(4))))
+    maps.hotspot_map(full, tmp_path / "f.html", offline=True)
+    assert "Undefined" not in (tmp_path / "f.html").read_text(encoding="utf-8")
+    maps.hotspot_map(gs, tmp_path / "gs.html", offline=True)
+    assert "(99 conditional permutations, seed 1, binary weights, FDR)" in (tmp_path / "gs.html").read_text("utf-8")
+    fig = plots.hotspot_map(g, tmp_path / "g.png")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "Undefined (no z) (1)" in labels
+    fig = plots.hotspot_map(full, tmp_path / "f.png")
+    assert not any("Undefined" in t.get_text() for t in fig.axes[0].get_legend().get_texts())
