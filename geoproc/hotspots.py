@@ -169,7 +169,8 @@ def inference_label(attrs: dict) -> str:
     w = {"B": "binary weights", "R": "row-standardised weights", "O": "weights as given"}.get(
         attrs.get("transform"), "")
     how = ("z under normality" if inference == "normal"
-           else f"{attrs.get('permutations')} conditional permutations, seed {attrs.get('seed')}")
+           else f"{attrs.get('permutations')} conditional permutations, "
+                + ("no seed" if attrs.get("seed") is None else f"seed {attrs.get('seed')}"))
     fdr = ", FDR" if attrs.get("fdr") else ""
     return ", ".join(x for x in (how, w) if x) + fdr
 
