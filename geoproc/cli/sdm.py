@@ -178,10 +178,14 @@ def _run_select(args: argparse.Namespace, panel, regions, x, controls, out: Path
     import json
 
     from geoproc.durbin.selection import select_model
+    from geoproc.errors import GeoprocInputError
     from geoproc.outputs import atomic_output
+    from geoproc.weights import WeightsSpec
 
-    sel = select_model(panel, args.weights, args.y, x + controls, effects=args.effects,
-                       wx=x if args.no_wx_controls else None,
+    if len(args.weights) > 1:
+        raise GeoprocInputError("--select runs the sequence under one --weights; give one")
+    sel = select_model(panel, WeightsSpec.parse(args.weights[0]).text, args.y, x + controls,
+                       effects=args.effects, wx=x if args.no_wx_controls else None,
                        row_standardize=args.transform == "R", regions=regions,
                        regions_id=args.regions_id, islands=args.islands)
     text = sel.summary() + "\n"
