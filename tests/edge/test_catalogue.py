@@ -233,7 +233,7 @@ cli("size-moran-permutations", "panel.csv",
     error=r"permutations=1,000,000,000 for 31 regions .*memory")
 cli("size-hotspots-permutations", "panel.csv",
     "hotspots china_provinces panel.csv --variable cul --year 2021 --weights knn:6 "
-    "--permutations 1000000000 -o h.gpkg",
+    "--inference permutation --permutations 1000000000 -o h.gpkg",
     error=r"permutations=1,000,000,000 for 31 regions .*memory")
 cli("size-sdm-draws", "panel.csv",
     "sdm panel.csv --weights gravity:rd_staff --y cul --x dig --draws 1000000000 --no-tests -o s.html",
@@ -287,9 +287,7 @@ cli("huge-values-moran", "panel_huge.csv",
     check=lambda t: _moran_scale_free(t))
 cli("huge-values-hotspots", "panel_huge.csv",
     f"hotspots china_provinces panel_huge.csv {HOT} -o h.gpkg",
-    check=lambda t: _finite_column(t / "h.gpkg", "gi_z"),
-    xfail="geoproc/hotspots.py is item 8's (another engineer): Gi* of values near 1e300 is NaN, "
-          "labelled Not significant")
+    check=lambda t: _hotspots_scale_free(t))
 cli("huge-values-lisa", "panel_huge.csv",
     f"lisa china_provinces panel_huge.csv {LISA} -o l.gpkg",
     check=lambda t: _lisa_scale_free(t))
@@ -573,17 +571,26 @@ def _beijing_tianjin(path: Path) -> None:
     assert abs(d.loc[110000, "120000"] - expect) < 1e-5
 
 
-def _no_nan_table(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert "nan" not in text.lower(), text[:500]
-
-
-def _finite_column(path: Path, column: str) -> None:
+def _hotspots_scale_free(t: Path) -> None:
+    """Gi* z under normality is scale-free: cul x 1e300 gives the z, p and bins of cul."""
     import geopandas as gpd
     import numpy as np
 
-    gdf = gpd.read_file(path)
-    assert np.isfinite(gdf[column].to_numpy(float)).all()
+    from geoproc.cli import main
+
+    from .conftest import PANEL
+
+    huge = gpd.read_file(t / "h.gpkg")
+    assert main(["hotspots", "china_provinces", str(PANEL), *HOT.split(), "-o", str(t / "b.gpkg")]) == 0
+    base = gpd.read_file(t / "b.gpkg")
+    assert np.isfinite(huge["gi_z"]).all()
+    assert np.allclose(huge["gi_z"], base["gi_z"], rtol=1e-9, atol=1e-12)
+    assert (huge["hotspot"] == base["hotspot"]).all()
+
+
+def _no_nan_table(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert "nan" not in text.lower(), text[:500]
 
 
 def _pca_scale_free(t: Path) -> None:
