@@ -27,6 +27,7 @@ _EXPORTS = {
     "write_weights": "geoproc.weights.io",
     "links_frame": "geoproc.weights.links",
     "nested_weights": "geoproc.weights.nested",
+    "region_names": "geoproc.weights._inputs",
     "PreparedWeights": "geoproc.weights.prepare",
     "prepare_weights": "geoproc.weights.prepare",
     "weights_name": "geoproc.weights.prepare",

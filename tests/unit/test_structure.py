@@ -214,7 +214,8 @@ def test_no_private_imports_across_top_level_modules():
             base = _base(module, node) or ""
             if not base.startswith("geoproc.") or ".".join(base.split(".")[:2]) == top:
                 continue
-            private_module = any(p.startswith("_") for p in base.split(".")[1:])
+            # geoproc._paths, geoproc._vendor: private to the library, shared by its modules
+            private_module = any(p.startswith("_") for p in base.split(".")[2:])
             names = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
             if private_module or names:
                 bad.append(f"{module}:{node.lineno} from {base} import {', '.join(a.name for a in node.names)}")
