@@ -36,7 +36,7 @@ class Sdm(StepKind):
 
         o = step.options
         p = ctx.get(o["panel"])
-        res = sdm(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year, effects=o["effects"],
+        res = sdm(p, ctx.get(o["weights"]), o["y"], o["x"], effects=o["effects"],
                   model=o["model"], lee_yu=o["lee_yu"], draws=o["draws"], seed=o["seed"], tests=o["tests"])
         rel = self.planned_files(step)[0]
         res.to_html(ctx.outdir / rel, overwrite=True)
