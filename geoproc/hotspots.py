@@ -118,11 +118,11 @@ def getis_ord(
     from geoproc.moran import norm_sf
 
     if transform not in ("R", "O"):
-        raise ValueError(f"transform must be 'R' or 'O', got {transform!r}")
+        raise GeoprocInputError(f"transform must be 'R' or 'O', got {transform!r}")
     if inference is None:
         inference = "sim" if permutations else "norm"
     if inference not in ("sim", "norm"):
-        raise ValueError(f"inference must be 'sim' or 'norm', got {inference!r}")
+        raise GeoprocInputError(f"inference must be 'sim' or 'norm', got {inference!r}")
     if inference == "sim" and not permutations:
         raise GeoprocInputError("inference='sim' needs permutations > 0")
     gdf, ids, mask, (y,), w0, notes = prepare_local_inputs(regions, [values], weights, id, "O", islands, ["values"])

@@ -399,7 +399,7 @@ def moran_table(
         variables = [v.strip() for v in variables.split(",") if v.strip()]
     variables = list(variables)
     if inference not in ("norm", "rand", "sim"):
-        raise ValueError(f"inference must be 'norm', 'rand' or 'sim', got {inference!r}")
+        raise GeoprocInputError(f"inference must be 'norm', 'rand' or 'sim', got {inference!r}")
     if inference == "sim" and not permutations:
         raise GeoprocInputError("inference='sim' needs permutations > 0")
     p, df = _panel_frame(panel, id, year, variables)

@@ -5,18 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from geoproc.progress import ProgressCallback
-
-T = TypeVar("T")
-
 
 def add_output_args(p: argparse.ArgumentParser, help: str = "output file") -> None:
     """``-o/--output`` and ``--overwrite``, the same on every command."""
@@ -24,11 +21,6 @@ def add_output_args(p: argparse.ArgumentParser, help: str = "output file") -> No
     p.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
 
 
-def progress(items: Iterable[T], total: int | None = None, desc: str = "") -> Iterator[T]:
-    """A tqdm progress bar on stderr when it is a terminal, silent otherwise."""
-    from tqdm import tqdm
-
-    return iter(tqdm(items, total=total, desc=desc, disable=not sys.stderr.isatty(), leave=False))
 
 # --- shared by lisa and hotspots, and the per-command warning format ----------------------
 

@@ -8,14 +8,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geoproc.cli._common import add_output_args, add_weights_args, command_warnings
+from geoproc.cli._common import add_output_args, add_weights_args
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-# every command's warnings are formatted by geoproc.cli.main (cli._common.command_warnings);
-# the old name stays importable
-plain_warnings = command_warnings
 
 
 def guess_regions(ids: Iterable[Any]) -> gpd.GeoDataFrame | None:

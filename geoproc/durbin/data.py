@@ -58,9 +58,7 @@ def panel_arrays(panel: Panel | pd.DataFrame, y: str, x: Sequence[str], id: str 
 
     x = _check_names(y, x)
     if not isinstance(panel, Panel):
-        if not isinstance(panel, pd.DataFrame):
-            raise TypeError(f"panel must be a pandas DataFrame (long format) or a Panel, got {type(panel).__name__}")
-        panel = Panel.from_frame(panel, id, year)
+        panel = Panel.from_frame(panel, id, year)  # refuses anything but a DataFrame, as every analysis
     vals = panel.values([y, *x])
     panel.require_years(2, "a panel model needs T >= 2 (use a cross-section model instead)")
     panel.require_balanced("the fixed-effects SDM needs every region in every year")
