@@ -6,6 +6,7 @@ from geoproc.formatting import json_safe
 from geoproc.pipeline.kinds._base import (
     BOOL,
     INT,
+    ISLANDS,
     PANELS,
     SEED,
     STR,
@@ -28,7 +29,7 @@ class Sdm(StepKind):
                "effects": Opt(STR, default="twoway", choices=("twoway", "region", "time", "none")),
                "model": Opt(STR, default="sdm", choices=("sdm", "sar", "sem", "slx")),
                "draws": Opt(INT, default=1000, check=non_negative), "seed": SEED,
-               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True)}
+               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True), "islands": ISLANDS}
     column_options = ("y", "x")
 
     def run(self, ctx: Context, step) -> StepOutput:
@@ -37,7 +38,8 @@ class Sdm(StepKind):
         o = step.options
         p = ctx.get(o["panel"])
         res = sdm(p, ctx.get(o["weights"]), o["y"], o["x"], effects=o["effects"],
-                  model=o["model"], lee_yu=o["lee_yu"], draws=o["draws"], seed=o["seed"], tests=o["tests"])
+                  model=o["model"], lee_yu=o["lee_yu"], draws=o["draws"], seed=o["seed"], tests=o["tests"],
+                  islands=o["islands"])
         rel = self.planned_files(step)[0]
         res.to_html(ctx.outdir / rel, overwrite=True)
         return StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "result": json_safe(res.to_dict()),
