@@ -98,6 +98,18 @@ def distances_km(
     return np.asarray(d, dtype=float)
 
 
+def check_positive(value: Any, name: str, finite: bool = True) -> float:
+    """A number > 0 (finite unless ``finite=False``: a cut-off may be infinite), else an
+    error naming the argument."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise GeoprocInputError(f"{name} must be a number, got {value!r}") from None
+    if not v > 0 or (finite and not np.isfinite(v)):
+        raise GeoprocInputError(f"{name} must be positive, got {v}")
+    return v
+
+
 def check_positive_int(value: Any, name: str, upper: int | None = None) -> int:
     """An integer >= 1 (and < ``upper``), else a clear error naming the argument."""
     try:
