@@ -29,15 +29,16 @@ from geoproc.errors import GeoprocInputError
 from geoproc.formatting import PERMUTATIONS, json_safe, stars
 from geoproc.permutation import permuted_values, pseudo_p
 from geoproc.progress import ProgressCallback, report
-from geoproc.weights.prepare import prepare_weights, weights_note
+from geoproc.weights.prepare import prepare_weights
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from geoproc.panel import Panel
 
-__all__ = ["PERMUTATIONS", "MoranTable", "check_moran_values", "moran_table",
-           "prepare_weights", "weights_note", "stars", "norm_sf"]
+# PERMUTATIONS and stars belong to geoproc.formatting, prepare_weights to geoproc.weights:
+# imported here for use, not re-exported
+__all__ = ["MoranTable", "check_moran_values", "moran_table", "norm_sf"]
 
 COLUMNS = ["year", "variable", "weights", "I", "EI", "VI_norm", "z_norm", "p_norm",
            "VI_rand", "z_rand", "p_rand", "p_sim"]
