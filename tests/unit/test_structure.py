@@ -204,22 +204,37 @@ def test_public_function_bodies_are_short():
     assert long == {}
 
 
+def _private_across(module: str, target: str, names: list[str]) -> bool:
+    """Whether importing ``names`` of ``target`` from ``module`` reaches into another top-level
+    module's privates. ``geoproc._paths``, ``geoproc._vendor``: private to the library, shared
+    by its modules, so only components below the top level count."""
+    top = ".".join(module.split(".")[:2])
+    if not target.startswith("geoproc.") or ".".join(target.split(".")[:2]) == top:
+        return False
+    return (any(p.startswith("_") for p in target.split(".")[2:])
+            or any(n.startswith("_") and not n.startswith("__") for n in names))
+
+
 def test_no_private_imports_across_top_level_modules():
     bad = []
     for module, path in GEOPROC.items():
-        top = ".".join(module.split(".")[:2])
         for node in _imports(_tree(path)):
-            if not isinstance(node, ast.ImportFrom):
-                continue
-            base = _base(module, node) or ""
-            if not base.startswith("geoproc.") or ".".join(base.split(".")[:2]) == top:
-                continue
-            # geoproc._paths, geoproc._vendor: private to the library, shared by its modules
-            private_module = any(p.startswith("_") for p in base.split(".")[2:])
-            names = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
-            if private_module or names:
-                bad.append(f"{module}:{node.lineno} from {base} import {', '.join(a.name for a in node.names)}")
+            if isinstance(node, ast.ImportFrom):
+                base = _base(module, node) or ""
+                if _private_across(module, base, [a.name for a in node.names]):
+                    bad.append(f"{module}:{node.lineno} from {base} import "
+                               f"{', '.join(a.name for a in node.names)}")
+            else:
+                bad += [f"{module}:{node.lineno} import {a.name}" for a in node.names
+                        if _private_across(module, a.name, [])]
     assert bad == []
+
+
+def test_private_rule():
+    assert _private_across("geoproc.lisa", "geoproc.moran", ["_check_values"])
+    assert _private_across("geoproc.durbin.data", "geoproc.weights._inputs", ["load_regions"])
+    assert not _private_across("geoproc.panel._read", "geoproc.panel.values", ["_columns_error"])  # within
+    assert not _private_across("geoproc.boundaries", "geoproc._paths", ["data_dir"])
 
 
 def test_library_never_imports_qgis():
