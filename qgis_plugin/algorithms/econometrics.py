@@ -25,6 +25,7 @@ class SpatialDurbinModel(GeoprocAlgorithm):
     GROUP = "econometrics"
     EFFECTS = ["twoway", "region", "time", "none"]
     MODELS = ["sdm", "sar", "sem", "slx"]
+    TABLE_LANGS = ["en", "zh"]
     HELP = (
         "Estimates a panel spatial Durbin model by maximum likelihood (geoproc.sdm): "
         "y_it = rho W y_t + x_it beta + W x_t theta + mu_i + lambda_t + e_it, with direct, indirect and "
@@ -48,6 +49,9 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         "or two-way fixed effects the mean residual of every region is exactly 0 (the region effect "
         "absorbs it), so choose a year to look at residuals.\n"
         "<b>HTML report</b>: coefficients, effects, fit and tests in publication layout.\n"
+        "<b>Tables</b> (optional): the coefficients, effects and tests as tables a journal accepts, in "
+        "the format of the file's suffix: .docx (Word three-line tables), .xlsx, .tex, .md, .csv.\n"
+        "<b>Language of the tables</b>: English or Chinese labels and notes (直接效应, 注：***、**、*...).\n"
         "<b>SDM by region</b>: the region layer, the regions with y_observed, y_fitted (observed minus residual: the fixed "
         "effects count as fitted), residual, and for each regressor X the region's own effects "
         "X_direct (S_ii), X_indirect (sum over j != i of S_ij, the spill-in from all other regions) and "
@@ -79,6 +83,12 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         self.addParameter(QgsProcessingParameterBoolean("AVERAGE", self.tr("Average the region values over all years"),
                                                         defaultValue=False))
         self.addParameter(QgsProcessingParameterFileDestination("HTML", self.tr("HTML report"), "HTML files (*.html)"))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "TABLES", self.tr("Tables (Word, Excel, LaTeX, Markdown, CSV)"),
+            "Word (*.docx);;Excel (*.xlsx);;LaTeX (*.tex);;Markdown (*.md);;CSV (*.csv)", optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterEnum("TABLES_LANG", self.tr("Language of the tables"),
+                                                     options=self.TABLE_LANGS, defaultValue=0))
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", self.tr("SDM by region"),
                                                             QgsProcessing.SourceType.TypeVectorPolygon))
 
@@ -111,6 +121,7 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         feedback.setProgress(75)
         _shared.push_lines(feedback, result.summary().splitlines())
         report = result.to_html()  # rendered now, written last: no report beside a failed run
+        tables = self._tables(parameters, context, result)
         feedback.pushInfo("region values: means over all years" if chosen == "mean" else f"region values: year {chosen}")
         # observed, fitted, residual of the year and each region's effects: the library's
         by_region = result.region_effects(year=chosen)
@@ -125,8 +136,30 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         html = self.parameterAsFileOutput(parameters, "HTML", context)
         with atomic_output(html, overwrite=True) as tmp:  # Processing owns the destination
             tmp.write_text(report, encoding="utf-8")
+        outputs = {"OUTPUT": dest, "HTML": html}
+        if tables:
+            from geoproc.tables import write_tables
+
+            outputs["TABLES"] = str(write_tables(tables[1], tables[0], overwrite=True))
         feedback.setProgress(100)
-        return {"OUTPUT": dest, "HTML": html}
+        return outputs
+
+    def _tables(self, parameters, context, result):
+        """(path, tables) of the optional TABLES output, built before anything is written."""
+        path = self.parameterAsFileOutput(parameters, "TABLES", context)
+        if not path:
+            return None
+        from pathlib import Path
+
+        from geoproc.tables import FORMATS, effects_table, regression_table, tests_table
+
+        if Path(path).suffix.lower() not in FORMATS:
+            raise QgsProcessingException(f"Tables {path}: use .docx, .xlsx, .tex, .md, .html or .csv")
+        lang = self.TABLE_LANGS[self.parameterAsEnum(parameters, "TABLES_LANG", context)]
+        tables = [regression_table([result], lang=lang), effects_table([result], lang=lang)]
+        if result.tests:
+            tables.append(tests_table([result], lang=lang))
+        return path, tables
 
     def _region_year(self, parameters, context, panel, year):
         """The year the region layer shows ("mean" to average), checked against the panel's years."""
