@@ -110,7 +110,7 @@ def _run(args: argparse.Namespace) -> int:
         raise GeoprocInputError("--x names no column")
 
     from geoproc.boundaries import read_regions
-    from geoproc.cli.moran import guess_regions
+    from geoproc.cli._common import guess_regions
     from geoproc.durbin import sdm
     from geoproc.panel import load_panel
     from geoproc.weights import WeightsSpec
