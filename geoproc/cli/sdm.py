@@ -45,8 +45,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--effects", choices=("twoway", "region", "time", "none"), default="twoway",
                    help="fixed effects (default: twoway = region and year)")
     p.add_argument("--model", default="sdm", metavar="MODEL[,MODEL]",
-                   help="sdm (spatial Durbin, default), sar (lag), sem (error) or slx (lag of x "
-                        "only); several, comma-separated (e.g. sdm,sar,sem), give one column each")
+                   help="sdm (spatial Durbin, default), sar (lag), sem (error), slx (lag of x only), "
+                        "sac (lag and error), sdem (Durbin error) or gns (all three spatial terms); "
+                        "several, comma-separated (e.g. sdm,sar,sem), give one column each")
+    p.add_argument("--dynamic", choices=("tl", "stl", "both"), default=None,
+                   help="dynamic panel: tl = tau y(t-1), stl = psi W y(t-1), both; Yu-de Jong-Lee "
+                        "bias-corrected QML (Lee-Yu transformation for time effects), short- and "
+                        "long-run effects; --model sdm|sar, --effects twoway|region")
+    p.add_argument("--random-effects", action="store_true",
+                   help="random region effects instead of fixed (SDM/SAR; with --effects twoway the "
+                        "time effects stay fixed, with region an intercept is estimated)")
+    p.add_argument("--select", action="store_true",
+                   help="run Elhorst's model-selection sequence instead (LR tests of the fixed effects, "
+                        "LM and robust LM, Wald/LR SDM->SAR/SEM/SLX, SDEM->SEM/SLX, Hausman) and "
+                        "report the model it points to")
     p.add_argument("--lee-yu", action="store_true",
                    help="also estimate by Lee and Yu's (2010) transformation approach, reported beside")
     p.add_argument("--draws", type=int, default=1000,
@@ -126,12 +138,17 @@ def _run(args: argparse.Namespace) -> int:
     if tables:
         return run_columns(args, panel.frame, regions, x, controls)
     report_year = _report_year(args, panel.frame, regions)
+    if args.select:
+        return _run_select(args, panel, regions, x, controls, out)
+    model = models_arg(args.model)[0]
+    if args.dynamic and model not in ("sdm", "sar"):
+        raise GeoprocInputError(f"--dynamic needs --model sdm or sar, not {model}")
     result = sdm(panel, WeightsSpec.parse(args.weights[0]).text, y=args.y, x=x + controls,
-                 effects=args.effects, model=models_arg(args.model)[0], lee_yu=args.lee_yu,
+                 effects=args.effects, model=model, lee_yu=args.lee_yu,
                  draws=args.draws, seed=args.seed,
                  wx=x if args.no_wx_controls else None, row_standardize=args.transform == "R",
                  tests=not args.no_tests, regions=regions, regions_id=args.regions_id,
-                 islands=args.islands)
+                 islands=args.islands, random_effects=args.random_effects, dynamic=args.dynamic)
     # build every text before writing anything: a failing JSON must not leave the report behind
     text = result.to_html() if out.suffix.lower() in (".html", ".htm") else result.summary() + "\n"
     json_text = result.to_json() if args.json else None
@@ -152,6 +169,37 @@ def _run(args: argparse.Namespace) -> int:
             write_layer(by_region, args.regions_output, args.overwrite, f"sdm_{args.y}")
     sys.stdout.write(result.summary() + "\n")
     print(f"wrote {out}" + "".join(f", {p}" for p in (args.json, args.regions_output) if p))
+    return 0
+
+
+def _run_select(args: argparse.Namespace, panel, regions, x, controls, out: Path) -> int:
+    """``--select``: Elhorst's sequence as a table, ending in the model it points to."""
+    import html
+    import json
+
+    from geoproc.durbin.selection import select_model
+    from geoproc.errors import GeoprocInputError
+    from geoproc.outputs import atomic_output
+    from geoproc.weights import WeightsSpec
+
+    if len(args.weights) > 1:
+        raise GeoprocInputError("--select runs the sequence under one --weights; give one")
+    sel = select_model(panel, WeightsSpec.parse(args.weights[0]).text, args.y, x + controls,
+                       effects=args.effects, wx=x if args.no_wx_controls else None,
+                       row_standardize=args.transform == "R", regions=regions,
+                       regions_id=args.regions_id, islands=args.islands)
+    text = sel.summary() + "\n"
+    if out.suffix.lower() in (".html", ".htm"):
+        text = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Model selection"
+                "</title></head><body><pre>" + html.escape(text) + "</pre></body></html>\n")
+    json_text = json.dumps(sel.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) if args.json else None
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(atomic_output(out, args.overwrite))
+        tmp.write_text(text, encoding="utf-8")
+        if json_text is not None:
+            stack.enter_context(atomic_output(args.json, args.overwrite)).write_text(json_text, encoding="utf-8")
+    sys.stdout.write(sel.summary() + "\n")
+    print(f"wrote {out}" + (f", {args.json}" if args.json else ""))
     return 0
 
 

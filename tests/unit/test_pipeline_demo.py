@@ -26,7 +26,8 @@ SDM_X = ["dig", "cultural_demand", "resource_endowment", "policy_support", "fisc
 def light_demo(tmp: Path) -> Path:
     """The shipped demo with 99 permutations and 200 SDM draws (quicker; same steps)."""
     text = demo_pipeline_path().read_text(encoding="utf-8")
-    assert text.count("permutations = 999") == 5 and text.count("draws = 1000") == 1
+    # 4: the hotspots step uses normal inference (ArcGIS), without permutations
+    assert text.count("permutations = 999") == 4 and text.count("draws = 1000") == 1
     text = text.replace("permutations = 999", "permutations = 99").replace("draws = 1000", "draws = 200")
     path = tmp / "demo_light.toml"
     path.write_text(text, encoding="utf-8")
