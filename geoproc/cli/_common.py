@@ -8,15 +8,12 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from geoproc.progress import ProgressCallback
-
-T = TypeVar("T")
-
 
 def add_output_args(p: argparse.ArgumentParser, help: str = "output file") -> None:
     """``-o/--output`` and ``--overwrite``, the same on every command."""
@@ -24,11 +21,6 @@ def add_output_args(p: argparse.ArgumentParser, help: str = "output file") -> No
     p.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
 
 
-def progress(items: Iterable[T], total: int | None = None, desc: str = "") -> Iterator[T]:
-    """A tqdm progress bar on stderr when it is a terminal, silent otherwise."""
-    from tqdm import tqdm
-
-    return iter(tqdm(items, total=total, desc=desc, disable=not sys.stderr.isatty(), leave=False))
 
 # --- shared by lisa and hotspots, and the per-command warning format ----------------------
 
@@ -257,3 +249,40 @@ def add_weights_args(p: argparse.ArgumentParser, repeat: bool, transforms: Seque
                         "gravity, nested, island links): area centroid (default), a representative "
                         "point inside the region, the area centroid of its largest part, or the "
                         "provincial capital (province codes)")
+
+
+# --- shared by moran, sdm and tables ----------------------------------------------------
+def guess_regions(ids: Iterable[Any]) -> gpd.GeoDataFrame | None:
+    """The shipped boundary set whose codes contain all ``ids`` (None if none does).
+
+    When a shipped set holds most of the ids but not all, the others are named: a typo
+    in one id should not end as "give the regions".
+    """
+    from geoproc.boundaries import load_boundaries
+    from geoproc.errors import GeoprocInputError
+    from geoproc.ids import id_key
+
+    ids = list(ids)
+    want = {id_key(i): i for i in ids}
+    for name in ("china_provinces", "yrd_cities"):
+        gdf = load_boundaries(name)
+        codes = {id_key(c) for c in gdf["code"]}
+        stray = [want[k] for k in want if k not in codes]
+        if not stray:
+            return gdf
+        if len(stray) < len(want) / 2:
+            shown = ", ".join(map(str, stray[:10])) + (f" and {len(stray) - 10} more" if len(stray) > 10 else "")
+            raise GeoprocInputError(
+                f"panel id(s) {shown} match no region of the shipped {name}, which holds the "
+                "other ids; correct them, or give the regions (--regions FILE)")
+    return None
+
+
+def labels_from_args(items: list[str]) -> dict[str, str]:
+    """Merge every ``--labels`` item (a file or name=label pairs), later ones winning."""
+    from geoproc.tables import read_labels
+
+    out: dict[str, str] = {}
+    for item in items:
+        out.update(read_labels(item))
+    return out
