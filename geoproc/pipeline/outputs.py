@@ -267,8 +267,10 @@ def final_outputs(pipeline: Any, keys: dict[str, str], project: bool = True) -> 
                        "writer": hashlib.sha256(writer[1].read_bytes()).hexdigest() if writer else None})
 
         def build_project(out: Path, outputs: Any) -> str | None:
-            spec = {"title": pipeline.title, "folder": str(out),
-                    "layers": project_layers(outputs, layer_steps, raster_steps, gpkg)}
+            from geoproc.pipeline.project import project_spec
+
+            layers = project_layers(outputs, layer_steps, raster_steps, gpkg)
+            spec = project_spec(pipeline, outputs, layers, out)
             return write_project(spec, out / names["project"], overwrite=True)
 
         finals.append(FinalOutput("project", pkey, [names["project"]], build_project))
@@ -282,11 +284,11 @@ def project_layers(outputs: Any, layer_steps: list[str], raster_steps: list[str]
     for n in layer_steps:
         for lname, layer in outputs[n].layers.items():
             layers.append({"name": lname, "source": f"{gpkg}|layername={lname}", "provider": "ogr",
-                           "style": layer.style, "rank": _ORDER.get(layer.style, 3)})
+                           "style": layer.style, "rank": _ORDER.get(layer.style, 3), "step": n})
     for n in raster_steps:
         for rname, raster in outputs[n].rasters.items():
             layers.append({"name": rname, "source": raster.path, "provider": "gdal", "qml": raster.qml,
-                           "style": "raster", "rank": 9})
+                           "style": "raster", "rank": 9, "step": n})
     layers.sort(key=lambda d: d["rank"])  # stable: pipeline order within a rank
     # a filled layer would hide the density raster: the other layers are in the project, ticked off
     for d in layers:

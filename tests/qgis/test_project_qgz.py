@@ -178,8 +178,12 @@ def test_project_opens_on_the_visible_layers(qgis_new_project, demo_out):
 
     project = qgis_new_project
     assert project.read(str(demo_out / "project.qgz"))
-    ext = project.viewSettings().defaultViewExtent()
-    assert ext.crs().authid() == "EPSG:4326"
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform
+
+    ref = project.viewSettings().defaultViewExtent()
+    assert ref.crs() == project.crs()
+    ext = QgsCoordinateTransform(ref.crs(), QgsCoordinateReferenceSystem("EPSG:4326"),
+                                 project).transformBoundingBox(ref)
     # the union of the visible layers' bounds (cities, parks, KDE raster reprojected),
     # widened by 5 % as the writer does; read here with GDAL, not QGIS
     xmin, ymin, xmax, ymax = pyogrio.read_info(demo_out / "results.gpkg", layer="yrd_cities")["total_bounds"]
@@ -230,3 +234,124 @@ def test_write_project_refuses_an_existing_file(qgis_app, tmp_path):
     with pytest.raises(FileExistsError, match="p.qgz"):
         write_project({"title": "t", "folder": str(tmp_path), "layers": []}, tmp_path / "p.qgz", overwrite=False)
     assert (tmp_path / "p.qgz").read_bytes() == b"mine"
+
+
+# --- CRS, labels, groups and print layouts (issue 17) ------------------------------------
+def test_project_crs_is_an_equal_area_projection_of_the_yrd(qgis_new_project, demo_out):
+    import pyogrio
+    from pyproj import CRS, Geod, Transformer
+    from shapely.ops import transform
+
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    crs = project.crs()
+    assert not crs.isGeographic() and "+proj=aea" in crs.toProj()
+    xmin, ymin, xmax, ymax = pyogrio.read_info(demo_out / "results.gpkg", layer="yrd_cities")["total_bounds"]
+    pj = CRS.from_proj4(crs.toProj()).to_dict()
+    assert xmin < pj["lon_0"] < xmax and ymin < pj["lat_1"] < pj["lat_2"] < ymax
+    # equal-area: each city's planar area in the project CRS equals its area on the ellipsoid
+    cities = pyogrio.read_dataframe(demo_out / "results.gpkg", layer="yrd_cities")
+    to_proj = Transformer.from_crs("EPSG:4326", crs.toWkt(), always_xy=True).transform
+    geod = Geod(ellps="WGS84")
+    for g in cities.geometry[:8]:
+        planar = transform(to_proj, g).area
+        ellipsoidal = abs(geod.geometry_area_perimeter(g)[0])
+        assert planar == pytest.approx(ellipsoidal, rel=1e-4)
+
+
+def test_region_layers_are_labelled_with_chinese_names_and_grouped(qgis_new_project, demo_out):
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    root = project.layerTreeRoot()
+    assert [g.name() for g in root.children()] == ["Points", "Links", "Boundaries", "Results", "Rasters"]
+    assert [n.name() for n in root.findGroup("Boundaries").children()] == ["yrd_cities"]
+    for lyr in root.layerOrder():
+        polygon = lyr.type() == 0 and lyr.geometryType() == 2  # vector, polygon
+        assert lyr.labelsEnabled() == polygon, lyr.name()
+        if polygon:
+            assert lyr.labeling().settings().fieldName == "name_zh"
+
+
+def _layout_items(layout):
+    from qgis.core import (
+        QgsLayoutItemLabel,
+        QgsLayoutItemLegend,
+        QgsLayoutItemMap,
+        QgsLayoutItemPicture,
+        QgsLayoutItemScaleBar,
+    )
+
+    kinds = {"map": QgsLayoutItemMap, "legend": QgsLayoutItemLegend, "scalebar": QgsLayoutItemScaleBar,
+             "picture": QgsLayoutItemPicture, "label": QgsLayoutItemLabel}
+    return {k: [i for i in layout.items() if isinstance(i, t)] for k, t in kinds.items()}
+
+
+def test_a_print_layout_per_map_theme(qgis_new_project, demo_out):
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    themes = set(project.mapThemeCollection().mapThemes())
+    # every result layer (filled regions, links, the raster) is a theme
+    assert themes == {n for n, (r, p) in EXPECTED.items() if p is not None}
+    layouts = project.layoutManager().printLayouts()
+    assert len(layouts) == len(themes)
+    for layout in layouts:
+        items = _layout_items(layout)
+        texts = " ".join(lab.text() for lab in items["label"])
+        national = "provinces" in layout.name()
+        assert len(items["map"]) == (2 if national else 1), layout.name()
+        main = items["map"][0]
+        assert main.followVisibilityPreset() and main.followVisibilityPresetName() in themes
+        assert not main.crs().isGeographic() and main.scale() > 0
+        assert len(items["legend"]) == 1 and len(items["scalebar"]) == 1 and len(items["picture"]) == 1
+        assert "NorthArrow" in items["picture"][0].picturePath()
+        assert layout.name() in texts and "synthetic" in texts and "ECharts" in texts
+        assert ("审图号" in texts) == national and ("南海诸岛" in texts) == national
+        # the legend holds the theme's layers only
+        legend_layers = {n.name() for n in items["legend"][0].model().rootGroup().findLayers()}
+        assert legend_layers == {lyr.name() for lyr in main.layers()}
+        if national:  # the inset shows the southern islands: its extent reaches below 10 N
+            from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform
+
+            inset = QgsCoordinateTransform(items["map"][1].crs(), QgsCoordinateReferenceSystem("EPSG:4326"),
+                                           project).transformBoundingBox(items["map"][1].extent())
+            assert inset.yMinimum() < 5 and 105 < inset.xMinimum() < 112
+
+
+def _pdf_pages(path: Path) -> int:
+    """Pages of a PDF counted by poppler's pdfinfo (not by QGIS)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdfinfo"):
+        pytest.skip("pdfinfo (poppler-utils) not installed")
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[1] for line in out.splitlines() if line.startswith("Pages:")))
+
+
+def test_every_layout_exports_to_pdf_and_one_to_png(qgis_new_project, demo_out, tmp_path):
+    from qgis.core import QgsLayoutExporter
+
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    for k, layout in enumerate(project.layoutManager().printLayouts()):
+        pdf = tmp_path / f"layout{k}.pdf"
+        result = QgsLayoutExporter(layout).exportToPdf(str(pdf), QgsLayoutExporter.PdfExportSettings())
+        assert result == QgsLayoutExporter.Success, layout.name()
+        assert _pdf_pages(pdf) == 1 and pdf.stat().st_size > 20_000, layout.name()
+    layout = project.layoutManager().layoutByName("Kernel density: park_kde")
+    settings = QgsLayoutExporter.ImageExportSettings()
+    settings.dpi = 100
+    png = tmp_path / "kde_layout.png"
+    assert QgsLayoutExporter(layout).exportToImage(str(png), settings) == QgsLayoutExporter.Success
+    from PIL import Image
+
+    img = np.asarray(Image.open(png).convert("RGB"))
+    assert img.shape[:2] == (827, 1169)  # A4 landscape at 100 dpi
+    # the map frame (10-210 mm across, 20-188 mm down) holds the KDE's colours and the parks
+    frame = img[int(20 / 25.4 * 100):int(188 / 25.4 * 100), int(10 / 25.4 * 100):int(210 / 25.4 * 100)]
+    assert _has_colour(frame, get_palette("kde").stops[2].color, tol=30)
+    assert _has_colour(frame, "#6a3d9a", tol=10)
+    # the map fills its frame: no blank half
+    h, w = frame.shape[:2]
+    for part in (frame[:, : w // 2], frame[:, w // 2:], frame[: h // 2], frame[h // 2:]):
+        assert (part < 200).any(axis=2).mean() > 0.01
