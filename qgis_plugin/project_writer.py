@@ -29,7 +29,6 @@ from pathlib import Path
 def write_project(spec: dict) -> list[str]:
     """Build and write the project; return one line per layer (name, renderer) and layout."""
     from qgis.core import (
-        QgsCoordinateReferenceSystem,
         QgsCoordinateTransform,
         QgsProject,
         QgsRasterLayer,

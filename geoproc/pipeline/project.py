@@ -20,7 +20,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from geoproc.cartography import CHINA_MAIN_EXTENT, SOUTH_CHINA_SEA_INSET, is_national, map_crs, map_notes
+from geoproc.cartography import (
+    CHINA_MAIN_EXTENT,
+    SOUTH_CHINA_SEA_INSET,
+    is_national,
+    map_crs,
+    map_notes,
+)
 
 __all__ = ["GROUPS", "LABEL_FIELDS", "layer_bounds", "project_spec", "themes"]
 
