@@ -197,7 +197,7 @@ def _layout(project, theme: dict, layers: list):
     layout.addLayoutItem(main)
     main.attemptMove(QgsLayoutPoint(MAP_X, MAP_Y))
     main.attemptResize(QgsLayoutSize(MAP_W, MAP_H))
-    _show(main, crs, theme["name"], layers)
+    _show(main, crs, theme["name"])
     _zoom(main, _extent(project, crs, theme.get("main_extent") or theme["bounds"]), MAP_W, MAP_H)
     if theme.get("inset_extent"):
         _inset(layout, project, crs, theme, layers)
@@ -211,11 +211,10 @@ def _layout(project, theme: dict, layers: list):
     return layout
 
 
-def _show(item, crs, theme_name: str, layers: list) -> None:
+def _show(item, crs, theme_name: str) -> None:
     """Make a map item draw ``layers`` (the theme's) in ``crs``, with a frame."""
     item.setCrs(crs)
-    item.setLayers(layers)
-    item.setKeepLayerSet(True)
+    # the theme decides the layers (a fixed layer set would store absolute paths)
     item.setFollowVisibilityPreset(True)
     item.setFollowVisibilityPresetName(theme_name)
     item.setFrameEnabled(True)
@@ -257,7 +256,7 @@ def _inset(layout, project, crs, theme: dict, layers: list) -> None:
     layout.addLayoutItem(inset)
     inset.attemptMove(QgsLayoutPoint(MAP_X + MAP_W - w - 1.0, MAP_Y + MAP_H - h - 1.0))
     inset.attemptResize(QgsLayoutSize(w, h))
-    _show(inset, crs, theme["name"], layers)
+    _show(inset, crs, theme["name"])
     inset.setBackgroundColor(QColor(255, 255, 255))
     inset.setBackgroundEnabled(True)
     _zoom(inset, rect, w, h)
