@@ -25,6 +25,7 @@ EXPECTED = {
     "yrd_hotspots_cva_2018": ("categorizedSymbol", "hotspot"),
     "yrd_park_density": ("graduatedSymbol", "density"),
     "provinces_lisa_cul_2021": ("categorizedSymbol", "lisa"),
+    "provinces_sdm_effects": ("graduatedSymbol", "sdm_effects"),
     "park_kde": ("singlebandpseudocolor", "kde"),
 }
 
@@ -84,6 +85,7 @@ def test_project_opens_every_layer_valid_styled_and_ordered(qgis_new_project, de
     # points over lines over polygons over the raster
     assert order.index("parks_synthetic") < order.index("yrd_queen_links") < order.index("yrd_cities")
     assert order.index("yrd_cities") < order.index("yrd_lq_2018") and order[-1] == "park_kde"
+    assert order.index("provinces_lisa_cul_2021") < order.index("provinces_sdm_effects")
     for lyr in project.layerTreeRoot().layerOrder():
         assert lyr.isValid(), lyr.name()
         rtype, pal = EXPECTED[lyr.name()]
@@ -97,7 +99,8 @@ def test_project_opens_every_layer_valid_styled_and_ordered(qgis_new_project, de
         elif rtype == "graduatedSymbol":
             palette = get_palette(pal)
             assert [rg.symbol().color().name() for rg in r.ranges()] == list(palette.colors)
-            assert r.classAttribute() == palette.field
+            # the SDM layer classifies the effect chosen in the pipeline (demo: dig_direct)
+            assert r.classAttribute() == ("dig_direct" if pal == "sdm_effects" else palette.field)
         elif rtype == "singlebandpseudocolor":
             from qgis.core import QgsRasterBandStats
 
@@ -366,3 +369,21 @@ def test_every_layout_exports_to_pdf_and_one_to_png(qgis_new_project, demo_out, 
     h, w = frame.shape[:2]
     for part in (frame[:, : w // 2], frame[:, w // 2:], frame[: h // 2], frame[h // 2:]):
         assert (part < 200).any(axis=2).mean() > 0.01
+
+
+def test_sdm_layer_diverges_around_zero_by_the_chosen_effect(qgis_new_project, demo_out):
+    """The SDM region layer: classes symmetric about 0 scaled to its largest |dig_direct|,
+    every province drawn, negative effects blue and positive red."""
+    import pyogrio
+
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    lyr = project.mapLayersByName("provinces_sdm_effects")[0]
+    df = pyogrio.read_dataframe(demo_out / "results.gpkg", layer="provinces_sdm_effects", read_geometry=False)
+    top = float(np.abs(df["dig_direct"]).max())
+    ranges = lyr.renderer().ranges()
+    bounds = [ranges[0].lowerValue()] + [rg.upperValue() for rg in ranges]
+    assert bounds == pytest.approx([-top, -0.5 * top, -0.2 * top, 0, 0.2 * top, 0.5 * top, top], rel=1e-6, abs=1e-12)
+    for v in df["dig_direct"]:
+        k = next(i for i, rg in enumerate(ranges) if rg.lowerValue() <= v <= rg.upperValue())
+        assert (k < 3) == (v < 0) or v == 0  # blue classes below zero, red above

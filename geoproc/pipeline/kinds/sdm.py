@@ -6,12 +6,15 @@ from geoproc.formatting import json_safe
 from geoproc.pipeline.kinds._base import (
     BOOL,
     INT,
+    LAYER,
     PANELS,
+    REGIONS,
     SEED,
     STR,
     Context,
     Opt,
     StepKind,
+    Layer,
     StepOutput,
     esc,
     non_negative,
@@ -28,7 +31,10 @@ class Sdm(StepKind):
                "effects": Opt(STR, default="twoway", choices=("twoway", "region", "time", "none")),
                "model": Opt(STR, default="sdm", choices=("sdm", "sar", "sem", "slx")),
                "draws": Opt(INT, default=1000, check=non_negative), "seed": SEED,
-               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True)}
+               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True),
+               # a region layer of each region's effects, coloured by one of them (default the
+               # first regressor's direct effect) with the diverging sdm_effects style
+               "regions": Opt(STR, ref=REGIONS), "layer": LAYER, "effect": Opt(STR)}
     column_options = ("y", "x")
 
     def run(self, ctx: Context, step) -> StepOutput:
@@ -40,9 +46,35 @@ class Sdm(StepKind):
                   model=o["model"], lee_yu=o["lee_yu"], draws=o["draws"], seed=o["seed"], tests=o["tests"])
         rel = self.planned_files(step)[0]
         res.to_html(ctx.outdir / rel, overwrite=True)
-        return StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "result": json_safe(res.to_dict()),
-                                              "coefficients": records(res.to_frame().reset_index()),
-                                              "effects": records(res.effects.reset_index())})
+        out = StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "result": json_safe(res.to_dict()),
+                                             "coefficients": records(res.to_frame().reset_index()),
+                                             "effects": records(res.effects.reset_index())})
+        if o["layer"]:
+            out.layers[o["layer"]] = Layer(self._region_layer(ctx, o, res, p), "sdm_effects")
+        return out
+
+    @staticmethod
+    def _region_layer(ctx: Context, o: dict, res, panel):
+        """The regions with each one's effects (last panel year's observed/fitted values)."""
+        from geoproc.errors import GeoprocInputError
+        from geoproc.validation import region_ids
+
+        if not o["regions"]:
+            raise GeoprocInputError(f"sdm layer {o['layer']!r}: give regions = the boundaries step to draw it on")
+        regions = ctx.get(o["regions"])
+        ids = region_ids(regions, ctx.regions_id(o["regions"]))
+        by_region = res.region_effects(year=sorted(panel.frame[panel.year].dropna().unique())[-1])
+        # default the direct effect: with row-standardised W every region's total effect is
+        # the same ((I - rho W)^-1 (beta + theta W) 1 is constant), a one-colour map
+        effect = o["effect"] or f"{o['x'][0]}_direct"
+        if effect not in by_region.columns:
+            raise GeoprocInputError(f"sdm effect {effect!r} unknown; choose one of {', '.join(by_region.columns)}")
+        by_text = by_region.set_axis([str(i) for i in by_region.index])  # 320000 and "320000" alike
+        gdf = regions.copy()
+        for col in by_region.columns:
+            gdf[col] = by_text[col].reindex([str(i) for i in ids]).to_numpy()
+        gdf.attrs["style_field"] = effect  # the column the diverging style classifies
+        return gdf
 
     def report_html(self, name, step, rep, out, ctx) -> list[str]:
         from geoproc.durbin.report import html_fragment
