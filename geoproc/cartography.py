@@ -157,13 +157,15 @@ def add_north_arrow(ax: Any, loc: tuple[float, float] = (0.95, 0.93), size: floa
 
 
 def place_labels(ax: Any, xs: Sequence[float], ys: Sequence[float], texts: Sequence[str],
-                 fontsize: float = 6.0, priority: Sequence[float] | None = None) -> list[bool]:
+                 fontsize: float = 6.0, priority: Sequence[float] | None = None,
+                 offset: bool = False) -> list[bool]:
     """Write labels at points, skipping or shifting those that would overlap others.
 
-    Greedy placement: labels are taken by ``priority`` (default: the given order);
-    each tries its point's centre, then above, below, right and left of it, and is
-    placed at the first position whose box overlaps no placed label; a label with no
-    free position is left out. Returns, per label, whether it was drawn.
+    Greedy placement: labels are taken by ``priority`` (largest first; default the
+    given order); each tries its point's centre (with ``offset``: beside the point, for
+    scatter plots), then above, below, right and left of it, and is placed at the first
+    position whose box overlaps no placed label; a label with no free position is left
+    out. Returns, per label, whether it was drawn.
     """
     fig = ax.figure
     fig.canvas.draw()  # the renderer measures text extents
@@ -173,6 +175,8 @@ def place_labels(ax: Any, xs: Sequence[float], ys: Sequence[float], texts: Seque
     placed: list[Any] = []
     drawn = [False] * len(texts)
     offsets = ((0, 0), (0, 1.1), (0, -1.1), (1.1, 0), (-1.1, 0))
+    if offset:
+        offsets = ((0.6, 0.7), (-0.6, 0.7), (0.6, -0.7), (-0.6, -0.7))
     for i in order:
         for dx, dy in offsets:
             t = ax.annotate(str(texts[i]), (xs[i], ys[i]), fontsize=fontsize, ha="center", va="center",

@@ -95,7 +95,8 @@ def add_local_args(p: argparse.ArgumentParser) -> None:
                    help=f"conditional permutations for the pseudo p-values (default {PERMUTATIONS}; "
                         "0: analytic)")
     p.add_argument("--seed", type=int, default=None, help="seed of the permutations (reproducible results)")
-    p.add_argument("--map", default=None, metavar="PNG", help="also draw the map as a PNG")
+    p.add_argument("--map", default=None, metavar="FIGURE",
+                   help="also draw the map for print: .png, .pdf or .svg (legend, scale bar, north arrow)")
     add_output_args(p, help="output layer: .gpkg, .geojson, .shp, or .csv (no geometry)")
 
 
