@@ -116,6 +116,9 @@ def load_inputs(args: argparse.Namespace, command: str):
                  getattr(args, "scatter", None)):
         if path:
             check_output(path, args.overwrite)
+    for path in (getattr(args, "map", None), getattr(args, "scatter", None)):
+        if path and Path(path).suffix.lower().lstrip(".") not in ("png", "pdf", "svg"):
+            raise GeoprocInputError(f"figure {path}: use a .png, .pdf or .svg name")
     if args.permutations < 0:
         raise GeoprocInputError("--permutations must be 0 or more")
     regions = read_regions(args.regions, id=args.id)

@@ -147,3 +147,16 @@ def test_national_map_has_the_south_china_sea_inset_and_note():
     to_ll = Transformer.from_crs(NATIONAL_PROJ, "EPSG:4326", always_xy=True)
     _, lat = to_ll.transform(np.mean(inset.get_xlim()), inset.get_ylim()[0])
     assert lat < 3.8
+
+
+def test_cli_lisa_map_pdf_and_bad_suffix(tmp_path, capsys):
+    from geoproc._paths import data_dir
+    from geoproc.cli import main as cli_main
+
+    panel = data_dir() / "demo" / "yrd_cities_panel_synthetic.csv"
+    args = ["lisa", "yrd_cities", str(panel), "--variable", "cultural_value_added", "--year", "2018",
+            "-w", "queen", "--permutations", "0"]
+    assert cli_main([*args, "-o", str(tmp_path / "a.gpkg"), "--map", str(tmp_path / "a.jpg")]) == 2
+    assert ".png, .pdf or .svg" in capsys.readouterr().err and not (tmp_path / "a.gpkg").exists()
+    assert cli_main([*args, "-o", str(tmp_path / "b.gpkg"), "--map", str(tmp_path / "b.pdf")]) == 0
+    assert (tmp_path / "b.pdf").read_bytes()[:5] == b"%PDF-"

@@ -451,3 +451,45 @@ def test_cli_map_refuses_flags_the_map_would_drop(tmp_path, capsys, flags, named
     assert cli_main(["map", str(tmp_path / "regions.gpkg"), *flags, "-o", str(out)]) == 2
     assert named in capsys.readouterr().err
     assert not out.exists()
+
+
+# --- basemaps and the GCJ-02 display shift (issue 17) -------------------------------------
+def test_basemap_choices_and_key():
+    import xyzservices.providers as xyz
+
+    from geoproc.maps.basemaps import get_basemap, tile_layers
+
+    assert tile_layers(get_basemap("gaode"))[0]["tiles"] == xyz.Gaode.Normal.build_url()
+    assert tile_layers(get_basemap("gaode-satellite"))[0]["tiles"] == xyz.Gaode.Satellite.build_url()
+    assert tile_layers(get_basemap("osm"))[0]["tiles"] == xyz.OpenStreetMap.Mapnik.build_url()
+    assert tile_layers(get_basemap(None)) == []
+    t = tile_layers(get_basemap("tianditu", "K"), "K")
+    assert [("LAYER=vec" in d["tiles"], "LAYER=cva" in d["tiles"], d["tiles"].endswith("tk=K")) for d in t] == [
+        (True, False, True), (False, True, True)]
+    with pytest.raises(GeoprocInputError, match="needs your key"):
+        get_basemap("tianditu")
+    with pytest.raises(GeoprocInputError, match="unknown"):
+        get_basemap("baidu")
+
+
+def _polygon_coords(m) -> np.ndarray:
+    import folium
+
+    gj = next(c for c in m._children.values() if isinstance(c, folium.GeoJson))
+    return np.array(gj.data["features"][0]["geometry"]["coordinates"][0])
+
+
+def test_gaode_shifts_overlays_into_gcj02_and_says_so(grid):
+    from geoproc.datums import from_wgs84
+
+    plain = maps.choropleth_map(grid, kind="lq", basemap="osm", tolerance=0)
+    shifted = maps.choropleth_map(grid, kind="lq", basemap="gaode", tolerance=0)
+    a, b = _polygon_coords(plain), _polygon_coords(shifted)
+    x, y = from_wgs84(a[:, 0], a[:, 1], "gcj02")
+    assert np.allclose(b[:, 0], x, atol=1e-5) and np.allclose(b[:, 1], y, atol=1e-5)
+    assert np.abs(b - a).max() > 1e-3  # a few hundred metres, not a rounding
+    html_gaode = maps.render_html(shifted)
+    assert "GCJ-02" in html_gaode and "GCJ-02" not in maps.render_html(plain)
+    # no basemap: the map names its regions itself; with tiles the basemap does
+    assert "geoproc-label" in maps.render_html(maps.choropleth_map(grid, kind="lq", basemap="none"))
+    assert 'class="geoproc-label"' not in maps.render_html(plain)
