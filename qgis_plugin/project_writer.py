@@ -9,7 +9,13 @@ geoproc itself never imports QGIS, so ``geoproc run`` calls this script in a sub
                 {"name": "kde", "source": "kde.tif", "provider": "gdal", "qml": "kde.qml"}]}
 
 Layers are listed top first (points over polygons over rasters) and sources are
-relative to ``folder``. Vector layers take the default style stored in the GeoPackage's
+relative to ``folder``. Optional keys (made by ``geoproc.pipeline.project``): ``"crs"``
+(a PROJ string, the project CRS; default EPSG:4326), per layer ``"group"`` (layer-tree
+group) and ``"label"`` (field labelled, in a CJK font), and ``"themes"``: each
+``{"name", "title", "layers", "bounds", "crs", "notes", "main_extent", "inset_extent"}``
+becomes a map theme and an A4 landscape print layout (map, title, legend of the theme's
+layers, scale bar, north arrow, notes; with ``inset_extent`` a second map item, the South
+China Sea islands inset). Vector layers take the default style stored in the GeoPackage's
 ``layer_styles`` table; rasters take their ``.qml``. The project stores relative paths,
 so the output folder can be moved or zipped. It opens zoomed to the layers shown at
 first (``"visible"``, default true), not to every layer it holds. The file appears only

@@ -35,10 +35,12 @@ def test_projections_are_equal_area(bounds, cell):
     """A 1 degree cell's planar area equals its area on the WGS84 ellipsoid (pyproj.Geod)."""
     from pyproj import Geod, Transformer
     from shapely.geometry import box
-    from shapely.ops import transform
 
     g = box(cell[0], cell[1], cell[0] + 1, cell[1] + 1).segmentize(0.01)
-    planar = transform(Transformer.from_crs("EPSG:4326", map_crs(bounds), always_xy=True).transform, g).area
+    import shapely
+
+    planar = shapely.transform(g, lambda xy: np.column_stack(Transformer.from_crs(
+        "EPSG:4326", map_crs(bounds), always_xy=True).transform(xy[:, 0], xy[:, 1]))).area
     assert planar == pytest.approx(abs(Geod(ellps="WGS84").geometry_area_perimeter(g)[0]), rel=1e-5)
 
 
