@@ -105,3 +105,38 @@ def test_a_known_point_is_drawn_where_the_basemap_puts_it(chromium, regions, tmp
     else:
         assert (lon, lat) == pytest.approx(SHANGHAI_WGS, abs=1e-6)
         assert min(abs(vx - x) + abs(vy - y) for x, y in corners) < 2e-5
+
+
+def test_a_cluster_click_keeps_the_surroundings_in_view(chromium, tmp_path):
+    """Clicking a cluster zooms to its parks with a margin (Leaflet.markercluster's default
+    fits the parks edge to edge, a blank field); the region names stay on the map."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    pts = pd.DataFrame({"name": [f"园区{i}" for i in range(30)],
+                        "lon": rng.normal(120.15, 0.05, 30), "lat": rng.normal(30.27, 0.04, 30)})
+    csv = tmp_path / "parks.csv"
+    pts.to_csv(csv, index=False)
+    out = tmp_path / "parks.html"
+    assert cli_main(["map", "yrd_cities", "--points", str(csv), "-o", str(out)]) == 0
+    page = chromium.open(out)
+    assert page.exceptions == [] and page.requests == []
+    got = page.evaluate(f"""new Promise(resolve => {{
+        const m = {FIND_MAP}; let c = null;
+        m.eachLayer(l => {{ if (l instanceof L.MarkerClusterGroup) c = l; }});
+        const parks = L.latLngBounds(c.getLayers().map(l => l.getLatLng()));
+        const z0 = m.getZoom();
+        document.querySelector('.marker-cluster').dispatchEvent(new MouseEvent('click', {{bubbles: true}}));
+        setTimeout(() => {{
+            const view = m.getBounds();
+            const w = parks.getEast() - parks.getWest(), h = parks.getNorth() - parks.getSouth();
+            resolve([z0, m.getZoom(), view.getWest() < parks.getWest() - 0.3 * w,
+                     view.getEast() > parks.getEast() + 0.3 * w,
+                     view.getSouth() < parks.getSouth() - 0.3 * h, view.getNorth() > parks.getNorth() + 0.3 * h,
+                     document.querySelectorAll('.geoproc-label').length]);
+        }}, 1200);
+    }})""")
+    z0, z1, *margins, labels = got
+    assert z0 < z1 <= 13, (z0, z1)  # zoomed in, not past 13
+    assert all(margins), got  # a margin of at least 30 % of the parks' extent on every side
+    assert labels == 41
