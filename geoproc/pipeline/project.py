@@ -70,9 +70,21 @@ def _title(layer: dict) -> str:
 
 
 def themes(layers: list[dict]) -> list[dict]:
-    """One map theme per result layer: the layer itself; a raster or link layer with the
-    points and outlines over its extent. Each has a title, its layers (top first), its
-    lon/lat bounds, a CRS and whether it is national."""
+    """One map theme per result layer.
+
+    Parameters
+    ----------
+    layers : list of dict
+        Project layers with ``name``, ``style``, ``rank`` and lon/lat ``bounds``.
+
+    Returns
+    -------
+    list of dict
+        Per filled, link or raster layer: ``name``, ``title``, ``layers`` (the layer
+        itself; for a raster or links also the points and outlines over its extent, top
+        first), ``bounds``, ``crs`` (:func:`geoproc.cartography.map_crs`), ``national``
+        and, for national themes, ``main_extent`` and ``inset_extent`` (else None).
+    """
     out = []
     for lyr in layers:
         if lyr["style"] in ("points", "outline"):
@@ -101,9 +113,22 @@ def _synthetic(pipeline: Any) -> bool:
 def project_spec(pipeline: Any, outputs: Any, layers: list[dict], folder: Path) -> dict:
     """The project writer's spec for ``layers`` (``outputs.project_layers``, top first).
 
-    Adds to each layer its group, label field and lon/lat bounds; to the spec the
-    project CRS (suited to the layers shown at first) and the map themes with their
-    print-layout notes.
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The validated pipeline (its title and steps: "synthetic" inputs add a note).
+    outputs : mapping
+        Step name -> StepOutput of the run (the layers' frames in memory).
+    layers : list of dict
+        The project's layers; each gains ``group``, ``label`` and ``bounds`` (lon/lat).
+    folder : Path
+        The output folder (rasters are read from it for their bounds).
+
+    Returns
+    -------
+    dict
+        The spec ``qgis_plugin.project_writer`` reads: title, folder, project CRS (suited
+        to the layers shown at first), layers, and the map themes with their notes.
     """
     from geoproc.maps.attribution import boundary_attribution
 

@@ -356,6 +356,20 @@ def test_every_layout_exports_to_pdf_and_one_to_png(qgis_new_project, demo_out, 
         result = QgsLayoutExporter(layout).exportToPdf(str(pdf), QgsLayoutExporter.PdfExportSettings())
         assert result == QgsLayoutExporter.Success, layout.name()
         assert _pdf_pages(pdf) == 1 and pdf.stat().st_size > 20_000, layout.name()
+        # the text on the page, read back by poppler: title, legend, notes, inset caption
+        # (poppler drops the digits of the CJK font's subset; the scale bar is drawn as paths)
+        import subprocess
+
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        import re
+        import unicodedata
+
+        def norm(t):  # ligatures and superscripts as plain letters and digits, then no digits
+            return re.sub(r"\d", "", unicodedata.normalize("NFKC", " ".join(t.split())))
+
+        flat = norm(text)
+        assert norm(layout.name()) in flat and "Legend" in flat and "synthetic" in flat, (layout.name(), flat[:300])
+        assert ("South China Sea Islands" in flat) == ("provinces" in layout.name())
     layout = project.layoutManager().layoutByName("Kernel density: park_kde")
     settings = QgsLayoutExporter.ImageExportSettings()
     settings.dpi = 100

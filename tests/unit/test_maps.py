@@ -493,3 +493,27 @@ def test_gaode_shifts_overlays_into_gcj02_and_says_so(grid):
     # no basemap: the map names its regions itself; with tiles the basemap does
     assert "geoproc-label" in maps.render_html(maps.choropleth_map(grid, kind="lq", basemap="none"))
     assert 'class="geoproc-label"' not in maps.render_html(plain)
+
+
+def test_raster_overlay_corners_shifted_on_gaode(grid, tmp_path):
+    import folium
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from geoproc.datums import from_wgs84
+
+    tif = tmp_path / "k.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=from_origin(118.5, 31.5, 0.1, 0.1)) as ds:
+        ds.write(np.ones((10, 10), dtype="float32"), 1)
+
+    def corners(m):
+        ov = next(c for c in m._children.values() if isinstance(c, folium.raster_layers.ImageOverlay))
+        (s, w), (n, e) = ov.bounds
+        return np.array([w, s, e, n])
+
+    plain = corners(maps.raster_map(tif, regions=grid, basemap="none"))
+    shifted = corners(maps.raster_map(tif, regions=grid, basemap="gaode"))
+    (w, e), (s, n) = from_wgs84(plain[[0, 2]], plain[[1, 3]])
+    assert np.allclose(shifted, [w, s, e, n], atol=1e-9)
+    assert np.allclose(plain, [118.5, 30.5, 119.5, 31.5], atol=0.03)  # Web Mercator grid, about a pixel
