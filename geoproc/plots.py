@@ -186,7 +186,7 @@ def _category_map(gdf: gpd.GeoDataFrame, palette: str, column: str | None, path,
             _south_china_sea_inset(ax, proj, fill, crs)
         counts = proj[column].astype(str).value_counts()
         handles = [Patch(facecolor=c.color, edgecolor="#636363", label=f"{c.label} ({counts.get(c.value, 0)})")
-                   for c in pal.categories]
+                   for c in pal.categories if counts.get(c.value, 0) or not c.optional]
         # beside the map, not over it: the figure is cropped to what is drawn
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
                   title=pal.title, title_fontsize=9, alignment="left")
