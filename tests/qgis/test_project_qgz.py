@@ -272,10 +272,14 @@ def test_region_layers_are_labelled_with_chinese_names_and_grouped(qgis_new_proj
     root = project.layerTreeRoot()
     assert [g.name() for g in root.children()] == ["Points", "Links", "Boundaries", "Results", "Rasters"]
     assert [n.name() for n in root.findGroup("Boundaries").children()] == ["yrd_cities"]
+    from qgis.core import Qgis, QgsVectorLayer, QgsWkbTypes
+
+    # the scoped enum on QGIS >= 3.30, the old one on 3.22
+    polygon_type = getattr(getattr(Qgis, "GeometryType", None), "Polygon", QgsWkbTypes.PolygonGeometry)
     for lyr in root.layerOrder():
-        if lyr.type() != 0:  # not a vector layer
+        if not isinstance(lyr, QgsVectorLayer):
             continue
-        polygon = lyr.geometryType() == 2
+        polygon = lyr.geometryType() == polygon_type
         assert lyr.labelsEnabled() == polygon, lyr.name()
         if polygon:
             assert lyr.labeling().settings().fieldName == "name_zh"
