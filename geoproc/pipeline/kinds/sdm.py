@@ -6,10 +6,14 @@ from geoproc.formatting import json_safe
 from geoproc.pipeline.kinds._base import (
     BOOL,
     INT,
+    ISLANDS,
+    LAYER,
     PANELS,
+    REGIONS,
     SEED,
     STR,
     Context,
+    Layer,
     Opt,
     StepKind,
     StepOutput,
@@ -28,12 +32,15 @@ class Sdm(StepKind):
                "effects": Opt(STR, default="twoway", choices=("twoway", "region", "time", "none")),
                "model": Opt(STR, default="sdm", choices=("sdm", "sar", "sem", "slx", "sac", "sdem", "gns")),
                "draws": Opt(INT, default=1000, check=non_negative), "seed": SEED,
-               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True),
+               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True), "islands": ISLANDS,
                # a dynamic panel (tau y(t-1), psi W y(t-1)): geoproc.durbin.dynamic_model
                "dynamic": Opt(STR, choices=("tl", "stl", "both")),
                "random_effects": Opt(BOOL, default=False),
                # Elhorst's model-selection sequence instead of one model
-               "select": Opt(BOOL, default=False)}
+               "select": Opt(BOOL, default=False),
+               # a region layer of each region's effects, coloured by one of them (default the
+               # first regressor's direct effect) with the diverging sdm_effects style
+               "regions": Opt(STR, ref=REGIONS), "layer": LAYER, "effect": Opt(STR)}
     column_options = ("y", "x")
 
     def run(self, ctx: Context, step) -> StepOutput:
@@ -41,18 +48,50 @@ class Sdm(StepKind):
 
         o = step.options
         p = ctx.get(o["panel"])
+        if o["layer"] and (o.get("select") or o.get("dynamic")):
+            from geoproc.errors import GeoprocInputError
+
+            raise GeoprocInputError(f"sdm layer {o['layer']!r}: the region layer is drawn from a static "
+                                    "model; leave out select or dynamic, or the layer")
         if o.get("select"):
             return self._run_select(ctx, step, p)
         if o.get("dynamic"):
             return self._run_dynamic(ctx, step, p)
-        res = sdm(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year, effects=o["effects"],
+        # the step's Panel as it is (checked once, by the panel step)
+        res = sdm(p, ctx.get(o["weights"]), o["y"], o["x"], effects=o["effects"],
                   model=o["model"], lee_yu=o["lee_yu"], draws=o["draws"], seed=o["seed"], tests=o["tests"],
-                  random_effects=o["random_effects"])
+                  random_effects=o["random_effects"], islands=o["islands"])
         rel = self.planned_files(step)[0]
         res.to_html(ctx.outdir / rel, overwrite=True)
-        return StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "result": json_safe(res.to_dict()),
-                                              "coefficients": records(res.to_frame().reset_index()),
-                                              "effects": records(res.effects.reset_index())})
+        out = StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "result": json_safe(res.to_dict()),
+                                             "coefficients": records(res.to_frame().reset_index()),
+                                             "effects": records(res.effects.reset_index())})
+        if o["layer"]:
+            out.layers[o["layer"]] = Layer(self._region_layer(ctx, o, res, p), "sdm_effects")
+        return out
+
+    @staticmethod
+    def _region_layer(ctx: Context, o: dict, res, panel):
+        """The regions with each one's effects (last panel year's observed/fitted values)."""
+        from geoproc.errors import GeoprocInputError
+        from geoproc.validation import region_ids
+
+        if not o["regions"]:
+            raise GeoprocInputError(f"sdm layer {o['layer']!r}: give regions = the boundaries step to draw it on")
+        regions = ctx.get(o["regions"])
+        ids = region_ids(regions, ctx.regions_id(o["regions"]))
+        by_region = res.region_effects(year=sorted(panel.frame[panel.year].dropna().unique())[-1])
+        # default the direct effect: with row-standardised W every region's total effect is
+        # the same ((I - rho W)^-1 (beta + theta W) 1 is constant), a one-colour map
+        effect = o["effect"] or f"{o['x'][0]}_direct"
+        if effect not in by_region.columns:
+            raise GeoprocInputError(f"sdm effect {effect!r} unknown; choose one of {', '.join(by_region.columns)}")
+        by_text = by_region.set_axis([str(i) for i in by_region.index])  # 320000 and "320000" alike
+        gdf = regions.copy()
+        for col in by_region.columns:
+            gdf[col] = by_text[col].reindex([str(i) for i in ids]).to_numpy()
+        gdf.attrs["style_field"] = effect  # the column the diverging style classifies
+        return gdf
 
     def _run_dynamic(self, ctx: Context, step, p) -> StepOutput:
         from geoproc.durbin.dynamic_model import sdm_dynamic
@@ -60,7 +99,7 @@ class Sdm(StepKind):
         o = step.options
         res = sdm_dynamic(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year,
                           effects=o["effects"], model=o["model"], dynamic=o["dynamic"],
-                          draws=o["draws"], seed=o["seed"])
+                          draws=o["draws"], seed=o["seed"], islands=o["islands"])
         rel = self.planned_files(step)[0]
         res.to_html(ctx.outdir / rel, overwrite=True)
         return StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "dynamic": o["dynamic"],
@@ -73,7 +112,7 @@ class Sdm(StepKind):
 
         o = step.options
         sel = select_model(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year,
-                           effects=o["effects"])
+                           effects=o["effects"], islands=o["islands"])
         rel = self.planned_files(step)[0]
         page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Model selection"
                 f"</title></head><body><pre>{esc(sel.summary())}</pre></body></html>\n")
