@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING
 
 from geoproc._paths import data_dir
 from geoproc.errors import GeoprocInputError
-from geoproc.validation import check_geometries, region_ids, require_crs
+from geoproc.validation import (
+    check_geometries,
+    check_layer_coordinates,
+    region_ids,
+    require_crs,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -196,4 +201,5 @@ def read_regions(
     require_crs(gdf, what)
     ids = region_ids(gdf, id, what)
     check_geometries(gdf, labels=ids, what=what)
+    check_layer_coordinates(gdf, what, ids)  # swapped lon/lat, metres labelled as degrees
     return gdf

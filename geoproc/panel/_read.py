@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,8 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0,
                                dtype=_text_dtypes(head.columns, text_columns))
         except (ValueError, KeyError) as exc:
             raise GeoprocInputError(f"{path}: cannot read sheet {sheet!r}: {exc}") from exc
+        except zipfile.BadZipFile:  # a CSV or anything else saved under an .xlsx name
+            raise GeoprocInputError(f"{path}: not an Excel (.xlsx) workbook") from None
         df.attrs["encoding"] = "xlsx"
     elif suffix == ".dta":
         from geoproc.stata import read_stata
@@ -100,6 +103,8 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0,
             df = pd.read_csv(io.StringIO(text), sep=sep, dtype=_text_dtypes(head.columns, text_columns))
         except pd.errors.ParserError as exc:
             raise GeoprocInputError(f"{path}: not a readable CSV table: {exc}") from exc
+        except pd.errors.EmptyDataError:  # 0 bytes, or only blank lines
+            raise GeoprocInputError(f"{path}: the file is empty (no header, no rows)") from None
         df.attrs["encoding"] = enc
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs["source"] = str(path)
