@@ -31,6 +31,7 @@ English short name where one differs from pinyin (``OFFICIAL_EN``), else Hanyu p
 from __future__ import annotations
 
 import argparse
+import pickle
 import re
 import sqlite3
 import sys
@@ -86,7 +87,7 @@ OFFICIAL_EN: dict[int, str] = {
     659007: "Shuanghe", 659008: "Kokdala", 659009: "Kunyu", 659010: "Huyanghe",
     513200: "Ngawa", 513300: "Garze", 513400: "Liangshan", 623000: "Gannan",
     533400: "Diqing", 533300: "Nujiang", 532800: "Xishuangbanna", 533100: "Dehong",
-    220100: "Changchun", 230100: "Harbin", 620100: "Lanzhou",
+    230200: "Qiqihar", 632825: "Haixi (directly administered)",
 }
 # place-name readings pypinyin's default reading gets wrong (checked by hand)
 PINYIN_FIXES: dict[str, str] = {
@@ -99,17 +100,23 @@ PINYIN_FIXES: dict[str, str] = {
     "丽江": "Lijiang", "朝阳": "Chaoyang", "长宁": "Changning", "阿坝": "Aba",
     "尉犁": "Yuli", "吐鲁番": "Turpan", "黄陂": "Huangpi", "藁城": "Gaocheng",
     "曲阜": "Qufu", "曲靖": "Qujing", "大同": "Datong", "济南": "Jinan",
+    "漯河": "Luohe", "六合": "Luhe", "乐亭": "Laoting", "乐陵": "Laoling", "莎车": "Shache",
+    "塔什库尔干": "Tashkurgan",
 }
+# single characters read one way in place names whatever pypinyin's phrase guess
+# (长 chang: 长白, 长阳; 都 du: 三都, 都安; 什 shi: 什邡; 会 hui: 会理, 会泽)
+CHAR_READINGS = {"长": "chang", "都": "du", "什": "shi", "会": "hui"}
 # ethnic qualifiers before 自治州/自治县/自治旗 (longest first), to form short names
 _ETHNIC = re.compile(
     "(?:" + "|".join(sorted([
         "维吾尔", "哈萨克", "柯尔克孜", "塔吉克", "锡伯", "蒙古", "达斡尔", "鄂温克", "鄂伦春",
         "土家", "朝鲜", "布依", "仫佬", "毛南", "仡佬", "傈僳", "景颇", "拉祜", "哈尼", "纳西",
-        "撒拉", "东乡", "保安", "裕固", "普米", "独龙", "怒", "壮", "回", "藏", "苗", "彝", "傣",
+        "撒拉", "东乡", "保安", "裕固", "普米", "独龙", "布朗", "门巴", "珞巴", "基诺", "阿昌",
+        "德昂", "赫哲", "乌孜别克", "塔塔尔", "怒", "壮", "回", "藏", "苗", "彝", "傣",
         "白", "侗", "黎", "羌", "瑶", "畲", "满", "水", "土", "佤", "各",
     ], key=len, reverse=True)) + ")族?"
 )
-_SUFFIXES = ("自治州", "自治县", "自治旗", "特别行政区", "地区", "林区", "特区", "市", "盟",
+_SUFFIXES = ("自治州", "自治县", "自治旗", "特别行政区", "地区", "矿区", "特区", "市", "盟",
              "县", "区", "旗")
 
 
@@ -125,7 +132,7 @@ def short_name(name: str) -> str:
     for suf in _SUFFIXES:
         if name.endswith(suf):
             stem = name[: -len(suf)]
-            if suf.startswith("自治"):
+            if suf.startswith("自治") or stem.endswith("族"):  # 梅里斯达斡尔族区 -> 梅里斯
                 while True:
                     m = [e for e in _ETHNIC.finditer(stem) if e.end() == len(stem)]
                     if not m or len(stem) - len(m[-1].group()) < 2:
@@ -141,7 +148,8 @@ def pinyin(short_zh: str) -> str:
         return PINYIN_FIXES[short_zh]
     from pypinyin import Style, lazy_pinyin
 
-    sylls = lazy_pinyin(short_zh, style=Style.NORMAL, v_to_u=False)
+    sylls = [CHAR_READINGS.get(ch, s) for ch, s in
+             zip(short_zh, lazy_pinyin(short_zh, style=Style.NORMAL, v_to_u=False), strict=True)]
     out = sylls[0]
     for s in sylls[1:]:
         out += ("'" if s[:1] in "aeo" else "") + s
@@ -165,8 +173,10 @@ def county_level(code: int, name: str, city_code: int) -> str:
         return "prefecture-level city without counties"
     if code == city_code:
         return "county-level unit directly under a province"
+    if name.endswith("直辖"):  # 海西蒙古族藏族自治州直辖: the prefecture's own administration area
+        return "area administered by the prefecture"
     for suf, level in (("自治县", "autonomous county"), ("自治旗", "autonomous banner"),
-                       ("林区", "forestry district"), ("特区", "special district"),
+                       ("神农架林区", "forestry district"), ("特区", "special district"),
                        ("区", "district"), ("县", "county"), ("市", "county-level city"),
                        ("旗", "banner")):
         if name.endswith(suf):
@@ -262,13 +272,11 @@ def name_rows(rows: list[dict]) -> None:
         r["name_en"] = OFFICIAL_EN.get(r["code"]) or pinyin(r["short_zh"])
 
 
-def build(out: Path = OUT, tolerance: float = TOLERANCE) -> dict:
-    from build_boundaries import PROVINCES
-
-    root, version = source_root()
+def build_geometries(root: Path, counties: list[dict], cities: list[dict], pcode: dict,
+                     tolerance: float) -> tuple[list, list, list, dict]:
+    """Counties, cities and provinces (in the order of ``counties``, ``cities``, codes)."""
+    stats: dict = {}
     t0 = time.time()
-    pcode, cities, counties = read_index(root)
-    stats: dict = {"version": version, "n_cities": len(cities), "n_counties": len(counties)}
     geoms = read_counties(root, counties)
     stats["invalid_after_datum"] = int((~shapely.is_valid(geoms)).sum())
     geoms = np.array([repair(g) for g in geoms], dtype=object)
@@ -292,6 +300,24 @@ def build(out: Path = OUT, tolerance: float = TOLERANCE) -> dict:
     stats["simplify_cities"] = simplify_stats(np.array(full_city, dtype=object), np.array(city_geoms, dtype=object))
     prov_order = sorted(pcode.values())
     prov_geoms = union_by([c["province_code"] for c in cities], city_geoms, prov_order)
+    return robust, city_geoms, prov_geoms, stats
+
+
+def build(out: Path = OUT, tolerance: float = TOLERANCE, cache: Path | None = None) -> dict:
+    from build_boundaries import PROVINCES
+
+    root, version = source_root()
+    t0 = time.time()
+    pcode, cities, counties = read_index(root)
+    stats: dict = {"version": version, "n_cities": len(cities), "n_counties": len(counties)}
+    if cache is not None and cache.exists():
+        robust, city_geoms, prov_geoms, geo_stats = pickle.loads(cache.read_bytes())
+    else:
+        robust, city_geoms, prov_geoms, geo_stats = build_geometries(root, counties, cities, pcode, tolerance)
+        if cache is not None:
+            cache.write_bytes(pickle.dumps((robust, city_geoms, prov_geoms, geo_stats)))
+    stats.update(geo_stats)
+    prov_order = sorted(pcode.values())
     name_rows(counties)
     name_rows(cities)
     for c in cities:
@@ -350,8 +376,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help="output folder (default: data/boundaries)")
     parser.add_argument("--tolerance", type=float, default=TOLERANCE,
                         help=f"coverage_simplify tolerance in degrees (default {TOLERANCE})")
+    parser.add_argument("--cache", type=Path, help="pickle of the geometries: reused if it exists "
+                        "(to rebuild names and columns only), else written")
     args = parser.parse_args(argv)
-    report(build(args.out, args.tolerance))
+    report(build(args.out, args.tolerance, args.cache))
     return 0
 
 
