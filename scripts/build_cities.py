@@ -230,6 +230,31 @@ def read_counties(root: Path, counties: list[dict]) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], "gcj02")))
 
 
+def fill_coverage_gaps(geoms: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    """``build_boundaries.fill_gaps`` applied only where the coverage has holes.
+
+    ``fill_gaps`` unions every unit (minutes for 4 million vertices); the holes of the
+    coverage are found with the much faster ``coverage_union_all`` instead, and
+    ``fill_gaps`` runs on the units around each hole. Checked: the area it fills equals
+    the area of the holes (an enclave of a unit outside the subset would break that).
+    """
+    union = shapely.coverage_union_all(geoms)
+    holes = [shapely.Polygon(r) for part in shapely.get_parts(union) for r in part.interiors]
+    out = geoms.copy()
+    filled: list[float] = []
+    tree = shapely.STRtree(out)
+    for hole in holes:
+        idx = tree.query(shapely.buffer(shapely.envelope(hole), 0.01), predicate="intersects")
+        sub = list(out[idx])
+        areas = fill_gaps(sub)
+        want = float(albers_area_km2([shapely.difference(hole, shapely.union_all(out[idx]))])[0])
+        if abs(sum(areas) - want) > 1e-6 * max(want, 1):
+            raise ValueError(f"gap filling near {hole.centroid}: filled {sum(areas)} km2, hole {want} km2")
+        out[idx] = np.array(sub + [None], dtype=object)[:-1]
+        filled += areas
+    return out, filled
+
+
 def simplify_stats(before: np.ndarray, after: np.ndarray) -> dict:
     """Area change per unit (%), and the Hausdorff distance (km) between the borders."""
     a0, a1 = albers_area_km2(before), albers_area_km2(after)
@@ -280,10 +305,8 @@ def build_geometries(root: Path, counties: list[dict], cities: list[dict], pcode
     geoms = read_counties(root, counties)
     stats["invalid_after_datum"] = int((~shapely.is_valid(geoms)).sum())
     geoms = np.array([repair(g) for g in geoms], dtype=object)
-    full = list(geoms)
-    gaps = fill_gaps(full)
+    full, gaps = fill_coverage_gaps(geoms)
     stats.update(gaps_filled=len(gaps), gaps_km2=float(sum(gaps)), largest_gap_km2=max(gaps, default=0.0))
-    full = np.array(full, dtype=object)
     stats["coverage_valid_full"] = bool(shapely.coverage_is_valid(full))
     simple = shapely.coverage_simplify(full, tolerance)
     stats["coverage_valid_simplified"] = bool(shapely.coverage_is_valid(simple))
