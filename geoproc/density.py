@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
+from geoproc.points import source_of
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -142,30 +143,14 @@ def point_density(
         outside the lon/lat ranges (e.g. swapped), no points, a missing, non-numeric
         or non-positive population.
     """
-    import geopandas as gpd
-
     from geoproc.validation import (
         PointLabels,
         check_geographic_points,
-        check_geometries,
         check_point_geometries,
         check_points_frame,
-        region_ids,
-        require_crs,
     )
 
-    if not isinstance(regions, gpd.GeoDataFrame):
-        raise GeoprocInputError(f"regions must be a GeoDataFrame, not {type(regions).__name__}")
-    require_crs(regions, "regions")
-    if len(regions) == 0:
-        raise GeoprocInputError("regions: no features")
-    ids = region_ids(regions, id)
-    check_geometries(regions, ids)
-    kinds = regions.geometry.geom_type.to_numpy()
-    bad = np.flatnonzero((kinds != "Polygon") & (kinds != "MultiPolygon"))
-    if bad.size:
-        names = ", ".join(f"{ids[i]} ({kinds[i]})" for i in bad[:10])
-        raise GeoprocInputError(f"regions: not polygons: {names}")
+    ids = _checked_region_ids(regions, id)
     population = None
     if per_capita is not None:
         population = _population(regions, per_capita, ids)
@@ -206,7 +191,7 @@ def point_density(
     out["density_per_1000km2"] = counts / area_km2 * 1000.0
     if population is not None:
         out["parks_per_million"] = counts / population * 1e6
-    source = _source(points, is_dask)
+    source = source_of(points)
     if source:
         out["points_source"] = source
     out.attrs.update(
@@ -226,6 +211,27 @@ def point_density(
             stacklevel=2,
         )
     return out
+
+
+def _checked_region_ids(regions: Any, id: str | None) -> list:
+    """The regions' ids, after checking they are a polygon GeoDataFrame with a CRS."""
+    import geopandas as gpd
+
+    from geoproc.validation import check_geometries, region_ids, require_crs
+
+    if not isinstance(regions, gpd.GeoDataFrame):
+        raise GeoprocInputError(f"regions must be a GeoDataFrame, not {type(regions).__name__}")
+    require_crs(regions, "regions")
+    if len(regions) == 0:
+        raise GeoprocInputError("regions: no features")
+    ids = region_ids(regions, id)
+    check_geometries(regions, ids)
+    kinds = regions.geometry.geom_type.to_numpy()
+    bad = np.flatnonzero((kinds != "Polygon") & (kinds != "MultiPolygon"))
+    if bad.size:
+        names = ", ".join(f"{ids[i]} ({kinds[i]})" for i in bad[:10])
+        raise GeoprocInputError(f"regions: not polygons: {names}")
+    return ids
 
 
 def count_points(
@@ -306,12 +312,6 @@ def _population(regions: gpd.GeoDataFrame, column: str, ids: list) -> np.ndarray
             f"regions: population column {column!r} is missing, not a number or not positive for {names}"
         )
     return pop
-
-
-def _source(points: Any, is_dask: bool) -> str | None:
-    from geoproc.points import _source_of
-
-    return _source_of(points, is_dask)
 
 
 def _count_partition(part: gpd.GeoDataFrame, region_geoms: np.ndarray):

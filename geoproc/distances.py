@@ -14,13 +14,14 @@ Every result says which method it used (``DataFrame.attrs["method"]``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
+from geoproc.progress import ProgressCallback, report
 from geoproc.validation import check_ids, check_lonlat
 
 if TYPE_CHECKING:
@@ -286,7 +287,7 @@ def write_distance_matrix(
     id: str | None = None,
     how: Literal["area", "representative", "largest"] = "area",
     float_format: str | None = None,
-    progress: Callable[..., Iterable] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Path:
     """Write the distance matrix (km) as CSV, a block of rows at a time.
 
@@ -313,8 +314,9 @@ def write_distance_matrix(
         printf format of the values; default ``"%.6f"`` (1 mm) for float64 and ``"%.3f"``
         (1 m) for float32.
     progress : callable, optional
-        ``progress(iterable, total=..., desc=...)`` wrapper (e.g. a tqdm bar) over the
-        blocks.
+        Called with the fraction of rows written (0 to 1) after each block
+        (:mod:`geoproc.progress`); returning ``False`` raises
+        :class:`geoproc.progress.Cancelled` and no file is written.
 
     Returns
     -------
@@ -336,8 +338,6 @@ def write_distance_matrix(
     if float_format is None:
         float_format = "%.6f" if dt == np.float64 else "%.3f"
     starts = range(0, n, chunk_rows)
-    if progress is not None:
-        starts = progress(starts, total=len(starts), desc="distances")
     # one printf per row: pandas' to_csv formats value by value in Python (~3 us each),
     # ten times slower at 10^8 values
     row_format = ",".join([float_format] * n) + "\n"
@@ -355,6 +355,7 @@ def write_distance_matrix(
                 fh.writelines(
                     cells[i0 + r] + "," + row_format % tuple(v) for r, v in enumerate(values)
                 )
+                report(progress, i1 / n)  # Cancelled leaves the file unwritten
     return Path(path)
 
 

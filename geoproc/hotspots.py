@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from geoproc import permutation
 from geoproc.errors import GeoprocInputError
+from geoproc.formatting import PERMUTATIONS
 from geoproc.progress import ProgressCallback, report
 
 if TYPE_CHECKING:
@@ -20,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["getis_ord", "HOTSPOT_LABELS"]
 
-PERMUTATIONS = 999
 HOTSPOT_LABELS = ("Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant",
                   "Cold spot 90%", "Cold spot 95%", "Cold spot 99%")
 
@@ -113,7 +114,7 @@ def getis_ord(
         ``gi_p_norm``, ``gi_p_sim`` (NaN without permutations), ``hotspot`` and
         ``island``; ``attrs["notes"]`` says what was done.
     """
-    from geoproc.lisa import _G, _G_STAR, _finish, _setup, conditional_permutation
+    from geoproc.lisa import local_result_frame, prepare_local_inputs
     from geoproc.moran import norm_sf
 
     if transform not in ("R", "O"):
@@ -124,7 +125,7 @@ def getis_ord(
         raise ValueError(f"inference must be 'sim' or 'norm', got {inference!r}")
     if inference == "sim" and not permutations:
         raise GeoprocInputError("inference='sim' needs permutations > 0")
-    gdf, ids, mask, (y,), w0, notes = _setup(regions, [values], weights, id, "O", islands, ["values"])
+    gdf, ids, mask, (y,), w0, notes = prepare_local_inputs(regions, [values], weights, id, "O", islands, ["values"])
     if np.any(y < 0):
         bad = [str(k) for k, v in zip([k for k, m in zip(ids, mask, strict=True) if m], y, strict=True) if v < 0]
         raise GeoprocInputError(f"Getis-Ord G needs non-negative values; negative for {', '.join(bad[:20])}")
@@ -162,7 +163,7 @@ def getis_ord(
     p_norm = 2 * norm_sf(np.abs(Z))
     p_sim = np.full(n, np.nan)
     if permutations:
-        r = conditional_permutation(_G_STAR if star else _G, y, y, w, G, permutations, ysum, seed, n_jobs,
+        r = permutation.conditional_permutation(permutation.G_STAR if star else permutation.G, y, y, w, G, permutations, ysum, seed, n_jobs,
                                     self_weights=diag, progress=progress)
         p_sim = r["p_sim"]
         notes.append(f"gi_p_sim: pseudo p-values from {permutations} conditional permutations, seed {seed}")
@@ -182,5 +183,5 @@ def getis_ord(
         label[sig & (Z < 0)] = f"Cold spot {conf}"
     cols = {"gi_G": G, "gi_z": Z, "gi_p": p, "gi_p_norm": p_norm, "gi_p_sim": p_sim,
             "hotspot": label, "island": island}
-    return _finish(gdf, mask, cols, notes, {"permutations": permutations, "seed": seed,
+    return local_result_frame(gdf, mask, cols, notes, {"permutations": permutations, "seed": seed,
                                             "star": star, "inference": inference})

@@ -24,155 +24,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
-from geoproc.progress import ProgressCallback, report
+from geoproc.formatting import PERMUTATIONS
+from geoproc.permutation import MORAN, MORAN_BV, conditional_permutation
+from geoproc.progress import ProgressCallback
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from geoproc.weights.base import SpatialWeights
-
-__all__ = ["local_moran", "local_bivariate_moran", "benjamini_hochberg", "conditional_permutation",
+__all__ = ["local_moran", "local_bivariate_moran", "benjamini_hochberg", "conditional_permutation", "PERMUTATIONS",
            "CLUSTER_LABELS"]
 
-PERMUTATIONS = 999
 # esda's quadrant numbers (geoda_quads=False): 1 HH, 2 LH, 3 LL, 4 HL
 CLUSTER_LABELS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
 NOT_SIGNIFICANT = "Not significant"
-
-# statistic kinds of the kernel
-_MORAN, _MORAN_BV, _G, _G_STAR = 0, 1, 2, 3
-
-# elements (sites x permutations x neighbours) gathered at once: bounds memory to ~20 MB
-_BLOCK = 1 << 20
-
-
-def _permuted_ids(max_card: int, n: int, permutations: int, seed: int) -> np.ndarray:
-    """``permutations`` x ``max_card`` draws without replacement from 0..n-2.
-
-    The same draws as ``esda.crand.vec_permutations``: numba's ``np.random.seed`` +
-    ``np.random.choice(n - 1, max_card, replace=False)`` reproduce NumPy's legacy
-    MT19937 stream and algorithm, so a private ``RandomState(seed)`` gives them
-    without numba (and without touching NumPy's global state).
-    """
-    rs = np.random.RandomState(seed)
-    out = np.empty((permutations, max_card), dtype=np.int64)
-    for k in range(permutations):
-        out[k] = rs.choice(n - 1, size=max_card, replace=False)
-    return out
-
-
-def conditional_permutation(
-    kind: int,
-    zx: np.ndarray,
-    zy: np.ndarray,
-    w: SpatialWeights,
-    observed: np.ndarray,
-    permutations: int,
-    scaling: float,
-    seed: int | None = None,
-    n_jobs: int = 1,
-    keep: bool = False,
-    self_weights: np.ndarray | None = None,
-    progress: ProgressCallback | None = None,
-) -> dict[str, np.ndarray]:
-    """Conditional randomisation of a local statistic (esda's ``crand`` semantics).
-
-    Site i is held fixed; its neighbours' values are drawn without replacement
-    from the other n - 1 sites, the k-th draw of a permutation multiplying the
-    k-th weight of the row. Vectorised in NumPy over blocks of sites with the same
-    number of neighbours (no numba: nothing to compile in a new process).
-
-    Parameters
-    ----------
-    kind : int
-        ``_MORAN``, ``_MORAN_BV``, ``_G`` or ``_G_STAR``.
-    zx, zy : ndarray
-        The focal values and the values permuted among the neighbours.
-    w : SpatialWeights
-        The weights between distinct regions (zero diagonal).
-    observed : ndarray
-        The observed statistic of each site.
-    permutations : int
-    scaling : float
-        The statistic's constant: (n - 1) / z'z for Moran, the sum of y for G.
-    seed : int, optional
-        The same seed gives esda's draws.
-    n_jobs : int
-        Accepted for esda's signature; the work runs in one thread (see the module notes).
-    keep : bool
-        Also return the n x P simulated values.
-    self_weights : ndarray, optional
-        Each site's weight on itself (G*'s diagonal; default 0), held fixed.
-    progress : callable, optional
-        Called with the fraction of sites done between blocks of sites; returning
-        ``False`` raises :class:`geoproc.progress.Cancelled`. The blocks and draws
-        are the same with or without it, so the results are identical.
-
-    Returns
-    -------
-    dict of str -> ndarray
-        ``p_sim`` (esda's pseudo p: (min(#sim >= obs, #sim < obs) + 1) / (P + 1);
-        NaN for islands), ``EI_sim``, ``seI_sim`` (population sd, as esda), and ``sim``
-        (n x P) if ``keep``.
-    """
-    off = w.sparse.tocsr()
-    off.sort_indices()
-    self_w = np.zeros(off.shape[0]) if self_weights is None else np.asarray(self_weights, dtype=float)
-    card = np.diff(off.indptr)
-    n = zx.shape[0]
-    zx = np.asarray(zx, dtype=float)
-    zy = np.asarray(zy, dtype=float)
-    observed = np.asarray(observed, dtype=float)
-    if seed is None:
-        seed = int(np.random.default_rng().integers(12345, 12345000))
-    ids = _permuted_ids(int(max(card.max(), 1)), n, int(permutations), int(seed))
-    larger = np.full(n, -1.0)
-    mean = np.full(n, np.nan)
-    sd = np.full(n, np.nan)
-    sims = np.full((n, permutations), np.nan) if keep else None
-    tasks = []
-    for c in np.unique(card[card > 0]):
-        sites = np.flatnonzero(card == c)
-        step = max(1, _BLOCK // (permutations * int(c)))
-        tasks += [(int(c), sites[a:a + step]) for a in range(0, sites.size, step)]
-
-    def run(task: tuple[int, np.ndarray]) -> None:
-        c, S = task
-        idx = ids[None, :, :c]
-        j = idx + (idx >= S[:, None, None])  # positions with site i removed -> data positions
-        wS = off.data[off.indptr[S][:, None] + np.arange(c)]
-        acc = np.einsum("spc,sc->sp", zy[j], wS)
-        if kind == _MORAN:
-            stat = zx[S, None] * (acc + (self_w[S] * zx[S])[:, None]) * scaling
-        elif kind == _MORAN_BV:
-            stat = zx[S, None] * (acc + (self_w[S] * zy[S])[:, None]) * scaling
-        elif kind == _G:
-            stat = acc / (scaling - zy[S])[:, None]
-        else:
-            stat = (acc + (self_w[S] * zy[S])[:, None]) / scaling
-        larger[S] = (stat >= observed[S, None]).sum(axis=1)
-        mean[S] = stat.mean(axis=1)
-        sd[S] = stat.std(axis=1)
-        if sims is not None:
-            sims[S] = stat
-
-    report(progress, 0.0)
-    done = 0
-    for t in tasks:
-        run(t)
-        done += t[1].size
-        report(progress, done / max(1, n))
-    report(progress, 1.0)
-    island = larger < 0
-    low = (permutations - larger) < larger
-    larger[low] = permutations - larger[low]
-    p_sim = (larger + 1.0) / (permutations + 1.0)
-    p_sim[island] = np.nan
-    out = {"p_sim": p_sim, "EI_sim": mean, "seI_sim": sd}
-    if sims is not None:
-        out["sim"] = sims
-    return out
-
 
 def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (NaN stay NaN and do not count as tests).
@@ -232,7 +96,7 @@ def _labels_of(gdf) -> dict | None:
     return None
 
 
-def _setup(regions, values_list, weights, id, transform, islands, whats):
+def prepare_local_inputs(regions, values_list, weights, id, transform, islands, whats):
     """Regions, ids, values (islands dropped if asked), aligned weights, notes."""
     from geoproc.moran import _check_values, prepare_weights
 
@@ -249,7 +113,8 @@ def _setup(regions, values_list, weights, id, transform, islands, whats):
     return gdf, ids, keep_mask, arrays, w, notes
 
 
-def _finish(gdf, keep_mask, cols: dict, notes: list, attrs: dict):
+def local_result_frame(gdf, keep_mask, cols: dict, notes: list, attrs: dict):
+    """The regions kept (``keep_mask``) with the result columns, notes and attributes."""
     out = gdf.loc[keep_mask].copy() if not keep_mask.all() else gdf
     for c, v in cols.items():
         out[c] = v
@@ -327,7 +192,7 @@ def local_moran(
         ``fdr``), ``lisa_q`` (1 HH, 2 LH, 3 LL, 4 HL, as esda), ``cluster`` and
         ``island``. ``attrs["notes"]`` says how islands were handled.
     """
-    gdf, ids, mask, (y,), w, notes = _setup(regions, [values], weights, id, transform, islands, ["values"])
+    gdf, ids, mask, (y,), w, notes = prepare_local_inputs(regions, [values], weights, id, transform, islands, ["values"])
     n = y.size
     z = (y - y.mean()) / y.std()
     lag = _lag(w, z)
@@ -348,7 +213,7 @@ def local_moran(
 
     with np.errstate(divide="ignore", invalid="ignore"):
         if permutations:
-            r = conditional_permutation(_MORAN, z, z, w, Is, permutations, (n - 1) / den, seed, n_jobs,
+            r = conditional_permutation(MORAN, z, z, w, Is, permutations, (n - 1) / den, seed, n_jobs,
                                         keep_simulations, progress=progress)
             p = r["p_sim"]
             zval = (Is - r["EI_sim"]) / r["seI_sim"]
@@ -372,7 +237,7 @@ def local_moran(
     cols["lisa_q"] = q
     cols["cluster"] = _classify(q, decide, alpha)
     cols["island"] = island
-    return _finish(gdf, mask, cols, notes, attrs)
+    return local_result_frame(gdf, mask, cols, notes, attrs)
 
 
 def local_bivariate_moran(
@@ -396,7 +261,7 @@ def local_bivariate_moran(
     p-values by conditional permutation of y (``seed`` gives esda's exactly).
     Columns and the other parameters as :func:`local_moran`.
     """
-    gdf, ids, mask, (xa, ya), w, notes = _setup(regions, [x, y], weights, id, transform, islands, ["x", "y"])
+    gdf, ids, mask, (xa, ya), w, notes = prepare_local_inputs(regions, [x, y], weights, id, transform, islands, ["x", "y"])
     n = xa.size
     zx = (xa - xa.mean()) / xa.std()
     zy = (ya - ya.mean()) / ya.std()
@@ -407,7 +272,7 @@ def local_bivariate_moran(
     island = np.asarray(w.sparse.sum(axis=1)).ravel() == 0
     if not permutations:
         raise GeoprocInputError("local bivariate Moran has no analytic inference; use permutations > 0")
-    r = conditional_permutation(_MORAN_BV, zx, zy, w, Is, permutations, (n - 1) / den, seed, n_jobs)
+    r = conditional_permutation(MORAN_BV, zx, zy, w, Is, permutations, (n - 1) / den, seed, n_jobs)
     with np.errstate(divide="ignore", invalid="ignore"):
         zval = (Is - r["EI_sim"]) / r["seI_sim"]
     p = np.where(island, np.nan, r["p_sim"])
@@ -420,5 +285,5 @@ def local_bivariate_moran(
     cols["lisa_q"] = q
     cols["cluster"] = _classify(q, decide, alpha)
     cols["island"] = island
-    return _finish(gdf, mask, cols, notes, {"alpha": alpha, "fdr": fdr, "permutations": permutations,
+    return local_result_frame(gdf, mask, cols, notes, {"alpha": alpha, "fdr": fdr, "permutations": permutations,
                                             "seed": seed})

@@ -31,6 +31,7 @@ __all__ = [
     "get_palette",
     "load_palettes",
     "palette_path",
+    "raster_qml",
     "styles_dir",
 ]
 
@@ -257,3 +258,52 @@ def get_palette(name: str) -> Palette:
         raise GeoprocInputError(
             f"no palette {name!r}; palettes are {', '.join(sorted(palettes))}"
         ) from None
+
+
+def raster_qml(name: str, vmax: float) -> str:
+    """The QML of pseudocolour palette ``name`` for a raster whose maximum is ``vmax``.
+
+    The palette's QML (``styles/kde_raster.qml`` for ``"kde"``) is written for a maximum
+    of 1; here its classification range is ``0..vmax`` and its ramp items are
+    :meth:`Palette.scaled_stops`. The pipeline writes this text beside its GeoTIFF and
+    the QGIS plugin loads it into the layer (``qgis_plugin/styling.py``): one style in
+    both.
+
+    Parameters
+    ----------
+    name : str
+        A pseudocolour palette (``"kde"``).
+    vmax : float
+        The raster's maximum, > 0.
+
+    Returns
+    -------
+    str
+        The QML document.
+
+    Raises
+    ------
+    GeoprocInputError
+        If ``vmax`` is not positive or the palette is not a pseudocolour one.
+    """
+    import xml.etree.ElementTree as ET
+
+    pal = get_palette(name)
+    if pal.type != "pseudocolor":
+        raise GeoprocInputError(f"palette {name!r} is {pal.type}, not a raster (pseudocolor) palette")
+    stops = pal.scaled_stops(vmax)
+    text = (styles_dir() / pal.qml).read_text(encoding="utf-8")
+    doctype, _, body = text.partition("\n")
+    root = ET.fromstring(body)
+    ren = root.find("./pipe/rasterrenderer")
+    ren.set("classificationMin", "0")
+    ren.set("classificationMax", repr(float(vmax)))
+    shader = ren.find("./rastershader/colorrampshader")
+    shader.set("minimumValue", "0")
+    shader.set("maximumValue", repr(float(vmax)))
+    for it in shader.findall("item"):
+        shader.remove(it)
+    for k, (value, color, alpha) in enumerate(stops):
+        shader.insert(k, ET.Element("item", {"alpha": str(alpha), "value": repr(float(value)), "color": color,
+                                             "label": f"{value:.4g}"}))
+    return doctype + "\n" + ET.tostring(root, encoding="unicode") + "\n"

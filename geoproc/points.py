@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["read_points"]
+__all__ = ["read_points", "source_of"]
 
 Datum = Literal["wgs84", "gcj02", "bd09"]
 _TABLE_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -245,17 +245,24 @@ def _from_layer(gdf: gpd.GeoDataFrame, datum: str, what: str) -> gpd.GeoDataFram
     return out
 
 
-def _is_dask(obj: Any) -> bool:
-    return is_dask_frame(obj)
+def source_of(points: Any) -> str | None:
+    """The provenance of points: the distinct values of their ``source`` column.
 
+    Parameters
+    ----------
+    points : GeoDataFrame or dask_geopandas.GeoDataFrame
+        Points, e.g. from :func:`read_points` or :func:`geoproc.synthetic_points`.
 
-def _source_of(points: Any, is_dask: bool) -> str | None:
-    """The distinct values of a ``source`` column (e.g. "synthetic"), or None."""
+    Returns
+    -------
+    str or None
+        The sorted distinct values joined by "; " (e.g. "synthetic"), or None without
+        a ``source`` column or values.
+    """
     if "source" not in points.columns:
         return None
-    s = points["source"]
-    vals = s.dropna().unique()
-    if is_dask:
+    vals = points["source"].dropna().unique()
+    if is_dask_frame(points):
         vals = vals.compute()
     vals = sorted(map(str, vals))
     return "; ".join(vals) if vals else None

@@ -82,11 +82,12 @@ def style_on_completion(context, dest_id: str, style: str, layer_name: str | Non
 
 
 class RasterRampPostProcessor(StylePostProcessor):
-    """Applies a pseudocolour QML written for a maximum of 1, then rescales its ramp.
+    """Applies a pseudocolour palette's QML with its ramp scaled to the raster's maximum.
 
-    ``kde_raster.qml`` holds its stops as fractions of the maximum (see styles/README.md);
-    the ramp items become ``geoproc.palettes.get_palette(palette).scaled_stops(max)`` with
-    ``max`` the value the algorithm reported or, without one, the band's maximum.
+    The style is ``geoproc.palettes.raster_qml(palette, max)`` (the QML written for a
+    maximum of 1, see styles/README.md, with its stops scaled), the very text the
+    pipeline writes beside its GeoTIFF; ``max`` is the value the algorithm reported or,
+    without one, the band's maximum.
     """
 
     def __init__(self, qml: Path, layer_name: str | None = None, palette: str = "kde",
@@ -96,38 +97,28 @@ class RasterRampPostProcessor(StylePostProcessor):
         self.vmax = vmax
 
     def apply(self, layer, feedback) -> None:
-        """Load the QML into ``layer``, name it and scale its ramp to the maximum."""
-        from qgis.core import QgsColorRampShader, QgsRasterBandStats
-        from qgis.PyQt.QtGui import QColor
+        """Load the palette's QML scaled to the maximum into ``layer`` and name it."""
+        from qgis.core import QgsRasterBandStats
 
-        message, ok = layer.loadNamedStyle(str(self.qml))
+        vmax = self.vmax
+        if vmax is None:
+            vmax = layer.dataProvider().bandStatistics(1, QgsRasterBandStats.Stats.Max).maximumValue
+        if vmax is None or not vmax > 0:
+            feedback.pushInfo("raster maximum is not positive: colour ramp left at 0-1")
+            super().apply(layer, feedback)
+            return
+        from qgis.PyQt.QtXml import QDomDocument
+
+        from geoproc.palettes import raster_qml
+
+        doc = QDomDocument()
+        doc.setContent(raster_qml(self.palette, float(vmax)))
+        ok, message = layer.importNamedStyle(doc)
         if not ok:
             feedback.reportError(f"could not apply style {self.qml.name}: {message}")
             return
         if self.layer_name:
             layer.setName(self.layer_name)
-        vmax = self.vmax
-        if vmax is None:
-            vmax = layer.dataProvider().bandStatistics(1, QgsRasterBandStats.Stats.Max).maximumValue
-        renderer = layer.renderer()
-        if vmax is None or not vmax > 0 or not hasattr(renderer, "shader"):
-            feedback.pushInfo("raster maximum is not positive: colour ramp left at 0-1")
-            layer.triggerRepaint()
-            return
-        from geoproc.palettes import get_palette
-
-        stops = get_palette(self.palette).scaled_stops(float(vmax))
-        fn = renderer.shader().rasterShaderFunction()
-        items = []
-        for value, color, alpha in stops:
-            c = QColor(color)
-            c.setAlpha(int(alpha))
-            items.append(QgsColorRampShader.ColorRampItem(value, c, f"{value:.4g}"))
-        fn.setColorRampItemList(items)
-        fn.setMinimumValue(stops[0][0])
-        fn.setMaximumValue(stops[-1][0])
-        renderer.setClassificationMin(stops[0][0])
-        renderer.setClassificationMax(stops[-1][0])
         layer.triggerRepaint()
 
     @classmethod

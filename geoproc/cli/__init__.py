@@ -37,19 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 2 bad input, 1 other failure)."""
-    import warnings
-
+    from geoproc.cli._common import command_warnings
     from geoproc.errors import GeoprocInputError
 
-    # A warning is a message to the user: print it as one line, not with a code frame.
-    warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
     try:
-        result = args.func(args)
+        # a warning is a message to the user: one line, not a code frame; only while the
+        # command runs, so a program calling main() keeps its own warning format
+        with command_warnings(args.command):
+            result = args.func(args)
     except (GeoprocInputError, FileExistsError, FileNotFoundError, IsADirectoryError,
             NotADirectoryError) as exc:
         print(f"geoproc {args.command}: error: {exc}", file=sys.stderr)

@@ -102,10 +102,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import contextlib
     import dataclasses
-    import warnings
     from pathlib import Path
 
     from geoproc.boundaries import read_regions
+    from geoproc.cli._common import progress_bar
     from geoproc.density import point_density
     from geoproc.errors import GeoprocInputError
     from geoproc.kde import DEFAULT_MAX_CELLS, kernel_density
@@ -132,11 +132,9 @@ def run(args: argparse.Namespace) -> int:
         args.points, lon=args.lon, lat=args.lat, datum=args.datum, encoding=args.encoding
     )
     regions = read_regions(args.regions, id=args.id, layer=args.layer)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = point_density(points, regions, id=args.id, per_capita=args.per_capita)
-    for w in caught:
-        print(f"warning: {w.message}")
+    # warnings (points in no region, reprojection) print as "geoproc density: warning: ..."
+    # (geoproc.cli.main formats them per command)
+    result = point_density(points, regions, id=args.id, per_capita=args.per_capita)
 
     # both files appear only if both succeed: the raster is written to its temporary
     # name inside the table's context, and each is moved into place on success only
@@ -157,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
                 overwrite=True,  # the temporary name; args.kde was checked above
                 max_cells=args.max_cells or DEFAULT_MAX_CELLS,
                 decay=args.decay,
+                progress=progress_bar("kernel density"),
             )
             res = dataclasses.replace(res, path=str(args.kde))
         if driver == "csv":
@@ -164,6 +163,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             result.to_file(tmp, driver=driver, **({"layer": "density"} if driver == "GPKG" else {}))
 
+    _print_summary(result, out, res)
+    return 0
+
+
+def _print_summary(result, out, res) -> None:
+    """Totals, the five densest regions, and what was written."""
     source = result.attrs.get("source")
     label = next((c for c in ("name_en", "name", "name_zh", "code") if c in result.columns), None)
     print(
@@ -181,5 +186,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {out}")
     if res is not None:
         print(res.summary())
-
-    return 0

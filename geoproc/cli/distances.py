@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from geoproc.cli._common import add_output_args, progress
+from geoproc.cli._common import add_output_args, progress_bar
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         id=args.id,
         how=args.centroid,
-        progress=progress,
+        progress=progress_bar("distances"),
     )
     print(f"wrote {len(regions)} x {len(regions)} {args.method} distances (km) to {path}")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from geoproc.cli.lisa import add_local_args
+from geoproc.cli._common import add_local_args, run_local
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,8 +27,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geoproc.cli.lisa import run_local
-    from geoproc.cli.moran import plain_warnings
-
-    with plain_warnings("hotspots"):
-        return run_local(args, "hotspots")
+    return run_local(args, "hotspots")

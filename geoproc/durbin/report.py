@@ -8,15 +8,17 @@ direct / indirect / total effects per regressor.
 from __future__ import annotations
 
 import html
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from geoproc.formatting import finite_or_none as _num
+from geoproc.formatting import stars as _stars
+
 if TYPE_CHECKING:
     from geoproc.durbin.model import Estimates, SDMResult
 
-__all__ = ["html_report", "result_dict", "summary_text"]
+__all__ = ["html_fragment", "html_report", "result_dict", "summary_text"]
 
 _EFFECTS_NAMES = {"twoway": "region and time fixed effects", "region": "region fixed effects",
                   "time": "time fixed effects", "none": "no fixed effects (pooled)"}
@@ -25,19 +27,6 @@ _TEST_LABELS = {"lr_sar": "LR SDM → SAR (θ = 0)", "lr_sem": "LR SDM → SEM (
                 "hausman": "Hausman FE vs RE", "lm_lag": "LM lag (no spatial terms)",
                 "lm_error": "LM error (no spatial terms)", "rlm_lag": "Robust LM lag",
                 "rlm_error": "Robust LM error"}
-
-
-def _num(v) -> float | None:
-    if v is None:
-        return None
-    v = float(v)
-    return v if math.isfinite(v) else None
-
-
-def _stars(p: float) -> str:
-    if p is None or not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
 
 
 def _est_dict(e: Estimates) -> dict:
@@ -169,9 +158,23 @@ def _cell(est: float, se: float, p: float) -> str:
     return f"<td>{_fmt(est)}{_stars(p)}<br><span class='se'>({_fmt(se)})</span></td>"
 
 
-def html_report(r: SDMResult) -> str:
-    """A self-contained HTML page in the publication layout."""
+def html_fragment(r: SDMResult, level: int = 1) -> str:
+    """The publication layout as an HTML fragment to embed in a page (no ``<html>``/``<body>``).
+
+    Parameters
+    ----------
+    r : SDMResult
+    level : int
+        Heading level of the title (1: ``<h1>``); the sections (effects, tests) are one
+        level below. The pipeline's report embeds it with ``level=4`` under its step.
+
+    Returns
+    -------
+    str
+        Title, note, coefficient table, effects and tests, as :func:`html_report` shows them.
+    """
     esc = html.escape
+    sub = level + 1
     cols = [("ML (direct)", r.direct)] + ([("Lee–Yu", r.lee_yu)] if r.lee_yu is not None else [])
     tables = [e.table() for _, e in cols]
 
@@ -207,7 +210,7 @@ def html_report(r: SDMResult) -> str:
                 cells = "".join(_cell(row[p], row.get(f"{p}_se", np.nan), row.get(f"{p}_p", np.nan))
                                 for p in ("direct", "indirect", "total"))
                 rows.append(f"<tr><th>{esc(str(name))}</th>{cells}</tr>")
-        eff = ("<h2>Direct, indirect and total effects</h2>"
+        eff = (f"<h{sub}>Direct, indirect and total effects</h{sub}>"
                f"<p class='note'>LeSage–Pace effects; standard errors from {r.draws} simulated "
                "parameter vectors.</p><table class='effects'><thead><tr><th>Variable</th>" + head
                + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
@@ -217,9 +220,24 @@ def html_report(r: SDMResult) -> str:
             f"<tr><th>{esc(_TEST_LABELS.get(k, k))}</th><td>{'' if not np.isfinite(v.stat) else f'{v.stat:.4f}'}"
             f"{_stars(v.p)}</td><td>{v.df}</td><td>{'' if not np.isfinite(v.p) else f'{v.p:.4f}'}</td></tr>"
             for k, v in {**r.tests, **r.lm_tests}.items())
-        tests = ("<h2>Specification tests</h2><table class='tests'><thead><tr><th>Test</th><th>Statistic</th>"
+        tests = (f"<h{sub}>Specification tests</h{sub}>"
+                 "<table class='tests'><thead><tr><th>Test</th><th>Statistic</th>"
                  "<th>df</th><th>p</th></tr></thead><tbody>" + rows + "</tbody></table>")
     title = f"Panel {r.model.upper()}: {esc(r.y_name)}"
+    return f"""
+<h{level}>{title}</h{level}>
+<p class="note">Maximum likelihood, {esc(_EFFECTS_NAMES[r.fixed_effects])}; N = {r.n} regions, T = {r.t}
+periods; weights: {esc(str(r.weights.meta.get("spec", r.weights.kind)))}. Standard errors in parentheses;
+*** p &lt; 0.01, ** p &lt; 0.05, * p &lt; 0.1.</p>
+{''.join(body)}
+{eff}
+{tests}
+"""
+
+
+def html_report(r: SDMResult) -> str:
+    """A self-contained HTML page in the publication layout (:func:`html_fragment` in a page)."""
+    title = f"Panel {r.model.upper()}: {html.escape(r.y_name)}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
@@ -233,13 +251,5 @@ tr.fit:first-of-type td, tr.fit th {{ border-top: none; }}
 .se {{ color: #333; }}
 .note {{ font-size: 0.9em; color: #444; }}
 tr.block th {{ font-style: italic; text-align: left; }}
-</style></head><body>
-<h1>{title}</h1>
-<p class="note">Maximum likelihood, {esc(_EFFECTS_NAMES[r.fixed_effects])}; N = {r.n} regions, T = {r.t}
-periods; weights: {esc(str(r.weights.meta.get("spec", r.weights.kind)))}. Standard errors in parentheses;
-*** p &lt; 0.01, ** p &lt; 0.05, * p &lt; 0.1.</p>
-{''.join(body)}
-{eff}
-{tests}
-</body></html>
+</style></head><body>{html_fragment(r)}</body></html>
 """

@@ -1,8 +1,9 @@
 """Declarative pipelines: ``geoproc run PIPELINE.toml -o OUTDIR`` and ``geoproc demo``.
 
+- :mod:`geoproc.pipeline.kinds`: one module per step kind (its options, checks, files,
+  ``run`` and report section); :mod:`geoproc.pipeline.kinds.registry` lists them
 - :mod:`geoproc.pipeline.config`: load and validate the TOML (every problem at once, with lines)
-- :mod:`geoproc.pipeline.steps`: one function per step kind, calling the library
-- :mod:`geoproc.pipeline.runner`: order, content-hash caching, progress
+- :mod:`geoproc.pipeline.runner`: order, content-hash caching, progress; step outputs in memory
 - :mod:`geoproc.pipeline.outputs`: the styled GeoPackage and the QGIS project
 - :mod:`geoproc.pipeline.report`: ``report.html`` and ``report.json``
 """

@@ -15,135 +15,15 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from geoproc.errors import GeoprocInputError
+from geoproc.pipeline.kinds._base import Opt
+from geoproc.pipeline.kinds.registry import KINDS
 
 __all__ = ["KINDS", "Pipeline", "Step", "load_pipeline", "parse_pipeline"]
-
-SHIPPED_BOUNDARIES = ("china_provinces", "yrd_cities")
-# which shipped QML each step kind's layer gets (None: a plain style written by geoproc)
-_STYLES = ("lisa_clusters", "getis_ord_hotspots", "park_density", "location_quotient",
-           "agglomeration", "weight_links", "outline", "points")
-
-
-@dataclass(frozen=True)
-class Opt:
-    """One option of a step kind."""
-
-    types: tuple[type, ...]
-    required: bool = False
-    default: Any = None
-    ref: tuple[str, ...] = ()  # kinds of the steps this option may name
-    choices: tuple = ()
-    path: bool = False  # an input file, resolved against the TOML's folder and hashed
-    check: Callable[[Any], str | None] | None = None
-    many: bool = False  # a list of the above (of refs or of strings)
-
-
-def _positive(v: Any) -> str | None:
-    return None if v > 0 else f"must be > 0, got {v}"
-
-
-def _non_negative(v: Any) -> str | None:
-    return None if v >= 0 else f"must be >= 0, got {v}"
-
-
-def _probability(v: Any) -> str | None:
-    return None if 0 < v < 1 else f"must be between 0 and 1, got {v}"
-
-
-def _min_two(v: Any) -> str | None:
-    return None if len(v) >= 2 else f"needs at least 2 columns, got {len(v)}"
-
-
-_STR, _INT, _NUM, _BOOL = (str,), (int,), (int, float), (bool,)
-_LAYER = Opt(_STR)
-_PANELS = ("panel", "agglomeration", "location_quotient", "pca", "entropy")
-_REGIONS = ("boundaries",)
-_PERM = Opt(_INT, default=999, check=_non_negative)
-_SEED = Opt(_INT, default=None)
-
-#: step kind -> option name -> Opt
-KINDS: dict[str, dict[str, Opt]] = {
-    "boundaries": {"source": Opt(_STR, required=True), "id": Opt(_STR, default="code"),
-                   "source_layer": Opt(_STR), "layer": _LAYER},
-    "centroids": {"regions": Opt(_STR, True, ref=_REGIONS),
-                  "how": Opt(_STR, default="area", choices=("area", "representative", "largest")), "layer": _LAYER},
-    "distances": {"regions": Opt(_STR, True, ref=_REGIONS + ("centroids",)),
-                  "method": Opt(_STR, default="geodesic", choices=("geodesic", "haversine")),
-                  "file": Opt(_STR)},
-    "panel": {"path": Opt(_STR, True, path=True), "id": Opt(_STR, default="code"),
-              "year": Opt(_STR, default="year"), "regions": Opt(_STR, ref=_REGIONS),
-              "sheet": Opt(_STR + _INT, default=0)},
-    "points": {"path": Opt(_STR, True, path=True), "lon": Opt(_STR, default="lon"),
-               "lat": Opt(_STR, default="lat"),
-               "datum": Opt(_STR, default="wgs84", choices=("wgs84", "gcj02", "bd09")), "layer": _LAYER},
-    "weights": {"spec": Opt(_STR, True), "regions": Opt(_STR, True, ref=_REGIONS),
-                "data": Opt(_STR, ref=_PANELS), "row_standardize": Opt(_BOOL, default=False),
-                "islands": Opt(_STR, default="warn", choices=("warn", "nearest", "keep")),
-                "centroid": Opt(_STR, default="area", choices=("area", "representative", "largest")),
-                "method": Opt(_STR, default="geodesic", choices=("geodesic", "haversine")),
-                "year": Opt(_INT, many=True),
-                "file": Opt(_STR), "layer": _LAYER},
-    "agglomeration": {"panel": Opt(_STR, True, ref=_PANELS), "value": Opt(_STR, True), "name": Opt(_STR)},
-    "location_quotient": {"panel": Opt(_STR, True, ref=_PANELS), "sector": Opt(_STR, True),
-                          "total": Opt(_STR, True), "name": Opt(_STR)},
-    "pca": {"panel": Opt(_STR, True, ref=_PANELS), "indicators": Opt(_STR, True, many=True, check=_min_two),
-            "method": Opt(_STR, default="first", choices=("first", "weighted")),
-            "keep": Opt(_STR + _NUM, default="kaiser"),
-            "by": Opt(_STR, default="pooled", choices=("pooled", "year")), "name": Opt(_STR)},
-    "entropy": {"panel": Opt(_STR, True, ref=_PANELS),
-                "indicators": Opt(_STR, True, many=True, check=_min_two),
-                "directions": Opt(_STR + _INT, many=True),
-                "by": Opt(_STR, default="pooled", choices=("pooled", "year")), "name": Opt(_STR)},
-    "moran": {"panel": Opt(_STR, True, ref=_PANELS), "weights": Opt(_STR, True, ref=("weights",), many=True),
-              "variables": Opt(_STR, True, many=True), "permutations": _PERM, "seed": _SEED,
-              "inference": Opt(_STR, default="norm", choices=("norm", "rand", "sim")),
-              "islands": Opt(_STR, default="raise", choices=("raise", "keep", "drop"))},
-    "lisa": {"regions": Opt(_STR, True, ref=_REGIONS), "panel": Opt(_STR, True, ref=_PANELS),
-             "weights": Opt(_STR, True, ref=("weights",)), "variable": Opt(_STR, True),
-             "year": Opt(_INT, True), "permutations": _PERM, "seed": _SEED,
-             "alpha": Opt(_NUM, default=0.05, check=_probability), "fdr": Opt(_BOOL, default=False),
-             "islands": Opt(_STR, default="raise", choices=("raise", "keep", "drop")), "layer": _LAYER},
-    "hotspots": {"regions": Opt(_STR, True, ref=_REGIONS), "panel": Opt(_STR, True, ref=_PANELS),
-                 "weights": Opt(_STR, True, ref=("weights",)), "variable": Opt(_STR, True),
-                 "year": Opt(_INT, True), "permutations": _PERM, "seed": _SEED,
-                 "inference": Opt(_STR, choices=("sim", "norm")),
-                 "islands": Opt(_STR, default="raise", choices=("raise", "keep", "drop")), "layer": _LAYER},
-    "density": {"points": Opt(_STR, True, ref=("points",)), "regions": Opt(_STR, True, ref=_REGIONS),
-                "per_capita": Opt(_STR), "layer": _LAYER},
-    "kde": {"points": Opt(_STR, True, ref=("points",)), "radius": Opt(_NUM, check=_positive),
-            "pixel_size": Opt(_NUM, default=1000.0, check=_positive),
-            "kernel": Opt(_STR, default="quartic",
-                          choices=("quartic", "triangular", "uniform", "epanechnikov", "triweight", "gaussian")),
-            "output": Opt(_STR, default="raw", choices=("raw", "scaled", "density")),
-            "weight": Opt(_STR), "crs": Opt(_STR + _INT), "file": Opt(_STR)},
-    "sdm": {"panel": Opt(_STR, True, ref=_PANELS), "weights": Opt(_STR, True, ref=("weights",)),
-            "y": Opt(_STR, True), "x": Opt(_STR, True, many=True),
-            "effects": Opt(_STR, default="twoway", choices=("twoway", "region", "time", "none")),
-            "model": Opt(_STR, default="sdm", choices=("sdm", "sar", "sem", "slx")),
-            "draws": Opt(_INT, default=1000, check=_non_negative), "seed": _SEED,
-            "lee_yu": Opt(_BOOL, default=False), "tests": Opt(_BOOL, default=True)},
-    "join": {"regions": Opt(_STR, True, ref=_REGIONS), "panel": Opt(_STR, True, ref=_PANELS),
-             "year": Opt(_INT, True), "columns": Opt(_STR, True, many=True),
-             "style": Opt(_STR, choices=_STYLES), "layer": _LAYER},
-    "map": {"type": Opt(_STR, True, choices=("lisa", "hotspot", "choropleth", "points", "raster", "links")),
-            "source": Opt(_STR, ref=("lisa", "hotspots", "join", "density", "kde", "points")),
-            "regions": Opt(_STR, ref=_REGIONS + ("density", "join", "lisa", "hotspots")),
-            "weights": Opt(_STR, ref=("weights",)), "column": Opt(_STR),
-            "scheme": Opt(_STR, choices=("lq", "agglomeration", "density")),
-            "title": Opt(_STR), "offline": Opt(_BOOL, default=True), "file": Opt(_STR)},
-}
-
-# what each map type needs, checked with the rest
-_MAP_NEEDS = {"lisa": ("source",), "hotspot": ("source",), "choropleth": ("source",),
-              "points": ("source",), "raster": ("source",), "links": ("regions", "weights")}
-_MAP_SOURCE = {"lisa": ("lisa",), "hotspot": ("hotspots",), "choropleth": ("join", "density"),
-               "points": ("points",), "raster": ("kde",)}
 
 _OUTPUTS = {"geopackage": "results.gpkg", "report": "report", "project": "project.qgz"}
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -292,84 +172,21 @@ def parse_pipeline(text: str, path: str | os.PathLike | None = None,
     for top in data:
         if top not in ("pipeline", "steps", "outputs"):
             pr.add((top,), f"unknown table [{top}] (expected [pipeline], [steps.<name>] and [outputs])")
-    meta = data.get("pipeline", {})
-    title = "geoproc pipeline"
-    if isinstance(meta, dict):
-        for k, v in meta.items():
-            if k == "title" and isinstance(v, str):
-                title = v
-            elif k == "title":
-                pr.add(("pipeline", k), "title must be a string")
-            else:
-                pr.add(("pipeline", k), f"unknown key {k!r} in [pipeline] (only title)")
-    outputs = dict(_OUTPUTS)
-    for k, v in (data.get("outputs") or {}).items():
-        if k not in _OUTPUTS:
-            pr.add(("outputs", k), f"unknown output {k!r} (expected {', '.join(_OUTPUTS)})")
-        elif not isinstance(v, str) or not v or Path(v).is_absolute() or ".." in Path(v).parts:
-            pr.add(("outputs", k), f"outputs.{k} must be a file name inside the output folder, got {v!r}")
-        else:
-            outputs[k] = v
-    if not outputs["geopackage"].endswith(".gpkg"):
-        pr.add(("outputs", "geopackage"), "outputs.geopackage must end in .gpkg")
-    if not outputs["project"].endswith((".qgz", ".qgs")):
-        pr.add(("outputs", "project"), "outputs.project must end in .qgz or .qgs")
+    title = _parse_meta(data.get("pipeline", {}), pr)
+    outputs = _parse_outputs(data.get("outputs") or {}, pr)
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, dict) or not raw_steps:
         pr.add(("steps",), "no steps: add at least one [steps.<name>] table with a kind")
         pr.raise_if_any()
     steps: dict[str, Step] = {}
     for name, body in raw_steps.items():
-        key = ("steps", name)
-        if not _NAME.match(name):
-            pr.add(key, f"step name {name!r}: use letters, digits and _ (starting with a letter)")
-        if not isinstance(body, dict):
-            pr.add(key, f"steps.{name} must be a table with a kind")
-            continue
-        kind = body.get("kind")
-        if kind not in KINDS:
-            pr.add(key + ("kind",), f"step {name}: kind {kind!r} unknown; one of {', '.join(KINDS)}"
-                   if kind is not None else f"step {name}: no kind given; one of {', '.join(KINDS)}")
-            continue
-        spec = KINDS[kind]
-        opts: dict[str, Any] = {}
-        for k, v in body.items():
-            if k == "kind":
-                continue
-            if k not in spec:
-                pr.add(key + (k,), f"step {name} ({kind}): unknown option {k!r}; options: {', '.join(spec)}")
-                continue
-            o = spec[k]
-            vals = v if (o.many and isinstance(v, list)) else [v]
-            if not all(_type_ok(x, o.types) for x in vals):
-                pr.add(key + (k,), f"step {name}: {k} must be {_type_name(o.types)}"
-                       f"{' or a list of them' if o.many else ''}, got {v!r}")
-                continue
-            if o.choices and v not in o.choices:
-                pr.add(key + (k,), f"step {name}: {k} = {v!r} is not one of {', '.join(map(str, o.choices))}")
-                continue
-            if o.many:
-                v = list(vals)
-            if o.check is not None:
-                msg = o.check(v)
-                if msg:
-                    pr.add(key + (k,), f"step {name}: {k} {msg}")
-                    continue
-            if o.path:
-                p = resolve_path(v, base)
-                if not p.is_file():
-                    pr.add(key + (k,), f"step {name}: {k}: file {p} not found")
-                    continue
-                v = str(p)
-            opts[k] = v
-        for k, o in spec.items():
-            if k not in opts and k not in body:
-                if o.required:
-                    pr.add(key, f"step {name} ({kind}): required option {k!r} is missing")
-                opts[k] = o.default
-        steps[name] = Step(name, kind, opts, pr.line(*key))
+        st = _parse_step(name, body, pr, base)
+        if st is not None:
+            steps[name] = st
     _check_refs(steps, pr)
-    _check_kinds(steps, pr, base)
+    for st in steps.values():
+        KINDS[st.kind].check(st, steps, lambda key, msg, st=st: pr.add(("steps", st.name, *key), msg), base)
+        _check_file_option(st, pr)
     _check_unique_outputs(steps, outputs, pr)
     # columns of every step whose own options and references are sound, so that one
     # run of validation lists every problem
@@ -380,9 +197,95 @@ def parse_pipeline(text: str, path: str | os.PathLike | None = None,
     return Pipeline(Path(path) if path is not None else None, title, ordered, outputs, text, columns)
 
 
+def _parse_meta(meta: Any, pr: _Problems) -> str:
+    """The ``[pipeline]`` table: its title."""
+    title = "geoproc pipeline"
+    if isinstance(meta, dict):
+        for k, v in meta.items():
+            if k == "title" and isinstance(v, str):
+                title = v
+            elif k == "title":
+                pr.add(("pipeline", k), "title must be a string")
+            else:
+                pr.add(("pipeline", k), f"unknown key {k!r} in [pipeline] (only title)")
+    return title
+
+
+def _parse_outputs(given: dict, pr: _Problems) -> dict[str, str]:
+    """The ``[outputs]`` table over the default names."""
+    outputs = dict(_OUTPUTS)
+    for k, v in given.items():
+        if k not in _OUTPUTS:
+            pr.add(("outputs", k), f"unknown output {k!r} (expected {', '.join(_OUTPUTS)})")
+        elif not isinstance(v, str) or not v or Path(v).is_absolute() or ".." in Path(v).parts:
+            pr.add(("outputs", k), f"outputs.{k} must be a file name inside the output folder, got {v!r}")
+        else:
+            outputs[k] = v
+    if not outputs["geopackage"].endswith(".gpkg"):
+        pr.add(("outputs", "geopackage"), "outputs.geopackage must end in .gpkg")
+    if not outputs["project"].endswith((".qgz", ".qgs")):
+        pr.add(("outputs", "project"), "outputs.project must end in .qgz or .qgs")
+    return outputs
+
+
+def _parse_step(name: str, body: Any, pr: _Problems, base: Path) -> Step | None:
+    """One ``[steps.<name>]`` table against its kind's options (None if it has no known kind)."""
+    key = ("steps", name)
+    if not _NAME.match(name):
+        pr.add(key, f"step name {name!r}: use letters, digits and _ (starting with a letter)")
+    if not isinstance(body, dict):
+        pr.add(key, f"steps.{name} must be a table with a kind")
+        return None
+    kind = body.get("kind")
+    if kind not in KINDS:
+        pr.add(key + ("kind",), f"step {name}: kind {kind!r} unknown; one of {', '.join(KINDS)}"
+               if kind is not None else f"step {name}: no kind given; one of {', '.join(KINDS)}")
+        return None
+    spec = KINDS[kind].options
+    opts: dict[str, Any] = {}
+    for k, v in body.items():
+        if k == "kind":
+            continue
+        if k not in spec:
+            pr.add(key + (k,), f"step {name} ({kind}): unknown option {k!r}; options: {', '.join(spec)}")
+            continue
+        msg, v = _option_value(spec[k], k, v, base)
+        if msg:
+            pr.add(key + (k,), f"step {name}: {msg}")
+        else:
+            opts[k] = v
+    for k, o in spec.items():
+        if k not in opts and k not in body:
+            if o.required:
+                pr.add(key, f"step {name} ({kind}): required option {k!r} is missing")
+            opts[k] = o.default
+    return Step(name, kind, opts, pr.line(*key))
+
+
+def _option_value(o: Opt, k: str, v: Any, base: Path) -> tuple[str | None, Any]:
+    """``(problem, value)``: the value checked against its :class:`Opt` (a path resolved)."""
+    vals = v if (o.many and isinstance(v, list)) else [v]
+    if not all(_type_ok(x, o.types) for x in vals):
+        return f"{k} must be {_type_name(o.types)}{' or a list of them' if o.many else ''}, got {v!r}", v
+    if o.choices and v not in o.choices:
+        return f"{k} = {v!r} is not one of {', '.join(map(str, o.choices))}", v
+    if o.many:
+        v = list(vals)
+    if o.check is not None:
+        msg = o.check(v)
+        if msg:
+            return f"{k} {msg}", v
+    if o.path:
+        p = resolve_path(v, base)
+        if not p.is_file():
+            return f"{k}: file {p} not found", v
+        v = str(p)
+    return None, v
+
+
 def _check_refs(steps: dict[str, Step], pr: _Problems) -> None:
     for st in steps.values():
-        for k, o in KINDS[st.kind].items():
+        for k, o in KINDS[st.kind].options.items():
             v = st.options.get(k)
             if not o.ref or v is None:
                 continue
@@ -399,73 +302,11 @@ def _check_refs(steps: dict[str, Step], pr: _Problems) -> None:
                     st.deps.append(ref)
 
 
-def _check_kinds(steps: dict[str, Step], pr: _Problems, base: Path) -> None:
-    """Checks that depend on more than one option or on the kind."""
-    for st in steps.values():
-        o, key = st.options, ("steps", st.name)
-        if st.kind == "boundaries" and o["source"] is not None and o["source"] not in SHIPPED_BOUNDARIES:
-            p = resolve_path(o["source"], base)
-            if not p.exists():
-                pr.add(key + ("source",), f"step {st.name}: source {o['source']!r} is neither a shipped "
-                       f"boundary set ({', '.join(SHIPPED_BOUNDARIES)}) nor an existing file")
-            else:
-                o["source"] = str(p)
-        if st.kind == "weights" and o["spec"] is not None:
-            spec = o["spec"]
-            if spec.startswith(("gravity:", "nested:")) and not o["data"]:
-                pr.add(key + ("spec",), f"step {st.name}: spec {spec!r} needs data = <a panel step>")
-            kinds = ("queen", "rook", "knn:", "inverse-distance", "gravity:", "nested:")
-            if not spec.startswith(kinds):
-                p = resolve_path(spec, base)
-                if p.suffix.lower() not in (".csv", ".gal", ".gwt") or not p.is_file():
-                    pr.add(key + ("spec",), f"step {st.name}: spec {spec!r} is neither a weights kind "
-                           "(queen, rook, knn:K, inverse-distance[:P[:KM]], gravity:COL, nested:COL) "
-                           "nor an existing .csv/.gal/.gwt file")
-                else:
-                    o["spec"] = str(p)
-        if st.kind == "map" and o["type"] in _MAP_NEEDS:
-            for need in _MAP_NEEDS[o["type"]]:
-                if o.get(need) is None:
-                    pr.add(key + ("type",), f"step {st.name}: a {o['type']} map needs {need} = <step>")
-            src = o.get("source")
-            if src in steps and o["type"] in _MAP_SOURCE and steps[src].kind not in _MAP_SOURCE[o["type"]]:
-                pr.add(key + ("source",), f"step {st.name}: a {o['type']} map shows a "
-                       f"{' or '.join(_MAP_SOURCE[o['type']])} step, not {src!r} ({steps[src].kind})")
-            if o["type"] == "choropleth" and (o.get("scheme") is None or o.get("column") is None):
-                pr.add(key + ("type",), f"step {st.name}: a choropleth map needs column and scheme "
-                       "(lq, agglomeration or density)")
-        if st.kind == "kde" and o.get("crs") is not None:
-            from pyproj import CRS
-            from pyproj.exceptions import CRSError
-
-            try:
-                crs = CRS.from_user_input(o["crs"])
-            except CRSError as exc:
-                pr.add(key + ("crs",), f"step {st.name}: crs {o['crs']!r} is not a CRS pyproj knows ({exc})")
-            else:
-                if not crs.is_projected:
-                    pr.add(key + ("crs",), f"step {st.name}: crs {o['crs']!r} is not projected "
-                           "(the radius and pixel size are in metres)")
-        if st.kind == "weights" and o.get("year") and not o.get("data"):
-            pr.add(key + ("year",), f"step {st.name}: year picks the years of data; give data = <a panel step>")
-        if st.kind == "entropy" and o.get("directions") is not None and o.get("indicators") is not None \
-                and len(o["directions"]) != len(o["indicators"]):
-            pr.add(key + ("directions",), f"step {st.name}: {len(o['directions'])} directions for "
-                   f"{len(o['indicators'])} indicators")
-        for k in ("file",):
-            v = o.get(k)
-            if v is not None and (Path(v).is_absolute() or ".." in Path(v).parts):
-                pr.add(key + (k,), f"step {st.name}: file must stay inside the output folder, got {v!r}")
-
-
-_NEW_COLUMN = {"agglomeration": lambda o: o["name"] or f"{o['value']}_agglomeration",
-               "location_quotient": lambda o: o["name"] or f"{o['sector']}_lq",
-               "pca": lambda o: o["name"] or "pca_index",
-               "entropy": lambda o: o["name"] or "entropy_index"}
-# options naming panel columns, per kind: (option, panel option)
-_COLUMN_OPTIONS = {"agglomeration": ("value",), "location_quotient": ("sector", "total"),
-                   "pca": ("indicators",), "entropy": ("indicators",), "moran": ("variables",),
-                   "lisa": ("variable",), "hotspots": ("variable",), "sdm": ("y", "x"), "join": ("columns",)}
+def _check_file_option(st: Step, pr: _Problems) -> None:
+    """A step's own output file stays inside the output folder."""
+    v = st.options.get("file")
+    if v is not None and (Path(v).is_absolute() or ".." in Path(v).parts):
+        pr.add(("steps", st.name, "file"), f"step {st.name}: file must stay inside the output folder, got {v!r}")
 
 
 def _check_columns(steps: dict[str, Step], pr: _Problems, skip: set[str] = frozenset(),
@@ -479,18 +320,63 @@ def _check_columns(steps: dict[str, Step], pr: _Problems, skip: set[str] = froze
     by its content hash and read options (a rerun's validation then reads no panel)."""
     import difflib
 
-    from geoproc.pipeline.hashing import digest, file_hash
+    panels = _PanelColumns(steps, pr, skip, cache or {})
+    for st in steps.values():
+        if st.name in skip:
+            continue
+        kind = KINDS[st.kind]
+        for key, cols, panel in kind.column_checks(st):
+            info = panels.info(panel)
+            for c in cols if info is not None else ():
+                if c not in info[0]:
+                    near = difflib.get_close_matches(c, sorted(info[0]), n=1)
+                    hint = f"; did you mean {near[0]!r}?" if near else ""
+                    pr.add(("steps", st.name, key), f"step {st.name}: {key}: column {c!r} is not in "
+                           f"panel {panel}{hint}")
+        for key, years, panel in kind.year_checks(st):
+            info = panels.info(panel)
+            absent = [y for y in years if info is not None and info[1] is not None and y not in info[1]]
+            if absent:
+                pr.add(("steps", st.name, key), f"step {st.name}: {key} {', '.join(map(str, absent))} is not "
+                       f"in panel {panel} (years {min(info[1])}-{max(info[1])})")
+    return panels.found
 
-    cache = cache or {}
-    found: dict[str, dict] = {}
-    memo: dict[str, tuple[set, set] | None] = {}
 
-    def read_panel_info(st: Step) -> tuple[set, set | None] | None:
+class _PanelColumns:
+    """Columns and years of each panel step: a panel file's header (or the cache's record
+    of it), plus the columns indicator steps add on the way."""
+
+    def __init__(self, steps: dict[str, Step], pr: _Problems, skip: set[str], cache: dict[str, dict]) -> None:
+        self.steps, self.pr, self.skip, self.cache = steps, pr, skip, cache
+        self.found: dict[str, dict] = {}
+        self.memo: dict[str, tuple[set, set | None] | None] = {}
+
+    def info(self, name: str) -> tuple[set, set | None] | None:
+        if name in self.memo:
+            return self.memo[name]
+        self.memo[name] = None  # a cycle (reported by _order) ends here
+        if name in self.skip or name not in self.steps:
+            return None
+        st = self.steps[name]
+        info = None
+        if st.kind == "panel":
+            info = self.read(st)
+        else:
+            new = KINDS[st.kind].new_column(st.options)
+            parent = self.info(st.options["panel"]) if new is not None else None
+            if parent is not None:
+                info = (parent[0] | {new}, parent[1])
+        self.memo[name] = info
+        return info
+
+    def read(self, st: Step) -> tuple[set, set | None] | None:
+        from geoproc.pipeline.hashing import digest, file_hash
+
         o = st.options
         ckey = digest({"file": file_hash(o["path"]), "sheet": o["sheet"], "id": o["id"], "year": o["year"]})
-        hit = cache.get(ckey)
+        hit = self.cache.get(ckey)
         if isinstance(hit, dict) and isinstance(hit.get("columns"), list):
-            found[ckey] = hit
+            self.found[ckey] = hit
             years = hit.get("years")
             return set(hit["columns"]) | {f"{o['id']}_name"}, None if years is None else set(years)
         from geoproc.panel import read_table
@@ -498,75 +384,21 @@ def _check_columns(steps: dict[str, Step], pr: _Problems, skip: set[str] = froze
         try:
             df = read_table(o["path"], sheet=o["sheet"])
         except Exception as exc:  # any unreadable table is a problem to report with the rest
-            pr.add(("steps", st.name, "path"), f"step {st.name}: cannot read {o['path']}: {exc}")
+            self.pr.add(("steps", st.name, "path"), f"step {st.name}: cannot read {o['path']}: {exc}")
             return None
         import pandas as pd
 
         yr = o["year"]
         if yr not in df.columns or o["id"] not in df.columns:
             miss = [c for c in (o["id"], yr) if c not in df.columns]
-            pr.add(("steps", st.name, "path"), f"step {st.name}: the panel has no column "
-                   f"{' or '.join(map(repr, miss))} (set id/year to its column names)")
+            self.pr.add(("steps", st.name, "path"), f"step {st.name}: the panel has no column "
+                        f"{' or '.join(map(repr, miss))} (set id/year to its column names)")
             years = None
         else:
             years = set(pd.to_numeric(df[yr], errors="coerce").dropna().astype(int))
-            found[ckey] = {"file": Path(o["path"]).name, "columns": sorted(map(str, df.columns)),
-                           "years": sorted(int(y) for y in years)}
+            self.found[ckey] = {"file": Path(o["path"]).name, "columns": sorted(map(str, df.columns)),
+                                "years": sorted(int(y) for y in years)}
         return set(map(str, df.columns)) | {f"{o['id']}_name"}, years
-
-    def panel_info(name: str) -> tuple[set, set] | None:
-        if name in memo:
-            return memo[name]
-        memo[name] = None  # a cycle (reported by _order) ends here
-        if name in skip or name not in steps:
-            return None
-        st = steps[name]
-        info = None
-        if st.kind == "panel":
-            info = read_panel_info(st)
-        elif st.kind in _NEW_COLUMN:
-            parent = panel_info(st.options["panel"])
-            if parent is not None:
-                info = (parent[0] | {_NEW_COLUMN[st.kind](st.options)}, parent[1])
-        memo[name] = info
-        return info
-
-    def check(st: Step, key: str, cols: list[str], panel: str) -> None:
-        info = panel_info(panel)
-        if info is None:
-            return
-        for c in cols:
-            if c not in info[0]:
-                near = difflib.get_close_matches(c, sorted(info[0]), n=1)
-                hint = f"; did you mean {near[0]!r}?" if near else ""
-                pr.add(("steps", st.name, key), f"step {st.name}: {key}: column {c!r} is not in "
-                       f"panel {panel}{hint}")
-
-    for st in steps.values():
-        if st.name in skip:
-            continue
-        o = st.options
-        for key in _COLUMN_OPTIONS.get(st.kind, ()):
-            v = o.get(key)
-            if v is not None:
-                check(st, key, v if isinstance(v, list) else [v], o["panel"])
-        if st.kind in ("lisa", "hotspots", "join") and o.get("year") is not None:
-            info = panel_info(o["panel"])
-            if info is not None and info[1] is not None and o["year"] not in info[1]:
-                pr.add(("steps", st.name, "year"), f"step {st.name}: year {o['year']} is not in panel "
-                       f"{o['panel']} (years {min(info[1])}-{max(info[1])})")
-        if st.kind == "weights" and o.get("data") and ":" in (o.get("spec") or ""):
-            kind, _, col = o["spec"].partition(":")
-            if kind in ("gravity", "nested"):
-                check(st, "spec", [col], o["data"])
-        if st.kind == "weights" and o.get("data") and o.get("year"):
-            info = panel_info(o["data"])
-            if info is not None and info[1] is not None:
-                absent = [y for y in o["year"] if y not in info[1]]
-                if absent:
-                    pr.add(("steps", st.name, "year"), f"step {st.name}: year {', '.join(map(str, absent))} "
-                           f"not in panel {o['data']} (years {min(info[1])}-{max(info[1])})")
-    return found
 
 
 def _check_unique_outputs(steps: dict[str, Step], outputs: dict[str, str], pr: _Problems) -> None:

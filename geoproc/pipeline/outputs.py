@@ -4,8 +4,10 @@ The GeoPackage holds every vector result; each layer's QML goes into the GeoPack
 ``layer_styles`` table, in the schema QGIS itself creates (``QgsOgrProvider``'s
 ``saveStyle``), with ``useAsDefault = 1``, so QGIS opens the layers styled with no plugin.
 It is written with pyogrio and the standard library's sqlite3: geoproc never imports QGIS.
-The QGIS project is written by ``qgis_plugin/project_writer.py`` in a subprocess run by
-a Python that can import QGIS; without one the project alone is skipped, with a note.
+The QGIS project is written by the module ``qgis_plugin.project_writer`` (``python -m
+qgis_plugin.project_writer -``) in a subprocess run by a Python that can import QGIS;
+without one the project alone is skipped, with a note. Everything is built from the
+step outputs the run holds in memory.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from typing import Any
 from geoproc.errors import GeoprocInputError
 from geoproc.outputs import atomic_output
 from geoproc.pipeline.hashing import digest
+from geoproc.pipeline.kinds.registry import KINDS
 
 __all__ = ["FinalOutput", "final_outputs", "find_qgis_python", "style_qml", "write_geopackage"]
 
@@ -165,22 +167,30 @@ def find_qgis_python() -> str | None:
     return None
 
 
-def _writer_script() -> Path | None:
-    """``project_writer.py``: in a checkout ``<repo>/qgis_plugin/``; in the QGIS plugin zip
-    (``geoproc_plugin/ext/geoproc/...``, see ``scripts/build_plugin.py``) the plugin folder."""
-    here = Path(__file__).resolve()
-    for cand in (here.parents[2] / "qgis_plugin" / "project_writer.py",
-                 here.parents[3] / "project_writer.py" if len(here.parents) > 3 else None):
-        if cand is not None and cand.is_file():
-            return cand
+#: the project writer's module: in a checkout or an installed wheel ``qgis_plugin``; in
+#: the QGIS plugin zip the plugin's own package (see ``scripts/build_plugin.py``)
+WRITER_MODULES = ("qgis_plugin.project_writer", "geoproc_plugin.project_writer")
+
+
+def project_writer() -> tuple[str, Path] | None:
+    """The project writer as ``(module name, its file)``, found on the import path, or None."""
+    from importlib.util import find_spec
+
+    for name in WRITER_MODULES:
+        try:
+            spec = find_spec(name)
+        except (ImportError, ValueError):  # its package is missing or not importable here
+            continue
+        if spec is not None and spec.origin and Path(spec.origin).is_file():
+            return name, Path(spec.origin)
     return None
 
 
 def write_project(spec: dict, path: Path, overwrite: bool) -> str | None:
     """Write the ``.qgz`` described by ``spec``; return a note instead if QGIS is unavailable."""
-    script = _writer_script()
-    if script is None:
-        return "QGIS project not written: qgis_plugin/project_writer.py not found"
+    writer = project_writer()
+    if writer is None:
+        return f"QGIS project not written: the project writer ({WRITER_MODULES[0]}) is not importable"
     python = find_qgis_python()
     if python is None:
         return ("QGIS project not written: no Python that imports QGIS (install QGIS's Python "
@@ -191,8 +201,12 @@ def write_project(spec: dict, path: Path, overwrite: bool) -> str | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # the writer writes beside ``path`` and moves the file into place when complete
     spec = {**spec, "project": str(path)}
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    r = subprocess.run([python, str(script), "-"], input=json.dumps(spec), text=True,
+    module, origin = writer
+    # the writer's package root first on the path of the QGIS Python, which may be another one
+    root = origin.parents[len(module.split(".")) - 1]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    r = subprocess.run([python, "-m", module, "-"], input=json.dumps(spec), text=True,
                        capture_output=True, env=env, timeout=600)
     if r.returncode != 0:
         raise RuntimeError(f"writing the QGIS project failed:\n{r.stderr.strip()[-2000:]}")
@@ -202,89 +216,79 @@ def write_project(spec: dict, path: Path, overwrite: bool) -> str | None:
 # --- the final outputs as planned units ----------------------------------------------
 @dataclass(eq=False)
 class FinalOutput:
-    """A file built from several steps' results: its key, files and how to build it."""
+    """A file built from several steps' outputs: its key, files and how to build it
+    (``build(outdir, outputs)``, ``outputs`` mapping step names to their StepOutput)."""
 
     name: str
     key: str
     files: list[str]
-    build: Callable[[Path, Path], str | None]
+    build: Callable[[Path, Any], str | None]
 
 
-def _cached(cache: Path, name: str) -> Any:
-    with open(cache / f"{name}.pkl", "rb") as fh:
-        return pickle.load(fh)
+def _style_hashes() -> dict[str, str]:
+    from geoproc.palettes import styles_dir
+
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(styles_dir().glob("*.qml"))}
 
 
 def final_outputs(pipeline: Any, keys: dict[str, str], project: bool = True) -> list[FinalOutput]:
     """The GeoPackage, the report and the QGIS project of ``pipeline``, in build order."""
-    steps = pipeline.steps
-    names = pipeline.outputs
+    steps, names = pipeline.steps, pipeline.outputs
     layer_steps = [n for n, st in steps.items() if st.options.get("layer")]
-    kde_steps = [n for n, st in steps.items() if st.kind == "kde"]
+    raster_steps = [n for n, st in steps.items() if KINDS[st.kind].rasters]
     gpkg = names["geopackage"]
     finals: list[FinalOutput] = []
-
-    def styles_of(ns: list[str]) -> dict:
-        from geoproc.palettes import styles_dir
-
-        out = {}
-        for f in sorted(styles_dir().glob("*.qml")):
-            out[f.name] = hashlib.sha256(f.read_bytes()).hexdigest()
-        return out
-
-    style_hashes = styles_of(layer_steps)
-    gkey = digest({"layers": {n: keys[n] for n in layer_steps}, "styles": style_hashes,
-                    "builtin": digest(_BUILTIN)})
+    gkey = digest({"layers": {n: keys[n] for n in layer_steps}, "styles": _style_hashes(),
+                   "builtin": digest(_BUILTIN)})
     if layer_steps:
-        def build_gpkg(out: Path, cache: Path) -> str | None:
+        def build_gpkg(out: Path, outputs: Any) -> str | None:
             layers = {}
             for n in layer_steps:
-                layers.update(_cached(cache, n).layers)
-            write_geopackage(layers, out / gpkg, overwrite=True,
-                             description=f"{pipeline.title} (geoproc)")
+                layers.update(outputs[n].layers)
+            write_geopackage(layers, out / gpkg, overwrite=True, description=f"{pipeline.title} (geoproc)")
             return None
 
         finals.append(FinalOutput("geopackage", gkey, [gpkg], build_gpkg))
 
     report_base = names["report"]
-    rfiles = [f"{report_base}.html", f"{report_base}.json"]
     rkey = digest({"steps": keys, "title": pipeline.title})
 
-    def build_report(out: Path, cache: Path) -> str | None:
+    def build_report(out: Path, outputs: Any) -> str | None:
         from geoproc.pipeline.report import write_report
 
-        results = {n: _cached(cache, n) for n in steps}
-        write_report(pipeline, results, out, report_base, overwrite=True,
+        write_report(pipeline, {n: outputs[n] for n in steps}, out, report_base, overwrite=True,
                      files=[f.name for f in finals if f.name != "report"])
         return None
 
-    finals.append(FinalOutput("report", rkey, rfiles, build_report))
+    finals.append(FinalOutput("report", rkey, [f"{report_base}.html", f"{report_base}.json"], build_report))
+    if project and (layer_steps or raster_steps):
+        writer = project_writer()
+        pkey = digest({"gpkg": gkey, "rasters": {n: keys[n] for n in raster_steps}, "title": pipeline.title,
+                       "writer": hashlib.sha256(writer[1].read_bytes()).hexdigest() if writer else None})
 
-    if project and (layer_steps or kde_steps):
-        proj = names["project"]
-        writer = _writer_script()
-        pkey = digest({"gpkg": gkey, "kde": {n: keys[n] for n in kde_steps}, "title": pipeline.title,
-                        "writer": hashlib.sha256(writer.read_bytes()).hexdigest() if writer else None})
+        def build_project(out: Path, outputs: Any) -> str | None:
+            spec = {"title": pipeline.title, "folder": str(out),
+                    "layers": project_layers(outputs, layer_steps, raster_steps, gpkg)}
+            return write_project(spec, out / names["project"], overwrite=True)
 
-        def build_project(out: Path, cache: Path) -> str | None:
-            layers = []
-            for n in layer_steps:
-                for lname, layer in _cached(cache, n).layers.items():
-                    layers.append({"name": lname, "source": f"{gpkg}|layername={lname}", "provider": "ogr",
-                                   "style": layer.style, "rank": _ORDER.get(layer.style, 3)})
-            for n in kde_steps:
-                o = _cached(cache, n)
-                tif, qml = o.files[0], o.files[1]
-                layers.append({"name": n, "source": tif, "provider": "gdal", "qml": qml, "style": "kde",
-                               "rank": 9})
-            # stable: points, links, outlines, then filled polygons in pipeline order, then rasters
-            layers.sort(key=lambda d: d["rank"])
-            # shown at first: parks, outlines and the density raster (a filled layer would hide
-            # it); the other layers are in the project, ticked off
-            for d in layers:
-                d["visible"] = d["style"] in ("points", "outline", "kde") and not d["name"].endswith("centroids")
-            spec = {"title": pipeline.title, "folder": str(out), "layers": layers}
-            return write_project(spec, out / proj, overwrite=True)
-
-        finals.append(FinalOutput("project", pkey, [proj], build_project))
+        finals.append(FinalOutput("project", pkey, [names["project"]], build_project))
     return finals
+
+
+def project_layers(outputs: Any, layer_steps: list[str], raster_steps: list[str], gpkg: str) -> list[dict]:
+    """The project's layers, top first: points, links, outlines, then filled polygons in
+    pipeline order, then rasters; only points, outlines and rasters shown at first."""
+    layers = []
+    for n in layer_steps:
+        for lname, layer in outputs[n].layers.items():
+            layers.append({"name": lname, "source": f"{gpkg}|layername={lname}", "provider": "ogr",
+                           "style": layer.style, "rank": _ORDER.get(layer.style, 3)})
+    for n in raster_steps:
+        for rname, raster in outputs[n].rasters.items():
+            layers.append({"name": rname, "source": raster.path, "provider": "gdal", "qml": raster.qml,
+                           "style": "raster", "rank": 9})
+    layers.sort(key=lambda d: d["rank"])  # stable: pipeline order within a rank
+    # a filled layer would hide the density raster: the other layers are in the project, ticked off
+    for d in layers:
+        d["visible"] = d["style"] in ("points", "outline", "raster") and not d["name"].endswith("centroids")
+    return layers

@@ -23,14 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from geoproc.errors import GeoprocInputError
-from geoproc.pipeline.config import KINDS, SHIPPED_BOUNDARIES, Pipeline, Step
+from geoproc.formatting import json_safe
+from geoproc.pipeline.config import Pipeline, Step
 from geoproc.pipeline.hashing import digest, source_hashes
+from geoproc.pipeline.kinds._base import Context, StepOutput
+from geoproc.pipeline.kinds.registry import KINDS
 
 __all__ = ["RunResult", "column_cache", "run_pipeline", "step_keys"]
 
 STATE_DIR = ".geoproc"
 # bump when the cached pickles or the meaning of a key change
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: StepOutput moved to geoproc.pipeline.kinds, carries the region id
 
 
 @dataclass
@@ -77,23 +80,12 @@ class RunResult:
 
 def _input_files(step: Step) -> list[str]:
     """Input sources of a step (files or folders), whose content enters its key."""
-    files = []
-    for k, o in KINDS[step.kind].items():
-        if o.path and step.options.get(k):
-            files.append(step.options[k])
-    if step.kind == "boundaries":
-        src = step.options["source"]
-        if src in SHIPPED_BOUNDARIES:
-            from geoproc._paths import data_dir
+    return KINDS[step.kind].input_files(step)
 
-            shipped = data_dir() / "boundaries" / f"{src}.gpkg"
-            if shipped.is_file():
-                files.append(str(shipped))
-        else:
-            files.append(src)
-    if step.kind == "weights" and Path(step.options["spec"]).is_file():
-        files.append(step.options["spec"])
-    return files
+
+def planned_files(step: Step) -> list[str]:
+    """The files (relative to the output folder) a step writes."""
+    return KINDS[step.kind].planned_files(step)
 
 
 def step_keys(pipeline: Pipeline) -> dict[str, str]:
@@ -132,17 +124,18 @@ def column_cache(outdir: str | os.PathLike) -> dict[str, Any]:
     return cols if isinstance(cols, dict) else {}
 
 
-class _Values(dict):
-    """Step values, loaded from the cache on first use (skipped steps may never be needed)."""
+class _Outputs(dict):
+    """Step outputs of this run, kept in memory for later steps and the final outputs; a
+    step skipped as unchanged is loaded from the cache on first use (it may never be)."""
 
     def __init__(self, cache: Path) -> None:
         super().__init__()
         self.cache = cache
 
-    def __missing__(self, name: str) -> Any:
+    def __missing__(self, name: str) -> StepOutput:
         out = _load(self.cache / f"{name}.pkl")
-        self[name] = out.value
-        return out.value
+        self[name] = out
+        return out
 
 
 def _load(path: Path) -> Any:
@@ -192,123 +185,164 @@ def run_pipeline(
     -------
     RunResult
     """
-    from geoproc.pipeline import outputs as outmod
-    from geoproc.pipeline.steps import Context, planned_files, run_step
-
-    say = progress or (lambda _msg: None)
-    # a progress object may also be told when a step starts (the CLI's bar shows its name)
-    start = getattr(progress, "start", None)
     t_run = time.perf_counter()
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"output {out} exists and is not a folder")
-    state_dir = out / STATE_DIR
-    cache = state_dir / "cache"
-    state_path = state_dir / "state.json"
-    state: dict[str, Any] = {}
-    if state_path.is_file():
-        try:
-            state = json.loads(state_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            state = {}
-    old = state.get("steps", {})
-    keys = step_keys(pipeline)
+    run = _Run(pipeline, out, progress, project)
+    run.plan(force, overwrite)
+    run.cache.mkdir(parents=True, exist_ok=True)
+    for i, (name, st) in enumerate(pipeline.steps.items(), 1):
+        run.step(i, name, st)
+    for j, fo in enumerate(run.finals, len(pipeline.steps) + 1):
+        run.final(j, fo)
+    if run.new_state["columns"] != run.state.get("columns"):
+        run.save_state()
+    result = run.result
+    result.total_seconds = time.perf_counter() - t_run
+    for rec in run.new_state["steps"].values():
+        result.files += [f for f in rec.get("files", []) if f not in result.files]
+    return result
 
-    # --- plan: which steps run, which final outputs are rebuilt ----------------------
-    def unchanged(name: str, key: str, files: list[str]) -> bool:
-        rec = old.get(name)
-        return (not force and rec is not None and rec.get("key") == key
-                and all((out / f).exists() for f in files))
 
-    to_run = [n for n, st in pipeline.steps.items()
-              if not (unchanged(n, keys[n], planned_files(st)) and (cache / f"{n}.pkl").is_file())]
-    finals = outmod.final_outputs(pipeline, keys, project)
-    finals_to_run = [f for f in finals if not unchanged(f.name, f.key, f.files)]
-    writes = [f for n in to_run for f in planned_files(pipeline.steps[n])]
-    writes += [f for fo in finals_to_run for f in fo.files]
-    if not overwrite:
-        existing = [f for f in writes if (out / f).exists()]
+class _Run:
+    """One run's plan, state file and step outputs."""
+
+    def __init__(self, pipeline: Pipeline, out: Path, progress: Callable[[str], None] | None,
+                 project: bool) -> None:
+        self.pipeline, self.out, self.project = pipeline, out, project
+        self.say = progress or (lambda _msg: None)
+        # a progress object may also be told when a step starts (the CLI's bar shows its name)
+        self.start = getattr(progress, "start", None)
+        self.cache = out / STATE_DIR / "cache"
+        self.state_path = out / STATE_DIR / "state.json"
+        self.state: dict[str, Any] = {}
+        if self.state_path.is_file():
+            try:
+                self.state = json.loads(self.state_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.state = {}
+        self.keys = step_keys(pipeline)
+        self.outputs = _Outputs(self.cache)
+        self.ctx = Context(out, self.outputs, pipeline.steps)
+        self.result = RunResult(out)
+        self.total = len(pipeline.steps)
+        self.width = 1
+
+    def plan(self, force: bool, overwrite: bool) -> None:
+        """Which steps run and which final outputs are rebuilt; stop before computing
+        anything if that would replace a file without ``overwrite``."""
+        from geoproc.pipeline import outputs as outmod
+
+        old, out, steps = self.state.get("steps", {}), self.out, self.pipeline.steps
+
+        def unchanged(name: str, key: str, files: list[str]) -> bool:
+            rec = old.get(name)
+            return (not force and rec is not None and rec.get("key") == key
+                    and all((out / f).exists() for f in files))
+
+        self.to_run = [n for n, st in steps.items()
+                       if not (unchanged(n, self.keys[n], planned_files(st)) and (self.cache / f"{n}.pkl").is_file())]
+        self.finals = outmod.final_outputs(self.pipeline, self.keys, self.project)
+        self.finals_to_run = [f for f in self.finals if not unchanged(f.name, f.key, f.files)]
+        writes = [f for n in self.to_run for f in planned_files(steps[n])]
+        writes += [f for fo in self.finals_to_run for f in fo.files]
+        existing = [f for f in writes if (out / f).exists()] if not overwrite else []
         if existing:
             raise FileExistsError(
                 f"the run would replace {len(existing)} existing file(s) in {out}: "
                 f"{', '.join(existing[:10])}{' ...' if len(existing) > 10 else ''}; "
                 "pass --overwrite (overwrite=True) to replace them")
+        finals = {f.name for f in self.finals}
+        self.new_state = {"pipeline": self.pipeline.title,
+                          "steps": {k: v for k, v in old.items() if k in self.keys or k in finals},
+                          # the panels' columns and years, so that the next validation need not read them
+                          "columns": dict(self.pipeline.columns)}
+        self.total = len(steps) + len(self.finals)
+        self.width = len(str(self.total))
 
-    cache.mkdir(parents=True, exist_ok=True)
-    result = RunResult(out)
-    new_state = {"pipeline": pipeline.title, "steps": {k: v for k, v in old.items() if k in keys or
-                                                      k in {f.name for f in finals}},
-                 # the panels' columns and years, so that the next validation need not read them
-                 "columns": dict(pipeline.columns)}
+    def save_state(self) -> None:
+        tmp = self.state_path.with_name("state.json.part")
+        tmp.write_text(json.dumps(self.new_state, indent=1), encoding="utf-8")
+        os.replace(tmp, self.state_path)
 
-    def save_state() -> None:
-        tmp = state_path.with_name("state.json.part")
-        tmp.write_text(json.dumps(new_state, indent=1), encoding="utf-8")
-        os.replace(tmp, state_path)
+    def _begin(self, i: int, head: str, skip: bool) -> str | None:
+        head = f"[{i:>{self.width}}/{self.total}] {head}"
+        if skip:
+            self.say(f"{head}: unchanged, skipped")
+            return None
+        if self.start is not None:
+            self.start(head)
+        return head
 
-    values = _Values(cache)
-    ctx = Context(out, values, pipeline.steps)
-    total = len(pipeline.steps) + len(finals)
-    width = len(str(total))
-    for i, (name, st) in enumerate(pipeline.steps.items(), 1):
-        head = f"[{i:>{width}}/{total}] {name} ({st.kind})"
-        if name not in to_run:
-            result.skipped.append(name)
-            say(f"{head}: unchanged, skipped")
-            continue
-        if start is not None:
-            start(head)
+    def step(self, i: int, name: str, st: Step) -> None:
+        """Run one step (or skip it as unchanged), keep its output, record it."""
+        head = self._begin(i, f"{name} ({st.kind})", name not in self.to_run)
+        if head is None:
+            self.result.skipped.append(name)
+            return
+        t0 = time.perf_counter()
+        res, notes = _run_step(self.ctx, st)
+        dt = time.perf_counter() - t0
+        self.outputs[name] = res
+        _save(res, self.cache / f"{name}.pkl")
+        self.new_state["steps"][name] = {"key": self.keys[name], "kind": st.kind, "files": res.files,
+                                         "seconds": round(dt, 3)}
+        self.save_state()
+        self.result.ran.append(name)
+        self.result.seconds[name] = dt
+        self.say(f"{head}: {dt:.2f} s")
+        for n in notes:
+            self.say(f"    warning: {n}")
+
+    def final(self, j: int, fo: Any) -> None:
+        """Build one final output (GeoPackage, report, project) from the outputs in memory."""
+        head = self._begin(j, fo.name, fo not in self.finals_to_run)
+        if head is None:
+            self.result.skipped.append(fo.name)
+            return
         t0 = time.perf_counter()
         try:
-            # the library's warnings (e.g. a centroid outside its region) are shown under
-            # the step's line and kept in the report, not printed mid-progress
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                res = run_step(ctx, st)
+            note = fo.build(self.out, self.outputs)
         except GeoprocInputError as exc:
-            msg = str(exc)
-            if not msg.startswith(f"step {name}"):
-                msg = f"step {name} ({st.kind}): {msg}"
-            raise GeoprocInputError(msg) from exc
-        dt = time.perf_counter() - t0
-        notes = list(dict.fromkeys(str(w.message) for w in caught
-                                   if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)))
-        if notes:
-            res.report["warnings"] = notes
-        values[name] = res.value
-        _save(res, cache / f"{name}.pkl")
-        new_state["steps"][name] = {"key": keys[name], "kind": st.kind, "files": res.files,
-                                    "seconds": round(dt, 3)}
-        save_state()
-        result.ran.append(name)
-        result.seconds[name] = dt
-        say(f"{head}: {dt:.2f} s")
-        for n in notes:
-            say(f"    warning: {n}")
-    for j, fo in enumerate(finals, len(pipeline.steps) + 1):
-        head = f"[{j:>{width}}/{total}] {fo.name}"
-        if fo not in finals_to_run:
-            result.skipped.append(fo.name)
-            say(f"{head}: unchanged, skipped")
-            continue
-        if start is not None:
-            start(head)
-        t0 = time.perf_counter()
-        note = fo.build(out, cache)
+            # say which output failed: a problem found only while writing the report is
+            # not a problem of the last step run
+            raise GeoprocInputError(f"{fo.name}: {exc}") from exc
+        except Exception as exc:  # any other failure keeps its type; its traceback says where
+            exc.add_note(f"while writing the pipeline's {fo.name}")
+            raise
         dt = time.perf_counter() - t0
         if note:
-            result.notes.append(note)
-            say(f"{head}: skipped: {note}")
-            new_state["steps"].pop(fo.name, None)
+            self.result.notes.append(note)
+            self.say(f"{head}: skipped: {note}")
+            self.new_state["steps"].pop(fo.name, None)
         else:
-            new_state["steps"][fo.name] = {"key": fo.key, "files": fo.files, "seconds": round(dt, 3)}
-            say(f"{head}: {dt:.2f} s")
-        save_state()
-        result.ran.append(fo.name)
-        result.seconds[fo.name] = dt
-    if new_state["columns"] != state.get("columns"):
-        save_state()
-    result.total_seconds = time.perf_counter() - t_run
-    for rec in new_state["steps"].values():
-        result.files += [f for f in rec.get("files", []) if f not in result.files]
-    return result
+            self.new_state["steps"][fo.name] = {"key": fo.key, "files": fo.files, "seconds": round(dt, 3)}
+            self.say(f"{head}: {dt:.2f} s")
+        self.save_state()
+        self.result.ran.append(fo.name)
+        self.result.seconds[fo.name] = dt
+
+
+def _run_step(ctx: Context, st: Step) -> tuple[StepOutput, list[str]]:
+    """Run one step; its report entry records its kind, options and the library's warnings."""
+    try:
+        # the library's warnings (e.g. a centroid outside its region) are shown under
+        # the step's line and kept in the report, not printed mid-progress
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = KINDS[st.kind].run(ctx, st)
+    except GeoprocInputError as exc:
+        msg = str(exc)
+        if not msg.startswith(f"step {st.name}"):
+            msg = f"step {st.name} ({st.kind}): {msg}"
+        raise GeoprocInputError(msg) from exc
+    res.report.setdefault("kind", st.kind)
+    res.report["options"] = json_safe({k: (Path(v).name if k in ("path",) and v else v)
+                                       for k, v in st.options.items()})
+    notes = list(dict.fromkeys(str(w.message) for w in caught
+                               if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)))
+    if notes:
+        res.report["warnings"] = notes
+    json.dumps(res.report)  # fail here, naming nothing half-written, if a value is not JSON
+    return res, notes

@@ -1,5 +1,6 @@
 """Point counts and densities per region on hand-made squares with known areas."""
 
+import re
 import warnings
 from pathlib import Path
 
@@ -146,12 +147,23 @@ DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "yrd_parks_synthe
 
 
 def test_demo_parks_counts_by_city_and_province():
-    parks = pd.read_csv(DEMO, dtype={"city_code": str})
-    assert len(parks) == 390
-    assert (parks["source"] == "synthetic").all()
-    assert parks["name"].str.contains("synthetic").all()
-    by_province = parks["city_code"].str[:2].value_counts().to_dict()
-    assert by_province == {"31": 65, "32": 174, "33": 111, "34": 40}
+    """point_density on the demo file read by read_points agrees with a plain shapely
+    point-in-polygon count per city, and with the city each park was drawn in."""
+    import shapely
+
+    from geoproc import load_boundaries, point_density, read_points
+
+    cities = load_boundaries("yrd_cities")
+    got = point_density(read_points(DEMO), cities)
+    got = got.set_index(got["code"].astype(str))["park_count"]
+
+    raw = pd.read_csv(DEMO, dtype={"city_code": str})
+    xy = shapely.points(raw["lon"].to_numpy(float), raw["lat"].to_numpy(float))
+    geoms = cities.to_crs(4326).geometry.to_numpy()
+    by_shapely = {str(c): int(shapely.covers(g, xy).sum()) for c, g in zip(cities["code"], geoms, strict=True)}
+    assert got.to_dict() == by_shapely
+    assert got.to_dict() == {c: int((raw["city_code"] == c).sum()) for c in by_shapely}
+    assert got.groupby(got.index.str[:2]).sum().to_dict() == {"31": 65, "32": 174, "33": 111, "34": 40}
 
 
 def test_cli_density_and_kde_on_demo_parks(tmp_path, capsys):
@@ -246,3 +258,14 @@ def test_cli_output_given_a_values_word(tmp_path, capsys, monkeypatch, value):
     assert main(argv) == 2
     assert f"use --values {value.lower()}" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_prints_library_warnings_as_one_line_naming_the_command(tmp_path, capsys):
+    """A park outside every city: the command says so on stderr, one line, named."""
+    from geoproc.cli import main
+
+    csv = tmp_path / "parks.csv"
+    csv.write_text("name,lon,lat\na,120.3,31.5\nfar,100.0,40.0\n", encoding="utf-8")
+    assert main(["density", str(csv), "--regions", "yrd_cities", "-o", str(tmp_path / "d.csv")]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"^geoproc density: warning: 1 of 2 points fall in no region", err, re.M), err

@@ -127,7 +127,7 @@ _STAMP = None
 
 def test_kernel_density_dask_keeps_partition_grids_within_max_cells(client, pts, tmp_path, monkeypatch):
     global _STAMP
-    import geoproc.kde as kde
+    import geoproc.kde.partitions as kde
 
     kw = dict(radius=6000, pixel_size=1000, kernel="quartic")
     ref = kernel_density(pts, out=tmp_path / "mem.tif", **kw)

@@ -113,9 +113,15 @@ def test_density_values_by_hand(tmp_path, kernel):
     assert "points per km^2" in res.summary()
 
 
-def test_quartic_peak_number():
-    # the arithmetic above spelled out once, independent of the helper
-    assert 3 / (math.pi * 6.25) == pytest.approx(0.1527887, rel=1e-6)
+def test_quartic_peak_number(tmp_path):
+    # a lone point's quartic density at its own pixel centre is the biweight's normalising
+    # constant 3 / (pi r^2) (Silverman 1986, Table 3.1): r = 2.5 km -> 0.1527887 per km^2;
+    # QGIS's "scaled" quartic is 7.25 times the unit-mass constant, per m^2
+    kw = dict(radius=2500, pixel_size=1000, kernel="quartic")
+    density = kernel_density(_pts([(10_000, 10_000)]), output="density", out=tmp_path / "d.tif", **kw)
+    scaled = kernel_density(_pts([(10_000, 10_000)]), output="scaled", out=tmp_path / "s.tif", **kw)
+    assert density.max_value == pytest.approx(0.1527887, rel=1e-6)
+    assert scaled.max_value == pytest.approx(0.1527887e-6 * 7.25, rel=1e-6)
 
 
 def test_triangular_decay_by_hand(tmp_path):

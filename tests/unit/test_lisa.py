@@ -181,8 +181,8 @@ def test_permutation_draws_are_esdas(max_card, n, perms, seed):
     # replacement); geoproc replays them with a private NumPy RandomState
     from esda.crand import vec_permutations
 
-    from geoproc.lisa import _permuted_ids
+    from geoproc.permutation import permuted_ids
 
     if max_card > n - 1:
         max_card = n - 1
-    assert np.array_equal(_permuted_ids(max_card, n, perms, seed), vec_permutations(max_card, n, perms, seed))
+    assert np.array_equal(permuted_ids(max_card, n, perms, seed), vec_permutations(max_card, n, perms, seed))

@@ -14,8 +14,10 @@ from shapely.geometry import Polygon, box
 
 from geoproc import maps
 from geoproc.cli import main as cli_main
+from geoproc.datums import to_wgs84
 from geoproc.errors import GeoprocInputError
-from geoproc.maps._core import display_geometries, esc
+from geoproc.maps.geometry import display_geometries
+from geoproc.maps.html import esc
 from geoproc.palettes import get_palette
 from geoproc.weights import SpatialWeights, links_frame
 
@@ -195,8 +197,25 @@ def test_points_popups_and_errors(grid, tmp_path):
     assert EVIL not in html and "\\u003cimg src=x onerror=alert(1)\\u003e" in html
     with pytest.raises(GeoprocInputError, match="no longitude column.*columns are a, b"):
         maps.points_map(grid, pd.DataFrame({"a": [1], "b": [2]}))
-    with pytest.raises(GeoprocInputError, match="out of lon/lat range at 乙 \\(row 1\\)"):
+    with pytest.raises(GeoprocInputError, match="out of lon/lat range at 1 row.*乙 \\(row 1\\).*swapped"):
         maps.points_map(grid, pd.DataFrame({"name": ["甲", "乙"], "lon": [118, 30.5], "lat": [30, 118]}))
+
+
+def test_points_read_like_read_points_gbk_and_aliases(grid, tmp_path):
+    """A GBK CSV (as Chinese Excel saves it) with 东经/北纬 columns: read as read_points
+    reads it, so the markers sit at the file's coordinates and the names survive."""
+    csv = tmp_path / "parks_gbk.csv"
+    csv.write_bytes("名称,东经,北纬\n甲园,118.5,30.5\n乙园,119.25,31.75\n".encode("gbk"))
+    m = maps.points_map(grid, csv)
+    el = next(c for c in _all(m) if type(c).__name__ == "PointData")
+    assert el.columns == ["名称", "东经", "北纬"]
+    assert [r[:3] for r in el.rows] == [[30.5, 118.5, "甲园"], [31.75, 119.25, "乙园"]]
+    # a datum is converted as read_points converts it
+    gcj = pd.DataFrame({"name": ["a"], "lng": [119.0], "lat": [31.0]})
+    el = next(c for c in _all(maps.points_map(grid, gcj, datum="gcj02")) if type(c).__name__ == "PointData")
+    lon, lat = to_wgs84([119.0], [31.0], datum="gcj02")
+    assert el.rows[0][:2] == [round(float(lat[0]), 6), round(float(lon[0]), 6)]
+    assert el.rows[0][:2] != [31.0, 119.0]
 
 
 def test_script_json_cannot_end_the_script_block():

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import geoproc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,9 +33,42 @@ def test_unknown_attribute():
         raise AssertionError("expected AttributeError")
 
 
+# the commands the README documents; each must register and answer --help
+COMMANDS = ("boundaries", "density", "distances", "hotspots", "indices", "lisa", "map", "moran",
+            "run", "sdm", "weights")
+
+
 def test_cli_help_lists_commands():
     out = subprocess.run([sys.executable, "-m", "geoproc.cli", "--help"], capture_output=True, text=True, check=True)
-    assert "geoproc" in out.stdout
+    listed = set(re.findall(r"^ {4}([a-z]+)\b", out.stdout, re.M))  # the COMMAND list
+    assert set(COMMANDS) <= listed, out.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_help_runs_and_names_it(command, capsys):
+    from geoproc.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: geoproc {command} ")
+    assert "-h, --help" in out
+
+
+def test_cli_formats_warnings_only_while_a_command_runs(tmp_path, capsys):
+    """A command's warnings print as one line naming it; afterwards Python's own
+    warning functions are back (a program calling main() keeps its format)."""
+    import warnings
+
+    from geoproc.cli import main
+
+    before = (warnings.formatwarning, warnings.showwarning)
+    # the area centroid of a province lies outside it (Hainan's archipelago): a warning
+    assert main(["distances", "china_provinces", "-o", str(tmp_path / "d.csv")]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"^geoproc distances: warning: .*centroid lies outside", err, re.M), err
+    assert (warnings.formatwarning, warnings.showwarning) == before
 
 
 def test_no_public_function_is_shadowed_by_its_module():

@@ -284,7 +284,7 @@ def test_column_problems_are_reported_with_the_other_problems():
         (14, "step bad (moran): unknown option 'colour'; options: panel, weights, variables, "
              "permutations, seed, inference, islands"),
         (18, "step w: spec: column 'rd_stuff' is not in panel panel; did you mean 'rd_staff'?"),
-        (21, "step w: year 2040 not in panel panel (years 2013-2021)"),
+        (21, "step w: year 2040 is not in panel panel (years 2013-2021)"),
         (25, "step orphan: panel = 'nowhere' is not a step of this pipeline"),
     ]
 

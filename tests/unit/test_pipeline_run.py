@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import geoproc
+from geoproc.palettes import raster_qml
 from geoproc.pipeline import parse_pipeline, run_pipeline
 from geoproc.pipeline.outputs import style_qml
-from geoproc.pipeline.steps import kde_qml
 
 DATA = Path(geoproc.__file__).resolve().parents[1] / "data" / "demo"
 
@@ -223,16 +223,17 @@ def test_step_error_names_the_step_and_keeps_earlier_results(tmp_path):
 
 def test_text_column_is_refused_naming_it(tmp_path):
     bad = SMALL.replace('variable = "lq"', 'variable = "name_en"')
-    # geoproc.panel.year_values' message, with every offending region and its value
+    # geoproc.panel's message, with every offending region and its value (the wording of
+    # main, or of the consolidated Panel checks on h12-core)
     with pytest.raises(geoproc.GeoprocInputError,
-                       match=r"^step lisa \(lisa\): .*column 'name_en' has non-numeric values at 310000 2018 "
-                             r"\('Shanghai'\)"):
+                       match=r"^step lisa \(lisa\): .*column 'name_en' (has non-numeric values at 310000 2018 "
+                             r"\('Shanghai'\)|is not numeric at row 3 \(310000 in 2018\): 'Shanghai')"):
         _run(tmp_path, bad)
 
 
 def test_kde_sidecar_ramp_is_rescaled_to_the_maximum():
     vmax = 2.5
-    root = ET.fromstring(kde_qml(vmax).partition("\n")[2])
+    root = ET.fromstring(raster_qml("kde", vmax).partition("\n")[2])
     items = root.findall(".//colorrampshader/item")
     # kde_raster.qml's stops at 0, 0.1, 0.3, 0.6, 1 of the maximum (styles/README.md)
     assert [float(i.get("value")) for i in items] == pytest.approx([0, 0.25, 0.75, 1.5, 2.5])
@@ -266,9 +267,10 @@ def _run_with_project(tmp_path):
 
 
 def test_section_anchors_are_whole_unique_titles():
-    from geoproc.pipeline.report import _GROUPS, section_anchors
+    from geoproc.pipeline.kinds.registry import SECTIONS
+    from geoproc.pipeline.report import section_anchors
 
-    anchors = section_anchors([t for t, _ in _GROUPS])
+    anchors = section_anchors(SECTIONS)
     # "Spatial weights" and "Spatial Durbin model" both became "spatial" before
     assert anchors[1] == "spatial-weights" and anchors[6] == "spatial-durbin-model"
     assert len(set(anchors)) == len(anchors)
