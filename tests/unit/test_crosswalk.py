@@ -102,3 +102,23 @@ def test_every_target_is_a_shipped_city_with_that_name():
 def test_missing_column_named():
     with pytest.raises(GeoprocInputError, match="no column 'city'"):
         crosswalk_panel(pd.DataFrame({"code": [1]}), id="city")
+
+
+def test_read_panel_hook(tmp_path):
+    from geoproc.panel import load_panel, read_panel
+
+    csv = tmp_path / "p.csv"
+    csv.write_text("code,year,gdp\n370100,2017,7000\n371200,2017,900\n370100,2019,9400\n"
+                   "522400,2010,600\n520500,2012,1200\n", "utf-8")
+    with pytest.raises(GeoprocInputError, match="371200 -> 济南市 \\(370100\\).*additive"):
+        read_panel(csv, crosswalk=True)
+    df = read_panel(csv, crosswalk=True, additive=["gdp"])
+    got = {(int(c), int(y)): g for c, y, g in zip(df["code"], df["year"], df["gdp"], strict=True)}
+    assert got == {(370100, 2017): 7900, (370100, 2019): 9400, (520500, 2010): 600, (520500, 2012): 1200}
+    maps = {int(r["old_code"]): r["new_code"] for r in df.attrs["crosswalk"]}
+    assert maps == {371200: 370100, 522400: 520500}
+    # by name, matched to the city layer afterwards
+    csv.write_text("city,year,gdp\n毕节地区,2010,600\n毕节市,2012,1200\n襄樊市,2009,1\n南京,2009,2\n", "utf-8")
+    p = load_panel(csv, id="city", regions="china_cities", crosswalk=True)
+    assert sorted(zip(p.frame["city"], p.frame["year"])) == [
+        (320100, 2009), (420600, 2009), (520500, 2010), (520500, 2012)]
