@@ -121,7 +121,8 @@ def crosswalk_panel(
     Returns
     -------
     (pandas.DataFrame, pandas.DataFrame)
-        The panel with ``id`` replaced by today's code (an integer) for mapped rows and
+        The panel with ``id`` replaced by today's code for mapped rows (an integer, or
+        its text where the panel's id was text: a name or a code read as text) and
         the original value kept in ``{id}_original``; and the report, one row per
         original id that was mapped or dropped: ``original``, ``old_code``,
         ``new_code``, ``new_name``, ``change``, ``changed_in``, ``rows``, ``merged``
@@ -167,7 +168,8 @@ def crosswalk_panel(
         target = rows[0]
         while int(target["new_code"]) in by_code and int(target["new_code"]) != int(target["old_code"]):
             target = by_code[int(target["new_code"])][0]
-        new_ids[idx] = int(target["new_code"])
+        # today's code typed like the panel's ids (text codes stay text: "371200" -> "370100")
+        new_ids[idx] = str(int(target["new_code"])) if isinstance(value, str) else int(target["new_code"])
         records.append({"original": value, "old_code": old, "new_code": int(target["new_code"]),
                         "new_name": target["new_name"], "change": rows[0]["change"],
                         "changed_in": int(rows[0]["year"]), "rows": len(idx), "action": "mapped"})
@@ -176,7 +178,8 @@ def crosswalk_panel(
     report = pd.DataFrame(records, columns=["original", "old_code", "new_code", "new_name", "change",
                                             "changed_in", "rows", "action"])
     merged_codes = _merged(out, id, year)
-    report["merged"] = report["new_code"].isin(merged_codes)
+    merged_text = {str(c) for c in merged_codes}
+    report["merged"] = [str(c) in merged_text for c in report["new_code"]]
     return out, report
 
 

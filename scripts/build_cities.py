@@ -118,6 +118,8 @@ _ETHNIC = re.compile(
 )
 _SUFFIXES = ("自治州", "自治县", "自治旗", "特别行政区", "地区", "矿区", "特区", "市", "盟",
              "县", "区", "旗")
+# the one forestry district (林区 is otherwise part of names: 万柏林区, 碑林区)
+SHORT_FIXES = {"神农架林区": "神农架"}
 
 
 def source_root() -> tuple[Path, str]:
@@ -129,6 +131,8 @@ def source_root() -> tuple[Path, str]:
 
 def short_name(name: str) -> str:
     """南京市 -> 南京, 恩施土家族苗族自治州 -> 恩施, 城区 -> 城区 (two characters at least)."""
+    if name in SHORT_FIXES:
+        return SHORT_FIXES[name]
     for suf in _SUFFIXES:
         if name.endswith(suf):
             stem = name[: -len(suf)]
@@ -138,7 +142,9 @@ def short_name(name: str) -> str:
                     if not m or len(stem) - len(m[-1].group()) < 2:
                         break
                     stem = stem[: m[-1].start()]
-            return stem if len(stem) >= 2 else name
+            if len(stem) >= 2:
+                return stem
+            # too short: try a shorter suffix (金林区: not 金 + 林区 but 金林 + 区)
     return name
 
 

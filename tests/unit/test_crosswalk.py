@@ -34,7 +34,8 @@ CASES = [
 def test_issue_cases_map_to_todays_code(old, new, change, year):
     panel = pd.DataFrame({"code": [old, old], "year": [2005, 2006], "gdp": [1.0, 2.0]})
     out, report = crosswalk_panel(panel)
-    assert out["code"].tolist() == [new, new]
+    # typed like the panel's ids: names and text codes give text codes
+    assert out["code"].tolist() == ([new, new] if isinstance(old, int) else [str(new), str(new)])
     assert out["code_original"].tolist() == [old, old]
     (row,) = report.to_dict("records")
     assert (row["new_code"], row["change"], row["changed_in"], row["rows"]) == (new, change, year, 2)
@@ -44,6 +45,8 @@ def test_issue_cases_map_to_todays_code(old, new, change, year):
 def test_chain_simao_prefecture_to_puer():
     out, report = crosswalk_panel(pd.DataFrame({"code": [532700], "year": [2001]}))
     assert out["code"].tolist() == [530800]
+    out, _ = crosswalk_panel(pd.DataFrame({"code": ["532700", "530800"], "year": [2001, 2008]}))
+    assert out["code"].tolist() == ["530800", "530800"]
     assert report["new_name"].tolist() == ["普洱市"]
 
 
