@@ -242,3 +242,23 @@ def test_names(cities, counties):
     # the Yangtze River Delta layer's English names agree where both have one
     yrd = load_boundaries("yrd_cities").set_index("code")
     assert (c.loc[yrd.index, "name_en"] == yrd["name_en"]).all()
+
+
+def test_queen_matches_libpysal_vertex_set(counties):
+    # geoproc's numpy shared-vertex queen against libpysal's own vertex-set Queen, on the
+    # counties of three provinces (a coverage with shared vertices, islands, enclaves)
+    import warnings
+
+    from libpysal.weights import Queen
+
+    from geoproc import build_weights
+
+    part = counties[counties["province_code"].isin([320000, 330000, 460000])].reset_index(drop=True)
+    w = build_weights("queen", part, islands="keep")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lw = Queen.from_dataframe(part, ids=part["code"].tolist(), use_index=False)
+    ids = np.asarray(w.ids)
+    for i, c in enumerate(w.ids):
+        assert set(ids[w.sparse[i].indices]) == set(lw.neighbors[c]), c
+    assert w.sparse.nnz == sum(len(v) for v in lw.neighbors.values()) > 500
