@@ -123,5 +123,5 @@ def test_read_panel_hook(tmp_path):
     # by name, matched to the city layer afterwards
     csv.write_text("city,year,gdp\n毕节地区,2010,600\n毕节市,2012,1200\n襄樊市,2009,1\n南京,2009,2\n", "utf-8")
     p = load_panel(csv, id="city", regions="china_cities", crosswalk=True)
-    assert sorted(zip(p.frame["city"], p.frame["year"])) == [
+    assert sorted(zip(p.frame["city"], p.frame["year"], strict=True)) == [
         (320100, 2009), (420600, 2009), (520500, 2010), (520500, 2012)]
