@@ -8,15 +8,12 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from geoproc.progress import ProgressCallback
-
-T = TypeVar("T")
-
 
 def add_output_args(p: argparse.ArgumentParser, help: str = "output file") -> None:
     """``-o/--output`` and ``--overwrite``, the same on every command."""
@@ -24,11 +21,6 @@ def add_output_args(p: argparse.ArgumentParser, help: str = "output file") -> No
     p.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
 
 
-def progress(items: Iterable[T], total: int | None = None, desc: str = "") -> Iterator[T]:
-    """A tqdm progress bar on stderr when it is a terminal, silent otherwise."""
-    from tqdm import tqdm
-
-    return iter(tqdm(items, total=total, desc=desc, disable=not sys.stderr.isatty(), leave=False))
 
 # --- shared by lisa and hotspots, and the per-command warning format ----------------------
 
@@ -72,8 +64,14 @@ def command_warnings(command: str) -> Iterator[None]:
         yield
 
 
-def add_local_args(p: argparse.ArgumentParser) -> None:
-    """Positional REGIONS PANEL and the options lisa and hotspots share."""
+#: ``--transform`` of moran and lisa (esda's default first) and of hotspots (ArcGIS's first)
+TRANSFORM_HELP = {"R": "row-standardise the weights (as esda)", "O": "use them as given",
+                  "B": "binary: every neighbour counts 1 (as ArcGIS's Hot Spot Analysis)"}
+
+
+def add_local_args(p: argparse.ArgumentParser, hotspots: bool = False) -> None:
+    """Positional REGIONS PANEL and the options lisa and hotspots share (``hotspots``: binary
+    weights by default, permutations only for ``--inference permutation``)."""
     p.add_argument("regions", metavar="REGIONS",
                    help="vector file of regions, or a shipped boundary name (china_provinces, yrd_cities)")
     p.add_argument("panel", metavar="PANEL", help="long panel table (CSV or XLSX), one row per region-year")
@@ -88,10 +86,14 @@ def add_local_args(p: argparse.ArgumentParser) -> None:
                         "(default: the same as --id, else code)")
     from geoproc.formatting import PERMUTATIONS
 
-    add_weights_args(p, repeat=False)
-    p.add_argument("--permutations", type=int, default=PERMUTATIONS,
-                   help=f"conditional permutations for the pseudo p-values (default {PERMUTATIONS}; "
-                        "0: analytic)")
+    add_weights_args(p, repeat=False, transforms=("B", "R", "O") if hotspots else ("R", "O"))
+    if hotspots:
+        p.add_argument("--permutations", type=int, default=None,
+                       help=f"conditional permutations for --inference permutation (default {PERMUTATIONS})")
+    else:
+        p.add_argument("--permutations", type=int, default=PERMUTATIONS,
+                       help=f"conditional permutations for the pseudo p-values (default {PERMUTATIONS}; "
+                            "0: analytic)")
     p.add_argument("--seed", type=int, default=None, help="seed of the permutations (reproducible results)")
     p.add_argument("--map", default=None, metavar="PNG", help="also draw the map as a PNG")
     add_output_args(p, help="output layer: .gpkg, .geojson, .shp, or .csv (no geometry)")
@@ -113,7 +115,7 @@ def load_inputs(args: argparse.Namespace, command: str):
                  getattr(args, "scatter", None)):
         if path:
             check_output(path, args.overwrite)
-    if args.permutations < 0:
+    if args.permutations is not None and args.permutations < 0:
         raise GeoprocInputError("--permutations must be 0 or more")
     regions = read_regions(args.regions, id=args.id)
     ids = region_ids(regions, args.id)
@@ -180,12 +182,12 @@ def run_local(args: argparse.Namespace, command: str) -> int:
         head, column, layer = "LISA", "cluster", f"lisa_{args.variable}_{args.year}"
         title = f"LISA clusters: {args.variable} {args.year}"
     else:
-        from geoproc.hotspots import getis_ord
+        from geoproc.hotspots import getis_ord, inference_label
         from geoproc.plots import hotspot_map as draw
 
-        out = getis_ord(regions, values, w, star=args.star, inference=args.inference, **common)
+        out = getis_ord(regions, values, w, star=args.star, inference=args.inference, fdr=args.fdr, **common)
         head, column, layer = ("Gi*" if args.star else "Gi"), "hotspot", f"gi_{args.variable}_{args.year}"
-        title = f"{head} hot spots: {args.variable} {args.year}"
+        title = f"{head} hot spots: {args.variable} {args.year} ({inference_label(out.attrs)})"
     notes = list(out.attrs.get("notes", []))
     write_layer(out, args.output, args.overwrite, layer, notes)
     written = [args.output, notes_path(args.output)]
@@ -231,14 +233,42 @@ def add_islands_arg(p: argparse.ArgumentParser, default: str = "raise") -> None:
                    help="regions without neighbours: " + ", ".join(parts))
 
 
-def add_weights_args(p: argparse.ArgumentParser, repeat: bool) -> None:
-    """``--weights``, ``--islands``, ``--transform``, ``--centroid``: shared by moran, lisa, hotspots."""
+def add_weights_args(p: argparse.ArgumentParser, repeat: bool, transforms: Sequence[str] = ("R", "O")) -> None:
+    """``--weights``, ``--islands``, ``--transform``, ``--centroid``: shared by moran, lisa, hotspots.
+
+    ``transforms``: the ``--transform`` choices (:data:`TRANSFORM_HELP`), the default first.
+    """
     p.add_argument("--weights", "-w", required=True, action="append" if repeat else "store",
                    metavar="W", help=weights_help(repeat))
     add_islands_arg(p)
-    p.add_argument("--transform", choices=("R", "O"), default="R",
-                   help="R: row-standardise the weights (default, as esda); O: use them as given")
+    p.add_argument("--transform", choices=tuple(transforms), default=transforms[0],
+                   help="; ".join(f"{t}: {TRANSFORM_HELP[t]}{' (default)' if i == 0 else ''}"
+                                  for i, t in enumerate(transforms)))
     p.add_argument("--centroid", choices=("area", "representative", "largest"), default="area",
                    help="the point standing for each region in distances (knn, inverse-distance, "
                         "gravity, nested, island links): area centroid (default), a representative "
                         "point inside the region, or the area centroid of its largest part")
+
+
+# --- shared by moran, sdm and tables ----------------------------------------------------
+def guess_regions(ids: Iterable[Any]) -> gpd.GeoDataFrame | None:
+    """The shipped boundary set whose codes contain all ``ids`` (None if none does)."""
+    from geoproc.boundaries import load_boundaries
+    from geoproc.ids import id_key
+
+    want = {id_key(i) for i in ids}
+    for name in ("china_provinces", "yrd_cities"):
+        gdf = load_boundaries(name)
+        if want <= {id_key(c) for c in gdf["code"]}:
+            return gdf
+    return None
+
+
+def labels_from_args(items: list[str]) -> dict[str, str]:
+    """Merge every ``--labels`` item (a file or name=label pairs), later ones winning."""
+    from geoproc.tables import read_labels
+
+    out: dict[str, str] = {}
+    for item in items:
+        out.update(read_labels(item))
+    return out

@@ -56,6 +56,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="population column of the regions (persons): adds parks_per_million",
     )
     add_output_args(p, help="output table: .gpkg, .geojson or .csv (without geometry)")
+    _add_kde_args(p)
+    p.set_defaults(func=run)
+
+
+def _add_kde_args(p: argparse.ArgumentParser) -> None:
     kde = p.add_argument_group("kernel density (as QGIS's Heatmap)")
     kde.add_argument("--kde", metavar="TIF", help="also write a kernel-density GeoTIFF here")
     kde.add_argument(
@@ -96,7 +101,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="refuse rasters with more cells than this (default 50,000,000)",
     )
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

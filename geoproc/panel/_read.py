@@ -19,7 +19,6 @@ import numpy as np
 import geoproc.panel.checks as checks
 from geoproc.errors import GeoprocInputError
 from geoproc.panel.model import Panel
-from geoproc.panel.values import _columns_error
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -53,7 +52,8 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0,
     Parameters
     ----------
     path : str or path-like
-        ``.csv``/``.txt``/``.tsv`` or ``.xlsx``/``.xlsm``.
+        ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm`` or Stata ``.dta`` (value labels
+        become their text).
     sheet : int or str
         Worksheet of an Excel file.
     text_columns : sequence of str
@@ -82,6 +82,10 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0,
         except (ValueError, KeyError) as exc:
             raise GeoprocInputError(f"{path}: cannot read sheet {sheet!r}: {exc}") from exc
         df.attrs["encoding"] = "xlsx"
+    elif suffix == ".dta":
+        from geoproc.stata import read_stata
+
+        df = read_stata(path, text_columns)
     elif suffix == ".xls":
         raise GeoprocInputError(f"{path}: old .xls files are not supported; save as .xlsx or CSV")
     else:
@@ -136,7 +140,7 @@ def region_matcher(regions: Any = None, id: str | None = None,
     else:
         missing = [c for c in name_columns if c not in regions.columns]
         if missing:
-            raise _columns_error(regions, missing, "regions")
+            raise checks.columns_error(regions, missing, "regions")
     matcher = RegionMatcher(codes, [regions[c].tolist() for c in name_columns])
     if "province_code" in regions.columns:
         # cities sharing a name (苏州/宿州 "Suzhou") also match as 江苏苏州 / "Suzhou, Jiangsu"
@@ -328,7 +332,7 @@ def read_panel(
     Parameters
     ----------
     path_or_df : path or DataFrame
-        CSV/XLSX file (see :func:`read_table`) or a DataFrame (not modified).
+        CSV/XLSX/Stata .dta file (see :func:`read_table`) or a DataFrame (not modified).
     id : str
         Column identifying regions: codes, or names to be matched to ``regions``.
     year : str

@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from geoproc.errors import GeoprocInputError
-from geoproc.weights._inputs import check_positive_int, distances_km, load_regions
+from geoproc.weights._inputs import check_positive, check_positive_int, distances_km, load_regions
 from geoproc.weights.base import SpatialWeights
 
 __all__ = ["knn_weights", "inverse_distance_weights", "knn_matrix", "inverse_distance_matrix"]
@@ -104,16 +103,9 @@ def inverse_distance_weights(
     SpatialWeights
         Symmetric, not row-standardised (call ``.row_standardize()``).
     """
-    try:
-        power = float(power)
-    except (TypeError, ValueError):
-        raise GeoprocInputError(f"power must be a number, got {power!r}") from None
-    if not np.isfinite(power) or power <= 0:
-        raise GeoprocInputError(f"power must be positive, got {power}")
+    power = check_positive(power, "power")
     if cutoff_km is not None:
-        cutoff_km = float(cutoff_km)
-        if not cutoff_km > 0:
-            raise GeoprocInputError(f"cutoff_km must be positive, got {cutoff_km}")
+        cutoff_km = check_positive(cutoff_km, "cutoff_km", finite=False)
     gdf, ids, field = load_regions(regions_or_points, id)
     d = distances_km(gdf, ids, field, method, centroid)
     w = SpatialWeights(inverse_distance_matrix(d, power, cutoff_km), ids, "inverse-distance", "O",
