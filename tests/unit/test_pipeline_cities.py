@@ -62,3 +62,9 @@ def test_panel_is_reproducible_and_marked_synthetic():
     assert shipped.groupby("code").size().eq(11).all() and shipped["code"].nunique() == 297
     assert set(shipped["code"]) == set(geoproc.load_boundaries("china_cities_yearbook")["code"])
     assert truth == json.loads((DEMO / "cities_panel_synthetic_truth.json").read_text(encoding="utf-8"))
+
+
+def test_demo_study_cities_checks(tmp_path, capsys):
+    assert main(["demo", "--study", "cities", "--check", "-o", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "cities.toml: valid, 9 steps" in out and "sdm (sdm)" in out
