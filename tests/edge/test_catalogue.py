@@ -254,6 +254,19 @@ api("size-api-distance_matrix", "",
         __import__("pandas").DataFrame({"id": range(300_000), "lon": 100.0, "lat": 30.0}),
         id="id"),
     error=r"300,000 x 300,000 distance matrix.*needs about 671 GB of memory")
+cli("size-kde-geotiff-disk", "parks.csv",
+    "density parks.csv --regions yrd_cities -o d.gpkg --kde k.tif --radius 20000 --pixel 2000",
+    error=r"the 405 x 350 raster would write about 618 KB to k\.tif; only 100 KB is free there; use a larger "
+          r"--pixel", GEOPROC_MAX_DISK="100K")
+cli("size-dense-weights-csv-disk", "prov.gpkg", "weights prov.gpkg --kind queen -o W.csv",
+    error=r"31 x 31 weights matrix would write about [0-9.]+ KB to W\.csv; only 1.0 KB is free there; "
+          r"write sparse weights", GEOPROC_MAX_DISK="1K")
+cli("size-sparse-weights-fit-small-disk", "prov.gpkg", "weights prov.gpkg --kind knn --k 4 -o W.gal",
+    check=exists("W.gal"), GEOPROC_MAX_DISK="4K")
+api("size-api-write-weights-csv-disk", "", lambda t: _tiny_disk_weights(t),
+    error=r"31 x 31 weights matrix would write about .* to .*W\.csv; only 1000 bytes is free there")
+cli("size-max-disk-not-a-size", "prov.gpkg", "weights prov.gpkg --kind queen -o W.csv",
+    error=r"GEOPROC_MAX_DISK='lots' is not a size", GEOPROC_MAX_DISK="lots")
 cli("size-kde-default-cap", "parks.csv",
     "density parks.csv --regions yrd_cities -o d.gpkg --kde k.tif --radius 20000 --pixel 1",
     error=r"raster would have .* cells .*--max-cells")
@@ -519,6 +532,19 @@ def _tiny_disk(t: Path):
     resources.free_disk = lambda path: 1000  # as if the output's disk had 1000 bytes left
     try:
         return geoproc.write_distance_matrix("china_provinces", t / "D.csv", id="code")
+    finally:
+        resources.free_disk = real
+
+
+def _tiny_disk_weights(t: Path):
+    import geoproc
+    from geoproc import resources
+
+    real = resources.free_disk
+    resources.free_disk = lambda path: 1000
+    try:
+        w = geoproc.build_weights("knn:4", geoproc.load_boundaries("china_provinces"))
+        return geoproc.write_weights(w, t / "W.csv")
     finally:
         resources.free_disk = real
 
