@@ -85,7 +85,8 @@ def protect_inputs(
 
 
 # argparse destinations that name files a command writes (everything else it reads)
-OUTPUT_OPTIONS = frozenset({"output", "json", "map", "kde", "scatter", "regions_output"})
+OUTPUT_OPTIONS = frozenset({"output", "json", "map", "kde", "scatter", "regions_output", "ellipse", "ann",
+                            "ripley", "ripley_plot"})
 
 
 def command_inputs(args: Any) -> list[tuple[str, str]]:
