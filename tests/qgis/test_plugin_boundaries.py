@@ -133,3 +133,26 @@ def test_bad_input_is_a_processing_exception(qgis_processing, geoproc_provider):
     layer.dataProvider().addFeatures(feats)
     with pytest.raises(QgsProcessingException, match="dup"):
         qgis_processing.run("geoproc:distance_matrix", {"INPUT": layer, "ID": "id", "METHOD": 0, "OUTPUT": "TEMPORARY_OUTPUT"})
+
+
+def test_plugin_zip_carries_every_layer_under_the_upload_limit(tmp_path):
+    # plugins.qgis.org refuses zips over 25,000,000 bytes (QGIS-Django plugins/validator.py)
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    import geoproc
+
+    scripts = str(Path(__file__).resolve().parents[2] / "scripts")
+    sys.path.insert(0, scripts)
+    try:
+        import build_plugin
+    finally:
+        sys.path.remove(scripts)
+    target = build_plugin.build_zip(tmp_path)
+    assert target.stat().st_size <= 25_000_000
+    with zipfile.ZipFile(target) as zf:
+        names = set(zf.namelist())
+    files = {spec.file for spec in geoproc.boundaries.BOUNDARIES.values()}
+    for file in files:
+        assert f"geoproc_plugin/ext/geoproc/_data/{file}" in names, file
