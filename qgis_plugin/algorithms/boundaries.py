@@ -14,7 +14,6 @@ from qgis.core import (
 
 from .base import GeoprocAlgorithm
 
-
 # used only if geoproc itself cannot be imported (the algorithm then reports what is missing)
 _FALLBACK = {"china_provinces": "31 mainland Chinese provinces",
              "yrd_cities": "41 Yangtze River Delta cities"}

@@ -36,7 +36,7 @@ def test_boundaries_options_and_help_list_every_shipped_layer(geoproc_provider):
     assert param.options() == list(listed["name"])
     assert param.options()[param.defaultValue()] == "china_provinces"
     help_text = alg.shortHelpString()
-    for name, description in zip(listed["name"], listed["description"]):
+    for name, description in zip(listed["name"], listed["description"], strict=True):
         assert f"<b>{name}</b>: {description}" in help_text, name
 
 
@@ -52,7 +52,7 @@ def test_export_counties_matches_the_library(qgis_processing, geoproc_provider):
     assert out.crs().authid() == "EPSG:4326"
     assert [f.name() for f in out.fields()] == [c for c in want.columns if c != want.geometry.name]
     got = sorted((f["code"], f["city_code"], f["name_zh"]) for f in feats)
-    assert got == sorted(zip(want["code"], want["city_code"], want["name_zh"]))
+    assert got == sorted(zip(want["code"], want["city_code"], want["name_zh"], strict=True))
     # geometry survives the sink: total area of the layer in QGIS equals geopandas' (EPSG:6933)
     from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject
 
