@@ -5,7 +5,12 @@ SAR and SDM with random region effects by ML (Elhorst 2014, sec. 3.4; his
 with mu ~ (0, sigma_mu^2 I_N) independent of X, estimated by
 :func:`geoproc.durbin.random_effects.fit_random_effects` (quasi-demeaning by
 1 - phi, phi^2 = sigma^2 / (T sigma_mu^2 + sigma^2), iterated to the ML). With
-``effects="twoway"`` the time effects stay fixed (the data are demeaned by period); with
+``effects="twoway"`` the time effects stay fixed and, for row-standardised W, are removed by
+Lee and Yu's (2010) transformation F_N' (N - 1 observations a period; Jacobian
+T (log|I - rho W| - log(1 - rho)); (N - 1) log phi), as on the Hausman test's RE side:
+demeaning by period and counting N free observations a period (the direct approach) biases
+rho and sigma^2 by O(1/N). Without row-standardised W (F_N' W F_N is then not W's restriction)
+the period demeaning is kept and ``extra["time_transform"]`` says so. With
 ``effects="region"`` an intercept is estimated (``extra["const"]``).
 """
 
@@ -54,10 +59,14 @@ def fit_re(y: np.ndarray, X: np.ndarray, W, op, model: str, x_names: list[str],
         raise GeoprocInputError("random region effects need effects='twoway' (with fixed time "
                                 f"effects) or 'region' (with an intercept); got {effects!r}")
     wx = list(wx_idx) if model == "sdm" else []
-    f = fit_random_effects(y, X, W, op, wx, time_effects=effects == "twoway")
+    time_effects = effects == "twoway"
+    # Lee and Yu's F_N needs W 1 = 1 (then W commutes with J_N = I - 11'/N)
+    lee_yu = time_effects and abs((op.row_sum or 0.0) - 1.0) < 1e-10
+    f = fit_random_effects(y, X, W, op, wx, time_effects=time_effects, lee_yu=lee_yu)
     names = list(x_names) + [f"W*{x_names[j]}" for j in wx]
     coef, cov = f.coef, f.cov
     extra = dict(f.extra)
+    extra["time_transform"] = ("lee_yu" if lee_yu else "demeaned") if time_effects else None
     T = y.shape[0]
     phi = float(extra["phi"])
     extra["sigma2_mu"] = f.sigma2 * (1.0 / phi**2 - 1.0) / T

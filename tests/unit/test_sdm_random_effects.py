@@ -34,12 +34,21 @@ def panel(n=15, t=5, seed=9):
     return df, W, y, X
 
 
-def brute_re(y, X, W):
+def brute_re(y, X, W, F=None):
+    """Every parameter by BFGS + Nelder-Mead on the dense RE likelihood. With ``F`` (N x N-1,
+    orthonormal columns orthogonal to 1): the time effects removed by Lee and Yu's F_N, i.e.
+    the likelihood of F'y_t with W* = F'WF, lags formed before the transformation and no
+    intercept (the first returned parameter is then a dummy 0)."""
     T, N = y.shape
     WX = np.einsum("ij,tjk->tik", W, X)
-    M = np.column_stack([np.ones(T * N), X.reshape(T * N, 2), WX.reshape(T * N, 2)])
+    wy = (W @ y.T).T
+    if F is not None:
+        y, X, WX, wy = y @ F, np.einsum("tnk,nm->tmk", X, F), np.einsum("tnk,nm->tmk", WX, F), wy @ F
+        W, N = F.T @ W @ F, F.shape[1]
+    one = np.ones(T * N) if F is None else np.zeros(T * N)
+    M = np.column_stack([one, X.reshape(T * N, 2), WX.reshape(T * N, 2)])
     yv = y.ravel()
-    wy = (W @ y.T).T.ravel()
+    wy = wy.ravel()
     J = np.kron(np.ones((T, T)), np.eye(N))
     ev = np.linalg.eigvals(W)
 
@@ -52,6 +61,12 @@ def brute_re(y, X, W):
             np.log(np.abs(1 - rho * ev))).real
 
     x0 = np.concatenate([np.linalg.lstsq(M, yv, rcond=None)[0], [0.1, np.log(0.25), np.log(0.5)]])
+    if F is not None:
+        negll0 = negll
+        x0[0] = 0.0
+
+        def negll(p):  # the intercept is not identified after F_N: fixed at 0
+            return negll0(np.r_[0.0, p[1:]])
     r = optimize.minimize(negll, x0, method="BFGS", options={"gtol": 1e-9, "maxiter": 10000})
     r = optimize.minimize(negll, r.x, method="Nelder-Mead",
                           options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
@@ -73,6 +88,47 @@ def test_random_effects_sdm_matches_brute_force_likelihood():
     assert "random region effects" in r.summary()
     js = json.loads(r.to_json())
     assert js["fixed_effects"] == "random" and "lr_sar_re" in js["tests"]
+
+
+def test_random_effects_twoway_uses_lee_yu_time_transformation():
+    """Two-way (random region, fixed time effects), row-standardised W: the likelihood of the
+    data transformed by an explicit F_N (eigenvectors of I - 11'/N with eigenvalue 1), as on
+    the Hausman test's RE side, maximised over every parameter with the dense NT x NT
+    covariance. The period-demeaned likelihood (N observations a period) gives another rho."""
+    df, W, y, X = panel(n=15, t=5, seed=9)
+    r = geoproc.sdm(df, (W, list(range(W.shape[0]))), "y", ["x1", "x2"], effects="twoway",
+                    random_effects=True, draws=0, seed=1, row_standardize=True)
+    N = W.shape[0]
+    vals, vecs = np.linalg.eigh(np.eye(N) - 1.0 / N)
+    F = vecs[:, vals > 0.5]
+    p, ll = brute_re(y, X, W, F)
+    assert r.fixed_effects == "random_twoway"
+    assert r.direct.fit.extra["time_transform"] == "lee_yu"
+    np.testing.assert_allclose(r.direct.fit.coef, p[1:5], atol=2e-5)
+    assert r.rho == pytest.approx(p[5], abs=2e-5)
+    assert r.sigma2 == pytest.approx(np.exp(p[6]), rel=1e-4)
+    assert r.direct.fit.extra["sigma2_mu"] == pytest.approx(np.exp(p[7]), rel=1e-3)
+    assert r.loglik == pytest.approx(ll, abs=1e-5)
+    assert r.direct.fit.n_obs == (N - 1) * 5
+    # the direct (period-demeaned) optimum differs: the transformation is not a relabelling
+    from scipy import sparse
+
+    from geoproc.durbin.logdet import SpatialOperator
+    from geoproc.durbin.random_effects import fit_random_effects
+
+    Ws = sparse.csr_matrix(W)
+    old = fit_random_effects(y, X, Ws, SpatialOperator(Ws), [0, 1], lee_yu=False)
+    assert abs(old.spatial - r.rho) > 1e-3
+
+
+def test_random_effects_twoway_without_row_standardised_weights_keeps_demeaning():
+    df, W, _, _ = panel(n=15, t=5, seed=9)
+    W2 = W * 1.5
+    with pytest.warns(UserWarning):
+        r = geoproc.sdm(df, (W2, list(range(W.shape[0]))), "y", ["x1", "x2"], effects="twoway",
+                        random_effects=True, draws=0, row_standardize=False, tests=False)
+    assert r.direct.fit.extra["time_transform"] == "demeaned"
+    assert r.direct.fit.n_obs == 15 * 5
 
 
 def test_random_effects_choices():
