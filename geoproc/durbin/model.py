@@ -401,6 +401,12 @@ def sdm(
             raise GeoprocInputError("lee_yu applies to fixed effects, not to random_effects=True")
         fits, direct, test_stats, lm = estimate_random(problem, spec)
         ly = None
+        how = direct.fit.extra.get("time_transform")
+        if how:  # the summaries say how the fixed time effects left the likelihood
+            notes = [*notes, "random effects: time effects removed by Lee and Yu's transformation "
+                     "(N - 1 observations a period)" if how == "lee_yu" else
+                     "random effects: time effects removed by demeaning each period (W is not "
+                     "row-standardised, so Lee and Yu's transformation does not apply)"]
     else:
         fits, direct, ly = estimate(problem, spec, progress)
         test_stats, lm = run_tests(problem, spec, fits, progress)

@@ -110,6 +110,7 @@ def test_random_effects_twoway_uses_lee_yu_time_transformation():
     assert r.direct.fit.extra["sigma2_mu"] == pytest.approx(np.exp(p[7]), rel=1e-3)
     assert r.loglik == pytest.approx(ll, abs=1e-5)
     assert r.direct.fit.n_obs == (N - 1) * 5
+    assert "time effects removed by Lee and Yu's transformation" in r.summary()
     # the direct (period-demeaned) optimum differs: the transformation is not a relabelling
     from scipy import sparse
 
