@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "bias-corrected QML (Lee-Yu transformation for time effects), short- and "
                         "long-run effects; --model sdm|sar, --effects twoway|region")
     p.add_argument("--random-effects", action="store_true",
-                   help="random region effects instead of fixed (SDM/SAR; with --effects twoway the "
+                   help="random region effects instead of fixed (SDM/SAR/SEM; with --effects twoway the "
                         "time effects stay fixed and are removed by Lee and Yu's transformation, "
                         "with region an intercept is estimated)")
     p.add_argument("--select", action="store_true",

@@ -356,7 +356,7 @@ def sdm(
         comparison; docs/sdm.md says why); ``tests`` does not apply.
 
     random_effects : bool
-        Random region effects instead of fixed ones (SDM or SAR; Elhorst's ML): with
+        Random region effects instead of fixed ones (SDM, SAR or SEM; Elhorst's ML): with
         ``effects="twoway"`` the time effects stay fixed and (row-standardised W) are removed
         by Lee and Yu's transformation F_N', with ``"region"`` an intercept is estimated. The tests are LR/Wald SDM -> SAR under random effects and Hausman.
 

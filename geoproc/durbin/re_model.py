@@ -37,7 +37,8 @@ def fit_re(y: np.ndarray, X: np.ndarray, W, op, model: str, x_names: list[str],
     y, X : (T, N) and (T, N, K) arrays
     W : sparse N x N
     op : SpatialOperator of ``W``
-    model : {"sdm", "sar"}
+    model : {"sdm", "sar", "sem"}
+        (SEM: :func:`geoproc.durbin.re_error.fit_random_effects_error`)
     x_names : list of str
     wx_idx : list of int
         Regressors with a W x term (SDM).
@@ -53,8 +54,9 @@ def fit_re(y: np.ndarray, X: np.ndarray, W, op, model: str, x_names: list[str],
     """
     from geoproc.durbin.random_effects import fit_random_effects
 
-    if model not in ("sdm", "sar"):
-        raise GeoprocInputError(f"random effects are available for the SDM and the SAR, not {model}")
+    if model not in ("sdm", "sar", "sem"):
+        raise GeoprocInputError(f"random effects are available for the SDM, the SAR and the SEM, "
+                                f"not {model}")
     if effects not in RANDOM_EFFECTS:
         raise GeoprocInputError("random region effects need effects='twoway' (with fixed time "
                                 f"effects) or 'region' (with an intercept); got {effects!r}")
@@ -62,7 +64,12 @@ def fit_re(y: np.ndarray, X: np.ndarray, W, op, model: str, x_names: list[str],
     time_effects = effects == "twoway"
     # Lee and Yu's F_N needs W 1 = 1 (then W commutes with J_N = I - 11'/N)
     lee_yu = time_effects and abs((op.row_sum or 0.0) - 1.0) < 1e-10
-    f = fit_random_effects(y, X, W, op, wx, time_effects=time_effects, lee_yu=lee_yu)
+    if model == "sem":
+        from geoproc.durbin.re_error import fit_random_effects_error
+
+        f = fit_random_effects_error(y, X, W, time_effects, list(x_names))
+    else:
+        f = fit_random_effects(y, X, W, op, wx, time_effects=time_effects, lee_yu=lee_yu)
     names = list(x_names) + [f"W*{x_names[j]}" for j in wx]
     coef, cov = f.coef, f.cov
     extra = dict(f.extra)
@@ -77,7 +84,7 @@ def fit_re(y: np.ndarray, X: np.ndarray, W, op, model: str, x_names: list[str],
         keep = [i for i in range(len(f.params)) if i != p]
         coef, cov = coef[:p], cov[np.ix_(keep, keep)]
     return Fit(model, names, coef, f.spatial, f.sigma2, f.loglik, f.resid, cov, f.n_obs,
-               f.t_eff, spatial_name="rho", extra=extra)
+               f.t_eff, spatial_name=f.spatial_name, extra=extra)
 
 
 def random_effects_tests(y, X, W, op, fit: Fit, x_names, wx_idx, effects) -> dict[str, TestStat]:

@@ -47,7 +47,7 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         "effects; needs region or two-way effects, SDM or SAR, row-standardised weights). The report then shows "
         "short-run and long-run direct/indirect/total effects, and the region layer each region's short- and "
         "long-run effects (X_short_direct, ..., X_long_total) instead of the fitted values.\n"
-        "<b>Random region effects</b>: random instead of fixed region effects (SDM or SAR; Elhorst's ML); with "
+        "<b>Random region effects</b>: random instead of fixed region effects (SDM, SAR or SEM; Elhorst's ML); with "
         "two-way effects the time effects stay fixed (removed by Lee and Yu's transformation), with region "
         "effects an intercept is estimated.\n"
         "<b>Run the model-selection sequence</b>: also run Elhorst's sequence (LR tests of the fixed effects, LM "

@@ -135,8 +135,8 @@ def test_random_effects_twoway_without_row_standardised_weights_keeps_demeaning(
 def test_random_effects_choices():
     df, W, _, _ = panel()
     w = (W, list(range(W.shape[0])))
-    with pytest.raises(GeoprocInputError, match="SDM and the SAR"):
-        geoproc.sdm(df, w, "y", ["x1"], model="sem", random_effects=True, row_standardize=True)
+    with pytest.raises(GeoprocInputError, match="SDM, the SAR and the SEM"):
+        geoproc.sdm(df, w, "y", ["x1"], model="slx", random_effects=True, row_standardize=True)
     with pytest.raises(GeoprocInputError, match="random region effects need"):
         geoproc.sdm(df, w, "y", ["x1"], effects="time", random_effects=True, row_standardize=True)
     r = geoproc.sdm(df, w, "y", ["x1", "x2"], model="sar", random_effects=True, draws=0,
@@ -160,3 +160,69 @@ def test_cli_random_effects(tmp_path):
                       draws=0, row_standardize=True)
     assert js["fixed_effects"] == "random_twoway"
     assert js["rho"] == pytest.approx(api.rho, rel=1e-6)
+
+
+def sem_panel(n=15, t=5, seed=3, lam=0.4):
+    rng = np.random.default_rng(seed)
+    _, W, _, _ = panel(n=n, t=t, seed=seed)
+    X = rng.normal(size=(t, n, 2))
+    mu = 0.8 * rng.normal(size=n)
+    B = np.eye(n) - lam * W
+    y = np.stack([1.0 + X[s] @ [1.0, -0.5] + mu
+                  + np.linalg.solve(B, 0.5 * rng.normal(size=n)) for s in range(t)])
+    df = pd.DataFrame({"code": np.tile(np.arange(n), t), "year": np.repeat(np.arange(t), n),
+                       "y": y.ravel(), "x1": X[..., 0].ravel(), "x2": X[..., 1].ravel()})
+    return df, W, y, X
+
+
+def brute_re_sem(y, X, W, F=None):
+    """Every parameter by BFGS + Nelder-Mead on the dense RE error likelihood:
+    covariance sigma^2 (I_T kron (B'B)^-1) + sigma_mu^2 (1_T 1_T' kron I_N), B = I - lambda W;
+    with ``F`` the data and W transformed by an explicit F_N (no intercept)."""
+    T, N = y.shape
+    if F is not None:
+        y, X, W, N = y @ F, np.einsum("tnk,nm->tmk", X, F), F.T @ W @ F, F.shape[1]
+    one = np.ones((T * N, 1)) if F is None else np.zeros((T * N, 1))
+    M = np.hstack([one, X.reshape(T * N, 2)])
+    yv = y.ravel()
+    J = np.kron(np.ones((T, T)), np.eye(N))
+
+    def negll(p):
+        b = p[:3] if F is None else np.r_[0.0, p[1:3]]
+        lam, s2, sm = p[3], np.exp(p[4]), np.exp(p[5])
+        B = np.eye(N) - lam * W
+        Om = s2 * np.kron(np.eye(T), np.linalg.inv(B.T @ B)) + sm * J
+        e = yv - M @ b
+        return 0.5 * (T * N * np.log(2 * np.pi) + np.linalg.slogdet(Om)[1] + e @ np.linalg.solve(Om, e))
+
+    x0 = np.r_[np.linalg.lstsq(M, yv, rcond=None)[0] if F is None else [0.0, 0.5, 0.0], 0.2,
+               np.log(0.25), np.log(0.5)]
+    r = optimize.minimize(negll, x0, method="BFGS", options={"gtol": 1e-9, "maxiter": 10000})
+    r = optimize.minimize(negll, r.x, method="Nelder-Mead",
+                          options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
+    return r.x, -r.fun
+
+
+@pytest.mark.parametrize("effects", ["region", "twoway"])
+def test_random_effects_sem_matches_brute_force_likelihood(effects):
+    df, W, y, X = sem_panel()
+    r = geoproc.sdm(df, (W, list(range(W.shape[0]))), "y", ["x1", "x2"], model="sem",
+                    effects=effects, random_effects=True, draws=0, row_standardize=True, tests=False)
+    N = W.shape[0]
+    F = None
+    if effects == "twoway":
+        vals, vecs = np.linalg.eigh(np.eye(N) - 1.0 / N)
+        F = vecs[:, vals > 0.5]
+    p, ll = brute_re_sem(y, X, W, F)
+    assert r.lam == pytest.approx(p[3], abs=5e-5)
+    np.testing.assert_allclose(r.direct.fit.coef, p[1:3], atol=5e-5)
+    assert r.sigma2 == pytest.approx(np.exp(p[4]), rel=2e-4)
+    assert r.direct.fit.extra["sigma2_mu"] == pytest.approx(np.exp(p[5]), rel=2e-3)
+    assert r.loglik == pytest.approx(ll, abs=1e-5)
+    if effects == "region":
+        assert r.direct.fit.extra["const"] == pytest.approx(p[0], abs=5e-5)
+    # SEM effects: direct = beta, no spillover
+    assert r.effects.loc["x1", "direct"] == pytest.approx(r.beta["x1"])
+    assert r.effects.loc["x1", "indirect"] == pytest.approx(0.0, abs=1e-12)
+    se = r.se
+    assert np.all(np.isfinite(se.to_numpy())) and se["lambda"] > 0
