@@ -101,7 +101,8 @@ def fit_random_effects_error(Y: np.ndarray, X: np.ndarray, W, time_effects: bool
     -------
     Fit
         ``model="sem"``, ``spatial_name="lambda"``; ``cov`` over (coefficients, lambda,
-        sigma^2) with theta^2 profiled out of the inverse Hessian; ``extra``: ``phi``,
+        sigma^2) with theta^2 profiled out of the inverse Hessian; ``resid`` the composite
+        error mu + u (y - X beta - const; demeaned by period with time effects); ``extra``: ``phi``,
         ``sigma2_mu``, ``cov_full`` (with theta^2 before sigma^2), ``time_transform``.
     """
     Wd = W.toarray() if hasattr(W, "toarray") else np.asarray(W, dtype=float)
@@ -110,6 +111,7 @@ def fit_random_effects_error(Y: np.ndarray, X: np.ndarray, W, time_effects: bool
         raise GeoprocInputError(f"the random-effects error model uses dense N x N algebra: "
                                 f"N = {N} regions is more than {MAX_N}")
     Y, R = np.asarray(Y, dtype=float), np.asarray(X, dtype=float)
+    Y0, X0 = Y, R
     names = list(x_names)
     if time_effects:
         if not np.allclose(Wd.sum(axis=1), 1.0, atol=1e-10):
@@ -145,7 +147,10 @@ def fit_random_effects_error(Y: np.ndarray, X: np.ndarray, W, time_effects: bool
     cov_full = np.linalg.inv(-_hessian(lik.full, p))
     k = len(beta)
     idx = list(range(k + 1)) + [k + 2]
-    resid = (Y - R @ beta).ravel()
+    # residuals in the regions' space (N T of them): the composite error mu + u,
+    # y - X beta - const, demeaned by period when the time effects are fixed
+    comp = Y0 - X0 @ beta[:K] - (0.0 if time_effects else beta[K])
+    resid = (comp - comp.mean(axis=1, keepdims=True) if time_effects else comp).ravel()
     phi = 1.0 / np.sqrt(T * th2 + 1.0)
     return Fit("sem", names, beta, lam, s2, float(loglik), resid, cov_full[np.ix_(idx, idx)],
                n_obs, T, spatial_name="lambda",
