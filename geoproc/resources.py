@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from geoproc.errors import GeoprocInputError
 
@@ -38,6 +39,7 @@ __all__ = [
     "check_distance_matrix",
     "check_draws",
     "check_geotiff_disk",
+    "check_layer_disk",
     "check_memory",
     "check_permutations",
     "check_raster",
@@ -46,6 +48,7 @@ __all__ = [
     "free_disk",
     "geotiff_bytes",
     "human",
+    "vector_layer_bytes",
 ]
 
 MEMORY_FRACTION = 0.8
@@ -298,3 +301,31 @@ def check_dense_weights_csv(n: int, links: int, output: str | os.PathLike) -> No
     check_dense_weights(n, parameter=f"{n:,} regions written to {os.fspath(output)}")
     check_disk(dense_weights_csv_bytes(n, links), output, f"the {n:,} x {n:,} weights matrix",
                "write sparse weights (.gal or .gwt list only the links) or use fewer regions")
+
+
+def vector_layer_bytes(gdf: Any, text: bool = False) -> int:
+    """About the size of ``gdf`` written as a GeoPackage or Shapefile (``text``: GeoJSON).
+
+    16 bytes a coordinate (x, y doubles) plus 15 % for ring headers and SQLite pages, 32
+    bytes a numeric cell, the text of string cells, 256 bytes a feature (row, R-tree entry)
+    and 256 KB for the GeoPackage's own tables; GeoJSON prints each coordinate as text
+    (about 1.7 times the binary size). Measured against real files of the shipped
+    provinces, YRD cities and counties: within 10-20 % above.
+    """
+    import shapely
+
+    coords = int(shapely.get_num_coordinates(gdf.geometry.to_numpy()).sum())
+    cells = 0
+    for c in gdf.columns:
+        if c == gdf.geometry.name:
+            continue
+        col = gdf[c]
+        cells += int(col.astype(str).str.len().sum()) if col.dtype == object else 32 * len(col)
+    geometry = coords * 16 * 1.15 * (1.7 if text else 1.0)
+    return int(geometry + cells + 256 * len(gdf) + 256 * 1024)
+
+
+def check_layer_disk(gdf: Any, output: str | os.PathLike, text: bool = False) -> None:
+    """Refuse writing ``gdf`` to ``output`` when its disk has less room than :func:`vector_layer_bytes`."""
+    check_disk(vector_layer_bytes(gdf, text), output, f"the layer of {len(gdf):,} features",
+               "write fewer features or columns, or to another disk")

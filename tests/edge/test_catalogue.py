@@ -265,6 +265,11 @@ cli("size-sparse-weights-fit-small-disk", "prov.gpkg", "weights prov.gpkg --kind
     check=exists("W.gal"), GEOPROC_MAX_DISK="4K")
 api("size-api-write-weights-csv-disk", "", lambda t: _tiny_disk_weights(t),
     error=r"31 x 31 weights matrix would write about .* to .*W\.csv; only 1000 bytes is free there")
+cli("size-lisa-gpkg-disk", "panel.csv", f"lisa china_provinces panel.csv {LISA} -o l.gpkg",
+    error=r"the layer of 31 features would write about 4\.\d MB to l\.gpkg; only 1\.0 MB is free there",
+    GEOPROC_MAX_DISK="1M")
+cli("size-lisa-geojson-fits", "panel.csv", f"lisa china_provinces panel.csv {LISA} -o l.geojson",
+    check=exists("l.geojson"), GEOPROC_MAX_DISK="50M")
 cli("size-max-disk-not-a-size", "prov.gpkg", "weights prov.gpkg --kind queen -o W.csv",
     error=r"GEOPROC_MAX_DISK='lots' is not a size", GEOPROC_MAX_DISK="lots")
 cli("size-kde-default-cap", "parks.csv",
