@@ -137,9 +137,8 @@ def _from_lonlat(df, lon: str, lat: str, where: str):
                 f"points {where}: no column {col!r} (give --lon/--lat); columns are "
                 + ", ".join(map(str, df.columns))
             )
-    return dask_geopandas.from_dask_dataframe(
-        df, geometry=dask_geopandas.points_from_xy(df, lon, lat, crs="EPSG:4326")
-    )
+    geometry = dask_geopandas.points_from_xy(df, lon, lat, crs="EPSG:4326")
+    return dask_geopandas.from_dask_dataframe(df, geometry=geometry).set_crs("EPSG:4326")
 
 
 def _lazy_parquet(files: list[str], lon: str, lat: str):
