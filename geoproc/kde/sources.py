@@ -109,23 +109,56 @@ def read_point_source(
 
 
 def _projected_layer(path: Path, layer: str | None):
-    """The layer as read, if its CRS is projected; None otherwise (read_points then)."""
+    """The layer as read, if its CRS is projected; None otherwise (read_points then).
+
+    Read through Arrow; 2-D point WKB (21 bytes, little-endian) is decoded with NumPy
+    straight from the Arrow buffer: for 10^6 points 0.1 s instead of 1.9 s (GDAL's
+    feature-by-feature read) plus 1.7 s (``shapely.from_wkb``).
+    """
     import geopandas as gpd
+    import pyogrio
+    import shapely
+    from pyproj import CRS
 
     from geoproc.validation import PointLabels, check_point_geometries
 
     if not path.exists():
         raise FileNotFoundError(f"points file {path} does not exist")
     try:
-        gdf = gpd.read_file(path, layer=layer)
+        meta, table = pyogrio.read_arrow(path, layer=layer)
     except Exception as exc:  # pyogrio's DataSourceError and friends
         raise GeoprocInputError(f"points file {path}: cannot read it as a layer ({exc})") from exc
-    if gdf.crs is None or gdf.crs.is_geographic:
+    if meta.get("crs") is None or CRS.from_user_input(meta["crs"]).is_geographic:
         return None
-    if len(gdf) == 0:
+    if table.num_rows == 0:
         raise GeoprocInputError(f"points file {path}: no features")
+    name = meta.get("geometry_name") or "wkb_geometry"
+    column = table.column(name).combine_chunks()
+    attrs = table.drop_columns([name]).to_pandas()
+    geoms = _points_from_wkb(column)
+    if geoms is None:
+        geoms = shapely.from_wkb(column.to_numpy(zero_copy_only=False))
+    gdf = gpd.GeoDataFrame(attrs, geometry=geoms, crs=meta["crs"])
     check_point_geometries(gdf.geometry.to_numpy(), PointLabels(gdf), f"points file {path}")
     return gdf
+
+
+def _points_from_wkb(column):
+    """Points from an Arrow WKB column if every value is a little-endian 2-D point, else None."""
+    import numpy as np
+    import shapely
+
+    n = len(column)
+    if column.null_count or n == 0:
+        return None
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset:column.offset + n + 1]
+    if not (np.diff(offsets) == 21).all():
+        return None
+    raw = np.frombuffer(column.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(n, 21)
+    if not ((raw[:, 0] == 1).all() and (raw[:, 1:5].copy().view("<u4") == 1).all()):
+        return None
+    xy = raw[:, 5:21].copy().view("<f8")
+    return shapely.points(xy[:, 0], xy[:, 1])
 
 
 def _from_lonlat(df, lon: str, lat: str, where: str):
@@ -166,11 +199,11 @@ def dask_scheduler(scheduler: str | None) -> Iterator[None]:
     address (``tcp://host:8786``, or a scheduler file path ending ``.json``) connects a
     ``dask.distributed`` client for the duration.
     """
-    import dask
-
-    if scheduler is None:
+    if scheduler is None:  # no dask import (0.3 s) for an in-memory run
         yield
         return
+    import dask
+
     if scheduler in ("threads", "processes", "synchronous", "single-threaded"):
         with dask.config.set(scheduler=scheduler):
             yield
