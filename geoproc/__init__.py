@@ -44,14 +44,19 @@ _EXPORTS: dict[str, str] = {
     "links_frame": "geoproc.weights",
     "read_weights": "geoproc.weights",
     "write_weights": "geoproc.weights",
+    "WeightsSpec": "geoproc.weights",
+    "prepare_weights": "geoproc.weights",
+    "match_ids": "geoproc.ids",
     # panel tables
     "read_table": "geoproc.panel",
     "read_panel": "geoproc.panel",
+    "load_panel": "geoproc.panel",
+    "Panel": "geoproc.panel",
     "match_regions": "geoproc.panel",
     "year_values": "geoproc.panel",
     # spatial autocorrelation
     "moran_table": "geoproc.moran",
-    "bivariate_moran": "geoproc.moran",
+    "bivariate_moran": "geoproc.bivariate",
     "local_moran": "geoproc.lisa",
     "local_bivariate_moran": "geoproc.lisa",
     "getis_ord": "geoproc.hotspots",
@@ -59,6 +64,10 @@ _EXPORTS: dict[str, str] = {
     "read_points": "geoproc.points",
     "point_density": "geoproc.density",
     "kernel_density": "geoproc.kde",
+    # point patterns
+    "standard_deviational_ellipse": "geoproc.pattern",
+    "nearest_neighbour_index": "geoproc.pattern",
+    "ripleys_k": "geoproc.pattern",
     # indicators
     "agglomeration_index": "geoproc.indices",
     "location_quotient": "geoproc.indices",

@@ -72,7 +72,7 @@ def _regions_and_values(regions: Any, values: Any, id: str | None, what: str):
     import geopandas as gpd
     import pandas as pd
 
-    from geoproc.moran import values_by_region
+    from geoproc.ids import values_by_region
     from geoproc.panel import as_regions
     from geoproc.validation import region_ids
 
@@ -98,7 +98,8 @@ def _labels_of(gdf) -> dict | None:
 
 def prepare_local_inputs(regions, values_list, weights, id, transform, islands, whats):
     """Regions, ids, values (islands dropped if asked), aligned weights, notes."""
-    from geoproc.moran import _check_values, prepare_weights
+    from geoproc.moran import _check_values
+    from geoproc.weights.prepare import prepare_weights
 
     gdf, ids, first = _regions_and_values(regions, values_list[0], id, whats[0])
     arrays = [first] + [_regions_and_values(gdf, v, id, wh)[2] for v, wh in zip(values_list[1:], whats[1:], strict=True)]

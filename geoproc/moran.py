@@ -1,4 +1,5 @@
-"""Global Moran's I by year, variable and weights matrix; bivariate Moran's I.
+"""Global Moran's I by year, variable and weights matrix (bivariate Moran's I:
+:mod:`geoproc.bivariate`; weights preparation: :mod:`geoproc.weights.prepare`).
 
 The statistics and their moments are esda's (``esda.Moran``, ``esda.Moran_BV``;
 Cliff & Ord 1981): I = (n / S0) z'Wz / z'z, E[I] = -1/(n-1), variances under
@@ -25,20 +26,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
+from geoproc.formatting import PERMUTATIONS, json_safe, stars
 from geoproc.progress import ProgressCallback, report
+from geoproc.weights.prepare import prepare_weights, weights_note
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from geoproc.weights.base import SpatialWeights
+    from geoproc.panel import Panel
 
-__all__ = ["PERMUTATIONS", "MoranTable", "BivariateMoran", "moran_table", "bivariate_moran",
+__all__ = ["PERMUTATIONS", "MoranTable", "moran_table",
            "prepare_weights", "weights_note", "stars", "norm_sf"]
 
-PERMUTATIONS = 999
 COLUMNS = ["year", "variable", "weights", "I", "EI", "VI_norm", "z_norm", "p_norm",
            "VI_rand", "z_rand", "p_rand", "p_sim"]
-ISLAND_POLICIES = ("raise", "keep", "drop")
+ISLAND_POLICIES = ("raise", "keep", "drop")  # moran_table's; "nearest" is a build option
 
 
 def norm_sf(x: Any) -> Any:
@@ -47,133 +49,6 @@ def norm_sf(x: Any) -> Any:
     from scipy.special import ndtr
 
     return ndtr(-np.asarray(x, dtype=float))
-
-
-def stars(p: float) -> str:
-    """``***`` p < 0.01, ``**`` p < 0.05, ``*`` p < 0.1, else empty (NaN gives empty)."""
-    if p is None or not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
-
-
-# --------------------------------------------------------------------------------------
-# weights alignment, islands
-
-
-def _same_ids_as_text(w: SpatialWeights, ids: Sequence) -> SpatialWeights | None:
-    """Weights whose ids equal ``ids`` only as text (file ids "320000" vs panel 320000)."""
-    from geoproc.weights.base import SpatialWeights
-
-    by_text = {str(k): k for k in ids}
-    if len(by_text) != len(ids) or {str(k) for k in w.ids} != set(by_text):
-        return None
-    return SpatialWeights(w.sparse, [by_text[str(k)] for k in w.ids], w.kind, w.transform, w.meta)
-
-
-def weights_name(w: SpatialWeights, name: str | None = None) -> str:
-    """What to call a matrix in notes and messages: ``name``, else its spec or file path."""
-    return str(name or w.meta.get("spec") or w.meta.get("source") or w.kind)
-
-
-def weights_note(w: SpatialWeights, name: str | None = None) -> str:
-    """One line saying how a matrix was built (METHODS 1-2): spec or file, masses and their
-    years (period mean or one year), distance method and centroid, island links.
-
-    >>> from geoproc.weights.base import SpatialWeights
-    >>> weights_note(SpatialWeights([[0, 1], [1, 0]], ["a", "b"], "knn1",
-    ...              meta={"spec": "knn:1", "k": 1, "distance": "geodesic", "centroid": "area"}))
-    'weights knn:1: k = 1; geodesic distances between area centroids'
-    """
-    m = w.meta
-    label = weights_name(w, name)
-    spec = m.get("spec") or w.kind
-    parts = []
-    if m.get("source"):
-        if str(m["source"]) != label:
-            parts.append(f"file {m['source']}")
-    elif spec != label:
-        parts.append(str(spec))
-    for key, column, what in (("masses", "mass_column", "masses"), ("gdp", "gdp_column", "GDP")):
-        if key in m:
-            parts.append(f"{what} {m[column]}: {m[key]}" if m.get(column) else f"{what}: {m[key]}")
-    if "k" in m:
-        parts.append(f"k = {m['k']}")
-    if "power" in m:
-        parts.append(f"distance power {m['power']:g}")
-    if m.get("cutoff_km") is not None:
-        parts.append(f"cut-off {m['cutoff_km']:g} km")
-    if "distance" in m or "centroid" in m:
-        parts.append(f"{m.get('distance', 'geodesic')} distances between {m.get('centroid', 'area')} centroids")
-    if m.get("islands_linked_by"):
-        parts.append(f"islands linked ({m['islands_linked_by']})")
-    return f"weights {label}" + (": " + "; ".join(parts) if parts else "")
-
-
-def prepare_weights(
-    weights: Any,
-    ids: Sequence,
-    transform: str = "R",
-    islands: str = "raise",
-    labels: Mapping | None = None,
-    what: str = "panel",
-    name: str | None = None,
-) -> tuple[SpatialWeights, list, list[str]]:
-    """Align weights to ``ids``, apply the island policy and the transform.
-
-    ``name`` (default: the matrix's spec or file path) names the matrix in notes and errors.
-
-    Returns
-    -------
-    (weights, kept_ids, notes)
-        ``kept_ids`` are ``ids`` without dropped islands; ``notes`` say what was done,
-        the first how the matrix was built (:func:`weights_note`).
-    """
-    from geoproc.weights.base import as_weights
-
-    if islands not in ISLAND_POLICIES:
-        raise ValueError(f"islands must be one of {ISLAND_POLICIES}, got {islands!r}")
-    if transform not in ("R", "O"):
-        raise ValueError(f"transform must be 'R' (row-standardise) or 'O' (as given), got {transform!r}")
-    w = as_weights(weights)
-    try:
-        w = w.align(ids, what=what)
-    except GeoprocInputError:
-        alt = _same_ids_as_text(w, ids)
-        if alt is None:
-            raise
-        w = alt.align(ids, what=what)
-    label = weights_name(w, name)
-    notes: list[str] = [weights_note(w, name)]
-    if w.meta.get("islands_linked_names"):
-        notes.append(f"islands linked to their nearest region ({label}): {w.meta['islands_linked_names']}")
-    kept = list(ids)
-    isl = w.islands
-    if isl:
-        named = ", ".join(f"{labels[k]} ({k})" if labels and k in labels else str(k) for k in isl)
-        if islands == "raise":
-            raise GeoprocInputError(
-                f"weights {label!r} have {len(isl)} island(s) without neighbours: {named}; "
-                "link each to its nearest region (build the weights with islands='nearest'; "
-                "CLI: --islands nearest), keep them with zero spatial lag (islands='keep') or "
-                "leave them out (islands='drop')"
-            )
-        if islands == "drop":
-            kept = [k for k in ids if k not in set(isl)]
-            w = _subset(w, kept)
-            notes.append(f"islands dropped ({label}): {named}")
-        else:
-            notes.append(f"islands kept with zero spatial lag ({label}): {named}")
-    if transform == "R" and not w.is_row_standardized():
-        w = w.row_standardize()
-    return w, kept, notes
-
-
-def _subset(w: SpatialWeights, keep: Sequence) -> SpatialWeights:
-    from geoproc.weights.base import SpatialWeights
-
-    pos = {k: i for i, k in enumerate(w.ids)}
-    idx = np.array([pos[k] for k in keep])
-    return SpatialWeights(w.sparse[idx][:, idx], list(keep), w.kind, w.transform, w.meta)
 
 
 # --------------------------------------------------------------------------------------
@@ -381,8 +256,7 @@ class MoranTable:
     def to_json(self, path: str | os.PathLike | None = None, overwrite: bool = False) -> str:
         """Long table and settings as JSON (written to ``path`` if given)."""
         # full precision (pandas' to_json keeps only 10 digits); NaN as null
-        rows = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
-                for r in self.frame.astype(object).to_dict(orient="records")]
+        rows = json_safe(self.frame.astype(object).to_dict(orient="records"))
         doc = {"n": self.n, "permutations": self.permutations, "seed": self.seed,
                "inference": self.inference, "notes": self.notes, "rows": rows}
         text = json.dumps(doc, ensure_ascii=False, indent=1,
@@ -432,25 +306,16 @@ class MoranTable:
 # public functions
 
 
-def _panel_frame(panel: Any, id: str, year: str, variables: Sequence[str]) -> pd.DataFrame:
-    from geoproc.panel import panel_values, read_panel
+def _panel_frame(panel: Any, id: str, year: str, variables: Sequence[str]) -> tuple[Panel, pd.DataFrame]:
+    """The checked panel and a frame of its id, year and float ``variables``."""
+    from geoproc.panel import as_panel
 
-    df = read_panel(panel, id=id, year=year)
-    vals = panel_values(df, variables, id=id, year=year)
-    out = df[[id, year]].copy()
+    p = as_panel(panel, id=id, year=year)
+    vals = p.values(variables)
+    out = p.frame[[p.id, p.year]].copy()
     for v in variables:
         out[v] = vals[v]
-    for c in (f"{id}_name", "name", "name_zh", "name_en"):
-        if c in df.columns and c not in out.columns:
-            out[c] = df[c]
-    return out
-
-
-def _labels(df: pd.DataFrame, id: str) -> dict | None:
-    for c in (f"{id}_name", "name", "name_zh", "name_en"):
-        if c in df.columns:
-            return dict(zip(df[id], df[c], strict=True))
-    return None
+    return p, out
 
 
 def _check_values(y: np.ndarray, variable: str, year: Any, n: int) -> None:
@@ -467,13 +332,16 @@ def _check_values(y: np.ndarray, variable: str, year: Any, n: int) -> None:
 def _region_order(panel_ids: Sequence, first_weights: Any) -> list:
     """The panel's regions in the order of the (first) weights matrix when they are the
     same set, so that permutations are drawn as esda draws them for data aligned with W."""
+    from geoproc.ids import match_ids
     from geoproc.weights.base import as_weights
 
-    by_text = {str(k): k for k in panel_ids}
+    panel_ids = list(panel_ids)
     w_ids = as_weights(first_weights).ids
-    if len(by_text) == len(panel_ids) and {str(k) for k in w_ids} == set(by_text):
-        return [by_text[str(k)] for k in w_ids]
-    return sorted(panel_ids, key=lambda k: (str(type(k)), k))
+    try:
+        pos = match_ids(w_ids, panel_ids, what_wanted="weights", what_available="panel")
+    except GeoprocInputError:  # not the same set: prepare_weights says how they differ
+        return sorted(panel_ids, key=lambda k: (str(type(k)), k))
+    return [panel_ids[i] for i in pos]
 
 
 def _weights_dict(weights: Any) -> dict[str, Any]:
@@ -508,8 +376,9 @@ def moran_table(
 
     Parameters
     ----------
-    panel : DataFrame or path
-        Long panel (see :func:`geoproc.read_panel`); every region must have every year.
+    panel : Panel, DataFrame or path
+        Long panel (:class:`geoproc.panel.Panel`, or anything :func:`geoproc.read_panel`
+        reads); every region must have every year.
     weights : weights or dict of name -> weights
         :class:`~geoproc.SpatialWeights`, libpysal ``W``/``Graph``, or a weights
         file; a dict compares several matrices side by side.
@@ -526,8 +395,8 @@ def moran_table(
     transform : {"R", "O"}
         Row-standardise the weights (esda's default) or use them as given.
     islands : {"raise", "keep", "drop"}
-        Regions without neighbours: an error naming them, kept with zero lag, or
-        left out. What was done is in ``notes``.
+        Regions without neighbours (:func:`geoproc.weights.prepare_weights`): an error
+        naming them, kept with zero lag, or left out. What was done is in ``notes``.
     inference : {"norm", "rand", "sim"}
         Which p-value gives the stars of the publication layout (and its z:
         z_rand for "rand", else z_norm).
@@ -547,8 +416,8 @@ def moran_table(
         raise ValueError(f"inference must be 'norm', 'rand' or 'sim', got {inference!r}")
     if inference == "sim" and not permutations:
         raise GeoprocInputError("inference='sim' needs permutations > 0")
-    df = _panel_frame(panel, id, year, variables)
-    labels = _labels(df, id)
+    p, df = _panel_frame(panel, id, year, variables)
+    id, year, labels = p.id, p.year, p.labels()
     wdict = _weights_dict(weights)
     ids = _region_order(df[id].unique(), next(iter(wdict.values())))
     prepared = {}
@@ -557,9 +426,7 @@ def moran_table(
         w2, kept, wnotes = prepare_weights(w, ids, transform, islands, labels, name=name)
         prepared[name] = (w2, kept, _moments(w2))
         notes += wnotes
-    from geoproc.panel import check_balanced
-
-    check_balanced(df, id=id, year=year)
+    p.require_balanced("Moran's I by year needs every region in every year")
     if permutations:
         notes.append(f"p_sim from {permutations} permutations, seed {seed}")
     years = sorted(df[year].unique())
@@ -583,139 +450,3 @@ def moran_table(
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return MoranTable(frame, variables, list(prepared), [int(y) for y in years], n_used,
                       int(permutations), seed, inference, notes)
-
-
-@dataclass
-class BivariateMoran:
-    """Global bivariate Moran's I: x against the spatial lag of y (esda's ``Moran_BV``).
-
-    Attributes
-    ----------
-    I : float
-        zx' W zy / (n - 1), zx and zy standardised with ddof=1.
-    sim : ndarray
-        Permutation values (y permuted), empty without permutations.
-    p_sim, EI_sim, z_sim, p_z_sim : float
-        Pseudo p-value (esda's rule), mean of ``sim``, (I - EI_sim)/sd(sim) and its
-        one-sided normal p-value, as esda.
-    n, permutations, seed
-    """
-
-    I: float  # noqa: E741
-    sim: np.ndarray
-    p_sim: float
-    EI_sim: float
-    z_sim: float
-    p_z_sim: float
-    n: int
-    permutations: int
-    seed: int | None
-    notes: list = field(default_factory=list)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The statistic as a one-row table.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``I, EI_sim, z_sim, p_sim, p_z_sim, n, permutations`` (esda's names).
-        """
-        import pandas as pd
-
-        return pd.DataFrame([dict(I=self.I, EI_sim=self.EI_sim, z_sim=self.z_sim,
-                                  p_sim=self.p_sim, p_z_sim=self.p_z_sim, n=self.n,
-                                  permutations=self.permutations)])
-
-    def summary(self) -> str:
-        """One line: I with stars (from the pseudo p), n, the pseudo p and z_sim.
-
-        Returns
-        -------
-        str
-        """
-        return (f"Bivariate Moran's I = {self.I:.4f}{stars(self.p_sim)} (n = {self.n}); "
-                f"pseudo p = {self.p_sim:.4f} from {self.permutations} permutations, z_sim = {self.z_sim:.3f}")
-
-
-def values_by_region(values: Any, ids: Sequence, what: str) -> np.ndarray:
-    """Float values in the order of ``ids``, checked.
-
-    ``values`` is a Series indexed by region id (ids that differ only in type, 320000 and
-    "320000", match) or values already in the order of ``ids``. Raises naming the regions
-    without a value or with a missing (NaN) or non-numeric one, or the count that differs.
-    """
-    import pandas as pd
-
-    ids = list(ids)
-    if isinstance(values, pd.Series):
-        index = values.index
-        if not all(k in index for k in ids):
-            by_text = {str(k): k for k in index}
-            if len(by_text) == len(index) and all(str(k) in by_text for k in ids):
-                values = values.rename(index={by_text[str(k)]: k for k in ids})
-        missing = [k for k in ids if k not in values.index]
-        if missing:
-            raise GeoprocInputError(f"{what}: no value for regions {', '.join(map(str, missing[:20]))}")
-        arr = pd.to_numeric(values.loc[ids], errors="coerce").to_numpy(dtype=float)
-    else:
-        arr = np.asarray(values, dtype=float).ravel()
-        if arr.size != len(ids):
-            raise GeoprocInputError(f"{what}: {arr.size} values for {len(ids)} regions")
-    bad = np.flatnonzero(~np.isfinite(arr))
-    if bad.size:
-        raise GeoprocInputError(f"{what}: missing (NaN) for regions {', '.join(str(ids[i]) for i in bad[:20])}")
-    return arr
-
-
-def bivariate_moran(
-    x: Any,
-    y: Any,
-    weights: Any,
-    permutations: int = PERMUTATIONS,
-    seed: int | None = None,
-    transform: str = "R",
-    islands: str = "raise",
-) -> BivariateMoran:
-    """Global bivariate Moran's I of ``x`` against the spatial lag of ``y``.
-
-    Parameters
-    ----------
-    x, y : Series indexed by region id, or arrays in the weights' order
-    weights : SpatialWeights, libpysal W/Graph or weights file
-    permutations : int
-        Permutations of ``y`` for the pseudo p-value.
-    seed : int, optional
-        ``RandomState(seed)`` draws the permutations esda's ``Moran_BV`` would
-        draw after ``np.random.seed(seed)``.
-    transform, islands
-        As :func:`moran_table`.
-    """
-    from geoproc.weights.base import as_weights
-
-    w0 = as_weights(weights)
-    ids = list(w0.ids)
-    xa = values_by_region(x, ids, "x")
-    ya = values_by_region(y, ids, "y")
-    w, kept, notes = prepare_weights(w0, ids, transform, islands)
-    if len(kept) != len(ids):
-        pos = {k: i for i, k in enumerate(ids)}
-        idx = [pos[k] for k in kept]
-        xa, ya = xa[idx], ya[idx]
-    n = xa.size
-    for arr, name in ((xa, "x"), (ya, "y")):
-        _check_values(arr, name, None, n)
-    zx = (xa - xa.mean()) / xa.std(ddof=1)
-    zy = (ya - ya.mean()) / ya.std(ddof=1)
-    I = float(zx @ (w.sparse @ zy)) / (n - 1.0)  # noqa: E741
-    sims = np.empty(0)
-    p_sim = EI_sim = z_sim = p_z_sim = np.nan
-    if permutations:
-        zp = _permuted(zy, permutations, seed)
-        sims = (w.sparse @ zp.T).T @ zx / (n - 1.0)
-        p_sim = _permutation_p(I, sims)
-        EI_sim = float(sims.sum() / permutations)
-        sd = float(sims.std())
-        z_sim = (I - EI_sim) / sd if sd > 0 else np.nan
-        p_z_sim = float(norm_sf(abs(z_sim))) if np.isfinite(z_sim) else np.nan
-        notes.append(f"p_sim from {permutations} permutations of y, seed {seed}")
-    return BivariateMoran(I, sims, p_sim, EI_sim, z_sim, p_z_sim, n, int(permutations), seed, notes)

@@ -99,8 +99,9 @@ def moran_scatter(
     """
     import pandas as pd
 
-    from geoproc.moran import prepare_weights, values_by_region
+    from geoproc.ids import values_by_region
     from geoproc.weights.base import as_weights
+    from geoproc.weights.prepare import prepare_weights
 
     w0 = as_weights(weights)
     y = values_by_region(values, w0.ids, "values")

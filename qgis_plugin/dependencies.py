@@ -37,10 +37,17 @@ def ensure_bundled_geoproc_on_path() -> None:
         sys.path.insert(0, str(BUNDLE))
 
 
+def _absent(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except (ImportError, ValueError):  # a broken or half-imported package counts as missing
+        return True
+
+
 def missing_packages() -> list[str]:
     """pip requirements of the libraries QGIS's Python cannot import."""
     ensure_bundled_geoproc_on_path()
-    return [req for mod, req in REQUIREMENTS.items() if importlib.util.find_spec(mod) is None]
+    return [req for mod, req in REQUIREMENTS.items() if _absent(mod)]
 
 
 def install_command(requirements: list[str]) -> str:
@@ -63,7 +70,7 @@ def install_command(requirements: list[str]) -> str:
 def missing_message() -> str | None:
     """A readable explanation if something is missing, else None."""
     missing = missing_packages()
-    if importlib.util.find_spec("geoproc") is None:
+    if _absent("geoproc"):
         missing = ["geoproc"] + missing
     if not missing:
         return None
@@ -74,3 +81,22 @@ def missing_message() -> str | None:
         + install_command(missing)
         + "\nthen restart QGIS."
     )
+
+
+def startup_report() -> str | None:
+    """What the plugin says once when QGIS loads it, or None when everything imports.
+
+    Returns
+    -------
+    str or None
+        One line naming the missing libraries and the exact command that installs
+        them into the Python QGIS runs on (the same command :func:`missing_message`
+        gives when a tool runs).
+    """
+    missing = missing_packages()
+    if _absent("geoproc"):
+        missing = ["geoproc"] + missing
+    if not missing:
+        return None
+    return (f"geoproc's tools need Python packages that QGIS's Python lacks: {', '.join(missing)}. "
+            f"Install them with: {install_command(missing)} — then restart QGIS.")

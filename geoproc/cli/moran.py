@@ -5,77 +5,30 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geoproc.cli._common import add_output_args
+from geoproc.cli._common import add_output_args, add_weights_args, command_warnings
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-WEIGHTS_HELP = (
-    "weights: a file written by 'geoproc weights' (.csv, .gal, .gwt) or a kind built on the fly "
-    "from the regions: queen, rook, knn:K, inverse-distance[:POWER[:CUTOFF_KM]], gravity:COLUMN, "
-    "nested:COLUMN (COLUMN from the panel, averaged over its years)"
-)
-REPEAT_HELP = "; repeat for several matrices side by side, NAME=SPEC names one (e.g. W1=gravity:rd_staff)"
-
-
-def add_weights_args(p: argparse.ArgumentParser, repeat: bool) -> None:
-    """Options shared by moran, lisa and hotspots."""
-    p.add_argument("--weights", "-w", required=True, action="append" if repeat else "store",
-                   metavar="W", help=WEIGHTS_HELP + (REPEAT_HELP if repeat else ""))
-    p.add_argument("--islands", choices=("raise", "keep", "drop", "nearest"), default="raise",
-                   help="regions without neighbours: stop with an error naming them (raise, default), "
-                        "keep them with zero spatial lag, drop them, or link each to its nearest region "
-                        "by centroid distance (queen/rook, and weights files given the regions)")
-    p.add_argument("--transform", choices=("R", "O"), default="R",
-                   help="R: row-standardise the weights (default, as esda); O: use them as given")
-    p.add_argument("--centroid", choices=("area", "representative", "largest"), default="area",
-                   help="the point standing for each region in distances (knn, inverse-distance, "
-                        "gravity, nested, island links): area centroid (default), a representative "
-                        "point inside the region, or the area centroid of its largest part")
-
-
-def plain_warnings(command: str) -> AbstractContextManager[None]:
-    """A context in which warnings print as one line ``geoproc COMMAND: warning: ...``."""
-    import warnings
-
-    ctx = warnings.catch_warnings()
-
-    def show(message, category, filename, lineno, file=None, line=None) -> None:
-        print(f"geoproc {command}: warning: {message}", file=sys.stderr)
-
-    class _Ctx:
-        def __enter__(self) -> None:
-            ctx.__enter__()
-            warnings.showwarning = show
-
-        def __exit__(self, *exc: object) -> None:
-            ctx.__exit__(*exc)
-
-    return _Ctx()
+# every command's warnings are formatted by geoproc.cli.main (cli._common.command_warnings);
+# the old name stays importable
+plain_warnings = command_warnings
 
 
 def guess_regions(ids: Iterable[Any]) -> gpd.GeoDataFrame | None:
     """The shipped boundary set whose codes contain all ``ids`` (None if none does)."""
     from geoproc.boundaries import load_boundaries
+    from geoproc.ids import id_key
 
-    want = {str(i) for i in ids}
+    want = {id_key(i) for i in ids}
     for name in ("china_provinces", "yrd_cities"):
         gdf = load_boundaries(name)
-        if want <= set(gdf["code"].astype(str)):
+        if want <= {id_key(c) for c in gdf["code"]}:
             return gdf
     return None
-
-
-def _is_file(spec: str) -> bool:
-    """Whether a (possibly ``NAME=``) weights spec is a file (inverse-distance:2:800.5 is not)."""
-    from geoproc.weights.build import parse_spec
-
-    body = spec.partition("=")[2] if "=" in spec and not Path(spec).exists() else spec
-    return parse_spec(body.strip())[0] == "file"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -115,8 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with plain_warnings("moran"):
-        return _run(args)
+    return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -134,6 +86,7 @@ def _run(args: argparse.Namespace) -> int:
     from geoproc.boundaries import read_regions
     from geoproc.moran import moran_table
     from geoproc.panel import read_panel
+    from geoproc.weights import WeightsSpec
     from geoproc.weights.build import build_weight_set
 
     regions = read_regions(args.regions, id=args.regions_id) if args.regions else None
@@ -142,7 +95,7 @@ def _run(args: argparse.Namespace) -> int:
                        regions_id=args.regions_id)
     # kinds are built from the regions, and islands of a file are linked by their centroids
     if regions is None and (args.islands == "nearest"
-                            or not all(_is_file(s) for s in args.weights)):
+                            or not all(WeightsSpec.parse(s).is_file for s in args.weights)):
         regions = guess_regions(panel[args.id].unique())
     weights = build_weight_set(args.weights, regions, panel, id=args.regions_id, data_id=args.id,
                                year_column=args.year_column, islands=args.islands,

@@ -7,13 +7,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from geoproc.cli._common import add_output_args
-
-WEIGHTS_HELP = (
-    "weights: a file written by 'geoproc weights' (.csv full matrix with ids, .gal, .gwt) or a kind "
-    "built on the fly from the regions: queen, rook, knn:K, inverse-distance[:POWER[:CUTOFF_KM]], "
-    "gravity:COLUMN, nested:COLUMN (COLUMN from the panel, averaged over its years)"
-)
+from geoproc.cli._common import add_islands_arg, add_output_args, weights_help
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("panel", metavar="PANEL", help="long panel table (CSV or XLSX), one row per region-year")
-    p.add_argument("--weights", "-w", required=True, metavar="W", help=WEIGHTS_HELP)
+    p.add_argument("--weights", "-w", required=True, metavar="W", help=weights_help())
     p.add_argument("--y", required=True, metavar="COLUMN", help="dependent variable (e.g. cul)")
     p.add_argument("--x", required=True, metavar="COLUMN[,COLUMN]",
                    help="explanatory variable(s) of interest, comma-separated (e.g. dig)")
@@ -56,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="seed of the draws (reproducible standard errors)")
     p.add_argument("--transform", choices=("R", "O"), default="R",
                    help="R: row-standardise the weights (default); O: use them as given (warns)")
+    add_islands_arg(p, default="keep")
     p.add_argument("--no-tests", action="store_true",
                    help="skip the LR/Wald/Hausman tests (and the SAR, SEM and random-effects fits they need)")
     p.add_argument("--json", default=None, metavar="FILE", help="also write all results as JSON")
@@ -71,10 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geoproc.cli.moran import plain_warnings
-
-    with plain_warnings("sdm"):
-        return _run(args)
+    return _run(args)
 
 
 def _split(text: str) -> list[str]:
@@ -92,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         check_output(args.json, args.overwrite)
     if args.regions_output:
-        from geoproc.cli.lisa import VECTOR_SUFFIXES
+        from geoproc.cli._common import VECTOR_SUFFIXES
 
         if Path(args.regions_output).suffix.lower() not in VECTOR_SUFFIXES:
             raise GeoprocInputError(
@@ -108,26 +100,23 @@ def _run(args: argparse.Namespace) -> int:
     from geoproc.boundaries import read_regions
     from geoproc.cli.moran import guess_regions
     from geoproc.durbin import sdm
-    from geoproc.durbin.data import panel_arrays
-    from geoproc.panel import read_panel
-    from geoproc.weights import build_weight_set
+    from geoproc.panel import load_panel
+    from geoproc.weights import WeightsSpec
 
     regions = read_regions(args.regions, id=args.regions_id) if args.regions else None
-    panel = read_panel(args.panel, id=args.id, year=args.year, regions=regions)
-    # check the panel (columns, gaps, NaN) before building weights: a gravity/nested kind
-    # reads its masses from the panel, and a gap would surface as a mass error instead of
-    # the list of missing region-years
-    panel_arrays(panel, args.y, x + controls, args.id, args.year)
-    if regions is None and (args.regions_output or not Path(args.weights).exists()):
-        regions = guess_regions(panel[args.id].unique())
-    report_year = _report_year(args, panel, regions)
-    weights = build_weight_set([args.weights], regions, panel, id=args.regions_id, data_id=args.id,
-                               year_column=args.year, islands="keep")
-    w = next(iter(weights.values()))
-    result = sdm(panel, w, y=args.y, x=x + controls, id=args.id, year=args.year, effects=args.effects,
+    panel = load_panel(args.panel, id=args.id, year=args.year, regions=regions)
+    # the panel is checked once, by sdm, before it builds a weights kind: a gravity/nested kind
+    # reads its masses from the panel, and a gap must surface as the list of missing
+    # region-years, not as a mass error
+    if regions is None and (args.regions_output or args.islands == "nearest"
+                            or not WeightsSpec.parse(args.weights, named=False).is_file):
+        regions = guess_regions(panel.ids)
+    report_year = _report_year(args, panel.frame, regions)
+    result = sdm(panel, args.weights, y=args.y, x=x + controls, effects=args.effects,
                  model=args.model, lee_yu=args.lee_yu, draws=args.draws, seed=args.seed,
                  wx=x if args.no_wx_controls else None, row_standardize=args.transform == "R",
-                 tests=not args.no_tests)
+                 tests=not args.no_tests, regions=regions, regions_id=args.regions_id,
+                 islands=args.islands)
     # build every text before writing anything: a failing JSON must not leave the report behind
     text = result.to_html() if out.suffix.lower() in (".html", ".htm") else result.summary() + "\n"
     json_text = result.to_json() if args.json else None
@@ -143,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
             tmp_regions = stack.enter_context(atomic_output(args.regions_output, args.overwrite))
             by_region.to_csv(tmp_regions, index=False, encoding="utf-8-sig")
         elif by_region is not None:  # last: its own atomic write, the others still pending
-            from geoproc.cli.lisa import write_layer
+            from geoproc.cli._common import write_layer
 
             write_layer(by_region, args.regions_output, args.overwrite, f"sdm_{args.y}")
     sys.stdout.write(result.summary() + "\n")
@@ -162,13 +151,14 @@ def _report_year(args: argparse.Namespace, panel, regions):
             f"--regions-output {args.regions_output} needs the regions' geometry: give --regions "
             "(the panel's codes are in no shipped boundary set), or write .csv")
     if regions is not None:
+        from geoproc.ids import id_key, listing
         from geoproc.validation import region_ids
 
-        have = {str(i) for i in region_ids(regions, args.regions_id)}
-        absent = [str(i) for i in panel[args.id].unique() if str(i) not in have]
+        have = {id_key(i) for i in region_ids(regions, args.regions_id)}
+        absent = [i for i in panel[args.id].unique() if id_key(i) not in have]
         if absent:
             raise GeoprocInputError(
-                f"--regions-output: panel regions not in the regions layer: {', '.join(absent[:20])}")
+                f"--regions-output: panel regions not in the regions layer: {listing(absent, 20)}")
     years = sorted(panel[args.year].unique())
     if args.regions_year is None:
         return years[-1]
@@ -185,17 +175,21 @@ def _report_year(args: argparse.Namespace, panel, regions):
 def _regions_layer(result, regions, regions_id, year, id_name: str):
     """The regions with :meth:`SDMResult.region_effects` of ``year`` joined by id (without
     regions: the table with an ``id_name`` column)."""
+    import numpy as np
+    import pandas as pd
+
     from geoproc.validation import region_ids
 
     table = result.region_effects(year=year)
     if regions is None:
         return table.rename_axis(id_name).reset_index()
+    from geoproc.ids import match_ids
+
     ids = region_ids(regions, regions_id)
-    # the panel's ids may be int where the layer's are str (or the reverse)
-    by_text = {str(k): v for k, v in zip(table.index, range(len(table)), strict=True)}
-    rows = [by_text.get(str(i)) for i in ids]
+    # the panel's ids may be int where the layer's are str (or the reverse); regions left
+    # out of the model (dropped islands, regions without panel rows) get NaN
+    pos = match_ids(table.index, ids, what_wanted="SDM result", what_available="regions", extra="ignore")
     out = regions.copy()
     for col in table.columns:
-        values = table[col].to_numpy()
-        out[col] = [values[r] if r is not None else float("nan") for r in rows]
+        out[col] = pd.Series(table[col].to_numpy(), index=pos).reindex(np.arange(len(ids))).to_numpy()
     return out

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     from geoproc.weights import io as wio
 
     out = Path(args.output)
-    wio._format(out)  # unknown suffix: fail before any work
+    wio.check_format(out)  # unknown suffix: fail before any work
     kind = args.kind
     needs = {"knn": ["k"], "gravity": ["mass"], "nested": ["mass"]}.get(kind, [])
     for name in needs:

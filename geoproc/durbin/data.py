@@ -5,15 +5,18 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from geoproc.errors import GeoprocInputError
-from geoproc.weights.base import SpatialWeights, as_weights
 
-__all__ = ["PanelArrays", "check_regressors", "panel_arrays", "resolve_weights"]
+if TYPE_CHECKING:
+    from geoproc.panel import Panel
+    from geoproc.weights.prepare import PreparedWeights
+
+__all__ = ["PanelArrays", "check_regressors", "keep_regions", "panel_arrays", "resolve_weights"]
 
 
 @dataclass
@@ -28,20 +31,7 @@ class PanelArrays:
     x_names: list[str]
 
 
-def _fmt_pairs(pairs: Sequence[tuple], limit: int = 20) -> str:
-    text = ", ".join(f"{r} {y}" for r, y in list(pairs)[:limit])
-    return text + (f" ... ({len(pairs)} in all)" if len(pairs) > limit else "")
-
-
-def panel_arrays(panel: pd.DataFrame, y: str, x: Sequence[str], id: str, year: str) -> PanelArrays:
-    """Check ``panel`` (long, one row per region-year) and return its arrays.
-
-    Raises :class:`GeoprocInputError` naming missing columns, duplicate region-years,
-    missing region-years of an unbalanced panel, NaN region-years, and T = 1.
-    ``panel`` is not modified.
-    """
-    if not isinstance(panel, pd.DataFrame):
-        raise TypeError(f"panel must be a pandas DataFrame (long format), got {type(panel).__name__}")
+def _check_names(y: str, x: Sequence[str]) -> list[str]:
     if isinstance(x, str):
         x = [x]
     x = list(x)
@@ -52,92 +42,98 @@ def panel_arrays(panel: pd.DataFrame, y: str, x: Sequence[str], id: str, year: s
     dup_names = sorted({v for v in x if x.count(v) > 1})
     if dup_names:
         raise GeoprocInputError(f"regressors listed twice: {', '.join(dup_names)}")
-    cols = [id, year, y, *x]
-    missing = [c for c in cols if c not in panel.columns]
-    if missing:
-        raise GeoprocInputError(
-            f"panel has no column(s) {', '.join(map(repr, missing))}; columns are "
-            f"{', '.join(map(str, panel.columns))}"
-        )
-    df = panel[cols].copy()
-    for c in (id, year):
-        na = np.flatnonzero(df[c].isna().to_numpy())
-        if na.size:
-            raise GeoprocInputError(f"panel column {c!r} is empty at rows {', '.join(map(str, na[:20]))}")
-    dup = df[df.duplicated([id, year], keep=False)]
-    if len(dup):
-        pairs = sorted({(r, t) for r, t in zip(dup[id], dup[year], strict=True)}, key=str)
-        raise GeoprocInputError(f"panel has duplicate region-years ({id}, {year}): {_fmt_pairs(pairs)}")
-    for c in (y, *x):
-        num = pd.to_numeric(df[c], errors="coerce")
-        bad = num.isna() & df[c].notna()
-        if bad.any():
-            raise GeoprocInputError(
-                f"panel column {c!r} is not numeric at region-years "
-                + _fmt_pairs(list(zip(df.loc[bad, id], df.loc[bad, year], strict=True)))
-            )
-        df[c] = num.astype(float)
-        nan = ~np.isfinite(df[c].to_numpy())
-        if nan.any():
-            raise GeoprocInputError(
-                f"panel column {c!r} is missing (NaN or infinite) for region-years "
-                + _fmt_pairs(list(zip(df.loc[nan, id], df.loc[nan, year], strict=True)))
-            )
-    ids = sorted(df[id].unique(), key=lambda v: (str(type(v)), v))
-    years = sorted(df[year].unique())
-    if len(years) < 2:
-        raise GeoprocInputError(
-            f"panel has a single period ({year} = {years[0] if years else 'none'}); "
-            "a panel model needs T >= 2 (use a cross-section model instead)"
-        )
-    if len(df) != len(ids) * len(years):
-        have = set(zip(df[id], df[year], strict=True))
-        gaps = [(r, t) for r in ids for t in years if (r, t) not in have]
-        raise GeoprocInputError(
-            f"unbalanced panel: {len(gaps)} region-years are missing: {_fmt_pairs(gaps)} "
-            "(the fixed-effects SDM needs every region in every year)"
-        )
+    return x
+
+
+def panel_arrays(panel: Panel | pd.DataFrame, y: str, x: Sequence[str], id: str = "code",
+                 year: str = "year") -> PanelArrays:
+    """Check ``panel`` (long, one row per region-year) and return its arrays.
+
+    ``panel`` is a :class:`~geoproc.panel.Panel` or a DataFrame with columns ``id`` and
+    ``year`` (not modified). Raises :class:`GeoprocInputError` with the messages of
+    :mod:`geoproc.panel.checks`: missing columns, duplicate region-years, the region-years
+    missing from an unbalanced panel, empty or text values, and T = 1.
+    """
+    from geoproc.panel import Panel
+
+    x = _check_names(y, x)
+    if not isinstance(panel, Panel):
+        if not isinstance(panel, pd.DataFrame):
+            raise TypeError(f"panel must be a pandas DataFrame (long format) or a Panel, got {type(panel).__name__}")
+        panel = Panel.from_frame(panel, id, year)
+    vals = panel.values([y, *x])
+    panel.require_years(2, "a panel model needs T >= 2 (use a cross-section model instead)")
+    panel.require_balanced("the fixed-effects SDM needs every region in every year")
+    df = panel.frame
+    ids, years = panel.ids, panel.years
     T, N = len(years), len(ids)
     # scatter rows into (T, N) by position: no MultiIndex reindex (slow for large panels)
-    ti = pd.Index(years).get_indexer(df[year])
-    ri = pd.Index(ids).get_indexer(df[id])
+    ti = pd.Index(years).get_indexer(df[panel.year])
+    ri = pd.Index(ids).get_indexer(df[panel.id])
     order = np.empty(T * N, dtype=np.int64)
     order[ti * N + ri] = np.arange(len(df))
-    vals = df[[y, *x]].to_numpy(dtype=float)[order]
-    Y = vals[:, 0].reshape(T, N)
-    X = vals[:, 1:].reshape(T, N, len(x))
+    arr = vals[[y, *x]].to_numpy(dtype=float)[order]
+    Y = arr[:, 0].reshape(T, N)
+    X = arr[:, 1:].reshape(T, N, len(x))
     return PanelArrays(Y, X, list(ids), list(years), y, x)
+
+
+def keep_regions(pa: PanelArrays, ids: Sequence) -> PanelArrays:
+    """``pa`` with only the regions ``ids`` (e.g. without dropped islands), in their order."""
+    if list(ids) == pa.ids:
+        return pa
+    pos = {k: i for i, k in enumerate(pa.ids)}
+    idx = np.array([pos[k] for k in ids], dtype=np.int64)
+    return PanelArrays(pa.y[:, idx], pa.x[:, idx, :], list(ids), pa.years, pa.y_name, pa.x_names)
 
 
 def resolve_weights(weights: Any, ids: list, panel: pd.DataFrame | None = None, id: str | None = None,
                     regions: Any = None, row_standardize: bool | None = None,
-                    year: str | None = None) -> SpatialWeights:
-    """Weights aligned to the panel's ids.
+                    year: str | None = None, islands: str = "keep",
+                    regions_id: str | None = None) -> PreparedWeights:
+    """Weights aligned to the panel's ids, with the island policy applied.
 
     ``weights`` is anything :func:`geoproc.weights.as_weights` takes, a ``(matrix, ids)``
-    pair, or a kind such as
-    ``"queen"`` or ``"gravity:rd_staff"`` built with :func:`geoproc.weights.build_weights`
-    from ``regions`` (default: the shipped China provinces) and the panel.
+    pair, or a spec such as ``"queen"`` or ``"gravity:rd_staff"`` built with
+    :func:`geoproc.weights.build_weights` from ``regions`` (default: the shipped China
+    provinces) and the panel. Islands as :func:`geoproc.weights.prepare_weights`
+    (``keep`` also warns, naming them; ``drop`` warns which regions left the model).
+
+    Returns
+    -------
+    PreparedWeights
+        ``(weights, kept_ids, notes)``.
     """
     import os
 
-    if isinstance(weights, (str, os.PathLike)) and not os.path.exists(os.fspath(weights)):
-        from geoproc.weights.build import build_weights
+    from geoproc.weights.prepare import prepare_weights
+    from geoproc.weights.spec import WeightsSpec
 
-        if regions is None:
-            from geoproc.boundaries import load_boundaries
+    text = os.fspath(weights) if isinstance(weights, (str, os.PathLike)) else None
+    spec = text is not None and not WeightsSpec.parse(text, named=False).is_file
+    if (spec or islands == "nearest") and regions is None:
+        from geoproc.boundaries import load_boundaries
 
-            regions = load_boundaries("china_provinces")
-        # masses of gravity/nested kinds: the panel's column, averaged over its years
-        w = build_weights(os.fspath(weights), regions, data=panel, data_id=id, year_column=year)
-    elif isinstance(weights, tuple) and len(weights) == 2:
-        w = as_weights(weights[0], ids=weights[1])  # (matrix, ids)
-    else:
-        w = as_weights(weights)
-    w = _align(w, ids)
-    if row_standardize:
-        w = w.row_standardize()
-    elif not w.is_row_standardized():
+        regions = load_boundaries("china_provinces")
+    if spec:
+        from geoproc.weights.build import build_weight_set
+
+        # as every command builds it; masses of gravity/nested: the panel's period mean
+        built = build_weight_set([text], regions, panel, id=regions_id, data_id=id, year_column=year,
+                                 islands="nearest" if islands == "nearest" else "keep")
+        weights = next(iter(built.values()))
+    labels = None
+    if panel is not None and id is not None:
+        for c in (f"{id}_name", "name", "name_zh", "name_en"):
+            if c in panel.columns:
+                labels = dict(zip(panel[id], panel[c], strict=True))
+                break
+    if labels is None and regions is not None:
+        labels = _region_labels(regions, regions_id)
+    prepared = prepare_weights(weights, ids, "R" if row_standardize else "O", islands, labels,
+                               regions=regions, regions_id=regions_id)
+    w = prepared.weights
+    if not row_standardize and not w.is_row_standardized():
         rs = np.asarray(w.sparse.sum(axis=1)).ravel()
         i = int(np.argmax(np.abs(rs - 1)))
         warnings.warn(
@@ -147,22 +143,23 @@ def resolve_weights(weights: Any, ids: list, panel: pd.DataFrame | None = None, 
             UserWarning, stacklevel=3,
         )
     if w.islands:
-        warnings.warn(f"weights have islands (no neighbours): {', '.join(map(str, w.islands[:20]))}",
-                      UserWarning, stacklevel=3)
-    return w
+        warnings.warn(f"weights have islands (no neighbours), kept with zero spatial lag: "
+                      f"{', '.join(map(str, w.islands[:20]))} (islands='raise', 'drop' or 'nearest' "
+                      "to change that; geoproc sdm --islands)", UserWarning, stacklevel=3)
+    if len(prepared.ids) < len(ids):
+        warnings.warn(prepared.notes[-1], UserWarning, stacklevel=3)
+    return prepared
 
 
-def _align(w: SpatialWeights, ids: list) -> SpatialWeights:
-    try:
-        return w.align(ids, what="panel")
-    except GeoprocInputError:
-        # ids read from a file are often str while the panel's are int (or the reverse)
-        by_str = {str(k): k for k in ids}
-        if (len(by_str) == len(ids) == len(w.ids)
-                and {str(k) for k in w.ids} == set(by_str)):
-            w2 = SpatialWeights(w.sparse, [by_str[str(k)] for k in w.ids], w.kind, w.transform, w.meta)
-            return w2.align(ids, what="panel")
-        raise
+def _region_labels(regions: Any, regions_id: str | None) -> dict | None:
+    """Region names by id from the regions layer (for messages naming islands)."""
+    from geoproc.weights._inputs import _NAME_FIELDS, load_regions
+
+    gdf, ids, _ = load_regions(regions, regions_id)
+    for f in _NAME_FIELDS:
+        if f in gdf.columns:
+            return dict(zip(ids, gdf[f].tolist(), strict=True))
+    return None
 
 
 def check_regressors(Z: np.ndarray, raw: np.ndarray, names: list[str], effects: str) -> None:

@@ -3,123 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr  # scipy.stats takes seconds to import
 
-from geoproc.durbin.data import check_regressors, panel_arrays, resolve_weights
-from geoproc.durbin.effects import DRAWS, effects_table
-from geoproc.durbin.estimation import (
-    FIXED_EFFECTS,
-    Design,
-    Fit,
-    fit_error,
-    fit_lag,
-    fit_ols,
-    spatial_lag,
-    within,
+from geoproc.durbin.data import keep_regions, panel_arrays, resolve_weights
+from geoproc.durbin.effects import DRAWS
+from geoproc.durbin.estimation import FIXED_EFFECTS
+from geoproc.durbin.fitting import (
+    MODELS,
+    Estimates,
+    ModelSpec,
+    Problem,
+    estimate,
+    goodness_of_fit,
+    run_tests,
 )
-from geoproc.durbin.hypothesis_tests import TestStat, lr_test, wald_common_factor, wald_zero
-from geoproc.durbin.logdet import SpatialOperator
 from geoproc.errors import GeoprocInputError
+from geoproc.panel import Panel
 from geoproc.progress import ProgressCallback, report
 
 __all__ = ["MODELS", "Estimates", "SDMResult", "sdm"]
 
-MODELS = ("sdm", "sar", "sem", "slx")
-
-
-def _stars(p: float) -> str:
-    if not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
-
-
-@dataclass
-class Estimates:
-    """One set of estimates (the direct ML fit, or Lee and Yu's transformation approach).
-
-    Attributes
-    ----------
-    rho : float or None
-        Spatial autoregressive coefficient (SDM, SAR).
-    lam : float or None
-        Spatial error coefficient (SEM).
-    beta, theta : pandas.Series
-        Coefficients of x and of W x, by regressor name (theta empty for SAR/SEM).
-    sigma2, loglik : float
-    params, se, z, p : pandas.Series
-        All parameters: ``x`` names, ``W*x`` names, ``rho``/``lambda``, ``sigma2``.
-    cov : pandas.DataFrame
-        Inverse information matrix.
-    effects : pandas.DataFrame or None
-        Direct/indirect/total effects (see :func:`geoproc.durbin.effects.effects_table`).
-    """
-
-    fit: Fit
-    x_names: list[str]
-    wx_names: list[str]
-    effects: pd.DataFrame | None = None
-
-    @property
-    def rho(self) -> float | None:
-        return self.fit.spatial if self.fit.spatial_name == "rho" else None
-
-    @property
-    def lam(self) -> float | None:
-        return self.fit.spatial if self.fit.spatial_name == "lambda" else None
-
-    @property
-    def sigma2(self) -> float:
-        return self.fit.sigma2
-
-    @property
-    def loglik(self) -> float:
-        return self.fit.loglik
-
-    @property
-    def param_names(self) -> list[str]:
-        return self.fit.param_names
-
-    @property
-    def params(self) -> pd.Series:
-        return pd.Series(self.fit.params, index=self.param_names, name="estimate")
-
-    @property
-    def se(self) -> pd.Series:
-        return pd.Series(self.fit.se, index=self.param_names, name="se")
-
-    @property
-    def z(self) -> pd.Series:
-        return (self.params / self.se).rename("z")
-
-    @property
-    def p(self) -> pd.Series:
-        return pd.Series(2 * ndtr(-np.abs(self.z.to_numpy())), index=self.param_names, name="p")
-
-    @property
-    def cov(self) -> pd.DataFrame:
-        return pd.DataFrame(self.fit.cov, index=self.param_names, columns=self.param_names)
-
-    @property
-    def beta(self) -> pd.Series:
-        k = len(self.x_names)
-        return pd.Series(self.fit.coef[:k], index=self.x_names, name="beta")
-
-    @property
-    def theta(self) -> pd.Series:
-        k = len(self.x_names)
-        return pd.Series(self.fit.coef[k:], index=self.wx_names, name="theta")
-
-    def table(self) -> pd.DataFrame:
-        """Coefficient table: estimate, se, z, p, stars."""
-        out = pd.concat([self.params, self.se, self.z, self.p], axis=1)
-        out["stars"] = [_stars(v) for v in out["p"]]
-        out.index.name = "parameter"
-        return out
 
 
 class SDMResult:
@@ -165,12 +71,15 @@ class SDMResult:
         Region ids and years, in the order of the rows and columns of :meth:`fitted`.
     y_observed : numpy.ndarray
         The dependent variable as a (T, N) array (years x ``ids``).
+    notes : list of str
+        How the weights were built and what was done with islands (kept, dropped, linked).
     """
 
     def __init__(self, *, model, fixed_effects, direct: Estimates, lee_yu: Estimates | None,
                  tests: dict, n: int, t: int, y_name: str, r2: float, r2_within: float,
                  corr2: float, weights, logdet_method: str, draws: int, seed, ids, years,
-                 fits: dict, lm_tests: dict | None = None, y_observed=None) -> None:
+                 fits: dict, lm_tests: dict | None = None, y_observed=None,
+                 notes: list | None = None) -> None:
         self.model = model
         self.fixed_effects = fixed_effects
         self.direct = direct
@@ -185,6 +94,7 @@ class SDMResult:
         self.draws, self.seed = draws, seed
         self.ids, self.years = ids, years
         self.fits = fits
+        self.notes = list(notes or [])
         self.y_observed = None if y_observed is None else np.asarray(y_observed, dtype=float)
         k = len(direct.fit.coef) + (1 if direct.fit.spatial_name else 0)
         self.aic = -2 * direct.loglik + 2 * k
@@ -353,54 +263,8 @@ def _write_text(path, text: str, overwrite: bool) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def _designs(Y, X, WY, WXall, wx_idx, effects, x_names, wx_names):
-    T, N, K = X.shape
-    yt, wyt = within(Y, effects), within(WY, effects)
-    Xt = within(X, effects).reshape(T * N, K)
-    WXt = within(WXall, effects).reshape(T * N, K)
-    Zs = np.hstack([Xt, WXt[:, wx_idx]])
-    names_sdm = list(x_names) + [f"W*{n}" for n in wx_names]
-    return {
-        "sdm": Design(yt, wyt, Zs, names_sdm),
-        "slx": Design(yt, wyt, Zs, names_sdm),
-        "sar": Design(yt, wyt, Xt, list(x_names)),
-        "sem": Design(yt, wyt, Xt, list(x_names), wZ=WXt),
-    }
-
-
-def _fit(model: str, d: Design, op: SpatialOperator, effects: str, lee_yu: bool,
-         information: bool = True) -> Fit:
-    if model in ("sdm", "sar"):
-        return fit_lag(d, op, effects, lee_yu, model=model, information=information)
-    if model == "sem":
-        return fit_error(d, op, effects, lee_yu, information=information)
-    return fit_ols(d, effects, lee_yu, model="slx")
-
-
-def _effects_for(est: Estimates, op, draws, seed) -> pd.DataFrame:
-    fit = est.fit
-    K = len(est.x_names)
-    names = est.x_names
-    wx_pos = [names.index(n) for n in est.wx_names]
-    beta = fit.coef[:K]
-    theta = np.zeros(K)
-    theta[wx_pos] = fit.coef[K:]
-    # covariance of [beta, theta (all K), rho] with zero rows for what is fixed at zero
-    m = 2 * K + 1
-    C = np.zeros((m, m))
-    src = list(range(K)) + [K + j for j in range(len(wx_pos))]
-    dst = list(range(K)) + [K + p for p in wx_pos]
-    if fit.spatial_name == "rho":
-        src.append(len(fit.coef))
-        dst.append(m - 1)
-    src, dst = np.array(src), np.array(dst)
-    C[np.ix_(dst, dst)] = fit.cov[np.ix_(src, src)]
-    rho = fit.spatial if fit.spatial_name == "rho" else 0.0
-    return effects_table(op, names, rho, beta, theta, C, draws=draws, seed=seed)
-
-
 def sdm(
-    panel: pd.DataFrame,
+    panel: Panel | pd.DataFrame,
     weights: Any,
     y: str,
     x: Sequence[str],
@@ -418,6 +282,8 @@ def sdm(
     tests: bool = True,
     logdet: str = "auto",
     progress: ProgressCallback | None = None,
+    islands: str = "keep",
+    regions_id: str | None = None,
 ) -> SDMResult:
     """Estimate a panel spatial Durbin model (or SAR, SEM, SLX) by maximum likelihood.
 
@@ -425,8 +291,9 @@ def sdm(
 
     Parameters
     ----------
-    panel : pandas.DataFrame
-        Long balanced panel, one row per region-year (not modified).
+    panel : Panel or pandas.DataFrame
+        Long balanced panel, one row per region-year (:class:`geoproc.panel.Panel`, or a
+        frame with columns ``id`` and ``year``; not modified).
     weights : SpatialWeights, libpysal W/Graph, (matrix, ids), path or str
         Anything :func:`geoproc.weights.as_weights` takes, or a kind (``"queen"``,
         ``"knn:5"``, ``"gravity:rd_staff"``, ...) built from ``regions`` and the panel.
@@ -463,6 +330,14 @@ def sdm(
         Called with the fraction done (0 to 1) after each fit, each effects table and
         the tests; returning ``False`` raises :class:`geoproc.progress.Cancelled`.
         Results are identical with or without it.
+    islands : {"keep", "raise", "drop", "nearest"}
+        Regions without neighbours (:func:`geoproc.weights.prepare_weights`): kept with a
+        zero spatial lag and a warning naming them (default, as before), an error naming
+        them (e.g. Hainan 460000 under queen), left out of the panel and the weights (a
+        warning and :attr:`SDMResult.notes` name them), or linked to their nearest region by
+        centroid distance (``regions``, default the shipped China provinces).
+    regions_id : str, optional
+        Id field of ``regions`` (default ``code``, else the index).
 
     Returns
     -------
@@ -477,149 +352,35 @@ def sdm(
     ``tests=True`` adds the SAR, SEM, Lee-Yu and random-effects fits and the LM tests,
     2.6-3.3x the time: about 7-10x spreg (``benchmarks/RESULTS.md``).
     """
+    _check_options(effects, model, draws)
+    pa = panel_arrays(panel, y, x, id, year)
+    if isinstance(panel, Panel):
+        panel, id, year = panel.frame, panel.id, panel.year
+    w, kept, notes = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year, islands,
+                                     regions_id)
+    pa = keep_regions(pa, kept)
+    spec = ModelSpec.make(model, effects, pa.x_names, wx, lee_yu, draws, seed, tests)
+    if lee_yu and effects in ("time", "twoway") and not w.is_row_standardized():
+        raise GeoprocInputError(
+            "Lee and Yu's transformation for time effects needs row-standardised weights; "
+            "pass row_standardize=True (geoproc sdm: --transform R)"
+        )
+    problem = Problem.make(pa, w, spec, logdet)
+    fits, direct, ly = estimate(problem, spec, progress)
+    test_stats, lm = run_tests(problem, spec, fits, progress)
+    report(progress, 1.0)
+    r2, r2_within, corr2 = goodness_of_fit(problem, spec, fits[model])
+    T, N = pa.y.shape
+    return SDMResult(model=model, fixed_effects=effects, direct=direct, lee_yu=ly, tests=test_stats,
+                     n=N, t=T, y_name=pa.y_name, r2=r2, r2_within=r2_within, corr2=corr2, weights=w,
+                     logdet_method=problem.op.method, draws=draws, seed=seed, ids=pa.ids, years=pa.years,
+                     fits=fits, lm_tests=lm, y_observed=pa.y, notes=notes)
+
+
+def _check_options(effects: str, model: str, draws: int) -> None:
     if effects not in FIXED_EFFECTS:
         raise GeoprocInputError(f"effects must be one of {', '.join(FIXED_EFFECTS)}; got {effects!r}")
     if model not in MODELS:
         raise GeoprocInputError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
     if draws < 0:
         raise GeoprocInputError(f"draws must be >= 0, got {draws}")
-    pa = panel_arrays(panel, y, x, id, year)
-    x_names = pa.x_names
-    wx_names = list(x_names) if wx is None else list(wx)
-    unknown = [v for v in wx_names if v not in x_names]
-    if unknown:
-        raise GeoprocInputError(f"wx names {', '.join(unknown)} are not among the regressors x")
-    wx_names = [v for v in x_names if v in wx_names]  # x's order: theta aligns with beta
-    wx_idx = [x_names.index(v) for v in wx_names]
-    # the SDM/SLX designs keep the W x terms (the tests need the SDM whatever the model);
-    # the reported SAR/SEM have none
-    own_wx = [] if model in ("sar", "sem") else list(wx_names)
-    w = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year)
-    if lee_yu and effects in ("time", "twoway") and not w.is_row_standardized():
-        raise GeoprocInputError(
-            "Lee and Yu's transformation for time effects needs row-standardised weights; "
-            "pass row_standardize=True (geoproc sdm: --transform R)"
-        )
-    W = w.sparse
-    T, N = pa.y.shape
-    WY = spatial_lag(W, pa.y)
-    WX = spatial_lag(W, pa.x)
-    designs = _designs(pa.y, pa.x, WY, WX, wx_idx, effects, x_names, wx_names)
-    main = designs[model]
-    raw = np.hstack([pa.x.reshape(T * N, -1), WX.reshape(T * N, -1)[:, wx_idx if own_wx else []]])
-    check_regressors(main.Z, raw, main.names, effects)
-    op = SpatialOperator(W, logdet)
-
-    # shares of the run time are rough: the tests' restricted fits dominate when enabled
-    stages = [0.2, 0.3, 0.45, 0.55] if tests else [0.35, 0.5, 0.8, 0.95]
-    report(progress, 0.0)
-    fits: dict[str, Fit] = {model: _fit(model, main, op, effects, False)}
-    report(progress, stages[0])
-    direct = Estimates(fits[model], list(x_names), own_wx)
-    direct.effects = _effects_for(direct, op, draws, seed)
-    report(progress, stages[1])
-    ly = None
-    if lee_yu:
-        fits[f"{model}_lee_yu"] = _fit(model, main, op, effects, True)
-        report(progress, stages[2])
-        ly = Estimates(fits[f"{model}_lee_yu"], list(x_names), own_wx)
-        ly.effects = _effects_for(ly, op, draws, seed)
-        report(progress, stages[3])
-
-    test_stats = _tests(fits, designs, op, effects, model, x_names, wx_names, tests) if tests else {}
-    if tests:
-        report(progress, 0.8)
-        test_stats["hausman"] = _hausman(pa, W, op, effects, model, fits, designs, wx_idx)
-        report(progress, 0.95)
-        from geoproc.durbin.hypothesis_tests import lm_tests
-
-        # on the within-transformed data, spatial lags of the transformed variables (Elhorst)
-        d = designs["sar"]
-        lm = lm_tests(d.y, d.Z, W)
-    else:
-        lm = {}
-    report(progress, 1.0)
-
-    # goodness of fit
-    f = fits[model]
-    ssr = float(f.resid @ f.resid)
-    yt = main.y.ravel()
-    r2 = 1.0 - ssr / float(np.sum((pa.y - pa.y.mean()) ** 2))
-    r2_within = 1.0 - ssr / float(yt @ yt)
-    if model == "sem":
-        pred = main.Z @ f.coef
-    else:
-        xb = (main.Z @ f.coef).reshape(T, N)
-        pred = (op.solve(f.spatial, xb.T).T if f.spatial_name == "rho" else xb).ravel()
-    corr2 = float(np.corrcoef(yt, pred)[0, 1] ** 2)
-    return SDMResult(model=model, fixed_effects=effects, direct=direct, lee_yu=ly, tests=test_stats,
-                     n=N, t=T, y_name=pa.y_name, r2=r2, r2_within=r2_within, corr2=corr2, weights=w,
-                     logdet_method=op.method, draws=draws, seed=seed, ids=pa.ids, years=pa.years,
-                     fits=fits, lm_tests=lm, y_observed=pa.y)
-
-
-def _tests(fits, designs, op, effects, model, x_names, wx_names, enabled) -> dict:
-    out: dict[str, TestStat] = {}
-    K = len(x_names)
-    kw = len(wx_names)
-    for m in ("sdm", "sar", "sem"):
-        if m not in fits:
-            try:
-                # the restricted fits only feed LR statistics: no information matrix needed;
-                # the SDM's covariance is needed for the Wald tests
-                fits[m] = _fit(m, designs[m], op, effects, False, information=m == "sdm")
-            except GeoprocInputError as exc:  # e.g. the restricted rho at its bound
-                fits[m] = exc
-    sdm_fit, sar_fit, sem_fit = fits["sdm"], fits["sar"], fits["sem"]
-    ok = isinstance(sdm_fit, Fit)
-    if not ok:
-        return {k: TestStat.missing(k, kw) for k in ("lr_sar", "lr_sem", "wald_sar", "wald_sem")}
-    nw = len(wx_names)
-    out["lr_sar"] = (lr_test(sdm_fit.loglik, sar_fit.loglik, nw, "lr_sar")
-                     if isinstance(sar_fit, Fit) else TestStat.missing("lr_sar", nw))
-    theta = sdm_fit.coef[K:K + nw]
-    cov = sdm_fit.cov
-    out["wald_sar"] = wald_zero(theta, cov[K:K + nw, K:K + nw], "wald_sar")
-    if nw == K:
-        out["lr_sem"] = (lr_test(sdm_fit.loglik, sem_fit.loglik, K, "lr_sem")
-                         if isinstance(sem_fit, Fit) else TestStat.missing("lr_sem", K))
-        idx = list(range(2 * K)) + [2 * K]  # beta, theta, rho
-        out["wald_sem"] = wald_common_factor(sdm_fit.coef[:K], theta, sdm_fit.spatial,
-                                             cov[np.ix_(idx, idx)], "wald_sem")
-    else:  # the common-factor hypothesis needs a W x term for every regressor
-        out["lr_sem"] = TestStat.missing("lr_sem", K)
-        out["wald_sem"] = TestStat.missing("wald_sem", K)
-    return out
-
-
-def _hausman(pa, W, op, effects, model, fits, designs, wx_idx) -> TestStat:
-    """Fixed against random region effects; only defined with region effects."""
-    if effects not in ("region", "twoway") or model not in ("sdm", "sar"):
-        return TestStat.missing("hausman")
-    try:
-        from geoproc.durbin.random_effects import fit_random_effects
-    except ImportError:
-        return TestStat.missing("hausman")
-    from geoproc.durbin.hypothesis_tests import hausman
-
-    # the FE side uses Lee and Yu's transformation approach: its sigma^2 (hence covariance)
-    # is consistent, while the direct approach's is biased by (T-1)/T and makes V_FE - V_RE
-    # indefinite (Elhorst's code likewise compares bias-corrected FE with RE)
-    key = f"{model}_lee_yu"
-    if key not in fits:
-        try:
-            fits[key] = _fit(model, designs[model], op, effects, True)
-        except GeoprocInputError:
-            return TestStat.missing("hausman")
-    fe = fits[key]
-    try:
-        re = fit_random_effects(pa.y, pa.x, W, op, wx_idx if model == "sdm" else [],  # as the FE fit
-                                time_effects=effects == "twoway")
-    except GeoprocInputError:
-        return TestStat.missing("hausman")
-    # coefficients and rho; the RE intercept (without time effects) is not compared
-    pc = len(fe.coef)
-    i_fe = list(range(pc)) + [pc]
-    i_re = list(range(pc)) + [len(re.coef)]
-    return hausman(fe.params[i_fe], fe.cov[np.ix_(i_fe, i_fe)], re.params[i_re],
-                   re.cov[np.ix_(i_re, i_re)])

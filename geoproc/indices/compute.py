@@ -8,24 +8,21 @@ mistake in the last option does not cost the work of the first ones.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from geoproc.errors import GeoprocInputError
-from geoproc.indices._panel import check_columns, listing
-from geoproc.indices.composite import (
-    _check_by,
-    _check_indicators,
-    _directions,
-    _n_kept,
-    entropy_weight_index,
-    pca_index,
-)
+from geoproc.indices._composite import check_by, check_indicators
 from geoproc.indices.concentration import agglomeration_index, location_quotient
+from geoproc.indices.entropy import entropy_weight_index, parse_directions
+from geoproc.indices.pca import n_kept, pca_index
+from geoproc.panel import Panel
+from geoproc.panel.checks import check_columns, listing
 
-__all__ = ["compute_indices"]
+__all__ = ["IndicesRequest", "compute_indices"]
 
 
 def _names(value: Sequence[str] | str | None) -> list[str]:
@@ -50,7 +47,7 @@ def _lq_pairs(lq: Sequence[Sequence[str]] | None) -> list[tuple[str, str]]:
 
 
 def compute_indices(
-    panel: pd.DataFrame,
+    panel: Panel | pd.DataFrame,
     *,
     id: str = "code",
     year: str | None = "year",
@@ -78,8 +75,9 @@ def compute_indices(
 
     Parameters
     ----------
-    panel : pandas.DataFrame
-        Long table, one row per region-year. Not modified.
+    panel : Panel or pandas.DataFrame
+        Long table, one row per region-year (a :class:`geoproc.panel.Panel` brings its own
+        ``id`` and ``year``). Not modified.
     id, year : str
         Region id and year columns; ``year=None`` for a cross-section.
     agglomeration : list of str, optional
@@ -142,90 +140,131 @@ def compute_indices(
     ...     pca=["internet", "mobile", "patents"], pca_name="dig")
     >>> print(fits["dig"].summary())
     """
-    agg = _names(agglomeration)
-    pairs = _lq_pairs(lq)
-    pca_cols = _names(pca)
-    ent_cols = _names(entropy)
-    if not (agg or pairs or pca_cols or ent_cols):
-        raise GeoprocInputError("nothing to compute: give agglomeration, lq, pca or entropy columns")
-
-    # --- every check before any work ---
-    if pca_cols:
-        if pca_method not in ("first", "weighted"):
-            raise GeoprocInputError(f'pca_method must be "first" or "weighted", got {pca_method!r}')
-        pca_cols = _check_indicators(pca_cols, 2, "pca")
-        # the rules that need no eigenvalues (a name, a count within range, a share in (0, 1])
-        if not isinstance(pca_keep, str) or pca_keep != "kaiser":
-            _n_kept(np.ones(len(pca_cols)), pca_keep, len(pca_cols), "pca_keep")
-    if ent_cols:
-        ent_cols = _check_indicators(ent_cols, 2, "entropy")
-        dirs = _directions(entropy_directions, ent_cols)
-        if not (entropy_shift >= 0 and entropy_shift < float("inf")):
-            raise GeoprocInputError(f"entropy_shift must be >= 0, got {entropy_shift!r}")
-    if pca_cols or ent_cols:
-        _check_by(by)
-    needed = agg + [c for p in pairs for c in p] + pca_cols + ent_cols
-    check_columns(panel, [id] + ([year] if year else []) + list(dict.fromkeys(needed)), "panel")
-    if lq_reference is not None and not isinstance(lq_reference, pd.DataFrame):
-        raise GeoprocInputError(
-            f"lq_reference must be a DataFrame of reference totals, got {type(lq_reference).__name__}"
-        )
-
-    planned = [(f"{c}_agglomeration", f"agglomeration {c}") for c in agg]
-    planned += [(f"{s}_lq", f"lq {s},{t}") for s, t in pairs]
-    if pca_cols:
-        planned.append((pca_name, "pca (pca_name)"))
-    if ent_cols:
-        planned.append((entropy_name, "entropy (entropy_name)"))
-    seen: dict[str, str] = {}
-    for name, source in planned:
-        if not isinstance(name, str) or not name.strip():
-            raise GeoprocInputError(f"{source}: the new column needs a name, got {name!r}")
-        if name in seen:
-            raise GeoprocInputError(
-                f"two new columns would both be called {name!r} ({seen[name]} and {source}); "
-                "choose other names (pca_name, entropy_name) or drop the repeated one"
-            )
-        seen[name] = source
-    clash = [n for n in seen if n in panel.columns]
-    if clash:
-        raise GeoprocInputError(
-            f"the panel already has column(s) {listing(map(repr, clash))}; "
-            "rename them or choose other names for the new columns (pca_name, entropy_name)"
-        )
-
+    if isinstance(panel, Panel):
+        panel, id, year = panel.frame, panel.id, panel.year
+    req = IndicesRequest.make(
+        agglomeration=agglomeration, lq=lq, lq_reference=lq_reference, pca=pca, pca_method=pca_method,
+        pca_keep=pca_keep, pca_name=pca_name, entropy=entropy, entropy_directions=entropy_directions,
+        entropy_shift=entropy_shift, entropy_name=entropy_name, by=by)
+    check_columns(panel, [id] + ([year] if year else []) + req.needed, "panel")
+    planned = req.plan(panel)
     # --- the work ---
     common = dict(id=id, year=year, thousands=thousands, balanced=balanced, consecutive=consecutive)
+    new, results = _compute(panel, req, common, len(planned), on_step)
+    # by position: a panel with a non-unique index must not be realigned
+    added = pd.DataFrame({k: v.to_numpy() for k, v in new.items()}, index=panel.index)
+    table = pd.concat([panel, added], axis=1)
+    return table, results
+
+
+@dataclass(frozen=True)
+class IndicesRequest:
+    """What :func:`compute_indices` was asked for, checked before any work."""
+
+    agg: list
+    pairs: list
+    pca_cols: list
+    pca_method: str
+    pca_keep: Any
+    pca_name: str
+    ent_cols: list
+    dirs: Any
+    entropy_shift: float
+    entropy_name: str
+    by: str
+    lq_reference: Any
+
+    @classmethod
+    def make(cls, *, agglomeration, lq, lq_reference, pca, pca_method, pca_keep, pca_name, entropy,
+             entropy_directions, entropy_shift, entropy_name, by) -> IndicesRequest:
+        """Parse and check the options (names, counts, method, keep, directions, shift, by)."""
+        agg, pairs, pca_cols, ent_cols = _names(agglomeration), _lq_pairs(lq), _names(pca), _names(entropy)
+        if not (agg or pairs or pca_cols or ent_cols):
+            raise GeoprocInputError("nothing to compute: give agglomeration, lq, pca or entropy columns")
+        dirs = None
+        if pca_cols:
+            if pca_method not in ("first", "weighted"):
+                raise GeoprocInputError(f'pca_method must be "first" or "weighted", got {pca_method!r}')
+            pca_cols = check_indicators(pca_cols, 2, "pca")
+            # the rules that need no eigenvalues (a name, a count within range, a share in (0, 1])
+            if not isinstance(pca_keep, str) or pca_keep != "kaiser":
+                n_kept(np.ones(len(pca_cols)), pca_keep, len(pca_cols), "pca_keep")
+        if ent_cols:
+            ent_cols = check_indicators(ent_cols, 2, "entropy")
+            dirs = parse_directions(entropy_directions, ent_cols)
+            if not (entropy_shift >= 0 and entropy_shift < float("inf")):
+                raise GeoprocInputError(f"entropy_shift must be >= 0, got {entropy_shift!r}")
+        if pca_cols or ent_cols:
+            check_by(by)
+        if lq_reference is not None and not isinstance(lq_reference, pd.DataFrame):
+            raise GeoprocInputError(
+                f"lq_reference must be a DataFrame of reference totals, got {type(lq_reference).__name__}"
+            )
+        return cls(agg, pairs, pca_cols, pca_method, pca_keep, pca_name, ent_cols, dirs, entropy_shift,
+                   entropy_name, by, lq_reference)
+
+    @property
+    def needed(self) -> list:
+        """The panel columns the indices read."""
+        return list(dict.fromkeys(self.agg + [c for p in self.pairs for c in p] + self.pca_cols + self.ent_cols))
+
+    def plan(self, panel: pd.DataFrame) -> list[tuple[str, str]]:
+        """The new columns ``(name, what asked for it)``; raises on an empty, repeated or
+        existing name."""
+        planned = [(f"{c}_agglomeration", f"agglomeration {c}") for c in self.agg]
+        planned += [(f"{s}_lq", f"lq {s},{t}") for s, t in self.pairs]
+        if self.pca_cols:
+            planned.append((self.pca_name, "pca (pca_name)"))
+        if self.ent_cols:
+            planned.append((self.entropy_name, "entropy (entropy_name)"))
+        seen: dict[str, str] = {}
+        for name, source in planned:
+            if not isinstance(name, str) or not name.strip():
+                raise GeoprocInputError(f"{source}: the new column needs a name, got {name!r}")
+            if name in seen:
+                raise GeoprocInputError(
+                    f"two new columns would both be called {name!r} ({seen[name]} and {source}); "
+                    "choose other names (pca_name, entropy_name) or drop the repeated one"
+                )
+            seen[name] = source
+        clash = [n for n in seen if n in panel.columns]
+        if clash:
+            raise GeoprocInputError(
+                f"the panel already has column(s) {listing(map(repr, clash))}; "
+                "rename them or choose other names for the new columns (pca_name, entropy_name)"
+            )
+        return planned
+
+
+def _compute(panel: pd.DataFrame, req: IndicesRequest, common: dict, total: int,
+             on_step: Callable[[str, float], None] | None) -> tuple[dict, dict]:
+    """The new columns by name and the composite fits, in the order of :meth:`IndicesRequest.plan`."""
     new: dict[str, pd.Series] = {}
     results: dict[str, Any] = {}
-    total = len(planned)
 
     def step(name: str) -> None:
         if on_step is not None:
             on_step(name, len(new) / total)
 
-    for col in agg:
+    for col in req.agg:
         step(f"{col}_agglomeration")
         s = agglomeration_index(panel, col, **common)
         new[s.name] = s
-    for sector, tot in pairs:
+    for sector, tot in req.pairs:
         step(f"{sector}_lq")
-        ref = "all" if lq_reference is None else lq_reference
+        ref = "all" if req.lq_reference is None else req.lq_reference
         s = location_quotient(panel, sector, tot, reference=ref, **common)
         new[s.name] = s
-    if pca_cols:
-        step(pca_name)
-        s, res = pca_index(panel, pca_cols, pca_method, keep=pca_keep, by=by, name=pca_name, **common)
-        new[pca_name], results[pca_name] = s, res
-    if ent_cols:
-        step(entropy_name)
-        s, res = entropy_weight_index(
-            panel, ent_cols, dirs, shift=entropy_shift, by=by, name=entropy_name, **common
-        )
-        new[entropy_name], results[entropy_name] = s, res
+    if req.pca_cols:
+        step(req.pca_name)
+        s, res = pca_index(panel, req.pca_cols, req.pca_method, keep=req.pca_keep, by=req.by,
+                           name=req.pca_name, **common)
+        new[req.pca_name], results[req.pca_name] = s, res
+    if req.ent_cols:
+        step(req.entropy_name)
+        s, res = entropy_weight_index(panel, req.ent_cols, req.dirs, shift=req.entropy_shift, by=req.by,
+                                      name=req.entropy_name, **common)
+        new[req.entropy_name], results[req.entropy_name] = s, res
     if on_step is not None:
         on_step("done", 1.0)
-    # by position: a panel with a non-unique index must not be realigned
-    added = pd.DataFrame({k: v.to_numpy() for k, v in new.items()}, index=panel.index)
-    table = pd.concat([panel, added], axis=1)
-    return table, results
+    return new, results

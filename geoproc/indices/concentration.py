@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from geoproc.errors import GeoprocInputError
-from geoproc.indices._panel import check_columns, listing, prepare, year_column
 from geoproc.numeric import numeric_columns
+from geoproc.panel.checks import check_columns, listing, prepare, year_column
 
 __all__ = ["agglomeration_index", "location_quotient"]
 

@@ -2,7 +2,7 @@
 
 One export per kind of result -- :func:`lisa_map`, :func:`hotspot_map`,
 :func:`choropleth_map` (location quotient, agglomeration, park density),
-:func:`points_map`, :func:`raster_map`, :func:`links_map`. Every map has a layer
+:func:`points_map`, :func:`raster_map`, :func:`links_map`, :func:`ellipse_map`. Every map has a layer
 control, an HTML legend, tooltips with the region's Chinese and English names
 (fields ``name_zh``, ``name_en`` when present) and the boundary source's
 attribution when it is known (:func:`boundary_attribution`); colours come from
@@ -33,6 +33,7 @@ from __future__ import annotations
 from geoproc.maps.attribution import BOUNDARY_ATTRIBUTION, boundary_attribution
 from geoproc.maps.base import DEFAULT_TILES, render_html, save_map
 from geoproc.maps.choropleth import KINDS, choropleth_map, hotspot_map, lisa_map
+from geoproc.maps.ellipses import ellipse_layer, ellipse_map
 from geoproc.maps.geometry import DISPLAY_TOLERANCE_DEG
 from geoproc.maps.html import script_json
 from geoproc.maps.links import links_map
@@ -46,6 +47,8 @@ __all__ = [
     "KINDS",
     "boundary_attribution",
     "choropleth_map",
+    "ellipse_layer",
+    "ellipse_map",
     "hotspot_map",
     "links_map",
     "lisa_map",

@@ -1,28 +1,52 @@
-"""Spatial weights: contiguity, k-nearest, inverse distance, gravity, nested; files; libpysal interop."""
+"""Spatial weights: contiguity, k-nearest, inverse distance, gravity, nested; files; libpysal interop.
 
-from geoproc.weights.base import SpatialWeights, as_weights
-from geoproc.weights.build import SPEC_HELP, build_weight_set, build_weights, parse_spec
-from geoproc.weights.contiguity import queen_weights, rook_weights
-from geoproc.weights.distance_based import inverse_distance_weights, knn_weights
-from geoproc.weights.gravity import gravity_weights
-from geoproc.weights.io import read_weights, write_weights
-from geoproc.weights.links import links_frame
-from geoproc.weights.nested import nested_weights
+Names are imported on first use (as in :mod:`geoproc`): ``geoproc.weights.spec`` (the spec
+grammar and its help text) is then importable without pandas or scipy, e.g. by the QGIS
+plugin at start-up.
+"""
 
-__all__ = [
-    "SPEC_HELP",
-    "SpatialWeights",
-    "as_weights",
-    "build_weight_set",
-    "build_weights",
-    "gravity_weights",
-    "inverse_distance_weights",
-    "knn_weights",
-    "links_frame",
-    "nested_weights",
-    "parse_spec",
-    "queen_weights",
-    "read_weights",
-    "rook_weights",
-    "write_weights",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "SPEC_HELP": "geoproc.weights.build",
+    "build_weight_set": "geoproc.weights.build",
+    "build_weights": "geoproc.weights.build",
+    "link_nearest": "geoproc.weights.build",
+    "parse_spec": "geoproc.weights.build",
+    "SpatialWeights": "geoproc.weights.base",
+    "as_weights": "geoproc.weights.base",
+    "queen_weights": "geoproc.weights.contiguity",
+    "rook_weights": "geoproc.weights.contiguity",
+    "inverse_distance_weights": "geoproc.weights.distance_based",
+    "knn_weights": "geoproc.weights.distance_based",
+    "gravity_weights": "geoproc.weights.gravity",
+    "read_weights": "geoproc.weights.io",
+    "write_weights": "geoproc.weights.io",
+    "links_frame": "geoproc.weights.links",
+    "nested_weights": "geoproc.weights.nested",
+    "PreparedWeights": "geoproc.weights.prepare",
+    "prepare_weights": "geoproc.weights.prepare",
+    "weights_name": "geoproc.weights.prepare",
+    "weights_note": "geoproc.weights.prepare",
+    "HELP": "geoproc.weights.spec",
+    "ISLANDS": "geoproc.weights.spec",
+    "WeightsSpec": "geoproc.weights.spec",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # cache: later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

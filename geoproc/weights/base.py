@@ -122,23 +122,26 @@ class SpatialWeights:
         return self.sparse @ np.asarray(x, dtype=float)
 
     def align(self, ids: Sequence, what: str = "data") -> SpatialWeights:
-        """Reorder to ``ids``; raise listing ids present on one side only."""
+        """Reorder to ``ids``; ids that differ only in type (320000, "320000") match.
+
+        The result carries ``ids`` as given. Raises listing the ids present on one side
+        only (:func:`geoproc.ids.match_ids`).
+        """
+        from geoproc.ids import match_ids
+
         ids = list(ids)
         if ids == self.ids:
             return self
-        pos = {k: i for i, k in enumerate(self.ids)}
-        only_data = [k for k in ids if k not in pos]
-        only_w = sorted(set(self.ids) - set(ids), key=str)
-        if only_data or only_w:
-            msg = []
-            if only_data:
-                msg.append(f"in the {what} but not in the weights: {', '.join(map(str, only_data[:20]))}")
-            if only_w:
-                msg.append(f"in the weights but not in the {what}: {', '.join(map(str, only_w[:20]))}")
-            raise GeoprocInputError("weights ids do not match the " + what + "; " + "; ".join(msg))
-        order = np.array([pos[k] for k in ids])
+        order = match_ids(ids, self.ids, what_wanted=what, what_available="weights")
         m = self.sparse[order][:, order]
         return SpatialWeights(m, ids, self.kind, self.transform, self.meta)
+
+    def subset(self, ids: Sequence) -> SpatialWeights:
+        """The rows and columns of ``ids`` only (e.g. without dropped islands), in their order."""
+        from geoproc.ids import match_ids
+
+        idx = match_ids(ids, self.ids, what_wanted="subset", what_available="weights", extra="ignore")
+        return SpatialWeights(self.sparse[idx][:, idx], list(ids), self.kind, self.transform, self.meta)
 
     # --- libpysal interop -------------------------------------------------
     def to_W(self):  # noqa: N802 - libpysal's name
@@ -166,9 +169,10 @@ class SpatialWeights:
 
     @classmethod
     def from_W(cls, w, kind: str = "custom") -> SpatialWeights:  # noqa: N802
-        m, ids = w.full()
-        return cls(m if w.n <= 5000 else w.sparse, ids if w.n <= 5000 else w.id_order, kind,
-                   "R" if getattr(w, "transform", "O").upper() == "R" else "O")
+        """From a libpysal ``W``, kept sparse (``W.sparse`` is in ``W.id_order``): never an
+        N x N dense array, so a W of 50,000 regions costs its links, not 20 GB."""
+        return cls(w.sparse, list(w.id_order), kind,
+                   "R" if str(getattr(w, "transform", "O")).upper() == "R" else "O")
 
     @classmethod
     def from_graph(cls, g, kind: str = "custom") -> SpatialWeights:
@@ -182,9 +186,20 @@ class SpatialWeights:
     # --- files -------------------------------------------------------------
     def write(self, path: str | os.PathLike, overwrite: bool = False) -> None:
         """Write as full-matrix CSV, GAL or GWT, by the file's suffix."""
-        from geoproc.weights.io import write_weights
+        from geoproc.weights._formats import write_file
 
-        write_weights(self, path, overwrite=overwrite)
+        write_file(self, path, overwrite)
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> SpatialWeights:
+        """Read a full-matrix CSV, GAL or GWT file (see :func:`geoproc.weights.read_weights`)."""
+        from geoproc.weights._formats import read_file
+
+        m, ids, meta, fmt = read_file(path)
+        w = cls(m, ids, "file", "O", meta)
+        if fmt != ".gal" and w.sparse.nnz and w.is_row_standardized():
+            w.transform = "R"
+        return w
 
     def summary(self) -> str:
         card = self.cardinalities
@@ -237,14 +252,14 @@ def as_weights(obj: Any, ids: Sequence | None = None) -> SpatialWeights:
     if isinstance(obj, SpatialWeights):
         return obj
     if isinstance(obj, (str, os.PathLike)):
-        from geoproc.weights.io import read_weights
-
-        return read_weights(obj)
+        return SpatialWeights.read(obj)
     mod = type(obj).__module__
     if mod.startswith("libpysal.weights"):
         return SpatialWeights.from_W(obj)
     if mod.startswith("libpysal.graph"):
         return SpatialWeights.from_graph(obj)
+    if isinstance(obj, tuple) and len(obj) == 2 and ids is None:
+        return as_weights(obj[0], ids=obj[1])  # (matrix, ids)
     if sparse.issparse(obj) or isinstance(obj, np.ndarray):
         if ids is None:
             raise GeoprocInputError("a weights matrix needs its ids (ids=[...]) in row order")

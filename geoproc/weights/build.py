@@ -3,51 +3,29 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from geoproc.errors import GeoprocInputError
 from geoproc.weights.base import SpatialWeights
+from geoproc.weights.spec import HELP, WeightsSpec
 
-__all__ = ["build_weight_set", "build_weights", "parse_spec", "SPEC_HELP"]
+__all__ = ["build_weight_set", "build_weights", "link_nearest", "parse_spec", "SPEC_HELP"]
 
-SPEC_HELP = (
-    "weights: queen, rook, knn:K, inverse-distance[:POWER[:CUTOFF_KM]], gravity:COLUMN, "
-    "nested:COLUMN (COLUMN from the data table; period mean over its years), "
-    "or a weights file (.csv full matrix, .gal, .gwt)"
-)
-
-_KINDS = ("queen", "rook", "knn", "inverse-distance", "gravity", "nested")
-_ALIASES = {"inverse_distance": "inverse-distance", "idw": "inverse-distance", "distance": "inverse-distance"}
+#: The weights help text (:data:`geoproc.weights.spec.HELP`), under its old name.
+SPEC_HELP = HELP
 
 
-def parse_spec(spec: str) -> tuple[str, list[str]]:
-    """Split a spec into its kind and arguments, checking their number and type.
+def parse_spec(spec: str | os.PathLike) -> tuple[str, list[str]]:
+    """Kind and arguments of a spec (``("file", [path])`` for a weights file).
 
-    Returns ``("file", [path])`` for a weights file.
+    A thin wrapper of :meth:`WeightsSpec.parse <geoproc.weights.spec.WeightsSpec.parse>`
+    (without ``NAME=``), kept for callers of the tuple form.
 
     >>> parse_spec("inverse-distance:2:500")
     ('inverse-distance', ['2', '500'])
     """
-    if isinstance(spec, os.PathLike):
-        return "file", [os.fspath(spec)]
-    if not isinstance(spec, str) or not spec.strip():
-        raise GeoprocInputError(f"weights spec must be a text like 'queen' or 'knn:6'; {SPEC_HELP}")
-    spec = spec.strip()
-    if Path(spec).suffix.lower() in (".csv", ".gal", ".gwt"):
-        return "file", [spec]
-    kind, *args = spec.split(":")
-    kind = _ALIASES.get(kind.lower(), kind.lower())
-    if kind not in _KINDS:
-        raise GeoprocInputError(f"unknown weights {spec!r}; {SPEC_HELP}")
-    nargs = {"queen": (0, 0), "rook": (0, 0), "knn": (1, 1), "inverse-distance": (0, 2),
-             "gravity": (1, 1), "nested": (1, 1)}[kind]
-    if not nargs[0] <= len(args) <= nargs[1] or any(not a.strip() for a in args):
-        example = {"queen": "queen", "rook": "rook", "knn": "knn:6",
-                   "inverse-distance": "inverse-distance:2:500", "gravity": "gravity:rd_staff",
-                   "nested": "nested:gdp"}[kind]
-        raise GeoprocInputError(f"weights {spec!r}: wrong arguments, e.g. {example!r}; {SPEC_HELP}")
-    return kind, [a.strip() for a in args]
+    s = WeightsSpec.parse(spec, named=False)
+    return s.kind, list(s.args)
 
 
 def _number(text: str, what: str, spec: str) -> float:
@@ -58,7 +36,7 @@ def _number(text: str, what: str, spec: str) -> float:
 
 
 def build_weights(
-    spec: str | os.PathLike,
+    spec: str | os.PathLike | WeightsSpec,
     regions: Any = None,
     data: Any = None,
     id: str | None = None,
@@ -77,7 +55,7 @@ def build_weights(
     ----------
     spec : str or path
         ``queen``, ``rook``, ``knn:K``, ``inverse-distance``, ``inverse-distance:POWER``,
-        ``inverse-distance:POWER:CUTOFF_KM``, ``gravity:COLUMN``, ``nested:COLUMN``,
+        ``inverse-distance:POWER:CUTOFF_KM``, ``gravity:COLUMN``, ``nested:COLUMN[:POWER]``,
         or the path of a ``.csv``/``.gal``/``.gwt`` weights file.
     regions : GeoDataFrame, path or shipped boundary name
         The regions (not needed for a file, but if given the file is aligned to
@@ -103,8 +81,9 @@ def build_weights(
     -------
     SpatialWeights
     """
-    kind, args = parse_spec(spec)
-    spec_text = os.fspath(spec)
+    parsed = WeightsSpec.parse(spec, named=False)
+    kind, args = parsed.kind, list(parsed.args)
+    spec_text = parsed.text or parsed.body
     if kind == "file":
         from geoproc.weights.io import read_weights
 
@@ -113,7 +92,7 @@ def build_weights(
             from geoproc.weights._inputs import load_regions
 
             _, ids, _ = load_regions(regions, id)
-            w = _align_file(w, ids, args[0])
+            w = w.align(ids, what=f"regions (weights file {args[0]})")
     elif regions is None:
         raise GeoprocInputError(f"weights {spec_text!r} are built from regions; give the regions")
     elif kind in ("queen", "rook"):
@@ -150,7 +129,8 @@ def build_weights(
         else:
             from geoproc.weights.nested import nested_weights
 
-            w = nested_weights(regions, data, id=id, gdp_column=args[0], year=year,
+            power = _number(args[1], "power", spec_text) if len(args) > 1 else 1.0
+            w = nested_weights(regions, data, id=id, gdp_column=args[0], year=year, power=power,
                                gdp_id=data_id, year_column=year_column, method=method,
                                centroid=centroid)
     w.meta.setdefault("spec", spec_text)
@@ -220,14 +200,8 @@ def build_weight_set(
         specs = [specs]
     out: dict[str, SpatialWeights] = {}
     for spec in specs:
-        text = os.fspath(spec) if isinstance(spec, os.PathLike) else spec
-        if isinstance(text, str) and "=" in text and not Path(text).exists():
-            name, _, body = text.partition("=")
-        else:
-            name, body = "", text
-        body = body.strip() if isinstance(body, str) else body
-        name = name.strip() or body
-        kind, _ = parse_spec(body)
+        parsed = WeightsSpec.parse(spec)
+        name, body, kind = parsed.name, parsed.text or parsed.body, parsed.kind
         if kind != "file" and regions is None:
             raise GeoprocInputError(f"weights {body!r} are built from regions; give the regions")
         if name in out:
@@ -243,7 +217,7 @@ def build_weight_set(
                           data=data if kind in ("gravity", "nested") else None,
                           id=id, row_standardize=False, **opts)
         if kind == "file" and islands == "nearest" and w.islands:
-            w = _link_file_islands(w, regions, id, body, centroid, method)
+            w = link_nearest(w, regions, id, centroid, method, what=f"weights file {body}")
         if kind not in ("file", "queen", "rook") or w.meta.get("islands_linked"):
             # centroids entered the matrix: say which (METHODS 1-2)
             w.meta.setdefault("centroid", centroid)
@@ -254,14 +228,40 @@ def build_weight_set(
     return out
 
 
-def _link_file_islands(w: SpatialWeights, regions: Any, id: str | None, path: str,
-                       centroid: str, method: str) -> SpatialWeights:
-    """Link each island of a weights file to its nearest region by centroid distance."""
+def link_nearest(w: SpatialWeights, regions: Any, id: str | None = None, centroid: str = "area",
+                 method: str = "geodesic", what: str | None = None) -> SpatialWeights:
+    """Link each island of ``w`` (a region without neighbours) to its nearest region by
+    centroid distance; the matrix is aligned to the regions' ids.
+
+    Parameters
+    ----------
+    w : SpatialWeights
+    regions : GeoDataFrame, path or shipped boundary name
+        The regions whose centroids give the distances.
+    id : str, optional
+        Id column of the regions.
+    centroid : {"area", "representative", "largest"}
+    method : {"geodesic", "haversine"}
+    what : str, optional
+        What ``w`` is, for the error message (default: its spec or file).
+
+    Returns
+    -------
+    SpatialWeights
+        With ``meta["islands_linked"]``, ``meta["islands_linked_names"]``, the centroid and
+        distance method.
+
+    Raises
+    ------
+    GeoprocInputError
+        Without regions, naming the islands and the alternatives.
+    """
     from geoproc.weights.contiguity import link_islands
 
+    what = what or f"weights {w.meta.get('spec') or w.meta.get('source') or w.kind}"
     if regions is None:
         raise GeoprocInputError(
-            f"weights file {path} has {len(w.islands)} island(s) without neighbours: "
+            f"{what} has {len(w.islands)} island(s) without neighbours: "
             f"{', '.join(map(str, w.islands[:20]))}; linking them to their nearest region needs "
             "the regions (give them; CLI: --regions), else keep them with zero spatial lag "
             "(islands='keep'; --islands keep) or leave them out (islands='drop'; --islands drop)"
@@ -269,18 +269,8 @@ def _link_file_islands(w: SpatialWeights, regions: Any, id: str | None, path: st
     from geoproc.weights._inputs import distances_km, labels, load_regions
 
     gdf, ids, field = load_regions(regions, id)
-    w = _align_file(w, ids, path)
+    w = w.align(ids, what=f"regions ({what})")
     d = distances_km(gdf, ids, field, method, centroid)
     linked = link_islands(w, d, 1, labels(gdf, ids))
     linked.meta.update(centroid=centroid, distance=method)
     return linked
-
-
-def _align_file(w: SpatialWeights, ids: list, path: str) -> SpatialWeights:
-    """Reorder file weights to the regions; ids that differ only in type (320000 vs "320000") match."""
-    if list(w.ids) == list(ids):
-        return w
-    if {str(i) for i in w.ids} == {str(i) for i in ids} and len(set(map(str, ids))) == len(ids):
-        by_str = {str(i): i for i in ids}
-        w = SpatialWeights(w.sparse, [by_str[str(i)] for i in w.ids], w.kind, w.transform, w.meta)
-    return w.align(ids, what=f"regions (weights file {path})")

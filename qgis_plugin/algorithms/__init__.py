@@ -5,6 +5,7 @@ from .boundaries import ConvertCoordinates, DistanceMatrix, ExportBoundaries
 from .density import KernelDensity, ParkDensity
 from .econometrics import SpatialDurbinModel
 from .indices import IndicesAlgorithm
+from .pattern import NearestNeighbourIndex, RipleysK, StandardDeviationalEllipse
 from .weights import SpatialWeightsAlgorithm
 
 ALGORITHMS = [
@@ -18,5 +19,8 @@ ALGORITHMS = [
     HotSpots,
     ParkDensity,
     KernelDensity,
+    StandardDeviationalEllipse,
+    NearestNeighbourIndex,
+    RipleysK,
     SpatialDurbinModel,
 ]

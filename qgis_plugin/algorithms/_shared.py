@@ -23,6 +23,9 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from geoproc.weights.spec import HELP as _SPEC_HELP
+from geoproc.weights.spec import ISLANDS as _ISLANDS
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -32,13 +35,12 @@ if TYPE_CHECKING:
 
 Parameters = dict[str, Any]
 
-ISLANDS = ["raise", "keep", "drop", "nearest"]
+ISLANDS = list(_ISLANDS)  # the library's policies, in its order (0: raise)
 
 WEIGHTS_HELP = (
-    "<b>Weights</b>: the same text the geoproc command line takes — queen, rook, knn:K, "
-    "inverse-distance[:POWER[:CUTOFF_KM]], gravity:COLUMN or nested:COLUMN (COLUMN a field of "
-    "the panel table; the period mean over its years is used). Built from the regions (area "
-    "centroids, geodesic distances).\n"
+    "<b>Weights</b>: the same text the geoproc command line takes — "
+    + _SPEC_HELP.removeprefix("weights: ").replace("data table", "panel table")
+    + ". Kinds are built from the regions (area centroids, geodesic distances).\n"
     "<b>Weights file</b> (optional): a .csv (full matrix), .gal or .gwt file; when given it "
     "replaces the Weights text. Its ids must be the regions' ids.\n"
     "<b>Regions without neighbours</b>: raise (stop with an error naming them), keep (zero "
@@ -249,11 +251,10 @@ def build_weights_param(alg: GeoprocAlgorithm, parameters: Parameters, context: 
     GeoprocInputError
         A bad spec, file or mass column (from the library).
     """
-    from geoproc.weights.build import build_weight_set, parse_spec
+    from geoproc.weights import WeightsSpec, build_weight_set
 
     spec = weights_spec(alg, parameters, context)
-    kind, _ = parse_spec(spec)
-    if kind != "file" and regions is None:
+    if not WeightsSpec.parse(spec, named=False).is_file and regions is None:
         raise QgsProcessingException(f"weights {spec!r} are built from the regions: give a Regions layer "
                                      "(or a weights file)")
     weights = build_weight_set([spec], regions, panel, id=regions_id, data_id=panel_id, year_column=year,
@@ -277,10 +278,13 @@ def align_id_types(values: pd.DataFrame | pd.Series, ids: Iterable) -> pd.DataFr
         A copy re-indexed by the matching ``ids`` when every index value matches one as
         text; else ``values`` itself, unchanged.
     """
-    by_text = {str(k): k for k in ids}
-    if all(str(k) in by_text for k in values.index):
+    from geoproc.ids import id_key, relabel
+
+    ids = list(ids)
+    known = {id_key(k) for k in ids}
+    if all(id_key(k) in known for k in values.index):
         values = values.copy()
-        values.index = [by_text[str(k)] for k in values.index]
+        values.index = relabel(values.index, ids)
     return values
 
 

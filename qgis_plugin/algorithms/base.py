@@ -12,6 +12,7 @@ GROUPS = {
     "autocorrelation": "Spatial autocorrelation",
     "density": "Park density",
     "econometrics": "Spatial econometrics",
+    "pattern": "Point patterns",
 }
 
 

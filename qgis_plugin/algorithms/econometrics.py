@@ -105,7 +105,8 @@ class SpatialDurbinModel(GeoprocAlgorithm):
                 lee_yu=self.parameterAsBool(parameters, "LEE_YU", context),
                 draws=self.parameterAsInt(parameters, "DRAWS", context), seed=None if seed < 0 else seed,
                 row_standardize=self.parameterAsBool(parameters, "ROW_STANDARDIZE", context),
-                progress=self.progress_callback(feedback, 30, 75))
+                islands=_shared.islands_choice(self, parameters, context), regions=regions,
+                regions_id=regions_id, progress=self.progress_callback(feedback, 30, 75))
         self.check_canceled(feedback)
         feedback.setProgress(75)
         _shared.push_lines(feedback, result.summary().splitlines())

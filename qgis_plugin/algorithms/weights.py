@@ -25,6 +25,7 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
     GROUP = "weights"
     KINDS = ["queen", "rook", "knn", "inverse-distance", "gravity", "nested"]
     CENTROIDS = ["area", "representative"]
+    DISTANCE_CENTROIDS = ["area", "representative", "largest"]
     HELP = (
         "Builds a spatial weights matrix of the regions (geoproc.weights) and writes it as a file "
         "the other tools (and GeoDa, PySAL) read, plus a line layer to look at the links.\n"
@@ -33,7 +34,7 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
         "<b>Kind</b>: queen or rook contiguity (shared edge or corner / edge only); k nearest "
         "neighbours (knn); inverse distance w_ij = 1/d_ij^power; gravity w_ij = M_i M_j / d_ij^2 "
         "(masses from a table); nested: inverse distance times diag(mean GDP_j / overall mean GDP), "
-        "row-standardised. Distances are great-circle km between area centroids.\n"
+        "row-standardised. Distances are great-circle km between the points of <b>Distances between</b>.\n"
         "<b>k</b>: knn only, number of neighbours.\n"
         "<b>Power</b>: inverse-distance and nested, the distance-decay exponent.\n"
         "<b>Cut-off (km)</b>: inverse-distance only, no link beyond this distance (0: none).\n"
@@ -45,6 +46,9 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
         "<b>Regions without neighbours</b>: queen/rook only; warn (named in the log; their rows stay "
         "zero) or link each to its nearest region.\n"
         "<b>Distance</b>: WGS84 geodesic or spherical haversine.\n"
+        "<b>Distances between</b>: the point standing for each region: its area centroid (default), "
+        "a representative point inside it, or the area centroid of its largest part (as the command "
+        "line's --centroid).\n"
         "<b>Row-standardise</b>: divide each row by its sum.\n"
         "<b>Weights file</b>: .csv (full N x N matrix, first column id, header of ids), .gal "
         "(binary neighbour lists; queen/rook/knn without row-standardising) or .gwt (links with values).\n"
@@ -81,6 +85,10 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
                                                      options=["warn", "nearest"], defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum("METHOD", self.tr("Distance"),
                                                      options=["geodesic", "haversine"], defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            "CENTROID", self.tr("Distances between (knn, inverse-distance, gravity, nested, island links)"),
+            options=["area centroids", "representative points", "area centroids of the largest parts"],
+            defaultValue=0))
         self.addParameter(QgsProcessingParameterBoolean("ROW_STANDARDIZE", self.tr("Row-standardise"), defaultValue=False))
         self.addParameter(QgsProcessingParameterFileDestination(
             "OUTPUT", self.tr("Weights file"), "CSV full matrix (*.csv);;GAL neighbour lists (*.gal);;GWT links (*.gwt)"))
@@ -90,34 +98,41 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink("LINKS", self.tr("Weight links"),
                                                             QgsProcessing.SourceType.TypeVectorLine, optional=True))
 
-    def _build(self, parameters, context, feedback, regions, id_field):
-        import geoproc
-
+    def _spec(self, parameters, context) -> str:
+        """The parameters as the library's weights spec text (queen, knn:6, nested:gdp:2 ...)."""
         kind = self.KINDS[self.parameterAsEnum(parameters, "KIND", context)]
-        method = ["geodesic", "haversine"][self.parameterAsEnum(parameters, "METHOD", context)]
-        power = self.parameterAsDouble(parameters, "POWER", context)
-        if kind in ("queen", "rook"):
-            f = geoproc.queen_weights if kind == "queen" else geoproc.rook_weights
-            islands = ["warn", "nearest"][self.parameterAsEnum(parameters, "ISLANDS", context)]
-            return f(regions, id=id_field, islands=islands, method=method)
+        power = f"{self.parameterAsDouble(parameters, 'POWER', context):g}"
         if kind == "knn":
-            return geoproc.knn_weights(regions, self.parameterAsInt(parameters, "K", context), id=id_field, method=method)
+            return f"knn:{self.parameterAsInt(parameters, 'K', context)}"
         if kind == "inverse-distance":
-            cutoff = self.parameterAsDouble(parameters, "CUTOFF", context) or None
-            return geoproc.inverse_distance_weights(regions, power=power, cutoff_km=cutoff, id=id_field, method=method)
-        if parameters.get("MASS") in (None, ""):
-            raise QgsProcessingException(f"{kind} weights need a mass table (Mass table parameter)")
-        mass_field = self.parameterAsString(parameters, "MASS_FIELD", context)
-        if not mass_field:
-            raise QgsProcessingException(f"{kind} weights need the Mass field of the mass table")
-        table = self.source_frame(parameters, "MASS", context, feedback, (20, 35), with_geometry=False)
-        mass_id = self.parameterAsString(parameters, "MASS_ID", context) or None
-        year_col = self.parameterAsString(parameters, "MASS_YEAR", context) or None
-        if kind == "gravity":
-            return geoproc.gravity_weights(regions, table, id=id_field, mass_column=mass_field, mass_id=mass_id,
-                                           year_column=year_col, method=method)
-        return geoproc.nested_weights(regions, table, id=id_field, gdp_column=mass_field, power=power,
-                                      gdp_id=mass_id, year_column=year_col, method=method)
+            cutoff = self.parameterAsDouble(parameters, "CUTOFF", context)
+            return f"inverse-distance:{power}" + (f":{cutoff:g}" if cutoff else "")
+        if kind in ("gravity", "nested"):
+            mass_field = self.parameterAsString(parameters, "MASS_FIELD", context)
+            if parameters.get("MASS") in (None, ""):
+                raise QgsProcessingException(f"{kind} weights need a mass table (Mass table parameter)")
+            if not mass_field:
+                raise QgsProcessingException(f"{kind} weights need the Mass field of the mass table")
+            return f"gravity:{mass_field}" if kind == "gravity" else f"nested:{mass_field}:{power}"
+        return kind
+
+    def _build(self, parameters, context, feedback, regions, id_field):
+        """The library's one dispatcher (geoproc.weights.build_weights) on the spec of the parameters."""
+        from geoproc.weights import build_weights
+
+        spec = self._spec(parameters, context)
+        table = mass_id = year_col = None
+        if spec.startswith(("gravity:", "nested:")):
+            table = self.source_frame(parameters, "MASS", context, feedback, (20, 35), with_geometry=False)
+            mass_id = self.parameterAsString(parameters, "MASS_ID", context) or None
+            year_col = self.parameterAsString(parameters, "MASS_YEAR", context) or None
+        feedback.pushInfo(f"weights {spec}")
+        return build_weights(
+            spec, regions, data=table, id=id_field,
+            islands=["warn", "nearest"][self.parameterAsEnum(parameters, "ISLANDS", context)],
+            data_id=mass_id, year_column=year_col,
+            method=["geodesic", "haversine"][self.parameterAsEnum(parameters, "METHOD", context)],
+            centroid=self.DISTANCE_CENTROIDS[self.parameterAsEnum(parameters, "CENTROID", context)])
 
     def compute(self, parameters, context, feedback):
         from pathlib import Path

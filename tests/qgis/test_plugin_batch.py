@@ -286,6 +286,55 @@ def _check_sdm(inp, k, params, res, layer):
                                year_values(inp.province_df, "cul", 2020 + k).loc[want.index], rtol=1e-14)
 
 
+def _standard_deviational_ellipse(inp, k):
+    return {"POINTS": inp.parks, "GROUP_FIELD": ["", "type"][k], "STD": 1.0 + k, "CONVENTION": k,
+            "OUTPUT": "TEMPORARY_OUTPUT"}
+
+
+def _check_standard_deviational_ellipse(inp, k, params, res, layer):
+    got = frame(layer)
+    assert len(got) == (1 if k == 0 else inp.parks_gdf["type"].nunique())
+    # semi-major axis of all parks by hand, the square root of the largest eigenvalue of the
+    # covariance (divisor n) in UTM 50N, times sqrt(2) (arcgis); row 2 is per type, 2 SD, yuill
+    sel = inp.parks_gdf if k == 0 else inp.parks_gdf[inp.parks_gdf["type"] == got["type"].iloc[0]]
+    xy = sel.to_crs(32650).get_coordinates().to_numpy()
+    top = np.sqrt(np.linalg.eigvalsh(np.cov(xy.T, bias=True))[-1])
+    assert got["major_m"].iloc[0] == pytest.approx(top * (np.sqrt(2) if k == 0 else 2.0), rel=1e-9)
+
+
+def _nearest_neighbour_index(inp, k):
+    return {"POINTS": inp.parks, "REGIONS": inp.cities if k == 0 else None, "AREA_KM2": None if k == 0 else 1000.0,
+            "OUTPUT": "TEMPORARY_OUTPUT"}
+
+
+def _check_nearest_neighbour_index(inp, k, params, res, layer):
+    got = frame(layer).iloc[0]
+    assert got["area_km2"] == pytest.approx(1000.0) if k == 1 else got["area_km2"] > 3e5
+    # Clark & Evans: R = observed / (0.5 / sqrt(n / A))
+    n, area = len(inp.parks_gdf), got["area_km2"] * 1e6
+    assert got["ratio"] == pytest.approx(got["observed_m"] / (0.5 / np.sqrt(n / area)), rel=1e-12)
+
+
+def _ripleys_k(inp, k):
+    return {"POINTS": inp.parks, "REGIONS": inp.cities, "DISTANCES": ["10000", "10000,40000"][k],
+            "SIMULATIONS": 9, "SEED": k, "OUTPUT": "TEMPORARY_OUTPUT"}
+
+
+def _check_ripleys_k(inp, k, params, res, layer):
+    import warnings
+
+    import geoproc
+
+    got = frame(layer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = geoproc.ripleys_k(inp.parks_gdf, inp.cities_gdf, distances=[[10000.0], [10000.0, 40000.0]][k],
+                                 simulations=9, seed=k).to_frame()
+    assert len(got) == k + 1
+    np.testing.assert_allclose(got[["k", "envelope_low_m", "envelope_high_m"]], want[["k", "envelope_low_m",
+                               "envelope_high_m"]], rtol=1e-12)
+
+
 CASES = {
     "export_boundaries": (_export_boundaries, _check_export_boundaries),
     "convert_coordinates": (_convert_coordinates, _check_convert_coordinates),
@@ -298,6 +347,9 @@ CASES = {
     "park_density": (_park_density, _check_park_density),
     "kernel_density": (_kernel_density, _check_kernel_density),
     "sdm": (_sdm, _check_sdm),
+    "standard_deviational_ellipse": (_standard_deviational_ellipse, _check_standard_deviational_ellipse),
+    "nearest_neighbour_index": (_nearest_neighbour_index, _check_nearest_neighbour_index),
+    "ripleys_k": (_ripleys_k, _check_ripleys_k),
 }
 
 

@@ -31,7 +31,8 @@ def test_every_parameter_is_documented(geoproc_provider):
 
 def test_algorithms_of_every_group_are_listed(geoproc_provider):
     groups = {a.groupId() for a in geoproc_provider.algorithms()}
-    assert groups == {"boundaries", "weights", "indicators", "autocorrelation", "density", "econometrics"}
+    assert groups == {"boundaries", "weights", "indicators", "autocorrelation", "density", "econometrics",
+                      "pattern"}
     ids = {a.id() for a in geoproc_provider.algorithms()}
     assert {"geoproc:spatial_weights", "geoproc:indices", "geoproc:moran_by_year", "geoproc:lisa_clusters",
             "geoproc:hot_spots", "geoproc:park_density", "geoproc:kernel_density", "geoproc:sdm"} <= ids

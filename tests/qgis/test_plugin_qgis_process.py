@@ -107,3 +107,33 @@ def test_moran_error_reaches_the_command_line(env, files, tmp_path):
     assert res.returncode != 0
     assert "weights 'knn:zero': k 'zero' is not a number" in res.stdout + res.stderr
     assert not out.exists()
+
+
+def test_point_patterns_from_the_command_line(env, tmp_path):
+    """The ellipse and Ripley algorithms inside the real QGIS process (QGIS's own numpy, matplotlib)."""
+    import warnings
+
+    import geopandas as gpd
+
+    import geoproc
+
+    parks_csv = ROOT / "data" / "demo" / "yrd_parks_synthetic.csv"
+    parks = tmp_path / "parks.gpkg"
+    pts = geoproc.read_points(parks_csv)
+    pts.to_file(parks, engine="pyogrio")
+    cities = tmp_path / "cities.gpkg"
+    geoproc.load_boundaries("yrd_cities").to_file(cities, engine="pyogrio")
+    sde, rip = tmp_path / "sde.gpkg", tmp_path / "ripley.csv"
+    run(["run", "geoproc:standard_deviational_ellipse", "--", f"POINTS={parks}", "GROUP_FIELD=type",
+         f"OUTPUT={sde}"], env)
+    run(["run", "geoproc:ripleys_k", "--", f"POINTS={parks}", f"REGIONS={cities}", "DISTANCES=10000,40000",
+         "SIMULATIONS=9", "SEED=4", f"OUTPUT={rip}"], env)
+    got = gpd.read_file(sde).set_index("type")
+    want = geoproc.standard_deviational_ellipse(pts, by="type")
+    np.testing.assert_allclose(got.loc[want.groups, "major_m"], want.major, rtol=1e-9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        curve = geoproc.ripleys_k(pts, geoproc.load_boundaries("yrd_cities"), distances=[10000, 40000],
+                                  simulations=9, seed=4).to_frame()
+    np.testing.assert_allclose(pd.read_csv(rip)[["k", "envelope_high_m"]], curve[["k", "envelope_high_m"]],
+                               rtol=1e-9)

@@ -176,3 +176,53 @@ def test_no_report_when_the_region_layer_fails(qgis_processing, geoproc_provider
     assert any("estimating" in line for line in log.lines)  # it failed after the estimation ...
     assert not Path(p["HTML"]).exists()  # ... and left no report of a run without its layer
     assert [f.name for f in tmp_path.iterdir()] == ["not_a_folder"]  # nor a temporary file
+
+
+# --- islands: the provinces under queen contiguity leave Hainan (460000) without neighbours ---
+def queen(data, tmp_path, islands: int, **extra):
+    """Queen weights built from the regions (no file), ISLANDS by its position in the tool's list."""
+    return params(data, tmp_path, WEIGHTS_FILE=None, WEIGHTS="queen", ISLANDS=islands, CONTROLS=[],
+                  DRAWS=0, **extra)
+
+
+def test_sdm_islands_raise_names_hainan(qgis_processing, geoproc_provider, data, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    from qgis_plugin.algorithms._shared import ISLANDS
+
+    p = queen(data, tmp_path, ISLANDS.index("raise"))
+    with pytest.raises(QgsProcessingException, match=r"island\(s\) without neighbours: (海南省|Hainan) \(460000\)"):
+        qgis_processing.run("geoproc:sdm", p)
+    assert not Path(p["HTML"]).exists()
+
+
+@pytest.mark.slow
+def test_sdm_islands_drop_leaves_hainan_out(qgis_processing, geoproc_provider, data, tmp_path):
+    """drop: the model is the SDM of the other 30 provinces, with the queen matrix among them
+    (checked against a library fit of the panel without Hainan and that sub-matrix)."""
+    import warnings
+
+    import geoproc
+    from geoproc.weights import SpatialWeights
+
+    _, _, df, _ = data
+    res = qgis_processing.run("geoproc:sdm", queen(data, tmp_path, 2))
+    got = layer_frame(res["OUTPUT"])
+    assert len(got) == 31  # the region layer keeps every region ...
+    def null(v) -> bool:  # QGIS gives NULL as a null QVariant
+        return v is None or (hasattr(v, "isNull") and v.isNull()) or (isinstance(v, float) and np.isnan(v))
+
+    assert null(got.at[460000, "dig_direct"]) and null(got.at[460000, "residual"])  # ... Hainan empty
+    assert not any(null(v) for v in got.drop(index=460000)["dig_direct"])
+    # second route: Hainan removed from the panel and its (all-zero) row and column from W by hand
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = geoproc.build_weights("queen", geoproc.load_boundaries("china_provinces"), islands="keep")
+    keep = [i for i in full.ids if i != 460000]
+    pos = [full.ids.index(i) for i in keep]
+    sub = SpatialWeights(full.sparse[pos][:, pos], keep)
+    by_hand = geoproc.sdm(df[df["code"] != 460000], sub, "cul", X, draws=0, row_standardize=True)
+    assert by_hand.n == 30
+    np.testing.assert_allclose(got.loc[keep, "dig_direct"].astype(float),
+                               by_hand.region_effects(year=2021).loc[keep, "dig_direct"].to_numpy(),
+                               rtol=1e-10)

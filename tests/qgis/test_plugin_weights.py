@@ -150,3 +150,23 @@ def test_bad_input_is_a_processing_exception(qgis_processing, geoproc_provider, 
     with pytest.raises(QgsProcessingException, match=message):
         qgis_processing.run("geoproc:spatial_weights", params(regions, out, **extra))
     assert not out.exists()
+
+
+def test_centroid_choice_reaches_the_distances(qgis_processing, geoproc_provider, cities, tmp_path):
+    """"Distances between" representative points: the tool's knn:3 file equals the library's
+    knn_weights(centroid="representative"), which differs from the area-centroid matrix."""
+    import warnings
+
+    import geoproc
+
+    regions, gdf = cities
+    out = tmp_path / "knn_rep.csv"
+    qgis_processing.run("geoproc:spatial_weights", params(regions, out, KIND=2, K=3, CENTROID=1))
+    got = geoproc.read_weights(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = geoproc.knn_weights(gdf, 3, id="code", centroid="representative")
+        area = geoproc.knn_weights(gdf, 3, id="code", centroid="area")
+    got = got.align(rep.ids)
+    np.testing.assert_array_equal(got.full(), rep.full())
+    assert (rep.full() != area.align(rep.ids).full()).any()  # the choice matters on these cities

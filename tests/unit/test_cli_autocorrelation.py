@@ -96,7 +96,7 @@ def test_moran_cli_bad_input_writes_nothing(tmp_path, panel_csv, queen_files, ca
     assert "island(s) without neighbours: 海南省 (460000)" in err and "--islands nearest" in err
     assert main(["moran", str(path), "--variables", "cul,gdp", "--id", "province", "--weights",
                  str(queen_files[1]), "-o", str(out)]) == 2
-    assert "no column 'gdp'; columns are province, year, cul, dig" in capsys.readouterr().err
+    assert "no column 'gdp'; its columns are province, year, cul, dig" in capsys.readouterr().err
     assert not out.exists() and not list(tmp_path.iterdir())
 
 

@@ -102,7 +102,7 @@ def test_year_missing_for_every_region(panel):
 
 
 def test_year_gaps_listed_as_runs():
-    from geoproc.indices._panel import year_gaps
+    from geoproc.panel.checks import year_gaps
 
     assert year_gaps([2010, 2011, 2013, 2017, 2018]) == ["2012", "2014-2016"]
     assert year_gaps([2015, 2016]) == []

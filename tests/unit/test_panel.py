@@ -173,16 +173,16 @@ def test_read_panel_matches_names_and_keeps_input(provinces, tmp_path):
 def test_read_panel_errors():
     df = pd.DataFrame({"code": [1, 1, 2, 2], "year": [2020, 2021, 2020, 2021],
                        "cul": [1.0, np.nan, 2.0, 3.0], "dig": ["1,234", "5", "6", "7"]})
-    with pytest.raises(GeoprocInputError, match=r"'cul' is missing \(NaN\) for region-years 1 2021"):
+    with pytest.raises(GeoprocInputError, match=r"column 'cul' is empty for 1 in 2021"):
         read_panel(df, variables=["cul"])
-    with pytest.raises(GeoprocInputError, match=r"'dig' has non-numeric values at 1 2020 \('1,234'\).*thousands"):
+    with pytest.raises(GeoprocInputError, match=r"column 'dig' is not numeric at row 0 \(1 in 2020\): '1,234'.*thousands"):
         read_panel(df, variables=["dig"])
-    with pytest.raises(GeoprocInputError, match=r"no column 'gdp'; columns are code, year, cul, dig"):
+    with pytest.raises(GeoprocInputError, match=r"no column 'gdp'; its columns are code, year, cul, dig"):
         read_panel(df, variables=["gdp"])
     dup = pd.concat([df, df.iloc[[0]]])
-    with pytest.raises(GeoprocInputError, match=r"duplicate region-years \(code, year\): 1 2020"):
+    with pytest.raises(GeoprocInputError, match=r"duplicate region-years \(code year\): 1 in 2020"):
         read_panel(dup)
-    with pytest.raises(GeoprocInputError, match=r"years missing for 1 regions \(2: 2021\)"):
+    with pytest.raises(GeoprocInputError, match=r"unbalanced \(years 2020-2021\): 2 lacks 2021"):
         read_panel(df.drop(index=3), balanced=True)
     with pytest.raises(GeoprocInputError, match=r"no column 'region'"):
         read_panel(df, id="region")

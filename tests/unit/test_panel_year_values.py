@@ -55,10 +55,10 @@ def test_absent_year_lists_the_years(panel):
 def test_nan_and_text_name_the_regions(panel):
     df = panel.copy()
     df.loc[3, "cul"] = np.nan
-    with pytest.raises(GeoprocInputError, match=r"'cul' is missing \(NaN\) for region-years 120000 2021"):
+    with pytest.raises(GeoprocInputError, match=r"column 'cul' is empty for 120000 in 2021"):
         year_values(df, "cul", 2021)
     year_values(df, "cul", 2020)  # the other year is complete
-    with pytest.raises(GeoprocInputError, match=r"'label' has non-numeric values at 110000 2021"):
+    with pytest.raises(GeoprocInputError, match=r"column 'label' is not numeric at row \d+ \(110000 in 2021\)"):
         year_values(df, "label", 2021)
 
 

@@ -241,7 +241,7 @@ def _kw():
 def test_unbalanced_lists_missing(panel):
     df, w, _ = panel
     bad = df[~((df["code"] == 105) & (df["year"] == 2003))]
-    with pytest.raises(GeoprocInputError, match="105 2003"):
+    with pytest.raises(GeoprocInputError, match="105 lacks 2003"):
         geoproc.sdm(bad, w, **_kw())
 
 
@@ -249,7 +249,7 @@ def test_nan_lists_region_years(panel):
     df, w, _ = panel
     bad = df.copy()
     bad.loc[(bad["code"] == 107) & (bad["year"] == 2001), "x2"] = np.nan
-    with pytest.raises(GeoprocInputError, match=r"'x2'.*107 2001"):
+    with pytest.raises(GeoprocInputError, match=r"'x2'.*107 in 2001"):
         geoproc.sdm(bad, w, **_kw())
     assert df["x2"].notna().all()  # the caller's frame is untouched
 

@@ -115,7 +115,7 @@ def test_cli_unbalanced_panel_with_gravity_kind_lists_gaps(tmp_path, capsys):
                  "--draws", "0", "--no-tests", "-o", str(out)])
     assert code == 2
     err = capsys.readouterr().err
-    assert "unbalanced panel" in err and "140000 2013" in err
+    assert "is unbalanced" in err and "140000 lacks 2013" in err
     assert not out.exists()
 
 

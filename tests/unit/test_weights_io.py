@@ -37,7 +37,7 @@ def binary():
 def engine(request, monkeypatch):
     """Run a test with pyarrow's CSV (fast path) and without it (pandas / plain Python)."""
     if request.param == "pandas":
-        monkeypatch.setattr("geoproc.weights.io._pyarrow_csv", lambda: (None, None))
+        monkeypatch.setattr("geoproc.weights._formats._pyarrow_csv", lambda: (None, None))
     return request.param
 
 

@@ -1,4 +1,10 @@
-"""Checks shared by the indicator functions: columns, ids, years, duplicates, balance, numbers."""
+"""The one set of panel checks and their messages: columns, ids, years, duplicates, balance,
+numbers, emptiness.
+
+Used by :class:`geoproc.panel.Panel` (and so :func:`geoproc.read_panel`, Moran, LISA, the
+SDM) and by the indicator functions. Rows are named by the frame's index (a panel read
+from a file is indexed by file line, header = line 1) and region-years as ``<id> in <year>``.
+"""
 
 from __future__ import annotations
 
@@ -129,6 +135,75 @@ def check_consecutive(years: pd.Series | np.ndarray, what: str = "panel") -> Non
         )
 
 
+def check_ids(frame: pd.DataFrame, id: str, what: str) -> pd.Series:
+    """The id column; empty cells (NaN or blank text) are an error naming the rows."""
+    ids = frame[id]
+    empty = ids.isna().to_numpy()
+    if not pd.api.types.is_numeric_dtype(ids.dtype):  # blank strings count as empty
+        empty = empty | ids.astype(str).str.strip().eq("").to_numpy()
+    if empty.any():
+        raise GeoprocInputError(f"{what}: column {id!r} is empty at rows {listing(frame.index[empty])}")
+    return ids
+
+
+def check_duplicates(ids: pd.Series, years: pd.Series, id: str, year: str, what: str) -> None:
+    """Refuse a region that appears twice in a year, naming the region-years."""
+    key = pd.DataFrame({"id": ids.to_numpy(), "year": years.to_numpy()})
+    dup = key.duplicated(keep=False).to_numpy()
+    if dup.any():
+        labels = RowLabels(ids, years)
+        pairs = sorted({labels[k] for k in np.flatnonzero(dup)})
+        raise GeoprocInputError(
+            f"{what}: duplicate region-years ({id} {year}): {listing(pairs)}; "
+            "each region may appear once per year"
+        )
+
+
+def missing_region_years(ids: pd.Series | np.ndarray, years: pd.Series | np.ndarray) -> dict:
+    """``{region: [years it lacks]}`` against the panel's own years (empty when balanced)."""
+    key = pd.DataFrame({"id": np.asarray(ids), "year": np.asarray(years)})
+    all_years = sorted(set(key["year"].tolist()))
+    # without duplicates, a region has every year iff it has as many rows as years
+    counts = key.groupby("id", sort=False).size()
+    short = counts.index[counts.to_numpy() < len(all_years)]
+    if not len(short):
+        return {}
+    have = key[key["id"].isin(short)].groupby("id", sort=False)["year"].agg(set)
+    return {r: sorted(set(all_years) - ys) for r, ys in have.items()}
+
+
+def check_balanced(ids: pd.Series | np.ndarray, years: pd.Series | np.ndarray, what: str,
+                   hint: str = "complete it, or pass balanced=False") -> None:
+    """Refuse a panel where some regions lack some years, naming them and the years."""
+    gaps = missing_region_years(ids, years)
+    if gaps:
+        all_years = sorted(set(np.asarray(years).tolist()))
+        lacking = [f"{r} lacks {', '.join(map(str, ys))}" for r, ys in gaps.items()]
+        raise GeoprocInputError(
+            f"{what} is unbalanced (years {all_years[0]}-{all_years[-1]}): "
+            f"{listing(lacking)}; {hint}"
+        )
+
+
+def check_values(frame: pd.DataFrame, columns: Sequence[str], labels: Sequence, what: str,
+                 thousands: str | None = None, check_missing: bool = True) -> pd.DataFrame:
+    """``columns`` parsed as floats (:func:`geoproc.numeric.numeric_columns`); text is an
+    error naming row, region-year and cell; with ``check_missing`` so are empty and
+    infinite cells."""
+    values = numeric_columns(frame, columns, thousands=thousands, row_labels=labels, what=what)
+    if check_missing:
+        for c in columns:
+            na = values[c].isna().to_numpy()
+            if na.any():
+                where = labels_at(labels, np.flatnonzero(na))
+                raise GeoprocInputError(f"{what}: column {c!r} is empty for {where}")
+            inf = ~np.isfinite(values[c].to_numpy())
+            if inf.any():
+                where = labels_at(labels, np.flatnonzero(inf))
+                raise GeoprocInputError(f"{what}: column {c!r} is infinite for {where}")
+    return values
+
+
 def prepare(
     panel: pd.DataFrame,
     columns: Sequence[str],
@@ -149,13 +224,7 @@ def prepare(
     """
     columns = list(dict.fromkeys(columns))
     check_columns(panel, [id] + ([year] if year else []) + columns, what)
-    ids = panel[id]
-    empty = ids.isna().to_numpy()
-    if not pd.api.types.is_numeric_dtype(ids.dtype):  # blank strings count as empty
-        empty = empty | ids.astype(str).str.strip().eq("").to_numpy()
-    if empty.any():
-        raise GeoprocInputError(f"{what}: column {id!r} is empty at rows {listing(panel.index[empty])}")
-
+    ids = check_ids(panel, id, what)
     years = year_column(panel, year, what) if year else None
     labels = RowLabels(ids, years)
     if years is None:
@@ -166,40 +235,11 @@ def prepare(
                 f"{listing(sorted(set(map(str, ids[dup]))))}"
             )
     else:
-        key = pd.DataFrame({"id": ids.to_numpy(), "year": years.to_numpy()})
-        dup = key.duplicated(keep=False).to_numpy()
-        if dup.any():
-            pairs = sorted({labels[k] for k in np.flatnonzero(dup)})
-            raise GeoprocInputError(
-                f"{what}: duplicate region-years ({id} {year}): {listing(pairs)}; "
-                "each region may appear once per year"
-            )
+        check_duplicates(ids, years, id, year, what)
         if consecutive:
             check_consecutive(years, what)
         if balanced:
-            all_years = sorted(set(years.tolist()))
-            # without duplicates, a region has every year iff it has as many rows as years
-            counts = key.groupby("id", sort=False).size()
-            short = counts.index[counts.to_numpy() < len(all_years)]
-            if len(short):
-                have = key[key["id"].isin(short)].groupby("id", sort=False)["year"].agg(set)
-                lacking = [
-                    f"{r} lacks {', '.join(map(str, sorted(set(all_years) - ys)))}"
-                    for r, ys in have.items()
-                ]
-                raise GeoprocInputError(
-                    f"{what} is unbalanced (years {all_years[0]}-{all_years[-1]}): "
-                    f"{listing(lacking)}; complete it, or pass balanced=False"
-                )
+            check_balanced(ids, years, what)
 
-    values = numeric_columns(panel, columns, thousands=thousands, row_labels=labels, what=what)
-    for c in columns:
-        na = values[c].isna().to_numpy()
-        if na.any():
-            where = labels_at(labels, np.flatnonzero(na))
-            raise GeoprocInputError(f"{what}: column {c!r} is empty for {where}")
-        inf = ~np.isfinite(values[c].to_numpy())
-        if inf.any():
-            where = labels_at(labels, np.flatnonzero(inf))
-            raise GeoprocInputError(f"{what}: column {c!r} is infinite for {where}")
+    values = check_values(panel, columns, labels, what, thousands)
     return Prepared(values, ids, years, labels)

@@ -16,13 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import geoproc.panel.checks as checks
 from geoproc.errors import GeoprocInputError
+from geoproc.panel.model import Panel
+from geoproc.panel.values import _columns_error
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["read_table", "read_panel", "match_regions", "region_matcher", "panel_values", "year_values"]
+
+__all__ = ["read_table", "read_panel", "load_panel", "as_panel", "match_regions", "region_matcher",
+           "as_regions"]
 
 # Encodings tried in order. utf-8-sig also reads plain UTF-8; GB18030 is a
 # superset of GBK/GB2312, which Chinese Excel writes by default.
@@ -101,13 +106,6 @@ def _text_dtypes(columns: Sequence, text_columns: Sequence[str]) -> dict:
     """``dtype`` for pandas' readers: the raw header names of ``text_columns`` as ``str``."""
     want = {str(c).strip() for c in text_columns}
     return {c: str for c in columns if str(c).strip() in want}
-
-
-def _columns_error(df: pd.DataFrame, missing: Sequence[str], what: str) -> GeoprocInputError:
-    return GeoprocInputError(
-        f"{what}: no column {', '.join(repr(m) for m in missing)}; "
-        f"columns are {', '.join(map(str, df.columns))}"
-    )
 
 
 def region_matcher(regions: Any = None, id: str | None = None,
@@ -250,6 +248,62 @@ def _typed_codes(text: pd.Series, layer_codes: list | None) -> np.ndarray:
     return text.to_numpy(dtype=object)
 
 
+def load_panel(
+    path_or_df: str | os.PathLike | pd.DataFrame,
+    id: str = "code",
+    year: str = "year",
+    regions: Any = None,
+    variables: Sequence[str] | None = None,
+    balanced: bool = False,
+    check_missing: bool = True,
+    sheet: int | str = 0,
+    regions_id: str | None = None,
+) -> Panel:
+    """Read and check a long-format panel (one row per region-year) as a :class:`Panel`.
+
+    Parameters are those of :func:`read_panel`, which returns ``load_panel(...).frame``.
+
+    Returns
+    -------
+    Panel
+        With its provenance: ``source`` (file), ``encoding``, ``name_matches``.
+    """
+    import pandas as pd
+
+    if isinstance(path_or_df, Panel):
+        path_or_df = path_or_df.frame
+    if isinstance(path_or_df, pd.DataFrame):
+        df = path_or_df.copy()
+        source = df.attrs.get("source", "panel")
+    else:
+        df = read_table(path_or_df, sheet=sheet, text_columns=[id])
+        source = str(path_or_df)
+        df.index = pd.RangeIndex(2, len(df) + 2)  # rows named by file line (header = line 1)
+    what = "panel" if source == "panel" else f"panel {source}"
+    checks.check_columns(df, [id, year], what)
+    checks.check_ids(df, id, what)
+    layer = _layer(regions, regions_id)
+    layer_codes = None if layer is None else (
+        layer[regions_id or "code"].tolist() if (regions_id or "code") in layer.columns else layer.index.tolist())
+    text = _code_text(df[id])
+    matches: dict = {}
+    if _looks_like_codes(df[id]) or (
+            layer_codes is not None and set(text) <= {str(c) for c in layer_codes}):
+        df[id] = _typed_codes(text, layer_codes)
+    else:
+        codes = match_regions(text, regions=layer, id=regions_id)
+        df[f"{id}_name"] = df[id]
+        df[id] = codes.to_numpy()
+        matches = dict(zip(df[f"{id}_name"], df[id], strict=True))
+    panel = Panel.from_frame(df, id, year, source=source, encoding=df.attrs.get("encoding"),
+                             name_matches=matches)
+    if variables is not None:
+        panel.values(variables, check_missing=check_missing)
+    if balanced:
+        panel.require_balanced()
+    return panel
+
+
 def read_panel(
     path_or_df: str | os.PathLike | pd.DataFrame,
     id: str = "code",
@@ -262,6 +316,8 @@ def read_panel(
     regions_id: str | None = None,
 ) -> pd.DataFrame:
     """Read and check a long-format panel (one row per region-year).
+
+    The frame of :func:`load_panel` (use that for the :class:`Panel` with its provenance).
 
     Parameters
     ----------
@@ -295,190 +351,16 @@ def read_panel(
     Returns
     -------
     pandas.DataFrame
-        Sorted by region and year, with ``attrs["id"]`` and ``attrs["year"]``.
-    """
-    import pandas as pd
-
-    if isinstance(path_or_df, pd.DataFrame):
-        df = path_or_df.copy()
-        source = df.attrs.get("source", "panel")
-    else:
-        df = read_table(path_or_df, sheet=sheet, text_columns=[id])
-        source = str(path_or_df)
-    what = f"panel {source}"
-    missing = [c for c in (id, year) if c not in df.columns]
-    if missing:
-        raise _columns_error(df, missing, what)
-    # id
-    empty = np.flatnonzero(df[id].isna().to_numpy())
-    if empty.size:
-        raise GeoprocInputError(
-            f"{what}: column {id!r} is empty at rows {', '.join(str(i + 2) for i in empty[:20])} "
-            "(file line numbers, header = line 1)"
-        )
-    layer = _layer(regions, regions_id)
-    layer_codes = None if layer is None else (
-        layer[regions_id or "code"].tolist() if (regions_id or "code") in layer.columns else layer.index.tolist())
-    text = _code_text(df[id])
-    if _looks_like_codes(df[id]) or (
-            layer_codes is not None and set(text) <= {str(c) for c in layer_codes}):
-        df[id] = _typed_codes(text, layer_codes)
-    else:
-        codes = match_regions(text, regions=layer, id=regions_id)
-        df[f"{id}_name"] = df[id]
-        df[id] = codes.to_numpy()
-    # year
-    yrs = pd.to_numeric(df[year], errors="coerce")
-    bad = np.flatnonzero((yrs.isna() | (np.mod(yrs.fillna(0), 1) != 0)).to_numpy())
-    if bad.size:
-        rows = ", ".join(f"line {i + 2} ({df[year].iloc[i]!r})" for i in bad[:20])
-        raise GeoprocInputError(f"{what}: column {year!r} is not a whole-number year at {rows}")
-    df[year] = yrs.astype(np.int64)
-    # duplicates
-    dup = df[df.duplicated([id, year], keep=False)]
-    if len(dup):
-        pairs = sorted({(r, y) for r, y in zip(dup[id], dup[year], strict=True)}, key=str)
-        raise GeoprocInputError(
-            f"{what}: duplicate region-years ({id}, {year}): "
-            + ", ".join(f"{r} {y}" for r, y in pairs[:20])
-        )
-    if variables is not None:
-        panel_values(df, variables, id=id, year=year, check_missing=check_missing, what=what)
-    if balanced:
-        check_balanced(df, id=id, year=year, what=what)
-    df = df.sort_values([id, year], kind="stable").reset_index(drop=True)
-    df.attrs.update({"id": id, "year": year, "source": source})
-    return df
-
-
-def check_balanced(df: pd.DataFrame, id: str, year: str, what: str = "panel") -> None:
-    """Raise if some regions lack some years, listing them."""
-    years = sorted(df[year].unique())
-    have = df.groupby(id)[year].apply(set)
-    gaps = {r: sorted(set(years) - s) for r, s in have.items() if len(s) < len(years)}
-    if gaps:
-        listed = "; ".join(f"{r}: {', '.join(map(str, g[:10]))}" for r, g in list(gaps.items())[:20])
-        raise GeoprocInputError(f"{what}: years missing for {len(gaps)} regions ({listed})")
-
-
-def panel_values(
-    df: pd.DataFrame,
-    variables: Sequence[str],
-    id: str = "code",
-    year: str = "year",
-    check_missing: bool = True,
-    what: str = "panel",
-) -> pd.DataFrame:
-    """The numeric columns ``variables`` of ``df`` (a new frame), checked.
-
-    Raises naming the columns that do not exist (and listing those that do),
-    the cells that are not numbers (with their region-years), and, with
-    ``check_missing``, the region-years with empty values.
-    """
-    import pandas as pd
-
-    missing = [v for v in variables if v not in df.columns]
-    if missing:
-        raise _columns_error(df, missing, what)
-    out = pd.DataFrame(index=df.index)
-    for v in variables:
-        col = df[v]
-        num = pd.to_numeric(col, errors="coerce")
-        notnum = num.isna() & col.notna()
-        if notnum.any():
-            cells = ", ".join(
-                f"{r} {y} ({c!r})"
-                for r, y, c in zip(df.loc[notnum, id], df.loc[notnum, year], col[notnum], strict=True)
-            )
-            hint = " (thousands separators? remove them)" if col[notnum].astype(str).str.contains(",").any() else ""
-            raise GeoprocInputError(f"{what}: column {v!r} has non-numeric values at {cells[:600]}{hint}")
-        if check_missing and num.isna().any():
-            na = num.isna()
-            cells = ", ".join(f"{r} {y}" for r, y in zip(df.loc[na, id], df.loc[na, year], strict=True))
-            raise GeoprocInputError(f"{what}: column {v!r} is missing (NaN) for region-years {cells[:600]}")
-        out[v] = num.astype(float)
-    return out
-
-
-def year_values(
-    panel: pd.DataFrame,
-    variable: str,
-    year: Any,
-    id: str = "code",
-    year_column: str = "year",
-    regions: Sequence | None = None,
-) -> pd.Series:
-    """One year's values of ``variable``, one per region, checked.
-
-    The cross-section the local statistics (:func:`geoproc.local_moran`,
-    :func:`geoproc.getis_ord`) take; used by ``geoproc lisa``/``geoproc hotspots`` and the
-    QGIS tools alike.
-
-    Parameters
-    ----------
-    panel : pandas.DataFrame
-        Long panel, one row per region-year (e.g. from :func:`read_panel`; not modified).
-    variable : str
-        Numeric column to take.
-    year : int
-        The year.
-    id, year_column : str
-        Region and year columns of ``panel``.
-    regions : sequence, optional
-        Region ids the values must cover (e.g. a boundary layer's ids). The result is then
-        in their order and indexed by them (ids that differ only in type, 320000 and
-        "320000", match); panel regions that are not among them are refused.
-
-    Returns
-    -------
-    pandas.Series
-        Float values named ``variable``, indexed by region id.
+        Sorted by region and year, with ``attrs["id"]``, ``attrs["year"]`` and
+        ``attrs["source"]``.
 
     Raises
     ------
     GeoprocInputError
-        Naming the unknown column (and listing the columns), the absent year (and listing the
-        years), non-numeric or empty (NaN) cells with their regions, regions that appear twice
-        in the year, regions of ``regions`` without a value, and panel regions not in
-        ``regions``.
+        The messages of :mod:`geoproc.panel.checks`; rows of a file are named by line.
     """
-    import pandas as pd
-
-    what = f"panel {panel.attrs['source']}" if panel.attrs.get("source") else "panel"
-    missing = [c for c in (variable, id, year_column) if c not in panel.columns]
-    if missing:
-        raise _columns_error(panel, missing, what)
-    rows = panel[panel[year_column] == year]
-    if rows.empty:
-        years = sorted(panel[year_column].dropna().unique())
-        raise GeoprocInputError(f"panel has no rows for {year}; its years are {', '.join(map(str, years))}")
-    dup = rows[id][rows[id].duplicated()]
-    if len(dup):
-        raise GeoprocInputError(
-            f"{what}: regions with several rows for {year}: {', '.join(map(str, dict.fromkeys(dup)))}"
-        )
-    values = panel_values(rows, [variable], id=id, year=year_column, what=what)[variable]
-    values = pd.Series(values.to_numpy(), index=pd.Index(rows[id].to_numpy(), name=id), name=variable)
-    if regions is None:
-        return values
-    ids = list(regions)
-    by_text = {str(k): k for k in ids}
-    if all(str(k) in by_text for k in values.index):  # 320000 vs "320000"
-        values.index = pd.Index([by_text[str(k)] for k in values.index], name=id)
-    have, known = set(values.index), set(ids)
-    lacking = [k for k in ids if k not in have]
-    if lacking:
-        raise GeoprocInputError(
-            f"panel has no {variable!r} for {year} for regions {', '.join(map(str, lacking[:20]))}"
-            + (f" (and {len(lacking) - 20} more)" if len(lacking) > 20 else "")
-        )
-    extra = [k for k in values.index if k not in known]
-    if extra:
-        raise GeoprocInputError(
-            f"panel regions not among the regions: {', '.join(map(str, extra[:20]))}"
-            + (f" (and {len(extra) - 20} more)" if len(extra) > 20 else "")
-        )
-    return values.loc[ids]
+    return load_panel(path_or_df, id, year, regions, variables, balanced, check_missing, sheet,
+                      regions_id).frame
 
 
 def as_regions(regions: Any, id: str | None = None) -> gpd.GeoDataFrame:
@@ -486,3 +368,13 @@ def as_regions(regions: Any, id: str | None = None) -> gpd.GeoDataFrame:
     from geoproc.boundaries import read_regions
 
     return read_regions(regions, id=id)
+
+
+def as_panel(panel: Any, id: str = "code", year: str = "year", **read: Any) -> Panel:
+    """A :class:`Panel` from a Panel (returned as is), a DataFrame or a CSV/XLSX path.
+
+    ``read`` goes to :func:`load_panel` (``regions=``, ``sheet=`` ...).
+    """
+    if isinstance(panel, Panel):
+        return panel
+    return load_panel(panel, id=id, year=year, **read)
