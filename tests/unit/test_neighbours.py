@@ -61,3 +61,48 @@ def test_haversine_knn_agrees_with_dense(pts):
     # NumPy's vectorised trig differs in the last bit between block shapes, so exact ties
     # may swap; the k distances agree to rounding
     np.testing.assert_allclose(dist, ref, rtol=0, atol=1e-9)
+
+
+def test_knn_and_cutoff_weights_equal_the_dense_builders():
+    import geopandas as gpd
+
+    from geoproc.boundaries import read_regions
+    from geoproc.weights._inputs import distances_km, load_regions
+    from geoproc.weights.distance_based import (
+        inverse_distance_matrix,
+        inverse_distance_weights,
+        knn_matrix,
+        knn_weights,
+    )
+
+    cities = read_regions("yrd_cities")
+    gdf, ids, field = load_regions(cities, None)
+    d = distances_km(gdf, ids, field)  # the dense N x N path the weights used to take
+    w = knn_weights(cities, 5)
+    assert (w.sparse != knn_matrix(d, 5)).nnz == 0
+    idw = inverse_distance_weights(cities, power=2, cutoff_km=150)
+    dense = inverse_distance_matrix(d, 2, 150)
+    assert np.array_equal(idw.sparse.toarray(), dense)  # same bits
+    assert isinstance(gdf, gpd.GeoDataFrame)
+
+
+def test_knn_weights_beyond_dense_memory_and_dense_guard(monkeypatch):
+    # 60,000 points: the dense matrix would need 29 GB (3 copies: 86 GB)
+    import geopandas as gpd
+
+    from geoproc.errors import GeoprocInputError
+    from geoproc.weights.distance_based import inverse_distance_weights, knn_weights
+
+    rng = np.random.default_rng(3)
+    n = 60_000
+    pts = gpd.GeoDataFrame({"code": np.arange(n)},
+                           geometry=gpd.points_from_xy(rng.uniform(75, 134, n), rng.uniform(18, 53, n)),
+                           crs=4326)
+    w = knn_weights(pts, 6)
+    assert w.sparse.nnz == 6 * n and (w.sparse.diagonal() == 0).all()
+    import geoproc.weights.distance_based as db
+
+    # 4 GiB free, whatever this machine has: the guard must refuse before allocating
+    monkeypatch.setattr(db.os, "sysconf", lambda name: 4096 if name == "SC_PAGE_SIZE" else 2**20)
+    with pytest.raises(GeoprocInputError, match="dense 60,000 x 60,000"):
+        inverse_distance_weights(pts, power=1)
