@@ -109,12 +109,13 @@ def pair_km(lon: np.ndarray, lat: np.ndarray, rows: np.ndarray, cols: np.ndarray
     return out
 
 
-def knn_pairs(lon: np.ndarray, lat: np.ndarray, k: int, method: str = "geodesic"
-              ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def knn_pairs(lon: np.ndarray, lat: np.ndarray, k: int, method: str = "geodesic",
+              which: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The ``k`` nearest other points of each point: (N x k indices, N x k km).
 
     Ordered by distance, ties by index (the dense path's stable sort), exact for
-    both methods (see the module docstring).
+    both methods (see the module docstring). With ``which``, only those points'
+    rows (len(which) x k), neighbours still among all points.
     """
     from scipy.spatial import cKDTree
 
@@ -123,7 +124,7 @@ def knn_pairs(lon: np.ndarray, lat: np.ndarray, k: int, method: str = "geodesic"
     tree = cKDTree(xyz)
     nb = np.empty((n, k), dtype=np.int64)
     dist = np.empty((n, k))
-    todo = np.arange(n)
+    todo = np.arange(n) if which is None else np.asarray(which, dtype=np.int64)
     m = min(n, k + 1 + max(4, k // 2))  # candidates, the point itself included
     while todo.size:
         chord, cand = tree.query(xyz[todo], m)
@@ -144,6 +145,8 @@ def knn_pairs(lon: np.ndarray, lat: np.ndarray, k: int, method: str = "geodesic"
         dist[rows] = np.take_along_axis(d[exact], pick[exact], 1)
         todo = todo[~exact]
         m = min(n, 2 * m)
+    if which is not None:
+        return nb[which], dist[which]
     return nb, dist
 
 

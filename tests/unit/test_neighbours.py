@@ -106,3 +106,18 @@ def test_knn_weights_beyond_dense_memory_and_dense_guard(monkeypatch):
     monkeypatch.setattr(db.os, "sysconf", lambda name: 4096 if name == "SC_PAGE_SIZE" else 2**20)
     with pytest.raises(GeoprocInputError, match="dense 60,000 x 60,000"):
         inverse_distance_weights(pts, power=1)
+
+
+def test_island_links_from_the_index_equal_the_dense_ones():
+    from geoproc.boundaries import read_regions
+    from geoproc.weights._inputs import distances_km, labels, load_regions
+    from geoproc.weights.contiguity import link_islands, queen_weights
+
+    provinces = read_regions("china_provinces")
+    gdf, ids, field = load_regions(provinces, None)
+    kept = queen_weights(provinces, islands="keep")
+    dense = link_islands(kept, distances_km(gdf, ids, field), 3, labels(gdf, ids))
+    got = queen_weights(provinces, islands="nearest", k_island=3)
+    assert got.meta["islands_linked"] == dense.meta["islands_linked"]
+    assert (got.sparse != dense.sparse).nnz == 0
+    assert 440000 in got.meta["islands_linked"][460000]  # Hainan -> Guangdong first
