@@ -128,13 +128,19 @@ def weights_ratios(n: int) -> None:
     print("\n".join(rows))
 
 
-def lisa_ratios(n: int, esda_too: bool) -> None:
+def lisa_ratios(n: int, esda_too: bool, once: bool) -> None:
     tasks = ["geoproc", "pygeoda"] + (["esda"] if esda_too else [])
     res = {t: run(t, n) for t in tasks}  # first call in this process
-    warm = {t: run(t, n)["seconds"] for t in tasks}
-    colds = {t: cold(t, n) for t in tasks}
     g = res["geoproc"]
     print(f"kNN(8) weights + LISA (999 permutations), {n:,} regions:")
+    if once:  # one first call each, in this process (the biggest sizes)
+        for t in tasks:
+            same = np.abs(res[t]["I"] - g["I"]).max()
+            print(f"  {t:<8} first call {res[t]['seconds']:7.2f} s  "
+                  f"ratio {res[t]['seconds'] / g['seconds']:5.1f}x  max |I - I_geoproc| {same:.1e}")
+        return
+    warm = {t: run(t, n)["seconds"] for t in tasks}
+    colds = {t: cold(t, n) for t in tasks}
     for t in tasks:
         same = np.abs(res[t]["I"] - g["I"]).max()
         print(f"  {t:<8} warm {warm[t]:7.2f} s  cold {colds[t]:7.2f} s  "
@@ -147,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[3000, 30000])
     ap.add_argument("--no-esda", action="store_true", help="skip esda (it compiles ~30 s per process)")
     ap.add_argument("--only", choices=("weights", "lisa"), help="one part only")
+    ap.add_argument("--once", action="store_true",
+                    help="LISA: one first call each in this process, no warm or cold repeat")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -157,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.only != "lisa":
             weights_ratios(n)
         if a.only != "weights":
-            lisa_ratios(n, not a.no_esda)
+            lisa_ratios(n, not a.no_esda, a.once)
     print(f"load average {os.getloadavg()}")
     return 0
 
