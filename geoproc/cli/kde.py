@@ -71,20 +71,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def lazy_points(args: argparse.Namespace, keep_projected: bool):
     """Read POINTS (lazily for datasets/globs); split a single file if --scheduler asks."""
-    import os
-
-    from geoproc.kde.sources import read_point_source
-    from geoproc.validation import is_dask_frame
+    from geoproc.kde.sources import read_point_source, to_dask
 
     pts = read_point_source(
         args.points, lon=args.lon, lat=args.lat, datum=args.datum, encoding=args.encoding,
         layer=getattr(args, "layer", None), keep_projected=keep_projected,
     )  # fmt: skip
-    if args.scheduler and not is_dask_frame(pts):
-        import dask_geopandas
-
-        pts = dask_geopandas.from_geopandas(pts, npartitions=args.partitions or os.cpu_count() or 1)
-    return pts
+    return to_dask(pts, args.partitions) if args.scheduler else pts
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 
 from geoproc.errors import GeoprocInputError
 
-__all__ = ["dask_scheduler", "is_lazy_source", "read_point_source"]
+__all__ = ["dask_scheduler", "is_lazy_source", "read_point_source", "to_dask"]
 
 _PARQUET = (".parquet", ".geoparquet", ".parq")
 _GLOB_CHARS = set("*?[")
@@ -161,8 +161,15 @@ def _points_from_wkb(column):
     return shapely.points(xy[:, 0], xy[:, 1])
 
 
+def _lonlat_points(df, lon: str, lat: str):
+    """One partition's rows as WGS84 points (module level: workers unpickle it by name)."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df[lon], df[lat]), crs="EPSG:4326")
+
+
 def _from_lonlat(df, lon: str, lat: str, where: str):
-    import dask_geopandas
+    import dask_geopandas  # noqa: F401 - registers the GeoDataFrame collection with dask
 
     for col in (lon, lat):
         if col not in df.columns:
@@ -170,8 +177,7 @@ def _from_lonlat(df, lon: str, lat: str, where: str):
                 f"points {where}: no column {col!r} (give --lon/--lat); columns are "
                 + ", ".join(map(str, df.columns))
             )
-    geometry = dask_geopandas.points_from_xy(df, lon, lat, crs="EPSG:4326")
-    return dask_geopandas.from_dask_dataframe(df, geometry=geometry).set_crs("EPSG:4326")
+    return df.map_partitions(_lonlat_points, lon, lat, meta=_lonlat_points(df._meta, lon, lat))
 
 
 def _lazy_parquet(files: list[str], lon: str, lat: str):
@@ -220,3 +226,16 @@ def dask_scheduler(scheduler: str | None) -> Iterator[None]:
     with client:
         with dask.config.set(scheduler=client.get):
             yield
+
+
+def to_dask(points: Any, partitions: int | None = None) -> Any:
+    """``points`` as a dask-geopandas frame (``partitions`` of it, default one per core)."""
+    import os
+
+    from geoproc.validation import is_dask_frame
+
+    if is_dask_frame(points):
+        return points
+    import dask_geopandas
+
+    return dask_geopandas.from_geopandas(points, npartitions=partitions or os.cpu_count() or 1)

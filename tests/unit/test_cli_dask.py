@@ -100,3 +100,51 @@ def test_kde_threads_scheduler_on_one_file(data, tmp_path):
     m = want != -9999
     assert np.array_equal(got == -9999, want == -9999)
     np.testing.assert_allclose(got[m], want[m], rtol=2e-6, atol=1e-4)
+
+
+PIPELINE = """\
+[steps.cells]
+kind = "boundaries"
+source = "regions.gpkg"
+
+[steps.pois]
+kind = "points"
+path = "{pq}"
+
+[steps.counts]
+kind = "density"
+points = "pois"
+regions = "cells"
+scheduler = "{address}"
+
+[steps.heat]
+kind = "kde"
+points = "pois"
+radius = 5000
+crs = "EPSG:32651"
+scheduler = "threads"
+partitions = 3
+"""
+
+
+def test_pipeline_point_steps_on_dask(cluster, data, tmp_path):
+    import json
+
+    from geoproc.pipeline import parse_pipeline, run_pipeline
+
+    d, pts, regions = data
+    pts_small = pts.iloc[: N // 4]  # the first Parquet file, read lazily by the points step
+    text = PIPELINE.format(pq=d / "pq" / "part-0.parquet", address=cluster.scheduler_address)
+    toml = d / "p.toml"
+    toml.write_text(text, encoding="utf-8")
+    run_pipeline(parse_pipeline(text, toml), tmp_path / "out", progress=None, project=False)
+    rep = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["steps"]
+    joined = gpd.sjoin(pts_small, regions, predicate="intersects")
+    assert rep["counts"]["points_total"] == len(pts_small)
+    assert rep["counts"]["points_outside"] == len(pts_small) - len(joined)
+    got, _ = _read(tmp_path / "out" / "heat.tif")
+    ref = kernel_density(pts_small, radius=5000, pixel_size=1000, crs="EPSG:32651", out=tmp_path / "r.tif")
+    want, _ = _read(ref.path)
+    m = want != -9999
+    assert np.array_equal(got == -9999, want == -9999)
+    np.testing.assert_allclose(got[m], want[m], rtol=5e-5, atol=0)
