@@ -65,7 +65,7 @@ def getis_ord(
     id: str | None = None,
     transform: str = "R",
     inference: str | None = None,
-    n_jobs: int = 1,
+    n_jobs: int = -1,
     islands: str = "raise",
     progress: ProgressCallback | None = None,
 ) -> gpd.GeoDataFrame:
@@ -99,7 +99,8 @@ def getis_ord(
         (ArcGIS's Gi_Bin: |z| > 2.576, 1.960, 1.645). Hot if ``gi_z`` > 0, cold
         if < 0; a bin holds regions whose deciding p is <= 0.01, 0.05, 0.10.
     n_jobs : int
-        Accepted for esda's signature; ignored (see :mod:`geoproc.lisa`).
+        Threads for the permutations of large problems (default -1: all cores); the
+        results are identical for any value (see :mod:`geoproc.lisa`).
     islands : {"raise", "keep", "drop"}
         Regions without neighbours (see :func:`geoproc.local_moran`).
     progress : callable, optional
