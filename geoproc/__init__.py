@@ -76,6 +76,14 @@ _EXPORTS: dict[str, str] = {
     "compute_indices": "geoproc.indices",
     # econometrics
     "sdm": "geoproc.durbin",
+    # publication tables
+    "regression_table": "geoproc.tables",
+    "effects_table": "geoproc.tables",
+    "tests_table": "geoproc.tables",
+    "moran_paper_table": "geoproc.tables",
+    "bivariate_moran_table": "geoproc.tables",
+    "write_tables": "geoproc.tables",
+    "paper_tables": "geoproc.tables",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,13 +1,23 @@
 """Getis-Ord local G / G* hot and cold spots with confidence bins.
 
-The statistic, its analytic moments and the conditional permutations follow
-esda's ``G_Local`` (Getis & Ord 1992; Ord & Getis 1995); the permutations run in
-geoproc's cached kernel (:mod:`geoproc.lisa`), which gives esda's pseudo
-p-values exactly for the same seed without esda's per-process numba compile.
+The default follows ArcGIS Pro's Hot Spot Analysis (Getis-Ord Gi*): G_i* with the
+region itself included, binary weights, the z-score under normality (Getis & Ord
+1992; Ord & Getis 1995) and bins at 90/95/99 % from that z, optionally with the
+false discovery rate controlled (Benjamini-Hochberg at each confidence level).
+Conditional-permutation inference (esda's ``G_Local``, GeoDa) is an option; then
+the z shown is the permutation z (``z_sim``), and the p and the bins come from the
+same permutations. Either way a row's bin follows from its own ``gi_z`` and
+``gi_p`` (``gi_p_fdr`` with FDR); a statistic that cannot be computed (constant
+values, G of a region without neighbours) is "Undefined", never "Not significant".
+
+The permutations run in geoproc's cached kernel (:mod:`geoproc.permutation`), which
+gives esda's pseudo p-values exactly for the same seed without esda's per-process
+numba compile.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,10 +30,21 @@ from geoproc.progress import ProgressCallback, report
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["getis_ord", "HOTSPOT_LABELS"]
+__all__ = ["getis_ord", "HOTSPOT_LABELS", "INFERENCES", "TRANSFORMS", "UNDEFINED", "inference_label"]
 
-HOTSPOT_LABELS = ("Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant",
-                  "Cold spot 90%", "Cold spot 95%", "Cold spot 99%")
+NOT_SIGNIFICANT = "Not significant"
+#: the label of a region whose statistic cannot be computed (NaN z and p)
+UNDEFINED = "Undefined"
+HOTSPOT_LABELS = ("Hot spot 99%", "Hot spot 95%", "Hot spot 90%", NOT_SIGNIFICANT,
+                  "Cold spot 90%", "Cold spot 95%", "Cold spot 99%", UNDEFINED)
+#: inference of the z, p and bins: ArcGIS's normal z, or esda's conditional permutations
+INFERENCES = ("normal", "permutation")
+#: weights: binary (ArcGIS's default), row-standardised (esda's default), as given
+TRANSFORMS = ("B", "R", "O")
+# accepted for one release, with a DeprecationWarning (geoproc 0.x names)
+_OLD_INFERENCE = {"norm": "normal", "sim": "permutation"}
+# two-sided p at or below which a region is in the bin (|z| >= 1.645, 1.960, 2.576)
+_LEVELS = ((0.10, "90%"), (0.05, "95%"), (0.01, "99%"))
 
 
 def _self_weights(w, star: bool | float) -> np.ndarray:
@@ -55,21 +76,125 @@ def _row_standardize(w, diag: np.ndarray):
     return SpatialWeights(sparse.diags(inv) @ w.sparse, w.ids, w.kind, "R", w.meta), diag * inv
 
 
+def _binary(w, name: str):
+    """Every positive weight counted as 1 (esda's and libpysal's ``transform="B"``); warns when
+    that changes the weights (inverse-distance or gravity weights lose their decay)."""
+    from geoproc.weights.base import SpatialWeights
+
+    m = w.sparse.tocsr(copy=True)
+    m.eliminate_zeros()
+    if m.nnz and not np.all(m.data == 1.0):
+        warnings.warn(f"weights {name} are not binary; transform='B' counts every neighbour as 1 "
+                      "(use transform='O' to keep the weights as given, or 'R')", UserWarning, stacklevel=3)
+        m.data[:] = 1.0
+    return SpatialWeights(m, w.ids, w.kind, "B", w.meta)
+
+
+def _options(inference: str | None, transform: str, permutations: int | None) -> tuple[str, str, int]:
+    """The inference, transform and number of permutations to use (old names mapped, with a
+    DeprecationWarning; permutations only with permutation inference)."""
+    if inference is None:
+        inference = "normal"
+    if inference in _OLD_INFERENCE:
+        new = _OLD_INFERENCE[inference]
+        warnings.warn(f"inference={inference!r} is deprecated; use inference={new!r}", DeprecationWarning,
+                      stacklevel=3)
+        inference = new
+    if inference not in INFERENCES:
+        raise GeoprocInputError(f"inference must be 'normal' or 'permutation', got {inference!r}")
+    if transform not in TRANSFORMS:
+        raise GeoprocInputError(f"transform must be 'B', 'R' or 'O', got {transform!r}")
+    if permutations is not None and permutations < 0:
+        raise GeoprocInputError(f"permutations must be 0 or more, got {permutations}")
+    if inference == "normal":
+        if permutations:
+            warnings.warn(f"permutations={permutations} unused: inference='normal' bins the z under "
+                          "normality; give inference='permutation' for pseudo p-values", UserWarning, stacklevel=3)
+        return inference, transform, 0
+    permutations = PERMUTATIONS if permutations is None else int(permutations)
+    if not permutations:
+        raise GeoprocInputError("inference='permutation' needs permutations > 0")
+    return inference, transform, permutations
+
+
+def _analytic(y: np.ndarray, m, diag: np.ndarray, star: bool, transform: str):
+    """G_i (or G_i*) and its z under normality (esda's moments for row-standardised
+    weights, Getis & Ord's for binary or given weights)."""
+    remove_self = not star
+    N = y.size - remove_self
+    lag = np.asarray(m @ y).ravel() + diag * y
+    ysum = y.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        G = lag / (ysum - y * remove_self)
+        if transform == "R":
+            # esda G_Local.calc
+            emean = (ysum - y * remove_self) / N
+            msq = ((y**2).sum() - (y**2) * remove_self) / N
+            evar = msq - emean**2
+            card = np.asarray(m.sum(axis=1)).ravel() + diag
+            VG = card * (N - card) / (N - 1) / N**2 * evar / emean**2
+            Z = (G - card / N) / np.sqrt(VG)
+        else:
+            # Getis & Ord on the binary or given weights, the mean and sd over the N
+            # values that enter (all for G*, all but i for G)
+            xs = (ysum - y * remove_self) / N
+            S = np.sqrt(np.maximum(((y**2).sum() - (y**2) * remove_self) / N - xs**2, 0.0))
+            Wi = np.asarray(m.sum(axis=1)).ravel() + diag
+            S1 = np.asarray(m.multiply(m).sum(axis=1)).ravel() + diag**2
+            Z = (lag - xs * Wi) / (S * np.sqrt((N * S1 - Wi**2) / (N - 1)))
+    return G, np.where(np.isfinite(Z), Z, np.nan)
+
+
+def hotspot_bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The bin of each region from its z (the sign: hot or cold) and its two-sided p (the
+    level: 99 % if p <= 0.01, 95 % if <= 0.05, 90 % if <= 0.10); "Undefined" where z or p
+    is NaN, "Not significant" otherwise."""
+    z = np.asarray(z, dtype=float)
+    p = np.asarray(p, dtype=float)
+    label = np.full(z.shape, NOT_SIGNIFICANT, dtype=object)
+    for level, conf in _LEVELS:
+        sig = p <= level
+        label[sig & (z > 0)] = f"Hot spot {conf}"
+        label[sig & (z < 0)] = f"Cold spot {conf}"
+    label[~(np.isfinite(z) & np.isfinite(p))] = UNDEFINED
+    return label
+
+
+def inference_label(attrs: dict) -> str:
+    """A short phrase saying how a :func:`getis_ord` result was binned, for legends and
+    reports, from its ``attrs`` ("" if they do not say)."""
+    inference = attrs.get("inference")
+    if inference not in INFERENCES:
+        return ""
+    w = {"B": "binary weights", "R": "row-standardised weights", "O": "weights as given"}.get(
+        attrs.get("transform"), "")
+    how = ("z under normality" if inference == "normal"
+           else f"{attrs.get('permutations')} conditional permutations, "
+                + ("no seed" if attrs.get("seed") is None else f"seed {attrs.get('seed')}"))
+    fdr = ", FDR" if attrs.get("fdr") else ""
+    return ", ".join(x for x in (how, w) if x) + fdr
+
+
 def getis_ord(
     regions: Any,
     values: Any,
     weights: Any,
     star: bool | float = True,
-    permutations: int = PERMUTATIONS,
+    permutations: int | None = None,
     seed: int | None = None,
     id: str | None = None,
-    transform: str = "R",
-    inference: str | None = None,
+    transform: str = "B",
+    inference: str = "normal",
     n_jobs: int = -1,
     islands: str = "raise",
     progress: ProgressCallback | None = None,
+    fdr: bool = False,
 ) -> gpd.GeoDataFrame:
     """Getis-Ord G_i* (or G_i) with hot/cold spot bins at 90/95/99 %.
+
+    The defaults are ArcGIS Pro's Hot Spot Analysis: G_i*, binary weights, the z
+    under normality, bins from that z. The z, the p and the bin of each region
+    always come from the same inference.
 
     Parameters
     ----------
@@ -82,107 +207,98 @@ def getis_ord(
     star : bool or float
         G* (include the region itself; self-weight 1 for binary weights, the row's
         largest weight otherwise, or the number given) or G (exclude it).
-    permutations : int
-        Conditional permutations for ``gi_p_sim`` (0: none).
+    permutations : int, optional
+        Conditional permutations for ``inference="permutation"`` (default 999);
+        not used (a warning if given) with ``inference="normal"``.
     seed : int, optional
-        The same seed gives ``esda.G_Local(..., seed=seed)``'s ``p_sim`` exactly.
-    transform : {"R", "O"}
-        "R": row-standardised weights with esda's G_Local moments (its default).
-        "O": weights as given, with the classic Getis-Ord z,
+        The same seed gives ``esda.G_Local(..., seed=seed)``'s ``p_sim`` and ``z_sim``.
+    id : str, optional
+        Id column of ``regions``.
+    transform : {"B", "R", "O"}
+        "B" (default, ArcGIS): binary weights, every positive weight counts as 1
+        (a warning if that changes them); "R": row-standardised with esda's
+        G_Local moments; "O": the weights as given (ArcGIS's inverse-distance
+        conceptualisations). For "B" and "O" the z is Getis & Ord's:
         z_i = (sum_j w_ij x_j - xbar W_i) / (S sqrt((n S1_i - W_i^2) / (n - 1))),
-        S the population sd, W_i = sum_j w_ij, S1_i = sum_j w_ij^2 (ArcGIS's Gi*;
-        equal to esda's ``transform="B"`` on binary weights).
-    inference : {"sim", "norm"}, optional
-        **Which p decides the bins.** "sim" (default with permutations): the
-        permutation pseudo p-value ``gi_p_sim`` (esda's rule, GeoDa's practice);
-        "norm" (default without permutations): the two-sided normal p of ``gi_z``
-        (ArcGIS's Gi_Bin: |z| > 2.576, 1.960, 1.645). Hot if ``gi_z`` > 0, cold
-        if < 0; a bin holds regions whose deciding p is <= 0.01, 0.05, 0.10.
+        S the population sd, W_i = sum_j w_ij, S1_i = sum_j w_ij^2, the sums over
+        j including i for G* (esda's ``Zs``).
+    inference : {"normal", "permutation"}
+        "normal" (default, ArcGIS): ``gi_z`` is the z above, ``gi_p`` = 2 (1 - Phi(|z|)).
+        "permutation" (esda, GeoDa): ``gi_z`` = (G - mean) / sd of the conditional
+        permutations (esda's ``z_sim``), ``gi_p`` the pseudo p-value (``p_sim``).
+        ("norm" and "sim" are deprecated aliases.)
     n_jobs : int
         Threads for the permutations of large problems (default -1: all cores); the
         results are identical for any value (see :mod:`geoproc.lisa`).
     islands : {"raise", "keep", "drop"}
-        Regions without neighbours (see :func:`geoproc.local_moran`).
+        Regions without neighbours (see :func:`geoproc.local_moran`). A kept island
+        has a defined G* (its own value against the others) under normal inference;
+        its G, and its permutation inference, are undefined.
     progress : callable, optional
         Called with the fraction done (0 to 1) between blocks of permutations;
         returning ``False`` raises :class:`geoproc.progress.Cancelled`. Results
         are identical with or without it.
+    fdr : bool
+        Control the false discovery rate as ArcGIS's "Apply False Discovery Rate
+        (FDR) Correction": Benjamini-Hochberg at each confidence level, i.e. a
+        region is in the 99/95/90 % bin when its adjusted p ``gi_p_fdr`` is <=
+        0.01/0.05/0.10; ``gi_z`` and ``gi_p`` stay uncorrected, as ArcGIS's fields.
 
     Returns
     -------
     GeoDataFrame
-        A copy of ``regions`` with ``gi_G``, ``gi_z``, ``gi_p`` (the deciding p),
-        ``gi_p_norm``, ``gi_p_sim`` (NaN without permutations), ``hotspot`` and
-        ``island``; ``attrs["notes"]`` says what was done.
+        A copy of ``regions`` with ``gi_G``, ``gi_z``, ``gi_p``, ``gi_p_fdr`` (with
+        ``fdr``), ``hotspot`` (:data:`HOTSPOT_LABELS`: "Undefined" where z or p is
+        NaN) and ``island``; ``attrs`` hold ``inference``, ``transform``, ``star``,
+        ``permutations``, ``seed``, ``fdr`` and ``notes`` (what was done).
     """
-    from geoproc.lisa import local_result_frame, prepare_local_inputs
+    from geoproc.lisa import benjamini_hochberg, local_result_frame, prepare_local_inputs
     from geoproc.moran import norm_sf
 
-    if transform not in ("R", "O"):
-        raise ValueError(f"transform must be 'R' or 'O', got {transform!r}")
-    if inference is None:
-        inference = "sim" if permutations else "norm"
-    if inference not in ("sim", "norm"):
-        raise ValueError(f"inference must be 'sim' or 'norm', got {inference!r}")
-    if inference == "sim" and not permutations:
-        raise GeoprocInputError("inference='sim' needs permutations > 0")
+    inference, transform, permutations = _options(inference, transform, permutations)
     gdf, ids, mask, (y,), w0, notes = prepare_local_inputs(regions, [values], weights, id, "O", islands, ["values"])
     if np.any(y < 0):
         bad = [str(k) for k, v in zip([k for k, m in zip(ids, mask, strict=True) if m], y, strict=True) if v < 0]
         raise GeoprocInputError(f"Getis-Ord G needs non-negative values; negative for {', '.join(bad[:20])}")
+    if transform == "B":
+        w0 = _binary(w0, str((w0.meta or {}).get("spec") or w0.kind or "given"))
     island = np.diff(w0.sparse.tocsr().indptr) == 0
     diag = _self_weights(w0, star)
     star = star is not False
     w = w0
     if transform == "R":
         w, diag = _row_standardize(w0, diag)
-    n = y.size
-    m = w.sparse
-    remove_self = not star
-    N = n - remove_self
-    lag = np.asarray(m @ y).ravel() + diag * y
-    ysum = y.sum()
-    G = lag / (ysum - y * remove_self)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if transform == "R":
-            # esda G_Local.calc
-            emean = (ysum - y * remove_self) / N
-            msq = ((y**2).sum() - (y**2) * remove_self) / N
-            evar = msq - emean**2
-            card = np.asarray(m.sum(axis=1)).ravel() + diag
-            EG = card / N
-            VG = card * (N - card) / (N - 1) / N**2 * evar / emean**2
-            Z = (G - EG) / np.sqrt(VG)
-        else:
-            # classic form on the original weights, the mean and sd over the N
-            # values that enter (all for G*, all but i for G)
-            xs = (ysum - y * remove_self) / N
-            S = np.sqrt(((y**2).sum() - (y**2) * remove_self) / N - xs**2)
-            Wi = np.asarray(m.sum(axis=1)).ravel() + diag
-            S1 = np.asarray(m.multiply(m).sum(axis=1)).ravel() + diag**2
-            Z = (lag - xs * Wi) / (S * np.sqrt((N * S1 - Wi**2) / (N - 1)))
-    p_norm = 2 * norm_sf(np.abs(Z))
-    p_sim = np.full(n, np.nan)
-    if permutations:
-        r = permutation.conditional_permutation(permutation.G_STAR if star else permutation.G, y, y, w, G, permutations, ysum, seed, n_jobs,
-                                    self_weights=diag, progress=progress)
-        p_sim = r["p_sim"]
-        notes.append(f"gi_p_sim: pseudo p-values from {permutations} conditional permutations, seed {seed}")
+    # G and z are scale-free: a power-of-two scale is exact and keeps y**2 finite for huge values
+    y = np.ldexp(y, -int(np.frexp(y.max())[1])) if y.size and y.max() > 0 else y
+    G, Z = _analytic(y, w.sparse, diag, star, transform)
+    if inference == "normal":
+        p = 2 * norm_sf(np.abs(Z))
+        notes.append(f"{'G*' if star else 'G'}: z under normality, p = 2(1 - Phi(|z|)) (ArcGIS's Hot Spot Analysis)")
+    else:
+        r = permutation.conditional_permutation(permutation.G_STAR if star else permutation.G, y, y, w, G,
+                                                permutations, y.sum(), seed, n_jobs, self_weights=diag,
+                                                progress=progress)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            Z = (G - r["EI_sim"]) / r["seI_sim"]
+        Z = np.where(np.isfinite(Z) & np.isfinite(r["p_sim"]), Z, np.nan)
+        p = np.where(np.isfinite(Z), r["p_sim"], np.nan)
+        notes.append(f"{'G*' if star else 'G'}: z and pseudo p from {permutations} conditional permutations, "
+                     f"seed {seed}")
     report(progress, 1.0)
-    p_sim = np.where(island, np.nan, p_sim)
-    Z = np.where(island, np.nan, Z)
-    p_norm = np.where(island, np.nan, p_norm)
-    p = p_sim if inference == "sim" else p_norm
-    notes.append(
-        f"{'G*' if star else 'G'}, weights {'row-standardised' if transform == 'R' else 'as given'}; "
-        f"bins from {'the permutation pseudo p' if inference == 'sim' else 'the two-sided normal p of gi_z'}"
-    )
-    label = np.full(n, "Not significant", dtype=object)
-    for level, conf in ((0.10, "90%"), (0.05, "95%"), (0.01, "99%")):
-        sig = np.isfinite(p) & (p <= level)
-        label[sig & (Z > 0)] = f"Hot spot {conf}"
-        label[sig & (Z < 0)] = f"Cold spot {conf}"
-    cols = {"gi_G": G, "gi_z": Z, "gi_p": p, "gi_p_norm": p_norm, "gi_p_sim": p_sim,
-            "hotspot": label, "island": island}
-    return local_result_frame(gdf, mask, cols, notes, {"permutations": permutations, "seed": seed,
-                                            "star": star, "inference": inference})
+    p = np.where(np.isfinite(Z), p, np.nan)
+    notes.append({"B": "binary weights", "R": "row-standardised weights", "O": "weights as given"}[transform])
+    cols = {"gi_G": G, "gi_z": Z, "gi_p": p}
+    decide = p
+    if fdr:
+        decide = cols["gi_p_fdr"] = benjamini_hochberg(p)
+        notes.append("bins at FDR 0.10/0.05/0.01 (Benjamini-Hochberg at each level, as ArcGIS's FDR correction)")
+    else:
+        notes.append("bins: |z| >= 1.645 (90%), 1.960 (95%), 2.576 (99%)" if inference == "normal"
+                     else "bins: pseudo p <= 0.10 (90%), 0.05 (95%), 0.01 (99%), sign of gi_z")
+    cols["hotspot"] = hotspot_bins(Z, decide)
+    cols["island"] = island
+    undefined = int((cols["hotspot"] == UNDEFINED).sum())
+    if undefined:
+        notes.append(f"{undefined} region(s) Undefined: the statistic cannot be computed (NaN z and p)")
+    return local_result_frame(gdf, mask, cols, notes, {"permutations": permutations, "seed": seed, "star": star,
+                                                       "inference": inference, "transform": transform, "fdr": fdr})

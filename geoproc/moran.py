@@ -269,10 +269,17 @@ class MoranTable:
         return text
 
     def write(self, path: str | os.PathLike, overwrite: bool = False) -> None:
-        """Write by suffix: ``.csv``, ``.md``, ``.html``/``.htm``, ``.json``."""
+        """Write by suffix: ``.csv``, ``.md``, ``.html``/``.htm``, ``.json``; ``.docx``
+        (three-line table), ``.xlsx`` and ``.tex`` in the paper layout of
+        :func:`geoproc.tables.moran_paper_table` (I with stars and z)."""
         from geoproc.outputs import atomic_output
 
         suffix = os.path.splitext(str(path))[1].lower()
+        if suffix in (".docx", ".xlsx", ".tex"):
+            from geoproc.tables import moran_paper_table
+
+            moran_paper_table(self).write(path, overwrite)
+            return None
         if suffix == ".csv":
             return self.to_csv(path, overwrite)
         if suffix == ".json":
@@ -283,7 +290,7 @@ class MoranTable:
 
         render = {".md": self.to_markdown, ".html": page, ".htm": page}.get(suffix)
         if render is None:
-            raise GeoprocInputError(f"output {path}: use .csv, .md, .html or .json")
+            raise GeoprocInputError(f"output {path}: use .csv, .md, .html, .json, .docx, .xlsx or .tex")
         with atomic_output(path, overwrite) as tmp:
             tmp.write_text(render(), encoding="utf-8")
         return None

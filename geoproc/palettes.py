@@ -66,6 +66,8 @@ class Category:
     value: str
     label: str
     color: str
+    #: legends leave the class out when no feature has it (QML styles always keep it)
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,8 @@ def _palette(name: str, d: dict) -> Palette:
         qml=d["qml"],
         reference=d.get("reference", ""),
         geometry=d.get("geometry", "raster" if d["type"] == "pseudocolor" else "polygon"),
-        categories=tuple(Category(str(c["value"]), c["label"], c["color"]) for c in d.get("categories", [])),
+        categories=tuple(Category(str(c["value"]), c["label"], c["color"], bool(c.get("optional", False)))
+                         for c in d.get("categories", [])),
         breaks=tuple(num(x, -np.inf if i == 0 else np.inf) for i, x in enumerate(breaks)) if n else (),
         colors=tuple(d.get("colors", [])),
         widths_mm=tuple(float(w) for w in d.get("widths_mm", [])),

@@ -161,7 +161,7 @@ def _category_map(gdf: gpd.GeoDataFrame, palette: str, column: str | None, path,
         gdf.plot(ax=ax, color=[colors[v] for v in gdf[column].astype(str)], edgecolor="#636363", linewidth=0.3)
         counts = gdf[column].astype(str).value_counts()
         handles = [Patch(facecolor=c.color, edgecolor="#636363", label=f"{c.label} ({counts.get(c.value, 0)})")
-                   for c in pal.categories]
+                   for c in pal.categories if counts.get(c.value, 0) or not c.optional]
         ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
         if label_column and label_column in gdf.columns:
             pts = gdf.geometry.representative_point()

@@ -29,7 +29,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-reqs=("shapely>=2.0" "pyogrio>=0.7" geopandas "pandas>=2.0,<3" libpysal esda spreg numba openpyxl tqdm)
+reqs=("shapely>=2.0" "pyogrio>=0.7" geopandas "pandas>=2.0,<3" libpysal esda spreg numba openpyxl tqdm
+      python-docx)
 # versions pinned in requirements/qgis-constraints.txt (numpy < 2: QGIS and gdal_array
 # are built on Debian's 1.24); pyproj and rasterio are held at Debian's own builds
 here="$(cd "$(dirname "$0")" && pwd)"

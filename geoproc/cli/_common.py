@@ -72,8 +72,14 @@ def command_warnings(command: str) -> Iterator[None]:
         yield
 
 
-def add_local_args(p: argparse.ArgumentParser) -> None:
-    """Positional REGIONS PANEL and the options lisa and hotspots share."""
+#: ``--transform`` of moran and lisa (esda's default first) and of hotspots (ArcGIS's first)
+TRANSFORM_HELP = {"R": "row-standardise the weights (as esda)", "O": "use them as given",
+                  "B": "binary: every neighbour counts 1 (as ArcGIS's Hot Spot Analysis)"}
+
+
+def add_local_args(p: argparse.ArgumentParser, hotspots: bool = False) -> None:
+    """Positional REGIONS PANEL and the options lisa and hotspots share (``hotspots``: binary
+    weights by default, permutations only for ``--inference permutation``)."""
     p.add_argument("regions", metavar="REGIONS",
                    help="vector file of regions, or a shipped boundary name (china_provinces, yrd_cities)")
     p.add_argument("panel", metavar="PANEL", help="long panel table (CSV or XLSX), one row per region-year")
@@ -88,10 +94,14 @@ def add_local_args(p: argparse.ArgumentParser) -> None:
                         "(default: the same as --id, else code)")
     from geoproc.formatting import PERMUTATIONS
 
-    add_weights_args(p, repeat=False)
-    p.add_argument("--permutations", type=int, default=PERMUTATIONS,
-                   help=f"conditional permutations for the pseudo p-values (default {PERMUTATIONS}; "
-                        "0: analytic)")
+    add_weights_args(p, repeat=False, transforms=("B", "R", "O") if hotspots else ("R", "O"))
+    if hotspots:
+        p.add_argument("--permutations", type=int, default=None,
+                       help=f"conditional permutations for --inference permutation (default {PERMUTATIONS})")
+    else:
+        p.add_argument("--permutations", type=int, default=PERMUTATIONS,
+                       help=f"conditional permutations for the pseudo p-values (default {PERMUTATIONS}; "
+                            "0: analytic)")
     p.add_argument("--seed", type=int, default=None, help="seed of the permutations (reproducible results)")
     p.add_argument("--map", default=None, metavar="PNG", help="also draw the map as a PNG")
     add_output_args(p, help="output layer: .gpkg, .geojson, .shp, or .csv (no geometry)")
@@ -113,7 +123,7 @@ def load_inputs(args: argparse.Namespace, command: str):
                  getattr(args, "scatter", None)):
         if path:
             check_output(path, args.overwrite)
-    if args.permutations < 0:
+    if args.permutations is not None and args.permutations < 0:
         raise GeoprocInputError("--permutations must be 0 or more")
     regions = read_regions(args.regions, id=args.id)
     ids = region_ids(regions, args.id)
@@ -180,12 +190,12 @@ def run_local(args: argparse.Namespace, command: str) -> int:
         head, column, layer = "LISA", "cluster", f"lisa_{args.variable}_{args.year}"
         title = f"LISA clusters: {args.variable} {args.year}"
     else:
-        from geoproc.hotspots import getis_ord
+        from geoproc.hotspots import getis_ord, inference_label
         from geoproc.plots import hotspot_map as draw
 
-        out = getis_ord(regions, values, w, star=args.star, inference=args.inference, **common)
+        out = getis_ord(regions, values, w, star=args.star, inference=args.inference, fdr=args.fdr, **common)
         head, column, layer = ("Gi*" if args.star else "Gi"), "hotspot", f"gi_{args.variable}_{args.year}"
-        title = f"{head} hot spots: {args.variable} {args.year}"
+        title = f"{head} hot spots: {args.variable} {args.year} ({inference_label(out.attrs)})"
     notes = list(out.attrs.get("notes", []))
     write_layer(out, args.output, args.overwrite, layer, notes)
     written = [args.output, notes_path(args.output)]
@@ -231,13 +241,17 @@ def add_islands_arg(p: argparse.ArgumentParser, default: str = "raise") -> None:
                    help="regions without neighbours: " + ", ".join(parts))
 
 
-def add_weights_args(p: argparse.ArgumentParser, repeat: bool) -> None:
-    """``--weights``, ``--islands``, ``--transform``, ``--centroid``: shared by moran, lisa, hotspots."""
+def add_weights_args(p: argparse.ArgumentParser, repeat: bool, transforms: Sequence[str] = ("R", "O")) -> None:
+    """``--weights``, ``--islands``, ``--transform``, ``--centroid``: shared by moran, lisa, hotspots.
+
+    ``transforms``: the ``--transform`` choices (:data:`TRANSFORM_HELP`), the default first.
+    """
     p.add_argument("--weights", "-w", required=True, action="append" if repeat else "store",
                    metavar="W", help=weights_help(repeat))
     add_islands_arg(p)
-    p.add_argument("--transform", choices=("R", "O"), default="R",
-                   help="R: row-standardise the weights (default, as esda); O: use them as given")
+    p.add_argument("--transform", choices=tuple(transforms), default=transforms[0],
+                   help="; ".join(f"{t}: {TRANSFORM_HELP[t]}{' (default)' if i == 0 else ''}"
+                                  for i, t in enumerate(transforms)))
     p.add_argument("--centroid", choices=("area", "representative", "largest"), default="area",
                    help="the point standing for each region in distances (knn, inverse-distance, "
                         "gravity, nested, island links): area centroid (default), a representative "

@@ -12,17 +12,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "hotspots",
         help="Getis-Ord Gi* hot and cold spots with 90/95/99%% confidence bins",
         description=(
-            "Getis-Ord Gi* (or Gi with --no-star) of one variable in one year: gi_G, gi_z, "
-            "gi_p, and the bin (Hot/Cold spot 99/95/90%%, Not significant). With permutations the "
-            "bins follow the conditional-permutation pseudo p-value (esda's method), without "
-            "them (or with --inference norm) the two-sided normal p of gi_z (ArcGIS's Gi_Bin)."
+            "Getis-Ord Gi* (or Gi with --no-star) of one variable in one year: gi_G, gi_z, gi_p "
+            "and the bin (Hot/Cold spot 99/95/90%%, Not significant, Undefined). By default as "
+            "ArcGIS Pro's Hot Spot Analysis: binary weights, the z under normality, bins at "
+            "|z| >= 1.645/1.960/2.576 (two-sided p <= 0.10/0.05/0.01). With --inference permutation "
+            "the z, p and bins all come from conditional permutations (esda, GeoDa)."
         ),
     )
-    add_local_args(p)
+    add_local_args(p, hotspots=True)
     p.add_argument("--no-star", dest="star", action="store_false",
                    help="Gi: leave the region itself out of its neighbourhood sum (default: Gi*)")
-    p.add_argument("--inference", choices=("sim", "norm"), default=None,
-                   help="which p decides the bins: sim (permutations, default) or norm (z-score)")
+    p.add_argument("--inference", choices=("normal", "permutation"), default="normal",
+                   help="normal: z under normality (default, ArcGIS); permutation: conditional "
+                        "permutations (z_sim and pseudo p, esda)")
+    p.add_argument("--fdr", action="store_true",
+                   help="control the false discovery rate (Benjamini-Hochberg at each confidence level, "
+                        "as ArcGIS's FDR correction)")
     p.set_defaults(func=run)
 
 

@@ -63,7 +63,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--stars-from", choices=("norm", "rand", "sim"), default="norm",
                    help="which p-value sets the stars in the table (default: norm, normality)")
     p.add_argument("--json", default=None, metavar="FILE", help="also write the long table as JSON")
-    add_output_args(p, help="output table: .csv, .md or .html")
+    p.add_argument("--columns", default=None, metavar="I,EI,sd,z,p",
+                   help="statistics under each variable and matrix, any of I (with stars), EI, sd, "
+                        "z, p (default: I and z); with it, or --lang/--labels, or a .docx/.xlsx/.tex "
+                        "output, the table is written as papers print it (geoproc.tables)")
+    p.add_argument("--lang", choices=("en", "zh"), default=None,
+                   help="language of the paper table's labels and notes (default: en)")
+    p.add_argument("--labels", action="append", default=[], metavar="FILE|NAME=LABEL[,...]",
+                   help="labels of variables and matrices: a .txt/.csv/.json file or name=label pairs")
+    add_output_args(p, help="output table: .csv, .md, .html, .docx (three-line), .xlsx or .tex")
     p.set_defaults(func=run)
 
 
@@ -76,8 +84,12 @@ def _run(args: argparse.Namespace) -> int:
     from geoproc.outputs import check_output
 
     out = Path(args.output)
-    if out.suffix.lower() not in (".csv", ".md", ".html", ".htm"):
-        raise GeoprocInputError(f"output {out}: use .csv, .md or .html")
+    if out.suffix.lower() not in (".csv", ".md", ".html", ".htm", ".docx", ".xlsx", ".tex"):
+        raise GeoprocInputError(f"output {out}: use .csv, .md, .html, .docx, .xlsx or .tex")
+    # the paper layout of geoproc.tables when asked for (a column choice, a language, labels)
+    # or when only it writes the format
+    paper = (args.columns is not None or args.lang is not None or bool(args.labels)
+             or out.suffix.lower() in (".docx", ".xlsx", ".tex"))
     check_output(out, args.overwrite)
     if args.json:
         check_output(args.json, args.overwrite)
@@ -105,9 +117,17 @@ def _run(args: argparse.Namespace) -> int:
                          permutations=args.permutations, seed=args.seed, transform=args.transform,
                          islands="raise" if args.islands == "nearest" else args.islands,
                          inference=args.stars_from)
-    result.write(out, overwrite=args.overwrite)
+    if paper:
+        from geoproc.cli.tables import labels_from_args
+        from geoproc.tables import moran_paper_table
+
+        table = moran_paper_table(result, args.columns or ("I", "z"), args.lang or "en",
+                                  labels_from_args(args.labels))
+        table.write(out, overwrite=args.overwrite)
+    else:
+        result.write(out, overwrite=args.overwrite)
     if args.json:
         result.to_json(args.json, overwrite=args.overwrite)
-    sys.stdout.write(result.to_markdown())
+    sys.stdout.write(table.to_markdown() if paper else result.to_markdown())
     print(f"wrote {out}" + (f" and {args.json}" if args.json else ""))
     return 0

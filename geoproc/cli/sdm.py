@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from geoproc.cli._common import add_islands_arg, add_output_args, weights_help
+from geoproc.cli._sdm_tables import add_table_args
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("panel", metavar="PANEL", help="long panel table (CSV or XLSX), one row per region-year")
-    p.add_argument("--weights", "-w", required=True, metavar="W", help=weights_help())
+    p.add_argument("--weights", "-w", required=True, action="append", metavar="W",
+                   help=weights_help(repeat=True) + "; several --weights: one column each, "
+                        "written as tables (see -o).")
     p.add_argument("--y", required=True, metavar="COLUMN", help="dependent variable (e.g. cul)")
     p.add_argument("--x", required=True, metavar="COLUMN[,COLUMN]",
                    help="explanatory variable(s) of interest, comma-separated (e.g. dig)")
@@ -41,8 +44,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--regions-id", default=None, metavar="FIELD", help="id field of --regions (default: code)")
     p.add_argument("--effects", choices=("twoway", "region", "time", "none"), default="twoway",
                    help="fixed effects (default: twoway = region and year)")
-    p.add_argument("--model", choices=("sdm", "sar", "sem", "slx"), default="sdm",
-                   help="spatial Durbin (default), lag, error, or lag-of-x-only model")
+    p.add_argument("--model", default="sdm", metavar="MODEL[,MODEL]",
+                   help="sdm (spatial Durbin, default), sar (lag), sem (error), slx (lag of x only), "
+                        "sac (lag and error), sdem (Durbin error) or gns (all three spatial terms); "
+                        "several, comma-separated (e.g. sdm,sar,sem), give one column each")
+    p.add_argument("--dynamic", choices=("tl", "stl", "both"), default=None,
+                   help="dynamic panel: tl = tau y(t-1), stl = psi W y(t-1), both; Yu-de Jong-Lee "
+                        "bias-corrected QML (Lee-Yu transformation for time effects), short- and "
+                        "long-run effects; --model sdm|sar, --effects twoway|region")
+    p.add_argument("--random-effects", action="store_true",
+                   help="random region effects instead of fixed (SDM/SAR; with --effects twoway the "
+                        "time effects stay fixed, with region an intercept is estimated)")
+    p.add_argument("--select", action="store_true",
+                   help="run Elhorst's model-selection sequence instead (LR tests of the fixed effects, "
+                        "LM and robust LM, Wald/LR SDM->SAR/SEM/SLX, SDEM->SEM/SLX, Hausman) and "
+                        "report the model it points to")
     p.add_argument("--lee-yu", action="store_true",
                    help="also estimate by Lee and Yu's (2010) transformation approach, reported beside")
     p.add_argument("--draws", type=int, default=1000,
@@ -61,7 +77,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--regions-year", default=None, metavar="YEAR|mean",
                    help="panel year of the observed/fitted/residual columns of --regions-output, "
                         "or 'mean' for their means over the years (default: the last year)")
-    add_output_args(p, help="report: .html (publication layout) or .txt (plain summary)")
+    add_table_args(p)
+    add_output_args(p, help="one model: .html (publication layout report) or .txt (plain summary); "
+                            "tables (several columns, or one): .docx (three-line), .xlsx, .tex, .md, "
+                            ".html, .csv")
     p.set_defaults(func=run)
 
 
@@ -74,12 +93,17 @@ def _split(text: str) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from geoproc.cli._sdm_tables import models_arg, run_columns, wants_tables
     from geoproc.errors import GeoprocInputError
     from geoproc.outputs import atomic_output, check_output
 
+    tables = wants_tables(args)  # several columns or a table format: geoproc.tables
     out = Path(args.output)
-    if out.suffix.lower() not in (".html", ".htm", ".txt"):
-        raise GeoprocInputError(f"output {out}: use .html or .txt")
+    if not tables and out.suffix.lower() not in (".html", ".htm", ".txt"):
+        raise GeoprocInputError(
+            f"output {out}: use .html, .txt or a table format (.docx .xlsx .tex .md .csv)")
+    if tables and args.regions_output:
+        raise GeoprocInputError("--regions-output needs one model: one --weights and one --model, no --by")
     check_output(out, args.overwrite)
     if args.json:
         check_output(args.json, args.overwrite)
@@ -109,14 +133,22 @@ def _run(args: argparse.Namespace) -> int:
     # reads its masses from the panel, and a gap must surface as the list of missing
     # region-years, not as a mass error
     if regions is None and (args.regions_output or args.islands == "nearest"
-                            or not WeightsSpec.parse(args.weights, named=False).is_file):
+                            or not all(WeightsSpec.parse(w).is_file for w in args.weights)):
         regions = guess_regions(panel.ids)
+    if tables:
+        return run_columns(args, panel.frame, regions, x, controls)
     report_year = _report_year(args, panel.frame, regions)
-    result = sdm(panel, args.weights, y=args.y, x=x + controls, effects=args.effects,
-                 model=args.model, lee_yu=args.lee_yu, draws=args.draws, seed=args.seed,
+    if args.select:
+        return _run_select(args, panel, regions, x, controls, out)
+    model = models_arg(args.model)[0]
+    if args.dynamic and model not in ("sdm", "sar"):
+        raise GeoprocInputError(f"--dynamic needs --model sdm or sar, not {model}")
+    result = sdm(panel, WeightsSpec.parse(args.weights[0]).text, y=args.y, x=x + controls,
+                 effects=args.effects, model=model, lee_yu=args.lee_yu,
+                 draws=args.draws, seed=args.seed,
                  wx=x if args.no_wx_controls else None, row_standardize=args.transform == "R",
                  tests=not args.no_tests, regions=regions, regions_id=args.regions_id,
-                 islands=args.islands)
+                 islands=args.islands, random_effects=args.random_effects, dynamic=args.dynamic)
     # build every text before writing anything: a failing JSON must not leave the report behind
     text = result.to_html() if out.suffix.lower() in (".html", ".htm") else result.summary() + "\n"
     json_text = result.to_json() if args.json else None
@@ -137,6 +169,37 @@ def _run(args: argparse.Namespace) -> int:
             write_layer(by_region, args.regions_output, args.overwrite, f"sdm_{args.y}")
     sys.stdout.write(result.summary() + "\n")
     print(f"wrote {out}" + "".join(f", {p}" for p in (args.json, args.regions_output) if p))
+    return 0
+
+
+def _run_select(args: argparse.Namespace, panel, regions, x, controls, out: Path) -> int:
+    """``--select``: Elhorst's sequence as a table, ending in the model it points to."""
+    import html
+    import json
+
+    from geoproc.durbin.selection import select_model
+    from geoproc.errors import GeoprocInputError
+    from geoproc.outputs import atomic_output
+    from geoproc.weights import WeightsSpec
+
+    if len(args.weights) > 1:
+        raise GeoprocInputError("--select runs the sequence under one --weights; give one")
+    sel = select_model(panel, WeightsSpec.parse(args.weights[0]).text, args.y, x + controls,
+                       effects=args.effects, wx=x if args.no_wx_controls else None,
+                       row_standardize=args.transform == "R", regions=regions,
+                       regions_id=args.regions_id, islands=args.islands)
+    text = sel.summary() + "\n"
+    if out.suffix.lower() in (".html", ".htm"):
+        text = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Model selection"
+                "</title></head><body><pre>" + html.escape(text) + "</pre></body></html>\n")
+    json_text = json.dumps(sel.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) if args.json else None
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(atomic_output(out, args.overwrite))
+        tmp.write_text(text, encoding="utf-8")
+        if json_text is not None:
+            stack.enter_context(atomic_output(args.json, args.overwrite)).write_text(json_text, encoding="utf-8")
+    sys.stdout.write(sel.summary() + "\n")
+    print(f"wrote {out}" + (f", {args.json}" if args.json else ""))
     return 0
 
 

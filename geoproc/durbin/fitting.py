@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MODELS", "Estimates", "ModelSpec", "Problem", "estimate", "goodness_of_fit", "run_tests"]
 
-MODELS = ("sdm", "sar", "sem", "slx")
+MODELS = ("sdm", "sar", "sem", "slx", "sac", "sdem", "gns")
 
 
 @dataclass
@@ -143,7 +143,7 @@ class ModelSpec:
     def own_wx(self) -> list:
         """The W x terms of the reported model: the SDM/SLX keep them (the tests need the SDM
         whatever the model); the reported SAR/SEM have none."""
-        return [] if self.model in ("sar", "sem") else list(self.wx_names)
+        return [] if self.model in ("sar", "sem", "sac") else list(self.wx_names)
 
 
 @dataclass
@@ -187,6 +187,11 @@ def _designs(Y, X, WY, WXall, spec: ModelSpec) -> dict:
         "slx": Design(yt, wyt, Zs, names_sdm),
         "sar": Design(yt, wyt, Xt, list(spec.x_names)),
         "sem": Design(yt, wyt, Xt, list(spec.x_names), wZ=WXt),
+        # SAC and SDEM are fitted from the raw arrays (geoproc.durbin.sac); their designs
+        # here serve the regressor checks and the fit statistics
+        "sac": Design(yt, wyt, Xt, list(spec.x_names)),
+        "sdem": Design(yt, wyt, Zs, names_sdm),
+        "gns": Design(yt, wyt, Zs, names_sdm),
     }
 
 
@@ -199,6 +204,27 @@ def _fit(model: str, d: Design, op: SpatialOperator, effects: str, lee_yu: bool,
     return fit_ols(d, effects, lee_yu, model="slx")
 
 
+def _fit_family(problem: Problem, spec: ModelSpec, lee_yu: bool) -> Fit:
+    """SAC or SDEM (:mod:`geoproc.durbin.sac`) from the raw arrays."""
+    from geoproc.durbin.sac import fit_sac, fit_sdem
+
+    pa = problem.pa
+    if spec.model == "sac":
+        return fit_sac(pa.y, pa.x, problem.W, spec.effects, x_names=list(spec.x_names),
+                       lee_yu=lee_yu, op=problem.op)
+    if spec.model == "gns":
+        # GNS: the SAC likelihood with [X, W X] as regressors (raises when rho or lambda
+        # runs to its bound, i.e. when the data do not identify both)
+        WX = spatial_lag(problem.W, pa.x)[..., spec.wx_idx]
+        names = list(spec.x_names) + [f"W*{v}" for v in spec.wx_names]
+        fit = fit_sac(pa.y, np.concatenate([pa.x, WX], axis=2), problem.W, spec.effects,
+                      x_names=names, lee_yu=lee_yu, op=problem.op)
+        fit.model = "gns"
+        return fit
+    return fit_sdem(pa.y, pa.x, problem.W, spec.effects, x_names=list(spec.x_names),
+                    wx=list(spec.wx_idx), lee_yu=lee_yu, op=problem.op)
+
+
 def estimate(problem: Problem, spec: ModelSpec,
              progress: ProgressCallback | None = None) -> tuple[dict, Estimates, Estimates | None]:
     """Fit the model (and Lee-Yu's, if asked) with their effects: ``(fits, direct, lee_yu)``."""
@@ -206,14 +232,17 @@ def estimate(problem: Problem, spec: ModelSpec,
     # shares of the run time are rough: the tests' restricted fits dominate when enabled
     stages = [0.2, 0.3, 0.45, 0.55] if spec.tests else [0.35, 0.5, 0.8, 0.95]
     report(progress, 0.0)
-    fits: dict[str, Any] = {model: _fit(model, main, problem.op, spec.effects, False)}
+    fit = (_fit_family(problem, spec, False) if model in ("sac", "sdem", "gns")
+           else _fit(model, main, problem.op, spec.effects, False))
+    fits: dict[str, Any] = {model: fit}
     report(progress, stages[0])
     direct = Estimates(fits[model], list(spec.x_names), spec.own_wx)
     direct.effects = _effects_for(direct, problem.op, spec.draws, spec.seed)
     report(progress, stages[1])
     ly = None
     if spec.lee_yu:
-        fits[f"{model}_lee_yu"] = _fit(model, main, problem.op, spec.effects, True)
+        fits[f"{model}_lee_yu"] = (_fit_family(problem, spec, True) if model in ("sac", "sdem", "gns")
+                                   else _fit(model, main, problem.op, spec.effects, True))
         report(progress, stages[2])
         ly = Estimates(fits[f"{model}_lee_yu"], list(spec.x_names), spec.own_wx)
         ly.effects = _effects_for(ly, problem.op, spec.draws, spec.seed)
@@ -246,7 +275,7 @@ def goodness_of_fit(problem: Problem, spec: ModelSpec, f: Fit) -> tuple[float, f
     yt = main.y.ravel()
     r2 = 1.0 - ssr / float(np.sum((pa.y - pa.y.mean()) ** 2))
     r2_within = 1.0 - ssr / float(yt @ yt)
-    if spec.model == "sem":
+    if spec.model in ("sem", "sdem"):
         pred = main.Z @ f.coef
     else:
         xb = (main.Z @ f.coef).reshape(T, N)
@@ -310,6 +339,40 @@ def _tests(problem: Problem, spec: ModelSpec, fits: dict) -> dict:
     else:  # the common-factor hypothesis needs a W x term for every regressor
         out["lr_sem"] = TestStat.missing("lr_sem", K)
         out["wald_sem"] = TestStat.missing("wald_sem", K)
+    if spec.lee_yu:
+        out.update(_lee_yu_tests(problem, spec, fits))
+    return out
+
+
+def _lee_yu_tests(problem: Problem, spec: ModelSpec, fits: dict) -> dict:
+    """The same LR and Wald tests under Lee and Yu's estimator (``*_lee_yu``): the
+    likelihoods of the transformed data and the Lee-Yu SDM's covariance."""
+    K, nw = len(spec.x_names), len(spec.wx_names)
+    for m in ("sdm", "sar", "sem"):
+        key = f"{m}_lee_yu"
+        if key not in fits:
+            try:
+                fits[key] = _fit(m, problem.designs[m], problem.op, spec.effects, True,
+                                 information=m == "sdm")
+            except GeoprocInputError as exc:
+                fits[key] = exc
+    sdm_fit, sar_fit, sem_fit = (fits[f"{m}_lee_yu"] for m in ("sdm", "sar", "sem"))
+    names = ("lr_sar_lee_yu", "wald_sar_lee_yu", "lr_sem_lee_yu", "wald_sem_lee_yu")
+    if not isinstance(sdm_fit, Fit):
+        return {k: TestStat.missing(k, nw) for k in names}
+    theta = sdm_fit.coef[K:K + nw]
+    out = {"lr_sar_lee_yu": (lr_test(sdm_fit.loglik, sar_fit.loglik, nw, "lr_sar_lee_yu")
+                             if isinstance(sar_fit, Fit) else TestStat.missing("lr_sar_lee_yu", nw)),
+           "wald_sar_lee_yu": wald_zero(theta, sdm_fit.cov[K:K + nw, K:K + nw], "wald_sar_lee_yu")}
+    if nw == K:
+        idx = list(range(2 * K)) + [2 * K]
+        out["lr_sem_lee_yu"] = (lr_test(sdm_fit.loglik, sem_fit.loglik, K, "lr_sem_lee_yu")
+                                if isinstance(sem_fit, Fit) else TestStat.missing("lr_sem_lee_yu", K))
+        out["wald_sem_lee_yu"] = wald_common_factor(sdm_fit.coef[:K], theta, sdm_fit.spatial,
+                                                    sdm_fit.cov[np.ix_(idx, idx)], "wald_sem_lee_yu")
+    else:
+        out["lr_sem_lee_yu"] = TestStat.missing("lr_sem_lee_yu", K)
+        out["wald_sem_lee_yu"] = TestStat.missing("wald_sem_lee_yu", K)
     return out
 
 

@@ -96,7 +96,7 @@ class SDMResult:
         self.fits = fits
         self.notes = list(notes or [])
         self.y_observed = None if y_observed is None else np.asarray(y_observed, dtype=float)
-        k = len(direct.fit.coef) + (1 if direct.fit.spatial_name else 0)
+        k = len(direct.fit.params) - 1  # coefficients and rho/lambda (both for SAC), not sigma2
         self.aic = -2 * direct.loglik + 2 * k
         self.bic = -2 * direct.loglik + k * np.log(self.nobs)
 
@@ -284,6 +284,8 @@ def sdm(
     progress: ProgressCallback | None = None,
     islands: str = "keep",
     regions_id: str | None = None,
+    dynamic: str | None = None,
+    random_effects: bool = False,
 ) -> SDMResult:
     """Estimate a panel spatial Durbin model (or SAR, SEM, SLX) by maximum likelihood.
 
@@ -305,8 +307,10 @@ def sdm(
         Region and period columns.
     effects : {"twoway", "region", "time", "none"}
         Fixed effects, removed by the exact within transformation.
-    model : {"sdm", "sar", "sem", "slx"}
-        Durbin (default), lag, error, or lag-of-x-only model.
+    model : {"sdm", "sar", "sem", "slx", "sac", "sdem", "gns"}
+        Durbin (default), lag, error, lag-of-x-only, SAC (rho W y and lambda W u; effects as
+        the SAR), SDEM (x, W x and lambda W u; effects beta and theta) or GNS (all three;
+        an error names rho or lambda at its bound when the data do not identify both) model.
     lee_yu : bool
         Also estimate by Lee and Yu's (2010) transformation approach (reported beside).
     draws : int
@@ -339,6 +343,18 @@ def sdm(
     regions_id : str, optional
         Id field of ``regions`` (default ``code``, else the index).
 
+    dynamic : {"tl", "stl", "both"}, optional
+        A dynamic spatial panel instead (tau y_{t-1}, psi W y_{t-1}, or both): bias-corrected
+        quasi-ML with Lee and Yu's time transformation and short- and long-run effects;
+        returns a :class:`~geoproc.durbin.dynamic_result.DynamicSDMResult`
+        (:func:`geoproc.durbin.dynamic_model.sdm_dynamic`; ``lee_yu`` and ``tests`` do not
+        apply).
+
+    random_effects : bool
+        Random region effects instead of fixed ones (SDM or SAR; Elhorst's ML): with
+        ``effects="twoway"`` the time effects stay fixed, with ``"region"`` an intercept is
+        estimated. The tests are LR/Wald SDM -> SAR under random effects and Hausman.
+
     Returns
     -------
     SDMResult
@@ -352,6 +368,13 @@ def sdm(
     ``tests=True`` adds the SAR, SEM, Lee-Yu and random-effects fits and the LM tests,
     2.6-3.3x the time: about 7-10x spreg (``benchmarks/RESULTS.md``).
     """
+    if dynamic is not None:
+        from geoproc.durbin.dynamic_model import sdm_dynamic
+
+        return sdm_dynamic(panel, weights, y, x, id, year, effects, model, dynamic, draws=draws,
+                           seed=seed, wx=wx, regions=regions, row_standardize=row_standardize,
+                           logdet=logdet, progress=progress, islands=islands,
+                           regions_id=regions_id)
     _check_options(effects, model, draws)
     pa = panel_arrays(panel, y, x, id, year)
     if isinstance(panel, Panel):
@@ -366,12 +389,20 @@ def sdm(
             "pass row_standardize=True (geoproc sdm: --transform R)"
         )
     problem = Problem.make(pa, w, spec, logdet)
-    fits, direct, ly = estimate(problem, spec, progress)
-    test_stats, lm = run_tests(problem, spec, fits, progress)
+    if random_effects:
+        from geoproc.durbin.re_model import RANDOM_EFFECTS, estimate_random
+
+        if lee_yu:
+            raise GeoprocInputError("lee_yu applies to fixed effects, not to random_effects=True")
+        fits, direct, test_stats, lm = estimate_random(problem, spec)
+        ly = None
+    else:
+        fits, direct, ly = estimate(problem, spec, progress)
+        test_stats, lm = run_tests(problem, spec, fits, progress)
     report(progress, 1.0)
     r2, r2_within, corr2 = goodness_of_fit(problem, spec, fits[model])
     T, N = pa.y.shape
-    return SDMResult(model=model, fixed_effects=effects, direct=direct, lee_yu=ly, tests=test_stats,
+    return SDMResult(model=model, fixed_effects=RANDOM_EFFECTS[effects] if random_effects else effects, direct=direct, lee_yu=ly, tests=test_stats,
                      n=N, t=T, y_name=pa.y_name, r2=r2, r2_within=r2_within, corr2=corr2, weights=w,
                      logdet_method=problem.op.method, draws=draws, seed=seed, ids=pa.ids, years=pa.years,
                      fits=fits, lm_tests=lm, y_observed=pa.y, notes=notes)

@@ -21,12 +21,19 @@ if TYPE_CHECKING:
 __all__ = ["html_fragment", "html_report", "result_dict", "summary_text"]
 
 _EFFECTS_NAMES = {"twoway": "region and time fixed effects", "region": "region fixed effects",
-                  "time": "time fixed effects", "none": "no fixed effects (pooled)"}
+                  "time": "time fixed effects", "none": "no fixed effects (pooled)",
+                  "random_twoway": "random region effects and time fixed effects",
+                  "random": "random region effects (with an intercept)"}
 _TEST_LABELS = {"lr_sar": "LR SDM → SAR (θ = 0)", "lr_sem": "LR SDM → SEM (θ = −ρβ)",
                 "wald_sar": "Wald SDM → SAR (θ = 0)", "wald_sem": "Wald SDM → SEM (θ = −ρβ)",
                 "hausman": "Hausman FE vs RE", "lm_lag": "LM lag (no spatial terms)",
                 "lm_error": "LM error (no spatial terms)", "rlm_lag": "Robust LM lag",
-                "rlm_error": "Robust LM error"}
+                "rlm_error": "Robust LM error",
+                "lr_sar_lee_yu": "LR SDM → SAR, Lee–Yu", "lr_sem_lee_yu": "LR SDM → SEM, Lee–Yu",
+                "wald_sar_lee_yu": "Wald SDM → SAR, Lee–Yu",
+                "wald_sem_lee_yu": "Wald SDM → SEM, Lee–Yu",
+                "lr_sar_re": "LR SDM → SAR, random effects",
+                "wald_sar_re": "Wald SDM → SAR, random effects"}
 
 
 def _est_dict(e: Estimates) -> dict:
@@ -47,6 +54,9 @@ def _est_dict(e: Estimates) -> dict:
     }
     if sp_name == "lambda":
         out["lambda"] = _num(e.lam)
+        out["se"]["lambda"] = _num(se["lambda"])
+    elif "lambda" in e.param_names:  # SAC: rho and lambda
+        out["lambda"] = _num(e.params["lambda"])
         out["se"]["lambda"] = _num(se["lambda"])
     if e.effects is not None:
         eff = {}
@@ -129,10 +139,16 @@ def summary_text(r: SDMResult) -> str:
     ]
     if r.lee_yu is not None:
         lines.append(f"Lee-Yu log-likelihood {r.lee_yu.loglik:.4f}")
-    if r.effects is not None:
-        lines += ["", f"Effects (LeSage-Pace; se from {r.draws} draws)",
+    blocks = [("", r.effects)]
+    if r.lee_yu is not None and r.lee_yu.effects is not None:
+        # each block says which estimator it comes from
+        blocks = [(", direct ML", r.effects), (", Lee-Yu", r.lee_yu.effects)]
+    for label, table in blocks:
+        if table is None:
+            continue
+        lines += ["", f"Effects (LeSage-Pace{label}; se from {r.draws} draws)",
                   f"{'':<18}{'direct':>22}{'indirect':>22}{'total':>22}"]
-        for name, row in r.effects.iterrows():
+        for name, row in table.iterrows():
             s = f"{name:<18}"
             for part in ("direct", "indirect", "total"):
                 se = row.get(f"{part}_se", np.nan)
@@ -142,6 +158,8 @@ def summary_text(r: SDMResult) -> str:
         lines += ["", "Tests"]
         for k, v in {**r.tests, **r.lm_tests}.items():
             lines.append(f"  {_TEST_LABELS.get(k, k):<28} stat {v.stat:10.4f}  df {v.df:3d}  p {v.p:.4f}")
+        if r.lee_yu is not None:
+            lines.append("  (tests without ', Lee–Yu' use the direct ML likelihoods)")
     return "\n".join(lines)
 
 

@@ -127,7 +127,8 @@ def choropleth_layers(gdf: Any, column: str | None, kind: str, breaks: Sequence[
             )
         colors = [cmap[str(v)] if v is not None else no_data["color"] for v in labels]
         counts = {c.value: int(sum(str(v) == c.value for v in labels if v is not None)) for c in pal.categories}
-        items = [(f"{c.label} ({counts[c.value]})", c.color) for c in pal.categories]
+        items = [(f"{c.label} ({counts[c.value]})", c.color) for c in pal.categories
+                 if counts[c.value] or not c.optional]
     else:
         try:
             num = values.astype(float).to_numpy()
@@ -185,9 +186,16 @@ def hotspot_map(gdf: gpd.GeoDataFrame, path: str | os.PathLike | None = None,
 
     ``gdf`` is the result of :func:`geoproc.getis_ord` (column ``hotspot``); the other
     arguments are those of :func:`choropleth_map`. Tooltips also show ``gi_z`` and
-    ``gi_p`` when present.
+    ``gi_p`` when present. The default legend title says how the bins were inferred
+    (z under normality or permutations, the weights), from ``gdf.attrs``.
     """
-    kwargs.setdefault("tooltip_columns", [c for c in ("gi_z", "gi_p") if c in gdf.columns])
+    from geoproc.hotspots import inference_label
+    from geoproc.palettes import get_palette
+
+    how = inference_label(getattr(gdf, "attrs", {}))
+    if how and not kwargs.get("title"):
+        kwargs["title"] = f"{get_palette('hotspot').title} ({how})"
+    kwargs.setdefault("tooltip_columns", [c for c in ("gi_z", "gi_p", "gi_p_fdr") if c in gdf.columns])
     return choropleth_map(gdf, path, column, kind="hotspot", **kwargs)
 
 

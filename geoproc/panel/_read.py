@@ -53,7 +53,8 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0,
     Parameters
     ----------
     path : str or path-like
-        ``.csv``/``.txt``/``.tsv`` or ``.xlsx``/``.xlsm``.
+        ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm`` or Stata ``.dta`` (value labels
+        become their text).
     sheet : int or str
         Worksheet of an Excel file.
     text_columns : sequence of str
@@ -82,6 +83,10 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0,
         except (ValueError, KeyError) as exc:
             raise GeoprocInputError(f"{path}: cannot read sheet {sheet!r}: {exc}") from exc
         df.attrs["encoding"] = "xlsx"
+    elif suffix == ".dta":
+        from geoproc.stata import read_stata
+
+        df = read_stata(path, text_columns)
     elif suffix == ".xls":
         raise GeoprocInputError(f"{path}: old .xls files are not supported; save as .xlsx or CSV")
     else:
@@ -322,7 +327,7 @@ def read_panel(
     Parameters
     ----------
     path_or_df : path or DataFrame
-        CSV/XLSX file (see :func:`read_table`) or a DataFrame (not modified).
+        CSV/XLSX/Stata .dta file (see :func:`read_table`) or a DataFrame (not modified).
     id : str
         Column identifying regions: codes, or names to be matched to ``regions``.
     year : str

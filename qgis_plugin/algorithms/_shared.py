@@ -99,7 +99,7 @@ def add_regions_params(alg: GeoprocAlgorithm, optional: bool = False) -> None:
         optional=True))
 
 
-def add_weights_params(alg: GeoprocAlgorithm, islands_default: int = 0) -> None:
+def add_weights_params(alg: GeoprocAlgorithm, islands_default: int = 0, row_standardize: bool = True) -> None:
     """Add the weights parameters: WEIGHTS (spec text), WEIGHTS_FILE, ISLANDS, ROW_STANDARDIZE.
 
     Parameters
@@ -108,6 +108,8 @@ def add_weights_params(alg: GeoprocAlgorithm, islands_default: int = 0) -> None:
         The algorithm, in its ``initAlgorithm``.
     islands_default : int
         Default position in :data:`ISLANDS` (0: raise).
+    row_standardize : bool
+        Add ROW_STANDARDIZE (False: the algorithm offers its own transform choice).
     """
     alg.addParameter(QgsProcessingParameterString("WEIGHTS", alg.tr("Weights (queen, rook, knn:6, gravity:COLUMN, ...)"),
                                                   defaultValue="queen"))
@@ -117,8 +119,9 @@ def add_weights_params(alg: GeoprocAlgorithm, islands_default: int = 0) -> None:
                                                 optional=True))
     alg.addParameter(QgsProcessingParameterEnum("ISLANDS", alg.tr("Regions without neighbours"), options=ISLANDS,
                                                 defaultValue=islands_default))
-    alg.addParameter(QgsProcessingParameterBoolean("ROW_STANDARDIZE", alg.tr("Row-standardise the weights"),
-                                                   defaultValue=True))
+    if row_standardize:
+        alg.addParameter(QgsProcessingParameterBoolean("ROW_STANDARDIZE", alg.tr("Row-standardise the weights"),
+                                                       defaultValue=True))
 
 
 def add_permutation_params(alg: GeoprocAlgorithm, default: int = 999) -> None:

@@ -109,14 +109,14 @@ class _LocalStatistic(GeoprocAlgorithm):
         "<b>Random seed</b>: the same seed gives esda's p_sim exactly (-1: a fresh random draw).\n"
     )
 
-    def add_common(self) -> None:
+    def add_common(self, row_standardize: bool = True) -> None:
         _shared.add_regions_params(self)
         _shared.add_panel_params(self)
         self.addParameter(QgsProcessingParameterField("VARIABLE", self.tr("Variable"), type=NUMERIC,
                                                       parentLayerParameterName="PANEL"))
         self.addParameter(QgsProcessingParameterNumber("YEAR", self.tr("Year"), QgsProcessingParameterNumber.Type.Integer,
                                                        2021))
-        _shared.add_weights_params(self)
+        _shared.add_weights_params(self, row_standardize=row_standardize)
         _shared.add_permutation_params(self)
 
     def inputs(self, parameters, context, feedback):
@@ -135,8 +135,12 @@ class _LocalStatistic(GeoprocAlgorithm):
         permutations, seed = _shared.permutations_and_seed(self, parameters, context)
         islands = _shared.islands_choice(self, parameters, context)
         return dict(regions=regions, values=values, weights=w, permutations=permutations, seed=seed,
-                    id=regions_id, transform=_shared.transform_choice(self, parameters, context),
+                    id=regions_id, transform=self.transform(parameters, context),
                     islands="raise" if islands == "nearest" else islands), variable, year
+
+    def transform(self, parameters, context) -> str:
+        """The weights transform: ROW_STANDARDIZE ("R" or "O")."""
+        return _shared.transform_choice(self, parameters, context)
 
     def finish(self, parameters, context, feedback, out, column, style, title):
         _shared.push_lines(feedback, out.attrs.get("notes", []))
@@ -190,37 +194,62 @@ class LisaClusters(_LocalStatistic):
 class HotSpots(_LocalStatistic):
     NAME = "hot_spots"
     DISPLAY = "Hot spots (Getis-Ord Gi*)"
-    INFERENCE = [None, "sim", "norm"]
+    INFERENCE = ["normal", "permutation"]
+    TRANSFORM = ["B", "R", "O"]
     HELP = (
         "Getis-Ord G_i* (or G_i) of one non-negative variable in one year, binned into hot and cold "
-        "spots at 90/95/99 % (geoproc.getis_ord; esda's G_Local for a seed).\n"
-        + _LocalStatistic.COMMON_HELP
+        "spots at 90/95/99 % (geoproc.getis_ord). The defaults are ArcGIS Pro's Hot Spot Analysis: "
+        "G_i*, binary weights, the z-score under normality.\n"
+        + _LocalStatistic.COMMON_HELP.replace(
+            "<b>Permutations</b>: conditional permutations for the pseudo p-values (0: analytic).\n",
+            "<b>Permutations</b>: conditional permutations, used only with permutation inference.\n")
         + "<b>Include the region itself (Gi*)</b>: G* (self-weight 1 for binary weights, the row's "
         "largest weight otherwise) or G.\n"
-        "<b>Bins from</b>: automatic (permutation p with permutations, else normal p), the "
-        "permutation pseudo p (esda, GeoDa) or the two-sided normal p of the z (ArcGIS).\n"
-        "<b>Output</b>: the regions with gi_G, gi_z, gi_p (the deciding p), gi_p_norm, gi_p_sim, "
-        "hotspot (Hot spot 99%/95%/90%, Not significant, Cold spot 90%/95%/99%) and island; styled "
-        "in hot and cold bins."
+        "<b>Inference</b>: normal (ArcGIS): gi_z is the Getis-Ord z, gi_p = 2(1 - Phi(|z|)), bins at "
+        "|z| >= 1.645/1.960/2.576; permutation (esda, GeoDa): gi_z is the permutation z (z_sim), gi_p "
+        "the pseudo p-value, bins at p <= 0.10/0.05/0.01. The z, p and bin of a region always come "
+        "from the same inference.\n"
+        "<b>Weights transform</b>: binary (every neighbour counts 1, ArcGIS), row-standardised (esda's "
+        "default) or as given (inverse-distance or gravity weights).\n"
+        "<b>Control the false discovery rate</b>: Benjamini-Hochberg at each confidence level, as "
+        "ArcGIS's FDR correction (gi_p_fdr decides the bins).\n"
+        "<b>Output</b>: the regions with gi_G, gi_z, gi_p (gi_p_fdr), hotspot (Hot spot 99%/95%/90%, "
+        "Not significant, Cold spot 90%/95%/99%, Undefined where the statistic cannot be computed) "
+        "and island; styled in hot and cold bins."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add_common()
+        self.add_common(row_standardize=False)
         self.addParameter(QgsProcessingParameterBoolean("STAR", self.tr("Include the region itself (Gi*)"),
                                                         defaultValue=True))
-        self.addParameter(QgsProcessingParameterEnum("INFERENCE", self.tr("Bins from"),
-                                                     options=["automatic", "permutations", "normal"], defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            "INFERENCE", self.tr("Inference"), defaultValue=0,
+            options=[self.tr("normal: z under normality (ArcGIS)"), self.tr("permutation: conditional permutations (esda)")]))
+        self.addParameter(QgsProcessingParameterEnum(
+            "TRANSFORM", self.tr("Weights transform"), defaultValue=0,
+            options=[self.tr("binary (ArcGIS)"), self.tr("row-standardised (esda)"), self.tr("as given")]))
+        self.addParameter(QgsProcessingParameterBoolean("FDR", self.tr("Control the false discovery rate"),
+                                                        defaultValue=False))
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", self.tr("Hot spots"),
                                                             QgsProcessing.SourceType.TypeVectorPolygon))
+
+    def transform(self, parameters, context) -> str:
+        return self.TRANSFORM[self.parameterAsEnum(parameters, "TRANSFORM", context)]
 
     def compute(self, parameters, context, feedback):
         import geoproc
 
+        inference = self.INFERENCE[self.parameterAsEnum(parameters, "INFERENCE", context)]
         with _shared.warnings_to_log(feedback):
             args, variable, year = self.inputs(parameters, context, feedback)
-            out = geoproc.getis_ord(star=self.parameterAsBool(parameters, "STAR", context),
-                                    inference=self.INFERENCE[self.parameterAsEnum(parameters, "INFERENCE", context)],
+            if inference == "normal":
+                args["permutations"] = None  # the PERMUTATIONS default is for permutation inference only
+            out = geoproc.getis_ord(star=self.parameterAsBool(parameters, "STAR", context), inference=inference,
+                                    fdr=self.parameterAsBool(parameters, "FDR", context),
                                     progress=self.progress_callback(feedback, 45, 85), **args)
         self.check_canceled(feedback)
+        from geoproc.hotspots import inference_label
+
+        feedback.pushInfo(f"Inference: {inference_label(out.attrs)}")
         return self.finish(parameters, context, feedback, out, "hotspot", "getis_ord_hotspots",
                            self.tr("Hot spots {} {}").format(variable, year))

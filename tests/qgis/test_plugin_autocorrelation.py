@@ -177,22 +177,33 @@ def test_lisa_fdr_column(qgis_processing, geoproc_provider, provinces, panel, kn
 
 
 def test_hot_spots_match_library(qgis_processing, geoproc_provider, provinces, panel, knn4):
+    """Default (ArcGIS: normal z, binary weights), permutation, row-standardised and FDR runs equal
+    geoproc.getis_ord's with the same options; each row's bin follows from its own z and p."""
     import geoproc
 
     regions, gdf = provinces
     layer, df = panel
-    res = qgis_processing.run("geoproc:hot_spots", local_params(regions, layer, knn4[0], VARIABLE="cultural_revenue",
-                                                                 STAR=True, INFERENCE=2))
-    got = by_code(res["OUTPUT"], "gi_G", "gi_z", "gi_p", "gi_p_sim", "hotspot")
-    want = geoproc.getis_ord(gdf, year_series(df, "cultural_revenue", 2021), knn4[1],
-                             star=True, permutations=99, seed=7, inference="norm", id="code").set_index("code")
-    for code, (g, z, p, p_sim, hot) in got.items():
-        row = want.loc[code]
-        assert g == pytest.approx(row.gi_G, rel=1e-12)
-        assert z == pytest.approx(row.gi_z, rel=1e-12)
-        assert p == pytest.approx(row.gi_p, rel=1e-12)
-        assert p_sim == pytest.approx(row.gi_p_sim, rel=1e-12)
-        assert hot == row.hotspot
+    values = year_series(df, "cultural_revenue", 2021)
+    cases = [({}, {}),
+             ({"INFERENCE": 1}, {"inference": "permutation", "permutations": 99, "seed": 7}),
+             ({"TRANSFORM": 1, "STAR": False}, {"transform": "R", "star": False}),
+             ({"TRANSFORM": 2, "FDR": True}, {"transform": "O", "fdr": True})]
+    for params, kw in cases:
+        res = qgis_processing.run("geoproc:hot_spots", local_params(regions, layer, knn4[0],
+                                                                     VARIABLE="cultural_revenue", **params))
+        cols = ["gi_G", "gi_z", "gi_p", "hotspot"] + (["gi_p_fdr"] if kw.get("fdr") else [])
+        got = by_code(res["OUTPUT"], *cols)
+        want = geoproc.getis_ord(gdf, values, knn4[1], id="code", **kw).set_index("code")
+        assert want.attrs["inference"] == kw.get("inference", "normal")
+        for code, row in got.items():
+            for c, v in zip(cols, row, strict=True):
+                if c == "hotspot":
+                    assert v == want.at[code, c], (params, code)
+                else:
+                    assert v == pytest.approx(want.at[code, c], rel=1e-12), (params, code, c)
+            z, p = row[1], (row[4] if kw.get("fdr") else row[2])
+            level = next((lv for a, lv in ((0.01, "99%"), (0.05, "95%"), (0.10, "90%")) if p <= a), None)
+            assert row[3] == (f"{'Hot' if z > 0 else 'Cold'} spot {level}" if level else "Not significant")
 
 
 # --- styles, rendering, batch, models ---------------------------------------------
@@ -226,7 +237,7 @@ def test_lisa_and_hot_spots_load_styled(qgis_processing, geoproc_provider, provi
     assert r.type() == "categorizedSymbol" and r.classAttribute() == "hotspot"
     assert {c.value() for c in r.categories()} == {
         "Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant", "Cold spot 90%", "Cold spot 95%",
-        "Cold spot 99%"}
+        "Cold spot 99%", "Undefined"}
     # each post-processor is dropped once it has styled its layer: no growth run after run
     assert len(StylePostProcessor._alive) == held
 

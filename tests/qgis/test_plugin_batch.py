@@ -216,7 +216,8 @@ def _check_lisa_clusters(inp, k, params, res, layer):
 
 
 def _hot_spots(inp, k):
-    return local_params(inp, 2020 + k, VARIABLE="cultural_revenue")
+    # TRANSFORM 1: row-standardised (the default is binary, ArcGIS's), the G* by hand below
+    return local_params(inp, 2020 + k, VARIABLE="cultural_revenue", TRANSFORM=1)
 
 
 def _check_hot_spots(inp, k, params, res, layer):

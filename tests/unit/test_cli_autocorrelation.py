@@ -174,7 +174,7 @@ def test_hotspots_cli_end_to_end(tmp_path, panel_csv, provinces, queen_files, ca
     path, frame = panel_csv
     out = tmp_path / "gi.gpkg"
     code = main(["hotspots", "china_provinces", str(path), "--variable", "cul", "--year", "2020",
-                 "--panel-id", "province", "--weights", str(queen_files[1]), "--permutations", "0",
+                 "--panel-id", "province", "--weights", str(queen_files[1]), "--transform", "R",
                  "-o", str(out)])
     assert code == 0, capsys.readouterr().err
     got = gpd.read_file(out)
@@ -182,7 +182,14 @@ def test_hotspots_cli_end_to_end(tmp_path, panel_csv, provinces, queen_files, ca
         warnings.simplefilter("ignore")
         m = esda.G_Local(_values(frame, provinces, 2020, "cul"), queen_files[0].to_W(), permutations=0,
                          star=True)
+        mb = esda.G_Local(_values(frame, provinces, 2020, "cul"), queen_files[0].to_W(), permutations=0,
+                          star=True, transform="B")
     assert_allclose(got.gi_z, m.Zs, rtol=1e-10)
+    # the default: ArcGIS's binary weights (esda's transform "B")
+    out_b = tmp_path / "gi_b.gpkg"
+    assert main(["hotspots", "china_provinces", str(path), "--variable", "cul", "--year", "2020",
+                 "--panel-id", "province", "--weights", str(queen_files[1]), "-o", str(out_b)]) == 0
+    assert_allclose(gpd.read_file(out_b).gi_z, mb.Zs, rtol=1e-10)
     # each region's bin is the one geoproc.getis_ord gives called directly, and (no permutations:
     # the two-sided normal p of z, ArcGIS's Gi_Bin) the one |z| > 2.576, 1.960, 1.645 gives;
     # on longitude (clustered east-west by construction) so that there are hot and cold spots
@@ -193,10 +200,10 @@ def test_hotspots_cli_end_to_end(tmp_path, panel_csv, provinces, queen_files, ca
     pd.DataFrame({"code": provinces.code, "year": 2020, "lon": lon}).to_csv(lon_csv, index=False)
     out_lon = tmp_path / "gi_lon.gpkg"
     assert main(["hotspots", "china_provinces", str(lon_csv), "--variable", "lon", "--year", "2020",
-                 "--weights", str(queen_files[1]), "--permutations", "0", "-o", str(out_lon)]) == 0
+                 "--weights", str(queen_files[1]), "--transform", "R", "-o", str(out_lon)]) == 0
     got = gpd.read_file(out_lon)
     direct = getis_ord(provinces, pd.Series(lon.to_numpy(), index=provinces.code), queen_files[0],
-                       permutations=0)
+                       transform="R")
     assert got.hotspot.tolist() == direct.hotspot.tolist()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -209,10 +216,21 @@ def test_hotspots_cli_end_to_end(tmp_path, panel_csv, provinces, queen_files, ca
     # CSV output: the notes go to a sidecar
     csv = tmp_path / "gi.csv"
     assert main(["hotspots", "china_provinces", str(path), "--variable", "cul", "--year", "2020",
-                 "--panel-id", "province", "--weights", str(queen_files[1]), "--permutations", "0",
-                 "-o", str(csv)]) == 0
+                 "--panel-id", "province", "--weights", str(queen_files[1]), "-o", str(csv)]) == 0
     notes = (tmp_path / "gi.notes.txt").read_text(encoding="utf-8").splitlines()
-    assert notes[0] == f"weights {queen_files[1]}" and any(n.startswith("G*, weights row-standardised") for n in notes)
+    assert notes[0] == f"weights {queen_files[1]}" and "binary weights" in notes
+    assert any(n.startswith("G*: z under normality") for n in notes)
+    # permutation inference: z_sim, pseudo p and bins from the same permutations (esda's for the seed)
+    csv_p = tmp_path / "gi_perm.csv"
+    assert main(["hotspots", "china_provinces", str(path), "--variable", "cul", "--year", "2020",
+                 "--panel-id", "province", "--weights", str(queen_files[1]), "--inference", "permutation",
+                 "--permutations", "99", "--seed", "5", "-o", str(csv_p)]) == 0
+    perm = pd.read_csv(csv_p, encoding="utf-8-sig")
+    direct = getis_ord(provinces, _values(frame, provinces, 2020, "cul"), queen_files[0], inference="permutation",
+                       permutations=99, seed=5)
+    assert_allclose(perm.gi_z, direct.gi_z, rtol=1e-12) and assert_allclose(perm.gi_p, direct.gi_p)
+    assert perm.hotspot.tolist() == direct.hotspot.tolist()
+    assert "99 conditional permutations, seed 5" in capsys.readouterr().out
 
 
 def test_moran_scatter_slope_is_moran_i(tmp_path, provinces, queen_files):

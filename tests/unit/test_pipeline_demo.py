@@ -26,7 +26,8 @@ SDM_X = ["dig", "cultural_demand", "resource_endowment", "policy_support", "fisc
 def light_demo(tmp: Path) -> Path:
     """The shipped demo with 99 permutations and 200 SDM draws (quicker; same steps)."""
     text = demo_pipeline_path().read_text(encoding="utf-8")
-    assert text.count("permutations = 999") == 5 and text.count("draws = 1000") == 1
+    # 4: the hotspots step uses normal inference (ArcGIS), without permutations
+    assert text.count("permutations = 999") == 4 and text.count("draws = 1000") == 1
     text = text.replace("permutations = 999", "permutations = 99").replace("draws = 1000", "draws = 200")
     path = tmp / "demo_light.toml"
     path.write_text(text, encoding="utf-8")
@@ -48,7 +49,8 @@ def _doc(out: Path) -> dict:
 @pytest.mark.slow
 def test_every_output_is_written(demo):
     expected = ["results.gpkg", "report.html", "report.json", "park_kde.tif", "park_kde.qml",
-                "yrd_distances.csv", "yrd_gravity.gwt", "yrd_queen.gwt", "prov_gravity.gwt", "prov_sdm.html"]
+                "yrd_distances.csv", "yrd_gravity.gwt", "yrd_queen.gwt", "prov_gravity.gwt", "prov_sdm.html",
+                "tables.docx"]
     expected += [f"maps/map_{m}.html" for m in ("lisa", "hotspots", "lq", "parks", "kde", "links")]
     if find_qgis_python():
         expected.append("project.qgz")
@@ -196,4 +198,33 @@ def test_cli_reports_every_pipeline_problem(tmp_path, capsys):
 def test_demo_check_lists_the_steps(capsys):
     assert main(["demo", "-o", "unused", "--check"]) == 0
     out = capsys.readouterr().out
-    assert "valid, 29 steps" in out and "prov_sdm (sdm) <- prov_res, prov_gravity" in out
+    assert "valid, 39 steps" in out and "prov_sdm (sdm) <- prov_res, prov_gravity" in out
+
+
+@pytest.mark.slow
+def test_demo_tables_docx_is_the_seed_layout(demo):
+    """tables.docx: five three-line tables in Chinese; the SDM column under the R&D-staff matrix
+    shows the numbers of the prov_sdm step (report.json) to the digits printed."""
+    docx = pytest.importorskip("docx")
+    from test_tables import assert_three_line, check
+
+    d = docx.Document(str(demo / "tables.docx"))
+    titles = [p.text for p in d.paragraphs if p.runs and p.runs[0].bold]
+    assert titles == ["全局Moran's I指数", "空间杜宾模型估计结果", "直接效应、间接效应与总效应", "LR检验与Wald检验",
+                      "稳健性检验：替换空间权重矩阵"]
+    heads = [2, 2, 2, 2, 2]  # header rows: Moran (variable, matrix, statistic) has 3
+    heads[0] = 3
+    for tbl, nh in zip(d.tables, heads, strict=True):
+        assert_three_line(tbl._tbl, nh)
+    grid = [[c.text for c in r.cells] for r in d.tables[1].rows]
+    assert grid[1][1:] == ["R&D人员知识溢出矩阵", "R&D资本知识溢出矩阵"]
+    sdm = _doc(demo)["steps"]["prov_sdm"]["result"]
+    labels = [r[0] for r in grid]
+    i = labels.index("数字技术")
+    est, se = sdm["beta"]["dig"], sdm["se"]["beta"]["dig"]
+    from scipy.special import ndtr
+
+    check(grid[i][1], est, float(2 * ndtr(-abs(est / se))))
+    check(grid[i + 1][1], se, paren=True)
+    assert grid[labels.index("ρ")][1].startswith(f"{sdm['rho']:.3f}")
+    assert any("模拟数据" in p.text for p in d.paragraphs)

@@ -17,7 +17,7 @@ __all__ = ["KINDS", "MODULES", "SECTIONS", "get_kind"]
 #: the kind modules, in the order of the kinds' report sections and of error messages
 MODULES = ("boundaries", "centroids", "distances", "panel", "points", "weights",
            "agglomeration", "location_quotient", "pca", "entropy", "moran", "lisa", "hotspots",
-           "density", "kde", "sdm", "pattern", "join", "map")
+           "density", "kde", "sdm", "pattern", "tables", "join", "map")
 
 
 def _load() -> dict[str, StepKind]:

@@ -26,9 +26,14 @@ class Sdm(StepKind):
     options = {"panel": Opt(STR, True, ref=PANELS), "weights": Opt(STR, True, ref=("weights",)),
                "y": Opt(STR, True), "x": Opt(STR, True, many=True),
                "effects": Opt(STR, default="twoway", choices=("twoway", "region", "time", "none")),
-               "model": Opt(STR, default="sdm", choices=("sdm", "sar", "sem", "slx")),
+               "model": Opt(STR, default="sdm", choices=("sdm", "sar", "sem", "slx", "sac", "sdem", "gns")),
                "draws": Opt(INT, default=1000, check=non_negative), "seed": SEED,
-               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True)}
+               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True),
+               # a dynamic panel (tau y(t-1), psi W y(t-1)): geoproc.durbin.dynamic_model
+               "dynamic": Opt(STR, choices=("tl", "stl", "both")),
+               "random_effects": Opt(BOOL, default=False),
+               # Elhorst's model-selection sequence instead of one model
+               "select": Opt(BOOL, default=False)}
     column_options = ("y", "x")
 
     def run(self, ctx: Context, step) -> StepOutput:
@@ -36,19 +41,58 @@ class Sdm(StepKind):
 
         o = step.options
         p = ctx.get(o["panel"])
+        if o.get("select"):
+            return self._run_select(ctx, step, p)
+        if o.get("dynamic"):
+            return self._run_dynamic(ctx, step, p)
         res = sdm(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year, effects=o["effects"],
-                  model=o["model"], lee_yu=o["lee_yu"], draws=o["draws"], seed=o["seed"], tests=o["tests"])
+                  model=o["model"], lee_yu=o["lee_yu"], draws=o["draws"], seed=o["seed"], tests=o["tests"],
+                  random_effects=o["random_effects"])
         rel = self.planned_files(step)[0]
         res.to_html(ctx.outdir / rel, overwrite=True)
         return StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "result": json_safe(res.to_dict()),
                                               "coefficients": records(res.to_frame().reset_index()),
                                               "effects": records(res.effects.reset_index())})
 
+    def _run_dynamic(self, ctx: Context, step, p) -> StepOutput:
+        from geoproc.durbin.dynamic_model import sdm_dynamic
+
+        o = step.options
+        res = sdm_dynamic(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year,
+                          effects=o["effects"], model=o["model"], dynamic=o["dynamic"],
+                          draws=o["draws"], seed=o["seed"])
+        rel = self.planned_files(step)[0]
+        res.to_html(ctx.outdir / rel, overwrite=True)
+        return StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "dynamic": o["dynamic"],
+                                              "result": json_safe(res.to_dict()),
+                                              "coefficients": records(res.to_frame().reset_index()),
+                                              "effects": records(res.effects_table())})
+
+    def _run_select(self, ctx: Context, step, p) -> StepOutput:
+        from geoproc.durbin.selection import select_model
+
+        o = step.options
+        sel = select_model(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year,
+                           effects=o["effects"])
+        rel = self.planned_files(step)[0]
+        page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Model selection"
+                f"</title></head><body><pre>{esc(sel.summary())}</pre></body></html>\n")
+        from geoproc.outputs import atomic_output
+
+        with atomic_output(ctx.outdir / rel, True) as tmp:
+            tmp.write_text(page, encoding="utf-8")
+        return StepOutput(sel, [rel], report={"kind": "sdm", "file": rel, "select": True,
+                                              "result": json_safe(sel.to_dict())})
+
     def report_html(self, name, step, rep, out, ctx) -> list[str]:
         from geoproc.durbin.report import html_fragment
 
+        if rep.get("select"):
+            return [f"<pre class='sdm'>{esc(out.value.summary())}</pre>"]
         # the model's own tables, their headings below the step's (h3)
-        return [f"<div class='sdm'>{html_fragment(out.value, level=4)}</div>",
+        frag = (out.value.html_fragment(level=4) if rep.get("dynamic")
+                else html_fragment(out.value, level=4))
+        return [f"<div class='sdm'>{frag}</div>",
                 f"<p>Full report: <a href='{esc(rep['file'])}'>{esc(rep['file'])}</a></p>"]
 
 
