@@ -9,19 +9,16 @@ surface; reading, projecting and writing live in the other modules.
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 from numba import njit, prange
 
+from geoproc._parallel import NUMBA_LOCK
 from geoproc.kde.grid import NODATA, KDEGrid
 from geoproc.kde.kernels import KERNEL_CODE, density_constant, kernel_constant
 from geoproc.progress import ProgressCallback, report
 
 __all__ = ["combine_partial", "row_bands", "stamp_points"]
-
-_PARALLEL_LOCK = threading.Lock()
-
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _stamp_rows(
@@ -44,7 +41,7 @@ def _stamp_rows(
     ``(sqrt(s) / r)^2``: a square root and a division fewer per pixel; each value
     changes by ~1e-16 relative, far below the float32 output's 6e-8 (the triangular
     kernel needs ``d`` and keeps QGIS's formula). Each pixel receives its points in
-    the input order, as in QGIS, whatever ``nbands``; ``grid``'s dtype sets the
+    the input order, as in QGIS, whatever the bands; ``grid``'s dtype sets the
     accumulation precision (float32 as QGIS). Like QGIS, the grid starts as nodata
     (-9999) and a pixel is set to 0 before its first addition.
 
@@ -203,8 +200,9 @@ def stamp_points(
 ) -> np.ndarray:
     """The kernel sums of these points on ``grid`` (nodata = -9999), rows from the top.
 
-    ``threads > 1`` splits the rows among numba threads (same values: each pixel still
-    sums its points in order); calls are serialised, as numba's default threading
+    ``threads > 1`` splits the rows into that many bands of consecutive rows
+    (:func:`row_bands`), one numba thread each (same values: each pixel still sums its
+    points in order); calls are serialised, as numba's default threading
     layer must not be entered from two Python threads at once. With ``progress`` the
     points are stamped in consecutive batches, in the same order onto the same
     array, so every pixel's float32 sum is bit-identical; the callback gets the
@@ -233,7 +231,7 @@ def stamp_points(
     for a in range(0, max(n, 1), max(step, 1)):
         batch = (x[a:a + step], y[a:a + step], w[a:a + step]) + args[3:]
         if bounds is not None and bounds.size > 2:
-            with _PARALLEL_LOCK:
+            with NUMBA_LOCK:  # shared with the permutation kernel: one entry at a time
                 _stamp_parallel(*batch, bounds)
         else:
             _stamp_rows(*batch, 0, grid.rows)
