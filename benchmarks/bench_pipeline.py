@@ -48,7 +48,7 @@ def main() -> None:
             toml.write_text(t, encoding="utf-8")
             p = parse_pipeline(t, toml)
             t0 = time.perf_counter()
-            res = run_pipeline(p, out, progress=None, project=project, **kw)
+            res = run_pipeline(p, out, log=None, project=project, **kw)
             return time.perf_counter() - t0, res
 
         first, r1 = timed(text)

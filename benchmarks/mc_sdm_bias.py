@@ -57,7 +57,8 @@ def main() -> None:
     args = ap.parse_args()
 
     import geoproc
-    from geoproc.cli._common import progress
+    from geoproc.cli._common import progress_bar
+    from geoproc.progress import report
     from geoproc.weights import as_weights
 
     w = as_weights(args.weights).row_standardize() if args.weights else province_w()
@@ -73,7 +74,9 @@ def main() -> None:
                  "sigma2": sigma2}
         est = {"direct": [], "lee_yu": []}
         eff = []
-        for _ in progress(range(args.reps), total=args.reps, desc=f"rho={rho}"):
+        bar = progress_bar(f"rho={rho}")
+        for rep in range(args.reps):
+            report(bar, rep / args.reps)
             X = rng.normal(size=(T, n, 2))
             mu, lam = rng.normal(size=n), rng.normal(size=T)
             Y = np.stack([A_inv @ (X[s] @ beta + W @ X[s] @ theta + mu + lam[s]
@@ -86,6 +89,7 @@ def main() -> None:
                 est[key].append((e.params, e.se))
             eff.append((r.effects.loc["x1", "direct"], r.effects.loc["x1", "indirect"],
                         r.lee_yu.effects.loc["x1", "direct"], r.lee_yu.effects.loc["x1", "indirect"]))
+        report(bar, 1.0)
         for key, vals in est.items():
             P = pd.DataFrame([p.to_numpy() for p, _ in vals], columns=vals[0][0].index)
             S = pd.DataFrame([s.to_numpy() for _, s in vals], columns=vals[0][1].index)

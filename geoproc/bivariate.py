@@ -13,7 +13,8 @@ import numpy as np
 
 from geoproc.formatting import PERMUTATIONS, stars
 from geoproc.ids import values_by_region
-from geoproc.moran import _check_values, _permutation_p, _permuted, norm_sf
+from geoproc.moran import check_moran_values, norm_sf
+from geoproc.permutation import permuted_values, pseudo_p
 from geoproc.weights.prepare import prepare_weights
 
 if TYPE_CHECKING:
@@ -110,16 +111,16 @@ def bivariate_moran(
         xa, ya = xa[idx], ya[idx]
     n = xa.size
     for arr, name in ((xa, "x"), (ya, "y")):
-        _check_values(arr, name, None, n)
+        check_moran_values(arr, name, None, n)
     zx = (xa - xa.mean()) / xa.std(ddof=1)
     zy = (ya - ya.mean()) / ya.std(ddof=1)
     I = float(zx @ (w.sparse @ zy)) / (n - 1.0)  # noqa: E741
     sims = np.empty(0)
     p_sim = EI_sim = z_sim = p_z_sim = np.nan
     if permutations:
-        zp = _permuted(zy, permutations, seed)
+        zp = permuted_values(zy, permutations, seed)
         sims = (w.sparse @ zp.T).T @ zx / (n - 1.0)
-        p_sim = _permutation_p(I, sims)
+        p_sim = pseudo_p(I, sims)
         EI_sim = float(sims.sum() / permutations)
         sd = float(sims.std())
         z_sim = (I - EI_sim) / sd if sd > 0 else np.nan

@@ -103,7 +103,7 @@ def _labels_of(gdf) -> dict | None:
 
 def prepare_local_inputs(regions, values_list, weights, id, transform, islands, whats):
     """Regions, ids, values (islands dropped if asked), aligned weights, notes."""
-    from geoproc.moran import _check_values
+    from geoproc.moran import check_moran_values
     from geoproc.weights.prepare import prepare_weights
 
     gdf, ids, first = _regions_and_values(regions, values_list[0], id, whats[0])
@@ -115,7 +115,7 @@ def prepare_local_inputs(regions, values_list, weights, id, transform, islands, 
     keep_mask = np.array([k in kept_set for k in ids], dtype=bool)
     arrays = [a[keep_mask] for a in arrays]
     for a, wh in zip(arrays, whats, strict=True):
-        _check_values(a, wh, None, a.size)
+        check_moran_values(a, wh, None, a.size)
     return gdf, ids, keep_mask, arrays, w, notes
 
 

@@ -27,16 +27,18 @@ import numpy as np
 
 from geoproc.errors import GeoprocInputError
 from geoproc.formatting import PERMUTATIONS, json_safe, stars
+from geoproc.permutation import permuted_values, pseudo_p
 from geoproc.progress import ProgressCallback, report
-from geoproc.weights.prepare import prepare_weights, weights_note
+from geoproc.weights.prepare import prepare_weights
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from geoproc.panel import Panel
 
-__all__ = ["PERMUTATIONS", "MoranTable", "moran_table",
-           "prepare_weights", "weights_note", "stars", "norm_sf"]
+# PERMUTATIONS and stars belong to geoproc.formatting, prepare_weights to geoproc.weights:
+# imported here for use, not re-exported
+__all__ = ["MoranTable", "check_moran_values", "moran_table", "norm_sf"]
 
 COLUMNS = ["year", "variable", "weights", "I", "EI", "VI_norm", "z_norm", "p_norm",
            "VI_rand", "z_rand", "p_rand", "p_sim"]
@@ -67,22 +69,6 @@ def _moments(w) -> tuple[float, float, float]:
     return s0, s1, s2
 
 
-def _permutation_p(observed: float, sims: np.ndarray) -> float:
-    """esda's pseudo p-value: (min(#sim >= obs, #sim < obs) + 1) / (P + 1)."""
-    perms = sims.shape[0]
-    larger = int((sims >= observed).sum())
-    if perms - larger < larger:
-        larger = perms - larger
-    return (larger + 1.0) / (perms + 1.0)
-
-
-def _permuted(z: np.ndarray, permutations: int, seed: int | None) -> np.ndarray:
-    """``permutations`` x n matrix of permutations of ``z``, as esda draws them after
-    ``np.random.seed(seed)`` (one ``permutation`` call each), from a private RandomState."""
-    rs = np.random.RandomState(seed)
-    return np.stack([rs.permutation(z) for _ in range(permutations)]) if permutations else np.empty((0, z.size))
-
-
 def _global_moran(y: np.ndarray, w, s: tuple[float, float, float], permutations: int,
                   seed: int | None) -> dict[str, float]:
     n = y.size
@@ -105,9 +91,9 @@ def _global_moran(y: np.ndarray, w, s: tuple[float, float, float], permutations:
 
     p_sim = np.nan
     if permutations:
-        zp = _permuted(z, permutations, seed)
+        zp = permuted_values(z, permutations, seed)
         sims = n / s0 * np.einsum("ij,ij->i", zp, (w.sparse @ zp.T).T) / z2ss
-        p_sim = _permutation_p(I, sims)
+        p_sim = pseudo_p(I, sims)
     return dict(I=I, EI=EI, VI_norm=VI_norm, z_norm=z_norm, p_norm=two_sided(z_norm),
                 VI_rand=VI_rand, z_rand=z_rand, p_rand=two_sided(z_rand), p_sim=p_sim)
 
@@ -325,7 +311,8 @@ def _panel_frame(panel: Any, id: str, year: str, variables: Sequence[str]) -> tu
     return p, out
 
 
-def _check_values(y: np.ndarray, variable: str, year: Any, n: int) -> None:
+def check_moran_values(y: np.ndarray, variable: str, year: Any, n: int) -> None:
+    """Raise unless Moran's I is defined for ``y``: at least 3 regions, not constant."""
     where = f" in {year}" if year not in (None, "") else ""
     if n < 3:
         raise GeoprocInputError(f"Moran's I needs at least 3 regions; {variable}{where} has {n}")
@@ -420,7 +407,7 @@ def moran_table(
         variables = [v.strip() for v in variables.split(",") if v.strip()]
     variables = list(variables)
     if inference not in ("norm", "rand", "sim"):
-        raise ValueError(f"inference must be 'norm', 'rand' or 'sim', got {inference!r}")
+        raise GeoprocInputError(f"inference must be 'norm', 'rand' or 'sim', got {inference!r}")
     if inference == "sim" and not permutations:
         raise GeoprocInputError("inference='sim' needs permutations > 0")
     p, df = _panel_frame(panel, id, year, variables)
@@ -446,7 +433,7 @@ def moran_table(
         for v in variables:
             for name, (w2, kept, s) in prepared.items():
                 vals = sub.loc[kept, v].to_numpy(dtype=float)
-                _check_values(vals, v, y, len(vals))
+                check_moran_values(vals, v, y, len(vals))
                 n_used = len(vals)
                 rows.append(dict(year=y, variable=v, weights=name,
                                  **_global_moran(vals, w2, s, permutations, seed)))

@@ -16,7 +16,8 @@ from geoproc.progress import ProgressCallback, report
 if TYPE_CHECKING:
     from geoproc.weights.base import SpatialWeights
 
-__all__ = ["G", "G_STAR", "MORAN", "MORAN_BV", "conditional_permutation", "permuted_ids"]
+__all__ = ["G", "G_STAR", "MORAN", "MORAN_BV", "conditional_permutation", "permuted_ids", "permuted_values",
+           "pseudo_p"]
 
 # statistic kinds of the kernel
 MORAN, MORAN_BV, G, G_STAR = 0, 1, 2, 3
@@ -200,3 +201,20 @@ def _p_values(larger, mean, sd, sims, permutations) -> dict[str, np.ndarray]:
     if sims is not None:
         out["sim"] = sims
     return out
+
+
+# --- global statistics (Moran's I, bivariate Moran) ----------------------------------
+def pseudo_p(observed: float, sims: np.ndarray) -> float:
+    """esda's pseudo p-value: (min(#sim >= obs, #sim < obs) + 1) / (P + 1)."""
+    perms = sims.shape[0]
+    larger = int((sims >= observed).sum())
+    if perms - larger < larger:
+        larger = perms - larger
+    return (larger + 1.0) / (perms + 1.0)
+
+
+def permuted_values(z: np.ndarray, permutations: int, seed: int | None) -> np.ndarray:
+    """``permutations`` x n matrix of permutations of ``z``, as esda draws them after
+    ``np.random.seed(seed)`` (one ``permutation`` call each), from a private RandomState."""
+    rs = np.random.RandomState(seed)
+    return np.stack([rs.permutation(z) for _ in range(permutations)]) if permutations else np.empty((0, z.size))

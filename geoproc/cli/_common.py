@@ -8,15 +8,12 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from geoproc.progress import ProgressCallback
-
-T = TypeVar("T")
-
 
 def add_output_args(p: argparse.ArgumentParser, help: str = "output file") -> None:
     """``-o/--output`` and ``--overwrite``, the same on every command."""
@@ -24,11 +21,6 @@ def add_output_args(p: argparse.ArgumentParser, help: str = "output file") -> No
     p.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
 
 
-def progress(items: Iterable[T], total: int | None = None, desc: str = "") -> Iterator[T]:
-    """A tqdm progress bar on stderr when it is a terminal, silent otherwise."""
-    from tqdm import tqdm
-
-    return iter(tqdm(items, total=total, desc=desc, disable=not sys.stderr.isatty(), leave=False))
 
 # --- shared by lisa and hotspots, and the per-command warning format ----------------------
 
@@ -256,3 +248,27 @@ def add_weights_args(p: argparse.ArgumentParser, repeat: bool, transforms: Seque
                    help="the point standing for each region in distances (knn, inverse-distance, "
                         "gravity, nested, island links): area centroid (default), a representative "
                         "point inside the region, or the area centroid of its largest part")
+
+
+# --- shared by moran, sdm and tables ----------------------------------------------------
+def guess_regions(ids: Iterable[Any]) -> gpd.GeoDataFrame | None:
+    """The shipped boundary set whose codes contain all ``ids`` (None if none does)."""
+    from geoproc.boundaries import load_boundaries
+    from geoproc.ids import id_key
+
+    want = {id_key(i) for i in ids}
+    for name in ("china_provinces", "yrd_cities"):
+        gdf = load_boundaries(name)
+        if want <= {id_key(c) for c in gdf["code"]}:
+            return gdf
+    return None
+
+
+def labels_from_args(items: list[str]) -> dict[str, str]:
+    """Merge every ``--labels`` item (a file or name=label pairs), later ones winning."""
+    from geoproc.tables import read_labels
+
+    out: dict[str, str] = {}
+    for item in items:
+        out.update(read_labels(item))
+    return out

@@ -60,7 +60,7 @@ def run_columns(args: argparse.Namespace, panel: Any, regions: Any, x: list[str]
     import contextlib
     import json
 
-    from geoproc.cli.tables import labels_from_args
+    from geoproc.cli._common import labels_from_args
     from geoproc.errors import GeoprocInputError
     from geoproc.outputs import atomic_output, check_output
     from geoproc.tables import FORMATS, effects_table, regression_table, tests_table, write_tables

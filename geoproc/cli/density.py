@@ -59,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="population column of the regions (persons): adds parks_per_million",
     )
     add_output_args(p, help="output table: .gpkg, .geojson or .csv (without geometry)")
+    _add_kde_args(p)
+    add_scale_args(p.add_argument_group("scale (threads, dask)"))
+    p.set_defaults(func=run)
+
+
+def _add_kde_args(p: argparse.ArgumentParser) -> None:
     kde = p.add_argument_group("kernel density (as QGIS's Heatmap)")
     kde.add_argument("--kde", metavar="TIF", help="also write a kernel-density GeoTIFF here")
     kde.add_argument(
@@ -99,8 +105,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="refuse rasters with more cells than this (default 50,000,000)",
     )
-    add_scale_args(p.add_argument_group("scale (threads, dask)"))
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from geoproc.cli._common import add_output_args, add_weights_args, command_warnings
+from geoproc.cli._common import add_output_args, add_weights_args, guess_regions
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
-# every command's warnings are formatted by geoproc.cli.main (cli._common.command_warnings);
-# the old name stays importable
-plain_warnings = command_warnings
-
-
-def guess_regions(ids: Iterable[Any]) -> gpd.GeoDataFrame | None:
-    """The shipped boundary set whose codes contain all ``ids`` (None if none does)."""
-    from geoproc.boundaries import load_boundaries
-    from geoproc.ids import id_key
-
-    want = {id_key(i) for i in ids}
-    for name in ("china_provinces", "yrd_cities"):
-        gdf = load_boundaries(name)
-        if want <= {id_key(c) for c in gdf["code"]}:
-            return gdf
-    return None
+    pass
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -118,7 +100,7 @@ def _run(args: argparse.Namespace) -> int:
                          islands="raise" if args.islands == "nearest" else args.islands,
                          inference=args.stars_from)
     if paper:
-        from geoproc.cli.tables import labels_from_args
+        from geoproc.cli._common import labels_from_args
         from geoproc.tables import moran_paper_table
 
         table = moran_paper_table(result, args.columns or ("I", "z"), args.lang or "en",

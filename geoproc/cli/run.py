@@ -70,19 +70,20 @@ def _run(path, args: argparse.Namespace) -> int:
         for name, st in pipeline.steps.items():
             print(f"  {name} ({st.kind})" + (f" <- {', '.join(st.deps)}" if st.deps else ""))
         return 0
-    progress = None if args.quiet else _Progress(len(pipeline.steps) + 3)
+    log = None if args.quiet else _StepLog(len(pipeline.steps) + 3)
     try:
         res = run_pipeline(pipeline, args.output, force=args.force, overwrite=args.overwrite,
-                           progress=progress, project=not args.no_project)
+                           log=log, project=not args.no_project)
     finally:
-        if progress is not None:
-            progress.close()
+        if log is not None:
+            log.close()
     print(res.summary())
     return 0
 
 
-class _Progress:
-    """One line per finished step; on a terminal also a bar naming the running step."""
+class _StepLog:
+    """The run's :class:`~geoproc.pipeline.runner.StepLog`: one line per finished step; on a
+    terminal also a bar naming the running step."""
 
     def __init__(self, total: int) -> None:
         import sys

@@ -66,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="seed of the draws (reproducible standard errors)")
     p.add_argument("--transform", choices=("R", "O"), default="R",
                    help="R: row-standardise the weights (default); O: use them as given (warns)")
-    add_islands_arg(p, default="keep")
+    add_islands_arg(p)
     p.add_argument("--no-tests", action="store_true",
                    help="skip the LR/Wald/Hausman tests (and the SAR, SEM and random-effects fits they need)")
     p.add_argument("--json", default=None, metavar="FILE", help="also write all results as JSON")
@@ -122,7 +122,7 @@ def _run(args: argparse.Namespace) -> int:
         raise GeoprocInputError("--x names no column")
 
     from geoproc.boundaries import read_regions
-    from geoproc.cli.moran import guess_regions
+    from geoproc.cli._common import guess_regions
     from geoproc.durbin import sdm
     from geoproc.panel import load_panel
     from geoproc.weights import WeightsSpec

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geoproc.cli._common import add_output_args
+from geoproc.cli._common import add_output_args, labels_from_args
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -73,34 +73,23 @@ def _split(text: str | None) -> list[str]:
 def named_specs(items: list[str]) -> dict[str, str]:
     """``["rd_staff=gravity:rd_staff", "queen"]`` -> ``{"rd_staff": ..., "queen": "queen"}``."""
     from geoproc.errors import GeoprocInputError
+    from geoproc.weights import WeightsSpec
 
     out: dict[str, str] = {}
     for item in items:
-        name, sep, spec = item.partition("=")
-        name, spec = (name.strip(), spec.strip()) if sep else (item.strip(), item.strip())
-        if not name or not spec:
+        if "=" in item and not all(p.strip() for p in item.partition("=")[::2]):
             raise GeoprocInputError(f"--weights {item!r}: write NAME=SPEC (e.g. rd_staff=gravity:rd_staff)")
+        parsed = WeightsSpec.parse(item)  # the one grammar: NAME=, kinds, files
+        name, spec = parsed.name, parsed.text
         if name in out:
             raise GeoprocInputError(f"--weights: the name {name!r} is given twice")
         out[name] = spec
     return out
 
 
-def labels_from_args(items: list[str]) -> dict[str, str]:
-    """Merge every ``--labels`` item (a file or name=label pairs), later ones winning."""
-    from geoproc.tables import read_labels
-
-    out: dict[str, str] = {}
-    for item in items:
-        out.update(read_labels(item))
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
-    from geoproc.cli.moran import plain_warnings
-
-    with plain_warnings("tables"):
-        return _run(args)
+    # warnings print as one line each: main() runs every command in command_warnings
+    return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -120,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     robust = named_specs(args.robustness)
     labels = labels_from_args(args.labels)
 
-    from geoproc.cli.moran import guess_regions
+    from geoproc.cli._common import guess_regions
     from geoproc.panel import read_panel
 
     panel = read_panel(args.panel, id=args.id, year=args.year)

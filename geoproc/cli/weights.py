@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from geoproc.cli._common import add_output_args, progress
+from geoproc.cli._common import add_output_args, progress_bar
+from geoproc.weights.spec import KINDS as SPEC_KINDS
 
-KINDS = ("queen", "rook", "knn", "inverse-distance", "gravity", "nested")
+# the kinds of the weights spec grammar (geoproc.weights.spec), each with its own options here
+KINDS = tuple(SPEC_KINDS)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -81,8 +82,6 @@ def _year_path(out: Path, year) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    import warnings
-
     from geoproc.errors import GeoprocInputError
     from geoproc.outputs import check_output
     from geoproc.weights import io as wio
@@ -116,14 +115,9 @@ def run(args: argparse.Namespace) -> int:
     from geoproc.boundaries import read_regions
 
     regions = read_regions(args.regions, id=args.id)
-    with warnings.catch_warnings():
-        # warnings (islands, centroids outside their region) as one plain line each
-        warnings.showwarning = _show_warning
-        return _build_and_write(args, kind, regions, years, out)
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"geoproc weights: warning: {message}", file=sys.stderr)
+    # warnings (islands, centroids outside their region) print as one line each: main()
+    # runs every command inside cli._common.command_warnings
+    return _build_and_write(args, kind, regions, years, out)
 
 
 def _build_and_write(args, kind, regions, years, out: Path) -> int:
@@ -135,10 +129,14 @@ def _build_and_write(args, kind, regions, years, out: Path) -> int:
         paths = {y: _year_path(out, y) for y in result}
         for p in paths.values():  # refuse before writing any of them
             check_output(p, args.overwrite)
-        for y, w in progress(result.items(), total=len(result), desc="writing yearly weights"):
+        from geoproc.progress import report
+
+        bar = progress_bar("writing yearly weights")
+        for i, (y, w) in enumerate(result.items(), 1):
             if args.row_standardize:
                 w = w.row_standardize()
             wio.write_weights(w, paths[y], overwrite=args.overwrite)
+            report(bar, i / len(result))
         first, last = paths[min(paths)], paths[max(paths)]
         print(f"wrote {len(paths)} gravity matrices, one per year ({min(paths)}-{max(paths)}): "
               f"{first} ... {last}")

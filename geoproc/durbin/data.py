@@ -58,9 +58,7 @@ def panel_arrays(panel: Panel | pd.DataFrame, y: str, x: Sequence[str], id: str 
 
     x = _check_names(y, x)
     if not isinstance(panel, Panel):
-        if not isinstance(panel, pd.DataFrame):
-            raise TypeError(f"panel must be a pandas DataFrame (long format) or a Panel, got {type(panel).__name__}")
-        panel = Panel.from_frame(panel, id, year)
+        panel = Panel.from_frame(panel, id, year)  # refuses anything but a DataFrame, as every analysis
     vals = panel.values([y, *x])
     panel.require_years(2, "a panel model needs T >= 2 (use a cross-section model instead)")
     panel.require_balanced("the fixed-effects SDM needs every region in every year")
@@ -129,7 +127,9 @@ def resolve_weights(weights: Any, ids: list, panel: pd.DataFrame | None = None, 
                 labels = dict(zip(panel[id], panel[c], strict=True))
                 break
     if labels is None and regions is not None:
-        labels = _region_labels(regions, regions_id)
+        from geoproc.weights import region_names
+
+        labels = region_names(regions, regions_id)
     prepared = prepare_weights(weights, ids, "R" if row_standardize else "O", islands, labels,
                                regions=regions, regions_id=regions_id)
     w = prepared.weights
@@ -150,16 +150,6 @@ def resolve_weights(weights: Any, ids: list, panel: pd.DataFrame | None = None, 
         warnings.warn(prepared.notes[-1], UserWarning, stacklevel=3)
     return prepared
 
-
-def _region_labels(regions: Any, regions_id: str | None) -> dict | None:
-    """Region names by id from the regions layer (for messages naming islands)."""
-    from geoproc.weights._inputs import _NAME_FIELDS, load_regions
-
-    gdf, ids, _ = load_regions(regions, regions_id)
-    for f in _NAME_FIELDS:
-        if f in gdf.columns:
-            return dict(zip(ids, gdf[f].tolist(), strict=True))
-    return None
 
 
 def check_regressors(Z: np.ndarray, raw: np.ndarray, names: list[str], effects: str) -> None:

@@ -282,7 +282,7 @@ def sdm(
     tests: bool = True,
     logdet: str = "auto",
     progress: ProgressCallback | None = None,
-    islands: str = "keep",
+    islands: str = "raise",
     regions_id: str | None = None,
     dynamic: str | None = None,
     random_effects: bool = False,
@@ -334,12 +334,13 @@ def sdm(
         Called with the fraction done (0 to 1) after each fit, each effects table and
         the tests; returning ``False`` raises :class:`geoproc.progress.Cancelled`.
         Results are identical with or without it.
-    islands : {"keep", "raise", "drop", "nearest"}
-        Regions without neighbours (:func:`geoproc.weights.prepare_weights`): kept with a
-        zero spatial lag and a warning naming them (default, as before), an error naming
-        them (e.g. Hainan 460000 under queen), left out of the panel and the weights (a
-        warning and :attr:`SDMResult.notes` name them), or linked to their nearest region by
-        centroid distance (``regions``, default the shipped China provinces).
+    islands : {"raise", "keep", "drop", "nearest"}
+        Regions without neighbours (:func:`geoproc.weights.prepare_weights`): an error
+        naming them (default, as in Moran, LISA and Gi*: e.g. Hainan 460000 under queen),
+        kept with a zero spatial lag and a warning naming them, left out of the panel and
+        the weights (a warning and :attr:`SDMResult.notes` name them), or linked to their
+        nearest region by centroid distance (``regions``, default the shipped China
+        provinces). A zero lag is a modelling choice, so it is never made silently.
     regions_id : str, optional
         Id field of ``regions`` (default ``code``, else the index).
 

@@ -119,6 +119,7 @@ def summary_text(r: SDMResult) -> str:
         f"Panel {r.model.upper()} by maximum likelihood, {_EFFECTS_NAMES[r.fixed_effects]}",
         f"Dependent variable: {r.y_name}   N = {r.n}, T = {r.t}, N*T = {r.nobs}",
         f"Weights: {r.weights.meta.get('spec', r.weights.kind)}, log-determinant: {r.logdet_method}",
+        *(f"Note: {n}" for n in r.notes),  # islands dropped or linked: N differs from the layer's
         "",
     ]
     cols = [("direct", r.direct)] + ([("Lee-Yu", r.lee_yu)] if r.lee_yu is not None else [])
@@ -247,6 +248,7 @@ def html_fragment(r: SDMResult, level: int = 1) -> str:
 <p class="note">Maximum likelihood, {esc(_EFFECTS_NAMES[r.fixed_effects])}; N = {r.n} regions, T = {r.t}
 periods; weights: {esc(str(r.weights.meta.get("spec", r.weights.kind)))}. Standard errors in parentheses;
 *** p &lt; 0.01, ** p &lt; 0.05, * p &lt; 0.1.</p>
+{''.join(f'<p class="note">Note: {esc(n)}</p>' for n in r.notes)}
 {''.join(body)}
 {eff}
 {tests}

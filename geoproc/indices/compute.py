@@ -21,6 +21,7 @@ from geoproc.indices.entropy import entropy_weight_index, parse_directions
 from geoproc.indices.pca import n_kept, pca_index
 from geoproc.panel import Panel
 from geoproc.panel.checks import check_columns, listing
+from geoproc.progress import ProgressCallback, report
 
 __all__ = ["IndicesRequest", "compute_indices"]
 
@@ -66,7 +67,8 @@ def compute_indices(
     thousands: str | None = None,
     balanced: bool = True,
     consecutive: bool = True,
-    on_step: Callable[[str, float], None] | None = None,
+    progress: ProgressCallback | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Append agglomeration indices, location quotients, a PCA and an entropy-weight index.
 
@@ -110,10 +112,13 @@ def compute_indices(
         Require every region in every year (default).
     consecutive : bool
         Require consecutive years (default).
-    on_step : callable, optional
-        Called as ``on_step(step, fraction_done)`` before each index is computed
-        (``step`` is the new column's name), and ``("done", 1.0)`` at the end: a
-        progress bar or a cancel check (raise to stop).
+    progress : callable, optional
+        The :mod:`geoproc.progress` protocol: called with the fraction done before each
+        index and with 1.0 at the end; returning ``False`` stops with
+        :class:`geoproc.progress.Cancelled`.
+    log : callable, optional
+        Called with ``"computing <column>"`` before each index (a message, as the
+        pipeline's step log; not a fraction).
 
     Returns
     -------
@@ -150,7 +155,7 @@ def compute_indices(
     planned = req.plan(panel)
     # --- the work ---
     common = dict(id=id, year=year, thousands=thousands, balanced=balanced, consecutive=consecutive)
-    new, results = _compute(panel, req, common, len(planned), on_step)
+    new, results = _compute(panel, req, common, len(planned), progress, log)
     # by position: a panel with a non-unique index must not be realigned
     added = pd.DataFrame({k: v.to_numpy() for k, v in new.items()}, index=panel.index)
     table = pd.concat([panel, added], axis=1)
@@ -237,14 +242,15 @@ class IndicesRequest:
 
 
 def _compute(panel: pd.DataFrame, req: IndicesRequest, common: dict, total: int,
-             on_step: Callable[[str, float], None] | None) -> tuple[dict, dict]:
+             progress: ProgressCallback | None, log: Callable[[str], None] | None) -> tuple[dict, dict]:
     """The new columns by name and the composite fits, in the order of :meth:`IndicesRequest.plan`."""
     new: dict[str, pd.Series] = {}
     results: dict[str, Any] = {}
 
     def step(name: str) -> None:
-        if on_step is not None:
-            on_step(name, len(new) / total)
+        report(progress, len(new) / total)
+        if log is not None:
+            log(f"computing {name}")
 
     for col in req.agg:
         step(f"{col}_agglomeration")
@@ -265,6 +271,5 @@ def _compute(panel: pd.DataFrame, req: IndicesRequest, common: dict, total: int,
         s, res = entropy_weight_index(panel, req.ent_cols, req.dirs, shift=req.entropy_shift, by=req.by,
                                       name=req.entropy_name, **common)
         new[req.entropy_name], results[req.entropy_name] = s, res
-    if on_step is not None:
-        on_step("done", 1.0)
+    report(progress, 1.0)
     return new, results

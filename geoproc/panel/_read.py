@@ -19,7 +19,6 @@ import numpy as np
 import geoproc.panel.checks as checks
 from geoproc.errors import GeoprocInputError
 from geoproc.panel.model import Panel
-from geoproc.panel.values import _columns_error
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -141,7 +140,7 @@ def region_matcher(regions: Any = None, id: str | None = None,
     else:
         missing = [c for c in name_columns if c not in regions.columns]
         if missing:
-            raise _columns_error(regions, missing, "regions")
+            raise checks.columns_error(regions, missing, "regions")
     matcher = RegionMatcher(codes, [regions[c].tolist() for c in name_columns])
     if "province_code" in regions.columns:
         # cities sharing a name (苏州/宿州 "Suzhou") also match as 江苏苏州 / "Suzhou, Jiangsu"

@@ -76,6 +76,14 @@ class Prepared:
         return self.years.to_numpy()
 
 
+def columns_error(frame: pd.DataFrame, absent: Sequence[str], what: str) -> GeoprocInputError:
+    """The one message for columns a table lacks, listing the columns it has."""
+    return GeoprocInputError(
+        f"{what} has no column {listing(map(repr, absent))}; its columns are "
+        f"{listing(map(str, frame.columns), 40)}"
+    )
+
+
 def check_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise GeoprocInputError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
@@ -84,10 +92,7 @@ def check_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> Non
         raise GeoprocInputError(f"{what} has duplicate column names: {listing(dup)}")
     absent = [c for c in columns if c not in frame.columns]
     if absent:
-        raise GeoprocInputError(
-            f"{what} has no column {listing(map(repr, absent))}; its columns are "
-            f"{listing(map(str, frame.columns), 40)}"
-        )
+        raise columns_error(frame, absent, what)
     if len(frame) == 0:
         raise GeoprocInputError(f"{what} has no rows")
 

@@ -15,13 +15,6 @@ if TYPE_CHECKING:
 __all__ = ["check_balanced", "panel_values", "year_values"]
 
 
-def _columns_error(df: pd.DataFrame, missing: Sequence[str], what: str) -> GeoprocInputError:
-    return GeoprocInputError(
-        f"{what}: no column {', '.join(repr(m) for m in missing)}; "
-        f"columns are {', '.join(map(str, df.columns))}"
-    )
-
-
 def check_balanced(df: pd.DataFrame, id: str, year: str, what: str = "panel") -> None:
     """Raise if some regions lack some years, listing them (:func:`checks.check_balanced`)."""
     checks.check_balanced(df[id], df[year], what)
@@ -95,7 +88,7 @@ def year_values(
     what = f"panel {panel.attrs['source']}" if panel.attrs.get("source") else "panel"
     missing = [c for c in (variable, id, year_column) if c not in panel.columns]
     if missing:
-        raise _columns_error(panel, missing, what)
+        raise checks.columns_error(panel, missing, what)
     rows = panel[panel[year_column] == year]
     if rows.empty:
         years = sorted(panel[year_column].dropna().unique())

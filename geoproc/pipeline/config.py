@@ -379,7 +379,7 @@ class _PanelColumns:
             self.found[ckey] = hit
             years = hit.get("years")
             return set(hit["columns"]) | {f"{o['id']}_name"}, None if years is None else set(years)
-        from geoproc.panel import read_table
+        from geoproc.panel import checks, read_table
 
         try:
             df = read_table(o["path"], sheet=o["sheet"])
@@ -391,8 +391,9 @@ class _PanelColumns:
         yr = o["year"]
         if yr not in df.columns or o["id"] not in df.columns:
             miss = [c for c in (o["id"], yr) if c not in df.columns]
-            self.pr.add(("steps", st.name, "path"), f"step {st.name}: the panel has no column "
-                        f"{' or '.join(map(repr, miss))} (set id/year to its column names)")
+            # the library's wording (geoproc.panel.checks), collected with the other problems
+            self.pr.add(("steps", st.name, "path"), f"step {st.name}: {checks.columns_error(df, miss, 'the panel')} "
+                        "(set id/year to its column names)")
             years = None
         else:
             years = set(pd.to_numeric(df[yr], errors="coerce").dropna().astype(int))

@@ -1,4 +1,4 @@
-"""Run a validated pipeline: order, content-hash caching, progress with each step's time.
+"""Run a validated pipeline: order, content-hash caching, a step log with each step's time.
 
 Each step's *key* is a SHA-256 of its kind, its options (input files by the hash of
 their content), the keys of the steps it uses and geoproc's version. A step whose key,
@@ -17,10 +17,9 @@ import pickle
 import sys
 import time
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from geoproc.errors import GeoprocInputError
 from geoproc.formatting import json_safe
@@ -150,8 +149,21 @@ def _save(obj: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _stderr_progress(msg: str) -> None:
+def _stderr_log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+class StepLog(Protocol):
+    """Where a run writes its step log: ``log(line)`` for each finished, skipped or
+    unchanged step (and its warnings), and optionally ``log.start(head)`` when a step
+    starts (the CLI's bar names the running step).
+
+    Not :mod:`geoproc.progress`: a pipeline reports which step it is at and how long
+    each took, as lines of text; a long library call reports a fraction done and can be
+    cancelled by its callback. The steps' own library calls take no ``progress=`` here.
+    """
+
+    def __call__(self, msg: str) -> None: ...
 
 
 def run_pipeline(
@@ -159,7 +171,7 @@ def run_pipeline(
     outdir: str | os.PathLike,
     force: bool = False,
     overwrite: bool = False,
-    progress: Callable[[str], None] | None = _stderr_progress,
+    log: StepLog | None = _stderr_log,
     project: bool = True,
 ) -> RunResult:
     """Run ``pipeline`` into ``outdir``.
@@ -175,8 +187,9 @@ def run_pipeline(
     overwrite : bool
         Allow replacing existing output files; without it a run that would replace a
         file stops (before computing anything) and names the files.
-    progress : callable, optional
+    log : StepLog, optional
         Receives one line per step (name, kind, time or "unchanged"); None for silence.
+        Its ``start(head)``, if it has one, is called when a step starts.
     project : bool
         Write the QGIS project (needs a Python that imports QGIS; skipped with a note
         if there is none).
@@ -189,7 +202,7 @@ def run_pipeline(
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"output {out} exists and is not a folder")
-    run = _Run(pipeline, out, progress, project)
+    run = _Run(pipeline, out, log, project)
     run.plan(force, overwrite)
     run.cache.mkdir(parents=True, exist_ok=True)
     for i, (name, st) in enumerate(pipeline.steps.items(), 1):
@@ -208,12 +221,11 @@ def run_pipeline(
 class _Run:
     """One run's plan, state file and step outputs."""
 
-    def __init__(self, pipeline: Pipeline, out: Path, progress: Callable[[str], None] | None,
-                 project: bool) -> None:
+    def __init__(self, pipeline: Pipeline, out: Path, log: StepLog | None, project: bool) -> None:
         self.pipeline, self.out, self.project = pipeline, out, project
-        self.say = progress or (lambda _msg: None)
-        # a progress object may also be told when a step starts (the CLI's bar shows its name)
-        self.start = getattr(progress, "start", None)
+        self.say = log or (lambda _msg: None)
+        # a log may also be told when a step starts (the CLI's bar shows its name)
+        self.start = getattr(log, "start", None)
         self.cache = out / STATE_DIR / "cache"
         self.state_path = out / STATE_DIR / "state.json"
         self.state: dict[str, Any] = {}
@@ -232,7 +244,7 @@ class _Run:
     def plan(self, force: bool, overwrite: bool) -> None:
         """Which steps run and which final outputs are rebuilt; stop before computing
         anything if that would replace a file without ``overwrite``."""
-        from geoproc.pipeline import outputs as outmod
+        import geoproc.pipeline.outputs as outmod
 
         old, out, steps = self.state.get("steps", {}), self.out, self.pipeline.steps
 

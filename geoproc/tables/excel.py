@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from geoproc.tables.base import Cell, Table
+# annotations only: base imports this module lazily to render a Table
+if TYPE_CHECKING:
+    from geoproc.tables.base import Cell, Table
 
 __all__ = ["write_xlsx", "number_format"]
 

@@ -6,8 +6,11 @@ import csv
 import html
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from geoproc.tables.base import Table
+# annotations only: base imports this module lazily to render a Table
+if TYPE_CHECKING:
+    from geoproc.tables.base import Table
 
 __all__ = ["markdown", "html_table", "html_page", "latex", "csv_text"]
 

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from geoproc.tables.base import Table
+# annotations only: base imports this module lazily to render a Table
+if TYPE_CHECKING:
+    from geoproc.tables.base import Table
 
 __all__ = ["write_docx", "LATIN_FONT", "CJK_FONT", "RULE_OUTER", "RULE_HEADER"]
 

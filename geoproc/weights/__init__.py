@@ -11,11 +11,9 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "SPEC_HELP": "geoproc.weights.build",
     "build_weight_set": "geoproc.weights.build",
     "build_weights": "geoproc.weights.build",
     "link_nearest": "geoproc.weights.build",
-    "parse_spec": "geoproc.weights.build",
     "SpatialWeights": "geoproc.weights.base",
     "as_weights": "geoproc.weights.base",
     "queen_weights": "geoproc.weights.contiguity",
@@ -27,6 +25,7 @@ _EXPORTS = {
     "write_weights": "geoproc.weights.io",
     "links_frame": "geoproc.weights.links",
     "nested_weights": "geoproc.weights.nested",
+    "region_names": "geoproc.weights._inputs",
     "PreparedWeights": "geoproc.weights.prepare",
     "prepare_weights": "geoproc.weights.prepare",
     "weights_name": "geoproc.weights.prepare",

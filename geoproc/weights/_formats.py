@@ -37,13 +37,14 @@ from geoproc.outputs import atomic_output
 if TYPE_CHECKING:
     from geoproc.weights.base import SpatialWeights
 
-__all__ = ["FORMATS", "read_file", "write_file"]
+__all__ = ["FORMATS", "check_format", "read_file", "write_file"]
 
 FORMATS = (".csv", ".gal", ".gwt")
 _INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 
 
-def _format(path: Path) -> str:
+def check_format(path: Path) -> str:
+    """The suffix of a weights file name, or an error naming the formats."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise GeoprocInputError(
@@ -103,7 +104,7 @@ def write_file(w: SpatialWeights, path: str | os.PathLike, overwrite: bool = Fal
         with blanks to GAL/GWT.
     """
     path = Path(path)
-    fmt = _format(path)
+    fmt = check_format(path)
     if fmt == ".gal":
         _check_gal_values(w, path)
         tokens = _token_ids(w, "GAL")
@@ -224,7 +225,7 @@ def _write_gwt(w: SpatialWeights, tmp: Path, tokens: list[str], idvar: str, name
 def read_file(path: str | os.PathLike) -> tuple[Any, list, dict, str]:
     """Parse a weights file: ``(matrix, ids, meta, format)``, ids typed (see module doc)."""
     path = Path(path)
-    fmt = _format(path)
+    fmt = check_format(path)
     if not path.exists():
         raise FileNotFoundError(f"weights file {path} does not exist")
     reader = {".csv": _read_csv, ".gal": _read_gal, ".gwt": _read_gwt}[fmt]

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 COINCIDENT_KM = 1e-6
 
 # Fields shown next to an id in messages, in order of preference.
-_NAME_FIELDS = ("name_en", "short_zh", "name_zh", "name", "NAME")
+NAME_FIELDS = ("name_en", "short_zh", "name_zh", "name", "NAME")
 
 
 def load_regions(regions: Any, id: str | None = None) -> tuple[gpd.GeoDataFrame, list, str]:
@@ -58,9 +58,19 @@ def load_regions(regions: Any, id: str | None = None) -> tuple[gpd.GeoDataFrame,
     return gdf, ids, id if id is not None else "index"
 
 
+def region_names(regions: Any, id: str | None = None) -> dict | None:
+    """Region names by id (the first of :data:`NAME_FIELDS` the regions have), or None.
+
+    ``regions`` as :func:`load_regions` takes them; used to name islands in messages.
+    """
+    gdf, ids, _ = load_regions(regions, id)
+    field = next((f for f in NAME_FIELDS if f in gdf.columns), None)
+    return None if field is None else dict(zip(ids, gdf[field].tolist(), strict=True))
+
+
 def labels(gdf: gpd.GeoDataFrame, ids: list) -> list[str]:
     """``"460000 (Hainan)"`` style labels for messages."""
-    for f in _NAME_FIELDS:
+    for f in NAME_FIELDS:
         if f in gdf.columns:
             return [f"{i} ({n})" for i, n in zip(ids, gdf[f].tolist(), strict=True)]
     return [str(i) for i in ids]
@@ -86,6 +96,18 @@ def distances_km(
         # B's matrix is labelled by the same ids; reorder defensively if not in row order.
         d = d.loc[ids, ids]
     return np.asarray(d, dtype=float)
+
+
+def check_positive(value: Any, name: str, finite: bool = True) -> float:
+    """A number > 0 (finite unless ``finite=False``: a cut-off may be infinite), else an
+    error naming the argument."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise GeoprocInputError(f"{name} must be a number, got {value!r}") from None
+    if not v > 0 or (finite and not np.isfinite(v)):
+        raise GeoprocInputError(f"{name} must be positive, got {v}")
+    return v
 
 
 def check_positive_int(value: Any, name: str, upper: int | None = None) -> int:

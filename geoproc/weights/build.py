@@ -7,25 +7,10 @@ from typing import Any
 
 from geoproc.errors import GeoprocInputError
 from geoproc.weights.base import SpatialWeights
-from geoproc.weights.spec import HELP, WeightsSpec
+from geoproc.weights.spec import WeightsSpec
 
-__all__ = ["build_weight_set", "build_weights", "link_nearest", "parse_spec", "SPEC_HELP"]
+__all__ = ["build_weight_set", "build_weights", "link_nearest"]
 
-#: The weights help text (:data:`geoproc.weights.spec.HELP`), under its old name.
-SPEC_HELP = HELP
-
-
-def parse_spec(spec: str | os.PathLike) -> tuple[str, list[str]]:
-    """Kind and arguments of a spec (``("file", [path])`` for a weights file).
-
-    A thin wrapper of :meth:`WeightsSpec.parse <geoproc.weights.spec.WeightsSpec.parse>`
-    (without ``NAME=``), kept for callers of the tuple form.
-
-    >>> parse_spec("inverse-distance:2:500")
-    ('inverse-distance', ['2', '500'])
-    """
-    s = WeightsSpec.parse(spec, named=False)
-    return s.kind, list(s.args)
 
 
 def _number(text: str, what: str, spec: str) -> float:

@@ -20,6 +20,7 @@ from scipy import sparse
 from geoproc.errors import GeoprocInputError
 from geoproc.weights._inputs import (
     COINCIDENT_KM,
+    check_positive,
     check_positive_int,
     distances_km,
     labels,
@@ -174,16 +175,9 @@ def inverse_distance_weights(
     SpatialWeights
         Symmetric, not row-standardised (call ``.row_standardize()``).
     """
-    try:
-        power = float(power)
-    except (TypeError, ValueError):
-        raise GeoprocInputError(f"power must be a number, got {power!r}") from None
-    if not np.isfinite(power) or power <= 0:
-        raise GeoprocInputError(f"power must be positive, got {power}")
+    power = check_positive(power, "power")
     if cutoff_km is not None:
-        cutoff_km = float(cutoff_km)
-        if not cutoff_km > 0:
-            raise GeoprocInputError(f"cutoff_km must be positive, got {cutoff_km}")
+        cutoff_km = check_positive(cutoff_km, "cutoff_km", finite=False)
     gdf, ids, field = load_regions(regions_or_points, id)
     meta = {"id_field": field, "power": power, "cutoff_km": cutoff_km, "distance": method,
             "centroid": centroid, "units": "1/km^power"}  # fmt: skip

@@ -20,9 +20,9 @@ __all__ = ["read_weights", "write_weights", "check_format", "FORMATS"]
 def check_format(path: str | os.PathLike) -> str:
     """The suffix of a weights file name (``.csv``, ``.gal``, ``.gwt``); else an error naming
     the formats, so that a command can refuse a bad name before any work."""
-    from geoproc.weights._formats import _format
+    from geoproc.weights._formats import check_format as suffix_of
 
-    return _format(Path(path))
+    return suffix_of(Path(path))
 
 
 def write_weights(w: Any, path: str | os.PathLike, overwrite: bool = False) -> Path:

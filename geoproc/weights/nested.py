@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from geoproc.errors import GeoprocInputError
-from geoproc.weights._inputs import distances_km, labels, load_regions
+from geoproc.weights._inputs import check_positive, distances_km, labels, load_regions
 from geoproc.weights._masses import region_values
 from geoproc.weights.base import SpatialWeights
 from geoproc.weights.distance_based import inverse_distance_matrix
@@ -75,9 +74,7 @@ def nested_weights(
     SpatialWeights
         Row-standardised (``transform == "R"``).
     """
-    power = float(power)
-    if not np.isfinite(power) or power <= 0:
-        raise GeoprocInputError(f"power must be positive, got {power}")
+    power = check_positive(power, "power")
     gdf, ids, field = load_regions(regions, id)
     vals = region_values(gdp, ids, column=gdp_column, id_column=gdp_id, year_column=year_column,
                          year=year, what="GDP", region_labels=labels(gdf, ids))

@@ -133,12 +133,6 @@ class IndicesAlgorithm(GeoprocAlgorithm):
             reference = self.source_frame(parameters, "LQ_REFERENCE", context, feedback, (30, 35), with_geometry=False)
         positive, negative = fields("ENTROPY"), fields("ENTROPY_NEGATIVE")
 
-        def on_step(step: str, done: float) -> None:  # progress 35-80 %, cancel between indices
-            self.check_canceled(feedback)
-            feedback.setProgress(35 + 45 * done)
-            if step != "done":
-                feedback.pushInfo(f"computing {step} ...")
-
         # every option is checked by the library before any work (names, columns, keep rule)
         out, fits = compute_indices(
             panel, **common,
@@ -153,7 +147,8 @@ class IndicesAlgorithm(GeoprocAlgorithm):
             by=["pooled", "year"][self.parameterAsEnum(parameters, "BY", context)],
             balanced=not self.parameterAsBool(parameters, "UNBALANCED", context),
             consecutive=not self.parameterAsBool(parameters, "YEAR_GAPS", context),
-            on_step=on_step)
+            progress=self.progress_callback(feedback, 35, 80),  # cancel between indices
+            log=lambda msg: feedback.pushInfo(f"{msg} ..."))
         for fit in fits.values():
             _shared.push_lines(feedback, fit.summary().splitlines())
         new = [c for c in out.columns if c not in panel.columns]

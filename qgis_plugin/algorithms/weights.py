@@ -118,11 +118,11 @@ class SpatialWeightsAlgorithm(GeoprocAlgorithm):
 
     def _build(self, parameters, context, feedback, regions, id_field):
         """The library's one dispatcher (geoproc.weights.build_weights) on the spec of the parameters."""
-        from geoproc.weights import build_weights
+        from geoproc.weights import WeightsSpec, build_weights
 
         spec = self._spec(parameters, context)
         table = mass_id = year_col = None
-        if spec.startswith(("gravity:", "nested:")):
+        if WeightsSpec.parse(spec).needs_data:
             table = self.source_frame(parameters, "MASS", context, feedback, (20, 35), with_geometry=False)
             mass_id = self.parameterAsString(parameters, "MASS_ID", context) or None
             year_col = self.parameterAsString(parameters, "MASS_YEAR", context) or None

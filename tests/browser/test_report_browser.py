@@ -82,7 +82,7 @@ def run_dir(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
     toml = tmp / "p.toml"
     toml.write_text(PIPELINE, encoding="utf-8")
-    run_pipeline(parse_pipeline(PIPELINE, toml), tmp / "out", progress=None, project=False)
+    run_pipeline(parse_pipeline(PIPELINE, toml), tmp / "out", log=None, project=False)
     return tmp / "out"
 
 

@@ -36,7 +36,7 @@ def demo_out(qgis_app, tmp_path_factory):
     text = text.replace("permutations = 999", "permutations = 99").replace("draws = 1000", "draws = 200")
     toml = tmp / "demo.toml"
     toml.write_text(text, encoding="utf-8")
-    res = run_pipeline(load_pipeline(toml), tmp / "out", progress=None)
+    res = run_pipeline(load_pipeline(toml), tmp / "out", log=None)
     assert "project" in res.ran and not res.notes, res.notes
     return tmp / "out"
 

@@ -6,6 +6,7 @@ import pytest
 
 from geoproc.errors import GeoprocInputError
 from geoproc.indices import compute_indices
+from geoproc.progress import Cancelled
 
 
 @pytest.fixture
@@ -52,9 +53,11 @@ def test_values_by_hand(panel):
 
 
 def test_pca_result_and_progress(panel):
-    steps = []
-    out, fits = compute_indices(panel, pca=["x", "y"], pca_name="dig", on_step=lambda s, f: steps.append((s, f)))
-    assert steps == [("dig", 0.0), ("done", 1.0)]
+    fractions, lines = [], []
+    out, fits = compute_indices(panel, pca=["x", "y"], pca_name="dig", progress=fractions.append, log=lines.append)
+    assert fractions == [0.0, 1.0] and lines == ["computing dig"]
+    with pytest.raises(Cancelled):  # the geoproc.progress protocol: False stops the call
+        compute_indices(panel, pca=["x", "y"], pca_name="dig", progress=lambda f: False)
     # two indicators: R has eigenvalues 1 +- r; first coefficients (1, 1)/sqrt(2) when r > 0
     z = (panel[["x", "y"]] - panel[["x", "y"]].mean()) / panel[["x", "y"]].std()
     r = np.corrcoef(panel["x"], panel["y"])[0, 1]

@@ -179,7 +179,7 @@ def test_layout_markdown_html_csv(tmp_path):
 
 
 def test_stars_thresholds():
-    from geoproc.moran import stars
+    from geoproc.formatting import stars
 
     assert [stars(p) for p in (0.0099, 0.01, 0.049, 0.05, 0.099, 0.1, np.nan)] == ["***", "**", "**", "*", "*", "", ""]
 

@@ -43,7 +43,7 @@ def test_other_column_names():
 
 
 def test_unknown_variable_lists_the_columns(panel):
-    with pytest.raises(GeoprocInputError, match=r"no column 'gdp'; columns are code, year, cul, label"):
+    with pytest.raises(GeoprocInputError, match=r"no column 'gdp'; its columns are code, year, cul, label"):
         year_values(panel, "gdp", 2021)
 
 

@@ -330,3 +330,22 @@ def test_weights_and_kde_options():
     assert ok.steps["w"].options["centroid"] == "representative"
     assert ok.steps["w"].options["method"] == "haversine"
     assert ok.steps["k2"].options["crs"] == 3857 and ok.steps["k2"].options["weight"] == "employees"
+
+
+def test_panel_without_its_id_column_is_worded_as_the_library(tmp_path):
+    # the check before running uses geoproc.panel.checks' message, naming the columns there are
+    (tmp_path / "p.csv").write_text("region,year,v\nA,2020,1\n", encoding="utf-8")
+    text = textwrap.dedent("""\
+        [steps.panel]
+        kind = "panel"
+        path = "p.csv"
+
+        [steps.m]
+        kind = "agglomeration"
+        panel = "panel"
+        value = "v"
+        """)
+    with pytest.raises(GeoprocInputError) as exc:
+        parse_pipeline(text, tmp_path / "study.toml")
+    assert ("step panel: the panel has no column 'code'; its columns are region, year, v "
+            "(set id/year to its column names)") in str(exc.value)

@@ -61,7 +61,7 @@ source = "gi"
 def test_hotspots_step_default_and_permutation(tmp_path):
     toml = tmp_path / "p.toml"
     toml.write_text(TOML, encoding="utf-8")
-    run_pipeline(parse_pipeline(TOML, toml), tmp_path / "out", progress=None, project=False)
+    run_pipeline(parse_pipeline(TOML, toml), tmp_path / "out", log=None, project=False)
     steps = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["steps"]
 
     regions = geoproc.read_regions("china_provinces")

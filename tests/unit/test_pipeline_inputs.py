@@ -41,7 +41,7 @@ def _boundaries_pipeline(source: Path, tmp: Path):
 
 
 def _run(pipeline, out: Path, **kw):
-    return run_pipeline(pipeline, out, progress=None, project=False, **kw)
+    return run_pipeline(pipeline, out, log=None, project=False, **kw)
 
 
 @pytest.mark.parametrize("as_folder", [False, True], ids=["shp", "folder"])

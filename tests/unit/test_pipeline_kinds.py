@@ -52,7 +52,7 @@ def test_custom_region_id_runs_through_the_report(tmp_path):
     pyogrio.write_dataframe(gdf, tmp_path / "provinces_adcode.gpkg", driver="GPKG")
     toml = tmp_path / "p.toml"
     toml.write_text(CUSTOM_ID, encoding="utf-8")
-    run_pipeline(parse_pipeline(CUSTOM_ID, toml), tmp_path / "out", progress=None, project=False)
+    run_pipeline(parse_pipeline(CUSTOM_ID, toml), tmp_path / "out", log=None, project=False)
 
     lisa = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["steps"]["lisa"]
     rows = {r["adcode"]: r for r in lisa["regions"]}
@@ -84,7 +84,7 @@ def test_report_errors_name_the_report(tmp_path, monkeypatch):
     toml = tmp_path / "p.toml"
     toml.write_text(text, encoding="utf-8")
     with pytest.raises(GeoprocInputError, match=r"^report: section of step lisa \(lisa\): values: no value"):
-        run_pipeline(parse_pipeline(text, toml), tmp_path / "out", progress=None, project=False)
+        run_pipeline(parse_pipeline(text, toml), tmp_path / "out", log=None, project=False)
     # the steps and the GeoPackage were written before the report failed
     assert (tmp_path / "out" / "results.gpkg").is_file() and not (tmp_path / "out" / "report.json").exists()
 

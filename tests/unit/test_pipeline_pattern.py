@@ -46,7 +46,7 @@ map = true
 def test_pattern_step_outputs_and_report(tmp_path):
     toml = tmp_path / "p.toml"
     toml.write_text(PIPELINE, encoding="utf-8")
-    run_pipeline(parse_pipeline(PIPELINE, toml), tmp_path / "out", progress=None, project=False)
+    run_pipeline(parse_pipeline(PIPELINE, toml), tmp_path / "out", log=None, project=False)
     out = tmp_path / "out"
     rep = json.loads((out / "report.json").read_text(encoding="utf-8"))["steps"]["patterns"]
     parks = pd.read_csv(geoproc.__file__.replace("geoproc/__init__.py", "data/demo/yrd_parks_synthetic.csv"))

@@ -68,7 +68,7 @@ def _run(tmp_path, text=SMALL, out="out", **kw):
     p = tmp_path / "p.toml"
     p.write_text(text, encoding="utf-8")
     msgs: list[str] = []
-    res = run_pipeline(parse_pipeline(text, p), tmp_path / out, progress=msgs.append, project=False, **kw)
+    res = run_pipeline(parse_pipeline(text, p), tmp_path / out, log=msgs.append, project=False, **kw)
     return res, msgs
 
 
@@ -262,7 +262,7 @@ def _run_with_project(tmp_path):
     p = tmp_path / "p.toml"
     p.write_text(SMALL, encoding="utf-8")
     msgs: list[str] = []
-    res = run_pipeline(parse_pipeline(SMALL, p), tmp_path / "out", progress=msgs.append, project=True)
+    res = run_pipeline(parse_pipeline(SMALL, p), tmp_path / "out", log=msgs.append, project=True)
     return res, msgs
 
 

@@ -359,7 +359,7 @@ def test_island_effects_against_dense(panel):
     Wi = Wi.tocsr()
     with pytest.warns(UserWarning, match="islands"):
         r = geoproc.sdm(df, SpatialWeights(Wi, w.ids, transform="R"), y="y", x=["x1", "x2"],
-                        id="code", year="year", draws=200, seed=2, tests=False)
+                        id="code", year="year", draws=200, seed=2, tests=False, islands="keep")
     n = 40
     B = np.linalg.inv(np.eye(n) - r.rho * Wi.toarray())
     S = B @ (r.beta["x1"] * np.eye(n) + r.theta["x1"] * Wi.toarray())

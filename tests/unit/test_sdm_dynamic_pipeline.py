@@ -42,7 +42,7 @@ seed = 4
 def test_dynamic_sdm_step(tmp_path):
     p = tmp_path / "p.toml"
     p.write_text(TEXT, encoding="utf-8")
-    res = run_pipeline(parse_pipeline(TEXT, p), tmp_path / "out", progress=lambda m: None,
+    res = run_pipeline(parse_pipeline(TEXT, p), tmp_path / "out", log=lambda m: None,
                        project=False)
     report = json.loads(next((tmp_path / "out").glob("*.json")).read_text(encoding="utf-8"))
     step = report["dyn"] if "dyn" in report else report["steps"]["dyn"]
@@ -66,7 +66,7 @@ def test_select_sdm_step(tmp_path):
     text = TEXT.replace('dynamic = "both"\ndraws = 200\nseed = 4\n', "select = true\n")
     p = tmp_path / "p.toml"
     p.write_text(text, encoding="utf-8")
-    run_pipeline(parse_pipeline(text, p), tmp_path / "out", progress=lambda m: None, project=False)
+    run_pipeline(parse_pipeline(text, p), tmp_path / "out", log=lambda m: None, project=False)
     report = json.loads(next((tmp_path / "out").glob("*.json")).read_text(encoding="utf-8"))
     step = report["dyn"] if "dyn" in report else report["steps"]["dyn"]
     panel = geoproc.read_panel(geoproc.__path__[0] + "/_data/demo/provinces_panel_synthetic.csv",

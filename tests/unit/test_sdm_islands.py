@@ -3,6 +3,7 @@ Hainan (460000) without neighbours; each policy does what it says."""
 
 from __future__ import annotations
 
+import html
 import json
 import warnings
 from pathlib import Path
@@ -44,6 +45,10 @@ def test_drop_leaves_hainan_out_of_panel_and_weights(demo):
         r = geoproc.sdm(df, w, islands="drop", **KW)
     assert r.n == 30 and HAINAN not in r.ids and HAINAN not in r.weights.ids
     assert any("islands dropped" in n and "460000" in n for n in r.notes)
+    # the notes are in the text summary and the HTML report (escaped), not only on the object
+    note = next(n for n in r.notes if "islands dropped" in n)
+    assert f"Note: {note}" in r.summary().splitlines()
+    assert f'<p class="note">Note: {html.escape(note)}</p>' in r.to_html()
     # the same model by hand: the panel without Hainan, W without its (empty) row and column
     keep = [i for i in w.ids if i != HAINAN]
     pos = [w.ids.index(i) for i in keep]
@@ -53,10 +58,18 @@ def test_drop_leaves_hainan_out_of_panel_and_weights(demo):
     assert_allclose(r.se.to_numpy(), by_hand.se.to_numpy(), rtol=1e-6)
 
 
-def test_keep_is_the_default_and_warns(demo):
+def test_raise_is_the_default_as_in_moran(demo):
+    df, w = demo
+    with pytest.raises(GeoprocInputError, match=r"island\(s\) without neighbours: 海南省 \(460000\)"):
+        geoproc.sdm(df, w, **KW)
+    with pytest.raises(GeoprocInputError, match=r"island\(s\) without neighbours: .*460000"):
+        geoproc.moran_table(df, w, ["cul"], permutations=0)
+
+
+def test_keep_warns(demo):
     df, w = demo
     with pytest.warns(UserWarning, match=r"islands \(no neighbours\), kept with zero spatial lag: 460000"):
-        r = geoproc.sdm(df, w, **KW)
+        r = geoproc.sdm(df, w, islands="keep", **KW)
     assert r.n == 31
     assert r.weights.sparse[r.ids.index(HAINAN)].nnz == 0  # Hainan's lag is zero
 

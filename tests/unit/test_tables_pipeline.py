@@ -76,7 +76,7 @@ file = "paper.xlsx"
 def test_tables_step_xlsx(tmp_path):
     p = tmp_path / "p.toml"
     p.write_text(TOML, encoding="utf-8")
-    res = run_pipeline(parse_pipeline(TOML, p), tmp_path / "out", progress=None, project=False)
+    res = run_pipeline(parse_pipeline(TOML, p), tmp_path / "out", log=None, project=False)
     assert "paper" in res.ran
     wb = openpyxl.load_workbook(tmp_path / "out" / "paper.xlsx")
     assert len(wb.sheetnames) == 5  # Moran, SDM, effects, tests, robustness

@@ -3,7 +3,7 @@
 import pytest
 
 from geoproc.errors import GeoprocInputError
-from geoproc.weights import HELP, WeightsSpec, parse_spec
+from geoproc.weights import HELP, WeightsSpec
 
 
 @pytest.mark.parametrize(("text", "kind", "args", "name", "is_file"), [
@@ -41,10 +41,6 @@ def test_errors_carry_the_help(text, message):
         WeightsSpec.parse(text)
     assert HELP in str(exc.value) or "must be a text" in str(exc.value)
 
-
-def test_parse_spec_is_the_tuple_form():
-    assert parse_spec("inverse-distance:2:500") == ("inverse-distance", ["2", "500"])
-    assert parse_spec("a=b.gal") == ("file", ["a=b.gal"])  # no NAME= in the tuple form
 
 
 def test_every_help_is_the_one_constant():

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 from geoproc.formatting import PERMUTATIONS, json_safe
 
 if TYPE_CHECKING:
+    from geoproc.panel import Panel
     from geoproc.pipeline.config import Step
 
-__all__ = ["Context", "Layer", "Opt", "PanelData", "Raster", "StepKind", "StepOutput"]
+__all__ = ["Context", "Layer", "Opt", "Raster", "StepKind", "StepOutput"]
 
 
 # --- options -------------------------------------------------------------------------
@@ -70,15 +71,6 @@ ISLANDS = Opt(STR, default="raise", choices=("raise", "keep", "drop"))
 
 # --- what a run passes around ----------------------------------------------------------
 @dataclass
-class PanelData:
-    """A long panel with the names of its id and year columns."""
-
-    frame: Any
-    id: str
-    year: str
-
-
-@dataclass
 class Layer:
     """A vector result for the GeoPackage, with the style QGIS should show it in."""
 
@@ -124,8 +116,8 @@ class Context:
     steps: dict[str, Step]
 
     def get(self, name: str) -> Any:
-        """The value of step ``name``: a GeoDataFrame for boundaries, a :class:`PanelData`
-        for panel steps, a ``SpatialWeights`` for weights, ..."""
+        """The value of step ``name``: a GeoDataFrame for boundaries, a
+        :class:`geoproc.panel.Panel` for panel and indicator steps, a ``SpatialWeights`` for weights, ..."""
         return self.outputs[name].value
 
     def regions_id(self, name: str) -> str | None:
@@ -153,7 +145,7 @@ def panel_source(frame: Any) -> str | None:
     return None
 
 
-def with_provenance(gdf: Any, panel: PanelData, year: int) -> Any:
+def with_provenance(gdf: Any, panel: Panel, year: int) -> Any:
     """Add ``data_source`` (the panel's ``source`` column that year, e.g. "synthetic") so a
     layer made from simulated data says so wherever it is opened."""
     src = panel_source(panel.frame[panel.frame[panel.year] == year])

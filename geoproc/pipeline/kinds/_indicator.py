@@ -3,10 +3,14 @@ adds one column to its panel and reports its mean, minimum and maximum by year."
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
 from geoproc.formatting import json_safe
-from geoproc.pipeline.kinds._base import PANELS, STR, Opt, PanelData, StepKind, esc, records, table
+from geoproc.pipeline.kinds._base import PANELS, STR, Opt, StepKind, esc, records, table
+
+if TYPE_CHECKING:
+    from geoproc.panel import Panel
 
 
 class IndicatorKind(StepKind):
@@ -36,20 +40,20 @@ class IndicatorKind(StepKind):
 PANEL_OPT = Opt(STR, True, ref=PANELS)
 
 
-def with_column(panel: PanelData, series: Any) -> PanelData:
+def with_column(panel: Panel, series: Any) -> Panel:
     """The panel with ``series`` as a new column (a copy: the previous step's frame stays)."""
     df = panel.frame.copy()
     df[series.name] = series
-    return PanelData(df, panel.id, panel.year)
+    return dataclasses.replace(panel, frame=df)
 
 
-def index_summary(panel: PanelData, s: Any) -> dict:
+def index_summary(panel: Panel, s: Any) -> dict:
     """The column's mean, minimum and maximum by year."""
     by = s.groupby(panel.frame[panel.year]).agg(["mean", "min", "max"])
     return {"column": s.name, "by_year": {str(k): json_safe(v) for k, v in by.to_dict(orient="index").items()}}
 
 
-def composite_report(kind: str, res: Any, p: PanelData, s: Any) -> dict:
+def composite_report(kind: str, res: Any, p: Panel, s: Any) -> dict:
     """A composite index's summary, weights table and text summary."""
     rep = {"kind": kind, **index_summary(p, s)}
     try:

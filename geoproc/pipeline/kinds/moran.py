@@ -32,7 +32,7 @@ class Moran(StepKind):
         p = ctx.get(o["panel"])
         # the matrices named after their steps (the library labels one alone by its spec)
         ws = {name: ctx.get(name) for name in o["weights"]}
-        t = moran_table(p.frame, ws, o["variables"], id=p.id, year=p.year, permutations=o["permutations"],
+        t = moran_table(p, ws, o["variables"], permutations=o["permutations"],
                         seed=o["seed"], inference=o["inference"], islands=o["islands"])
         return StepOutput(t, report={"kind": "moran", "rows": records(t.to_frame()), "n": t.n,
                                      "permutations": t.permutations, "seed": t.seed,

@@ -11,7 +11,6 @@ from geoproc.pipeline.kinds._base import (
     STR,
     Context,
     Opt,
-    PanelData,
     StepKind,
     StepOutput,
     panel_source,
@@ -26,13 +25,16 @@ class Panel(StepKind):
                "sheet": Opt(STR + INT, default=0)}
 
     def run(self, ctx: Context, step) -> StepOutput:
-        from geoproc.panel import read_panel
+        from geoproc.panel import load_panel
 
         o = step.options
         regions = ctx.get(o["regions"]) if o["regions"] else None
-        df = read_panel(o["path"], id=o["id"], year=o["year"], regions=regions, sheet=o["sheet"])
-        years = sorted(df[o["year"]].unique())
-        return StepOutput(PanelData(df, o["id"], o["year"]), id=o["id"], report={
+        regions_id = ctx.regions_id(o["regions"]) if o["regions"] else None
+        # the library's one checked Panel (messages, name matching, provenance)
+        panel = load_panel(o["path"], id=o["id"], year=o["year"], regions=regions, sheet=o["sheet"],
+                           regions_id=regions_id)
+        df, years = panel.frame, panel.years
+        return StepOutput(panel, id=o["id"], report={
             "kind": "panel", "file": Path(o["path"]).name, "rows": len(df),
             "regions": int(df[o["id"]].nunique()), "years": json_safe(years), "source": panel_source(df)})
 

@@ -6,6 +6,7 @@ from geoproc.formatting import json_safe
 from geoproc.pipeline.kinds._base import (
     BOOL,
     INT,
+    ISLANDS,
     PANELS,
     SEED,
     STR,
@@ -28,7 +29,7 @@ class Sdm(StepKind):
                "effects": Opt(STR, default="twoway", choices=("twoway", "region", "time", "none")),
                "model": Opt(STR, default="sdm", choices=("sdm", "sar", "sem", "slx", "sac", "sdem", "gns")),
                "draws": Opt(INT, default=1000, check=non_negative), "seed": SEED,
-               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True),
+               "lee_yu": Opt(BOOL, default=False), "tests": Opt(BOOL, default=True), "islands": ISLANDS,
                # a dynamic panel (tau y(t-1), psi W y(t-1)): geoproc.durbin.dynamic_model
                "dynamic": Opt(STR, choices=("tl", "stl", "both")),
                "random_effects": Opt(BOOL, default=False),
@@ -45,9 +46,10 @@ class Sdm(StepKind):
             return self._run_select(ctx, step, p)
         if o.get("dynamic"):
             return self._run_dynamic(ctx, step, p)
-        res = sdm(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year, effects=o["effects"],
+        # the step's Panel as it is (checked once, by the panel step)
+        res = sdm(p, ctx.get(o["weights"]), o["y"], o["x"], effects=o["effects"],
                   model=o["model"], lee_yu=o["lee_yu"], draws=o["draws"], seed=o["seed"], tests=o["tests"],
-                  random_effects=o["random_effects"])
+                  random_effects=o["random_effects"], islands=o["islands"])
         rel = self.planned_files(step)[0]
         res.to_html(ctx.outdir / rel, overwrite=True)
         return StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "result": json_safe(res.to_dict()),
@@ -60,7 +62,7 @@ class Sdm(StepKind):
         o = step.options
         res = sdm_dynamic(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year,
                           effects=o["effects"], model=o["model"], dynamic=o["dynamic"],
-                          draws=o["draws"], seed=o["seed"])
+                          draws=o["draws"], seed=o["seed"], islands=o["islands"])
         rel = self.planned_files(step)[0]
         res.to_html(ctx.outdir / rel, overwrite=True)
         return StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "dynamic": o["dynamic"],
@@ -73,7 +75,7 @@ class Sdm(StepKind):
 
         o = step.options
         sel = select_model(p.frame, ctx.get(o["weights"]), o["y"], o["x"], id=p.id, year=p.year,
-                           effects=o["effects"])
+                           effects=o["effects"], islands=o["islands"])
         rel = self.planned_files(step)[0]
         page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Model selection"
                 f"</title></head><body><pre>{esc(sel.summary())}</pre></body></html>\n")

@@ -21,17 +21,14 @@ from geoproc.pipeline.kinds._base import (
     items_table,
 )
 from geoproc.pipeline.kinds.centroids import CENTROID_CHOICES
-
-# weights kinds whose argument is a column of the data panel
-_DATA_KINDS = ("gravity", "nested")
+from geoproc.weights.spec import WeightsSpec
 
 
-def _parse(spec: str) -> tuple[str, list[str]] | str:
-    """The library's reading of ``spec`` (``geoproc.weights.build.parse_spec``), or its message."""
-    from geoproc.weights.build import parse_spec
-
+def _parse(spec: str) -> WeightsSpec | str:
+    """The library's reading of ``spec`` (:class:`~geoproc.weights.spec.WeightsSpec`), or its
+    message. Without ``NAME=``: a step's name is the matrix's name."""
     try:
-        return parse_spec(spec)
+        return WeightsSpec.parse(spec, named=False)
     except GeoprocInputError as exc:
         return str(exc)
 
@@ -59,11 +56,10 @@ class Weights(StepKind):
         if isinstance(parsed, str):
             add(("spec",), f"step {step.name}: {parsed}")
             return
-        kind, args = parsed
-        if kind in _DATA_KINDS and not o["data"]:
+        if parsed.needs_data and not o["data"]:
             add(("spec",), f"step {step.name}: spec {o['spec']!r} needs data = <a panel step>")
-        if kind == "file":
-            p = resolve_path(args[0], base)
+        if parsed.is_file:
+            p = resolve_path(parsed.path, base)
             if not p.is_file():
                 add(("spec",), f"step {step.name}: spec {o['spec']!r}: weights file {p} not found")
             else:
@@ -72,8 +68,8 @@ class Weights(StepKind):
     def column_checks(self, step) -> list[tuple[str, list[str], str]]:
         o = step.options
         parsed = _parse(o["spec"]) if o.get("spec") else None
-        if o.get("data") and isinstance(parsed, tuple) and parsed[0] in _DATA_KINDS:
-            return [("spec", [parsed[1][0]], o["data"])]
+        if o.get("data") and isinstance(parsed, WeightsSpec) and parsed.needs_data:
+            return [("spec", [parsed.column], o["data"])]
         return []
 
     def year_checks(self, step) -> list[tuple[str, list[int], str]]:
@@ -81,8 +77,8 @@ class Weights(StepKind):
         return [("year", list(o["year"]), o["data"])] if o.get("data") and o.get("year") else []
 
     def input_files(self, step) -> list[str]:
-        spec = step.options["spec"]
-        return [spec] if Path(spec).is_file() else []
+        parsed = _parse(step.options["spec"])
+        return [parsed.path] if isinstance(parsed, WeightsSpec) and parsed.is_file else []
 
     def run(self, ctx: Context, step) -> StepOutput:
         from geoproc.weights import build_weights, write_weights
