@@ -20,10 +20,8 @@ row is searched again with twice the candidates.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
 from geoproc import _geodesic
-from geoproc._geodesic import _FAST, _reduced, _row
 
 __all__ = ["knn_pairs", "pairs_within", "unit_vectors"]
 
@@ -44,32 +42,6 @@ def _sphere_km(chord: np.ndarray) -> np.ndarray:
 
 def _chord(km: float) -> float:
     return 2.0 * np.sin(min(km / EARTH_MEAN_RADIUS_KM, np.pi) / 2.0)
-
-
-@njit(cache=True, parallel=True, nogil=True, fastmath=_FAST)
-def _geodesic_pairs(su, cu, lon, sl, cl, seg_row, indptr, cols, out, flagged):
-    """out[a:b] = geodesic km from point seg_row[s] to cols[a:b] (a, b = indptr[s:s + 2]),
-    by the dense matrix's pair kernel."""
-    for t in prange(indptr.shape[0] - 1):
-        i = seg_row[t]
-        a = indptr[t]
-        b = indptr[t + 1]
-        m = b - a
-        s2 = np.empty(m)
-        c2 = np.empty(m)
-        l2 = np.empty(m)
-        sl2 = np.empty(m)
-        cl2 = np.empty(m)
-        for k in range(m):
-            j = cols[a + k]
-            s2[k] = su[j]
-            c2[k] = cu[j]
-            l2[k] = lon[j]
-            sl2[k] = sl[j]
-            cl2[k] = cl[j]
-        row = np.empty(m)
-        flagged[t] = _row(i, 0, su, cu, lon, sl, cl, s2, c2, l2, sl2, cl2, row)
-        out[a:b] = row
 
 
 def pair_km(lon: np.ndarray, lat: np.ndarray, rows: np.ndarray, cols: np.ndarray,
@@ -93,20 +65,7 @@ def pair_km(lon: np.ndarray, lat: np.ndarray, rows: np.ndarray, cols: np.ndarray
         b = c1 * s2 - s1 * c2 * cdl
         dot = s1 * s2 + c1 * c2 * cdl
         return EARTH_MEAN_RADIUS_KM * np.arctan2(np.sqrt(a * a + b * b), dot)
-    if not _geodesic.available():
-        return _geodesic._exact(lon[rows], lat[rows], lon[cols], lat[cols])
-    lon = np.ascontiguousarray(lon, dtype=np.float64)
-    lat = np.ascontiguousarray(lat, dtype=np.float64)
-    out = np.empty(cols.size)
-    starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1] if rows.size else np.zeros(0, np.int64)
-    indptr = np.r_[starts, rows.size].astype(np.int64)
-    flagged = np.zeros(starts.size, dtype=np.uint8)
-    _geodesic_pairs(*_reduced(lon, lat), rows[starts].astype(np.int64), indptr,
-                    cols.astype(np.int64), out, flagged)  # fmt: skip
-    bad = np.isnan(out)
-    if bad.any():  # nearly antipodal pairs: Karney's exact method, as the dense kernel does
-        out[bad] = _geodesic._exact(lon[rows[bad]], lat[rows[bad]], lon[cols[bad]], lat[cols[bad]])
-    return out
+    return _geodesic.fill_pairs(lon, lat, rows, cols)
 
 
 def knn_pairs(lon: np.ndarray, lat: np.ndarray, k: int, method: str = "geodesic",

@@ -6,6 +6,9 @@ import argparse
 
 from geoproc.cli._common import add_output_args
 
+# geoproc.kde.KERNELS, without importing numba to build the parser (``--help`` stays fast)
+KERNELS = ("quartic", "triangular", "uniform", "epanechnikov", "triweight", "gaussian")
+
 
 def add_scale_args(p: argparse.ArgumentParser) -> None:
     """``--threads``, ``--scheduler`` and ``--partitions``, shared with ``geoproc density``."""
@@ -30,8 +33,6 @@ def add_scale_args(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from geoproc.cli.density import KERNELS
-
     p = subparsers.add_parser(
         "kde",
         help="kernel-density GeoTIFF of points (QGIS's Heatmap), in memory or on dask",
