@@ -137,7 +137,7 @@ def test_pipeline_point_steps_on_dask(cluster, data, tmp_path):
     text = PIPELINE.format(pq=d / "pq" / "part-0.parquet", address=cluster.scheduler_address)
     toml = d / "p.toml"
     toml.write_text(text, encoding="utf-8")
-    run_pipeline(parse_pipeline(text, toml), tmp_path / "out", progress=None, project=False)
+    run_pipeline(parse_pipeline(text, toml), tmp_path / "out", log=None, project=False)
     rep = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["steps"]
     joined = gpd.sjoin(pts_small, regions, predicate="intersects")
     assert rep["counts"]["points_total"] == len(pts_small)
