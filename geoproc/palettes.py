@@ -32,6 +32,7 @@ __all__ = [
     "load_palettes",
     "palette_path",
     "raster_qml",
+    "scaled_qml",
     "styles_dir",
 ]
 
@@ -310,3 +311,54 @@ def raster_qml(name: str, vmax: float) -> str:
         shader.insert(k, ET.Element("item", {"alpha": str(alpha), "value": repr(float(value)), "color": color,
                                              "label": f"{value:.4g}"}))
     return doctype + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def scaled_qml(name: str, field: str, vmax: float) -> str:
+    """The QML of a scaled graduated palette (``"sdm_effects"``) for one layer.
+
+    Such a palette's breaks are fractions of the layer's largest absolute value (its
+    QML in ``styles/`` is written for 1); here every range is multiplied by ``vmax``,
+    relabelled, and classifies ``field``. The first and last ranges are widened by a
+    hair (1e-9 relative) so that the extreme values themselves stay inside them.
+
+    Parameters
+    ----------
+    name : str
+        A graduated palette marked ``"scaled": true`` in ``palettes.json``.
+    field : str
+        The column to classify (e.g. ``dig_total``).
+    vmax : float
+        The layer's largest absolute value of ``field``, > 0.
+
+    Returns
+    -------
+    str
+        The QML document.
+
+    Raises
+    ------
+    GeoprocInputError
+        If the palette is not a scaled graduated one or ``vmax`` is not positive.
+    """
+    import xml.etree.ElementTree as ET
+
+    pal = get_palette(name)
+    if pal.type != "graduated" or not pal.extra.get("scaled"):
+        raise GeoprocInputError(f"palette {name!r} is not a scaled graduated palette")
+    if not np.isfinite(vmax) or vmax <= 0:
+        raise GeoprocInputError(f"palette {name!r}: the largest absolute value must be positive, got {vmax}")
+    breaks = [b * float(vmax) for b in pal.breaks]
+    breaks[0] -= 1e-9 * vmax
+    breaks[-1] += 1e-9 * vmax
+    labels = Palette(name, "", "graduated", field, "", breaks=tuple(breaks), colors=pal.colors).class_labels()
+    text = (styles_dir() / pal.qml).read_text(encoding="utf-8")
+    doctype, _, body = text.partition("\n")
+    root = ET.fromstring(body)
+    ren = root.find("./renderer-v2")
+    ren.set("attr", field)
+    for k, rng in enumerate(ren.findall("./ranges/range")):
+        rng.set("lower", repr(breaks[k]))
+        rng.set("upper", repr(breaks[k + 1]))
+        rng.set("label", labels[k])
+    return doctype + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+

@@ -59,13 +59,21 @@ def _style():
         yield plt
 
 
+#: figure formats by file suffix
+FORMATS = ("png", "pdf", "svg")
+
+
 def _save(fig, path: str | os.PathLike | None, overwrite: bool) -> None:
+    """Write ``fig`` atomically in the format of ``path``'s suffix (PNG, PDF or SVG)."""
     if path is None:
         return
     from geoproc.outputs import atomic_output
 
+    fmt = os.path.splitext(str(path))[1].lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise GeoprocInputError(f"figure {path}: use a .png, .pdf or .svg name")
     with atomic_output(path, overwrite) as tmp:
-        fig.savefig(tmp, format=os.path.splitext(str(path))[1].lstrip(".").lower() or "png")
+        fig.savefig(tmp, format=fmt)
 
 
 def moran_scatter(
@@ -122,9 +130,14 @@ def moran_scatter(
         xs = np.array([z.min(), z.max()]) * 1.05
         ax.plot(xs, moran_I * xs * s0 / n, color="#c0392b", lw=1.5, label=f"Moran's I = {moran_I:.3f}")
         if labels is not None:
+            from geoproc.cartography import place_labels
+
             lab = labels.loc[w0.ids].tolist() if isinstance(labels, pd.Series) else list(labels)
-            for xi, yi, t in zip(z, lag, lab, strict=True):
-                ax.annotate(str(t), (xi, yi), fontsize=6, xytext=(2, 2), textcoords="offset points")
+            if len(lab) != z.size:
+                raise GeoprocInputError(f"labels: {len(lab)} given for {z.size} regions")
+            # the most extreme points first; a label that would overlap another is left out
+            place_labels(ax, z, lag, [str(t) for t in lab], fontsize=6, priority=np.hypot(z, lag),
+                         offset=True)
         ax.set_xlabel("standardised value z")
         ax.set_ylabel("spatial lag Wz")
         for (qx, qy, q) in ((0.98, 0.98, "High-High"), (0.02, 0.98, "Low-High"),
@@ -144,9 +157,14 @@ def moran_scatter(
 
 def _category_map(gdf: gpd.GeoDataFrame, palette: str, column: str | None, path, title, overwrite,
                   label_column: str | None) -> Figure:
+    """A categorized map for print: equal-area projection, legend and notes beside and below
+    the map (no blank margins), scale bar, north arrow, non-overlapping labels; national
+    maps with the South China Sea islands inset."""
     from matplotlib.patches import Patch
 
+    from geoproc.cartography import add_north_arrow, add_scale_bar, is_national, map_crs
     from geoproc.palettes import get_palette
+    from geoproc.validation import to_lonlat
 
     pal = get_palette(palette)
     column = column or pal.field
@@ -156,25 +174,116 @@ def _category_map(gdf: gpd.GeoDataFrame, palette: str, column: str | None, path,
     unknown = sorted(set(gdf[column].astype(str)) - set(colors))
     if unknown:
         raise GeoprocInputError(f"column {column!r} has values outside the {palette} classes: {', '.join(unknown)}")
+    lonlat = to_lonlat(gdf)
+    national = is_national(lonlat.total_bounds)
+    crs = map_crs(lonlat.total_bounds)
+    proj = lonlat.to_crs(crs)
+    # outlines simplified to a third of a printed pixel (1200 px across at 200 dpi): the
+    # full-resolution coastlines made a 4 MB PDF of the provinces that looks the same
+    span = float(max(np.ptp(proj.total_bounds[[0, 2]]), np.ptp(proj.total_bounds[[1, 3]])))
+    proj[proj.geometry.name] = proj.geometry.simplify(span / 3600, preserve_topology=True)
+    fill = [colors[v] for v in proj[column].astype(str)]
     with _style() as plt:
-        fig, ax = plt.subplots(figsize=(7, 6))
-        gdf.plot(ax=ax, color=[colors[v] for v in gdf[column].astype(str)], edgecolor="#636363", linewidth=0.3)
-        counts = gdf[column].astype(str).value_counts()
+        fig, ax = _map_axes(plt, proj, lonlat, national, crs)
+        proj.plot(ax=ax, color=fill, edgecolor="#636363", linewidth=0.3)
+        if national:
+            _south_china_sea_inset(ax, proj, fill, crs)
+        counts = proj[column].astype(str).value_counts()
         handles = [Patch(facecolor=c.color, edgecolor="#636363", label=f"{c.label} ({counts.get(c.value, 0)})")
                    for c in pal.categories if counts.get(c.value, 0) or not c.optional]
-        ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
-        if label_column and label_column in gdf.columns:
-            pts = gdf.geometry.representative_point()
-            for p, t in zip(pts, gdf[label_column], strict=True):
-                ax.annotate(str(t), (p.x, p.y), fontsize=5, ha="center", va="center")
-        ax.set_axis_off()
-        ax.set_title(title or pal.title)
-        notes = gdf.attrs.get("notes")
+        # beside the map, not over it: the figure is cropped to what is drawn
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
+                  title=pal.title, title_fontsize=9, alignment="left")
+        add_scale_bar(ax)
+        add_north_arrow(ax)
+        label_column = _label_column(proj, label_column)
+        if label_column:
+            _region_labels(ax, proj, label_column)
+        ax.set_title(title or pal.title, loc="left", fontsize=12)
+        notes = list(map(str, gdf.attrs.get("notes", []) or []))
+        from geoproc.cartography import SHENTU_NOTE
+
+        if national:
+            notes.append(SHENTU_NOTE)
         if notes:
-            fig.text(0.01, 0.01, "; ".join(map(str, notes)), fontsize=6, color="#666666")
+            import textwrap
+
+            width = int(fig.get_figwidth() * 72 / (6 * 0.55))  # characters of 6 pt across the figure
+            ax.annotate("\n".join(textwrap.fill(n, width) for n in notes), xy=(0, 0), xycoords="axes fraction",
+                        xytext=(0, -6), textcoords="offset points", va="top", fontsize=6, color="#555555")
         _save(fig, path, overwrite)
         plt.close(fig)
     return fig
+
+
+def _map_axes(plt, proj, lonlat, national: bool, crs: str):
+    """A figure whose map axes have the data's aspect ratio (so nothing is left blank)."""
+    from geoproc.cartography import CHINA_MAIN_EXTENT
+
+    if national:  # the mainland in the frame; the southern islands go into the inset
+        from pyproj import Transformer
+
+        t = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        x0, y0, x1, y1 = t.transform_bounds(*CHINA_MAIN_EXTENT)
+        # west: the data's edge; east: the frame's, leaving sea for the inset
+        x0 = max(x0, proj.total_bounds[0])
+        y0 = t.transform(118.0, CHINA_MAIN_EXTENT[1])[1]
+    else:
+        x0, y0, x1, y1 = proj.total_bounds
+    pad = 0.03 * max(x1 - x0, y1 - y0)
+    x0, x1, y0, y1 = x0 - pad, x1 + pad, y0 - pad, y1 + pad
+    aspect = (y1 - y0) / (x1 - x0)
+    width = 6.0
+    fig = plt.figure(figsize=(width + 2.2, width * aspect + 0.8))
+    ax = fig.add_axes((0.02, 0.08, width / (width + 2.2), width * aspect / (width * aspect + 0.8)))
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_linewidth(0.6)
+    return fig, ax
+
+
+def _south_china_sea_inset(ax, proj, fill, crs: str) -> None:
+    """The South China Sea islands (南海诸岛) inset in the lower right corner."""
+    from pyproj import Transformer
+
+    from geoproc.cartography import SOUTH_CHINA_SEA_INSET
+
+    x0, y0, x1, y1 = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform_bounds(*SOUTH_CHINA_SEA_INSET)
+    h = 0.28
+    w = h * (x1 - x0) / (y1 - y0) * (ax.get_ylim()[1] - ax.get_ylim()[0]) / (ax.get_xlim()[1] - ax.get_xlim()[0])
+    inset = ax.inset_axes((1 - w, 0, w, h))
+    proj.plot(ax=inset, color=fill, edgecolor="#636363", linewidth=0.3)
+    inset.set_xlim(x0, x1)
+    inset.set_ylim(y0, y1)
+    inset.set_aspect("equal")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_facecolor("#ffffff")
+    inset.text(0.03, 0.03, "南海诸岛", transform=inset.transAxes, fontsize=6)
+
+
+def _label_column(gdf, label_column: str | None) -> str | None:
+    """The name column to label with: the one given, else a short Chinese name when a
+    CJK font is installed, else the English name (None: no labels)."""
+    if label_column == "":
+        return None
+    if label_column:
+        return label_column if label_column in gdf.columns else None
+    fields = ("short_zh", "name_zh", "name_en") if cjk_fonts() else ("name_en",)
+    return next((f for f in fields if f in gdf.columns), None)
+
+
+def _region_labels(ax, proj, column: str) -> list[bool]:
+    """Labels at a point inside each region, larger regions first, none overlapping."""
+    from geoproc.cartography import place_labels
+
+    pts = proj.geometry.representative_point()
+    return place_labels(ax, pts.x.to_numpy(), pts.y.to_numpy(), proj[column].astype(str).tolist(),
+                        fontsize=5.5, priority=proj.geometry.area.to_numpy())
 
 
 def lisa_cluster_map(

@@ -134,3 +134,60 @@ def style_raster_on_completion(context, dest_id: str, style: str, layer_name: st
     if qml.exists() and context.willLoadLayerOnCompletion(dest_id):
         details = context.layerToLoadOnCompletionDetails(dest_id)
         details.setPostProcessor(RasterRampPostProcessor.create(qml, layer_name, palette, vmax))
+
+
+class ScaledStylePostProcessor(StylePostProcessor):
+    """Applies a scaled graduated palette (the SDM's diverging effects) to a vector layer.
+
+    The style is ``geoproc.palettes.scaled_qml(palette, field, vmax)``: the palette's
+    QML, written for a largest absolute value of 1, with its breaks multiplied by the
+    layer's ``vmax`` and classifying ``field`` -- the very text the pipeline stores in
+    its GeoPackage for the same layer.
+    """
+
+    def __init__(self, qml: Path, layer_name: str | None, palette: str, field: str, vmax: float) -> None:
+        super().__init__(qml, layer_name, None)
+        self.palette = palette
+        self.field = field
+        self.vmax = vmax
+
+    def apply(self, layer, feedback) -> None:
+        """Load the scaled QML into ``layer`` and name it."""
+        from qgis.PyQt.QtXml import QDomDocument
+
+        from geoproc.palettes import scaled_qml
+
+        doc = QDomDocument()
+        doc.setContent(scaled_qml(self.palette, self.field, self.vmax if self.vmax > 0 else 1.0))
+        ok, message = layer.importNamedStyle(doc)
+        if not ok:
+            feedback.reportError(f"could not apply style {self.qml.name}: {message}")
+            return
+        if self.layer_name:
+            layer.setName(self.layer_name)
+        layer.triggerRepaint()
+
+    @classmethod
+    def create(cls, qml: Path, layer_name: str | None, palette: str, field: str,  # type: ignore[override]
+               vmax: float) -> ScaledStylePostProcessor:
+        return cls(qml, layer_name, palette, field, vmax).keep_alive()
+
+
+def style_effects_on_completion(context, dest_id: str, values, field: str, layer_name: str | None = None,
+                                palette: str = "sdm_effects") -> None:
+    """Style the region output ``dest_id`` diverging around zero by ``field`` (an effect column).
+
+    ``values`` are that column's values (the breaks are fractions of their largest
+    absolute value).
+    """
+    import numpy as np
+
+    from geoproc.palettes import get_palette
+
+    qml = styles_dir() / get_palette(palette).qml
+    v = np.abs(np.asarray(values, dtype=float))
+    vmax = float(np.nanmax(v)) if np.isfinite(v).any() else 1.0
+    if qml.exists() and context.willLoadLayerOnCompletion(dest_id):
+        details = context.layerToLoadOnCompletionDetails(dest_id)
+        details.setPostProcessor(ScaledStylePostProcessor.create(qml, layer_name, palette, field, vmax))
+

@@ -3,6 +3,8 @@
 - ``demo_qgis_project.png``: ``project.qgz`` rendered by headless QGIS exactly as it
   opens: its layers ticked on, in its default view extent.
 - ``demo_html_map_parks.png``: ``maps/map_parks.html`` in headless Chromium (offline).
+- ``demo_layout_lisa_provinces.png``: the project's print layout of the provinces' LISA
+  clusters, exported by QGIS's own ``QgsLayoutExporter`` (80 dpi).
 
 Run from the repository root, with a Python that imports QGIS (the project's venv has
 Debian's QGIS through ``--system-site-packages``)::
@@ -22,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+_KEEP: list = []
 
 
 def run_demo(out: Path) -> None:
@@ -44,6 +47,7 @@ def qgis_screenshot(project_path: Path, png: Path, width: int = 900) -> None:
     QgsApplication.setPrefixPath("/usr", True)
     app = QgsApplication([], False)
     app.initQgis()
+    _KEEP.append(app)  # the layout export below needs QGIS alive after this function returns
     project = QgsProject.instance()
     if not project.read(str(project_path)):
         raise SystemExit(f"QGIS cannot read {project_path}")
@@ -62,6 +66,22 @@ def qgis_screenshot(project_path: Path, png: Path, width: int = 900) -> None:
     job.waitForFinished()
     if not job.renderedImage().save(str(png)):
         raise SystemExit(f"could not save {png}")
+
+
+def layout_screenshot(project_path: Path, name: str, png: Path, dpi: int = 80) -> None:
+    """Export the print layout ``name`` of the project (already read) with QGIS's exporter."""
+    from qgis.core import QgsLayoutExporter, QgsProject
+
+    project = QgsProject.instance()
+    if project.fileName() != str(project_path) and not project.read(str(project_path)):
+        raise SystemExit(f"QGIS cannot read {project_path}")
+    layout = project.layoutManager().layoutByName(name)
+    if layout is None:
+        raise SystemExit(f"no layout {name!r} in {project_path}")
+    settings = QgsLayoutExporter.ImageExportSettings()
+    settings.dpi = dpi
+    if QgsLayoutExporter(layout).exportToImage(str(png), settings) != QgsLayoutExporter.Success:
+        raise SystemExit(f"could not export {name} to {png}")
 
 
 def chromium_screenshot(html: Path, png: Path, size: str = "1000,700") -> None:
@@ -83,7 +103,10 @@ def main() -> None:
         run_demo(demo)
         chromium_screenshot(demo / "maps" / "map_parks.html", args.out / "demo_html_map_parks.png")
         qgis_screenshot(demo / "project.qgz", args.out / "demo_qgis_project.png")
-    print(f"wrote {args.out / 'demo_qgis_project.png'} and {args.out / 'demo_html_map_parks.png'}")
+        layout_screenshot(demo / "project.qgz", "LISA clusters: provinces_lisa_cul_2021",
+                          args.out / "demo_layout_lisa_provinces.png")
+    print(f"wrote {args.out / 'demo_qgis_project.png'}, {args.out / 'demo_html_map_parks.png'} and "
+          f"{args.out / 'demo_layout_lisa_provinces.png'}")
     os._exit(0)  # no exitQgis(): tearing QGIS down at exit is known to crash
 
 

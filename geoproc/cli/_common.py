@@ -95,7 +95,8 @@ def add_local_args(p: argparse.ArgumentParser, hotspots: bool = False) -> None:
                        help=f"conditional permutations for the pseudo p-values (default {PERMUTATIONS}; "
                             "0: analytic)")
     p.add_argument("--seed", type=int, default=None, help="seed of the permutations (reproducible results)")
-    p.add_argument("--map", default=None, metavar="PNG", help="also draw the map as a PNG")
+    p.add_argument("--map", default=None, metavar="FIGURE",
+                   help="also draw the map for print: .png, .pdf or .svg (legend, scale bar, north arrow)")
     add_output_args(p, help="output layer: .gpkg, .geojson, .shp, or .csv (no geometry)")
 
 
@@ -115,6 +116,9 @@ def load_inputs(args: argparse.Namespace, command: str):
                  getattr(args, "scatter", None)):
         if path:
             check_output(path, args.overwrite)
+    for path in (getattr(args, "map", None), getattr(args, "scatter", None)):
+        if path and Path(path).suffix.lower().lstrip(".") not in ("png", "pdf", "svg"):
+            raise GeoprocInputError(f"figure {path}: use a .png, .pdf or .svg name")
     if args.permutations is not None and args.permutations < 0:
         raise GeoprocInputError("--permutations must be 0 or more")
     regions = read_regions(args.regions, id=args.id)

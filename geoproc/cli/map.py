@@ -55,9 +55,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--tolerance", type=float, default=None,
                    help="display simplification in degrees (default 0.005, about 0.5 km; 0 keeps "
                         "the outlines as they are)")
+    p.add_argument("--basemap", choices=("none", "osm", "gaode", "gaode-satellite", "tianditu"),
+                   default="none",
+                   help="tiles under the map (default none: the file works with no internet and "
+                        "names the regions itself). gaode and gaode-satellite (Amap) load in "
+                        "mainland China; their tiles are in GCJ-02, so every overlay is shifted into "
+                        "GCJ-02 for display and the map says so. tianditu needs --tianditu-key. "
+                        "Leaflet and the other scripts are always inlined (no CDN)")
+    p.add_argument("--tianditu-key", metavar="KEY",
+                   help="your Tianditu key (https://console.tianditu.gov.cn), for --basemap tianditu")
     p.add_argument("--offline", action="store_true",
-                   help="inline all JavaScript and CSS and use no basemap: the file works "
-                        "with no internet")
+                   help="no basemap and every script inlined: the file works with no internet "
+                        "(the default; kept for scripts that pass it)")
     add_output_args(p, help="output .html file")
     p.set_defaults(func=run)
 
@@ -110,7 +119,15 @@ def run(args: argparse.Namespace) -> int:
     _check_flags(args)
     check_output(args.output, args.overwrite)
     regions = _read_layer(args)
-    common = {"offline": args.offline, "overwrite": args.overwrite}
+    if args.offline and args.basemap != "none":
+        raise GeoprocInputError(f"--offline cannot be combined with --basemap {args.basemap} "
+                                "(a basemap's tiles come from the internet)")
+    if args.basemap == "tianditu" and not args.tianditu_key:
+        raise GeoprocInputError("--basemap tianditu needs --tianditu-key KEY "
+                                "(free from https://console.tianditu.gov.cn)")
+    # scripts inlined whatever the basemap: CDNs are slow or blocked in mainland China
+    common = {"offline": True, "overwrite": args.overwrite, "basemap": args.basemap,
+              "tianditu_key": args.tianditu_key}
     if args.attribution is not None:
         common["attribution"] = args.attribution
     elif not maps.boundary_attribution(regions):

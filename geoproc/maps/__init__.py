@@ -17,6 +17,11 @@ Safety and size:
   and coordinates rounded to 5 decimals (≈ 1 m);
 * with ``offline=True`` Leaflet, Leaflet.markercluster and jQuery are inlined from
   ``geoproc/_vendor`` and no tile layer is added, so the page needs no network;
+  a map with no tiles names its regions itself (a "Names" layer);
+* ``basemap=`` picks tiles usable in China (:mod:`~geoproc.maps.basemaps`: ``none``,
+  ``osm``, ``gaode``, ``gaode-satellite``, ``tianditu`` with ``tianditu_key``) whatever
+  ``offline`` says; on Gaode's GCJ-02 tiles every overlay is shifted into GCJ-02 for
+  display and the map says so;
 * with ``path`` the page is written atomically and an existing file is refused
   unless ``overwrite=True``. Every export also returns the :class:`folium.Map`.
 
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 from geoproc.maps.attribution import BOUNDARY_ATTRIBUTION, boundary_attribution
 from geoproc.maps.base import DEFAULT_TILES, render_html, save_map
+from geoproc.maps.basemaps import BASEMAPS
 from geoproc.maps.choropleth import KINDS, choropleth_map, hotspot_map, lisa_map
 from geoproc.maps.ellipses import ellipse_layer, ellipse_map
 from geoproc.maps.geometry import DISPLAY_TOLERANCE_DEG
@@ -41,6 +47,7 @@ from geoproc.maps.points import points_map
 from geoproc.maps.raster import raster_map
 
 __all__ = [
+    "BASEMAPS",
     "BOUNDARY_ATTRIBUTION",
     "DEFAULT_TILES",
     "DISPLAY_TOLERANCE_DEG",

@@ -32,15 +32,22 @@ def check_html_path(path: str | os.PathLike | None, overwrite: bool) -> Path | N
     return check_output(p, overwrite)
 
 
-def base_map(bounds: Sequence[float], offline: bool, tiles: str | None) -> folium.Map:
-    """A folium map fitted to ``bounds`` (minx, miny, maxx, maxy in lon/lat).
+def base_map(bounds: Sequence[float], offline: bool, tiles: str | None, basemap: str | None = None,
+             tianditu_key: str | None = None) -> folium.Map:
+    """A folium map fitted to ``bounds`` (minx, miny, maxx, maxy in lon/lat WGS84).
 
-    Offline maps get no tile layer (tiles need the internet); the white background
-    and the outlines carry the map.
+    ``basemap`` (see :mod:`geoproc.maps.basemaps`) picks the tiles, whatever
+    ``offline`` says (which then only inlines the scripts); without it, as before,
+    offline maps get no tiles and online ones ``tiles``. On a GCJ-02 basemap (Gaode)
+    the map remembers to shift every overlay into GCJ-02 and says so in a note. A map
+    with no tiles labels its regions (see :func:`geoproc.maps.layers.region_layer`).
     """
     import folium
     from branca.element import Element
 
+    from geoproc.maps.basemaps import DATUM_NOTE, add_basemap, get_basemap, shift_points
+
+    choice = get_basemap(basemap, tianditu_key) if basemap is not None else None
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
@@ -50,10 +57,25 @@ def base_map(bounds: Sequence[float], offline: bool, tiles: str | None) -> foliu
         # Leaflet.markercluster needs the map's maxZoom, which folium leaves to the tile layer
         **{"maxZoom": 18},
     )
-    if tiles and not offline:
+    m._geoproc_tiles = False
+    if choice is not None:
+        if choice.name != "none":
+            add_basemap(m, choice, tianditu_key)
+            m._geoproc_tiles = True
+    elif tiles and not offline:
         folium.TileLayer(tiles, name="Basemap", control=True).add_to(m)
+        m._geoproc_tiles = True
+    datum = getattr(m, "_geoproc_datum", "wgs84")
+    (minx, maxx), (miny, maxy) = shift_points([minx, maxx], [miny, maxy], datum)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     m.get_root().header.add_child(Element(LEGEND_CSS), name="geoproc_legend_css")
+    if datum != "wgs84":
+        from geoproc.maps.html import esc
+
+        note = esc(DATUM_NOTE.format(name=choice.label))
+        m.get_root().html.add_child(
+            Element(f'<div class="geoproc-datum-note" id="geoproc-datum-note">{note}</div>'),
+            name="geoproc_datum_note")
     return m
 
 

@@ -45,6 +45,8 @@ def choropleth_map(
     offline: bool = False,
     tiles: str | None = DEFAULT_TILES,
     overwrite: bool = False,
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
 ) -> folium.Map:
     """Regions coloured by ``column`` with the palette of ``kind``.
 
@@ -80,6 +82,12 @@ def choropleth_map(
         folium basemap for online maps.
     overwrite : bool
         Replace an existing ``path``.
+    basemap : {"none", "osm", "gaode", "gaode-satellite", "tianditu"}, optional
+        Tiles under the map (:mod:`geoproc.maps.basemaps`), added even with ``offline``
+        (which then only inlines the scripts); on Gaode every overlay is shifted into
+        GCJ-02 for display. Default: ``tiles`` online, none offline.
+    tianditu_key : str, optional
+        Your Tianditu key, needed by ``basemap="tianditu"``.
 
     Returns
     -------
@@ -93,7 +101,7 @@ def choropleth_map(
     """
     check_html_path(path, overwrite)
     m, legend = choropleth_layers(gdf, column, kind, breaks, title, tooltip_columns, tolerance,
-                            offline, tiles)
+                                  offline, tiles, basemap, tianditu_key)
     legend.add_to(m)
     add_attribution(m, attribution_for(gdf, attribution))
     return finish(m, path, offline, overwrite)
@@ -101,7 +109,8 @@ def choropleth_map(
 
 def choropleth_layers(gdf: Any, column: str | None, kind: str, breaks: Sequence[float] | None,
                 title: str | None, tooltip_columns: Sequence[str], tolerance: float,
-                offline: bool, tiles: str | None) -> tuple[folium.Map, Legend]:
+                offline: bool, tiles: str | None, basemap: str | None = None,
+                tianditu_key: str | None = None) -> tuple[folium.Map, Legend]:
     """The choropleth map and its legend (not yet added), for choropleth_map and points_map."""
     from geoproc.palettes import general_settings, get_palette
 
@@ -155,7 +164,7 @@ def choropleth_layers(gdf: Any, column: str | None, kind: str, breaks: Sequence[
         region_tooltip(row, i, [(column, row[column])] + [(c, row[c]) for c in tooltip_columns])
         for i, (_, row) in enumerate(regions.iterrows())
     ]
-    m = base_map(regions.total_bounds, offline, tiles)
+    m = base_map(regions.total_bounds, offline, tiles, basemap, tianditu_key)
     region_layer(m, regions, colors, tips, f"{pal.title} ({column})", tolerance)
     return m, legend
 

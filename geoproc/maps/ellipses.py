@@ -84,7 +84,10 @@ def ellipse_layer(m: folium.Map, ellipses: Any, column: str | None = None,
         tips.append("<br>".join(lines))
     import shapely
 
-    geoms = shapely.transform(gdf.geometry.to_numpy(), lambda xy: xy.round(COORD_DECIMALS))
+    from geoproc.maps.basemaps import display_datum, shift_points, to_display
+
+    datum = display_datum(m)  # GCJ-02 on a Gaode basemap
+    geoms = shapely.transform(to_display(gdf.geometry.to_numpy(), datum), lambda xy: xy.round(COORD_DECIMALS))
     props = [{"_tip": t, "_colour": c} for t, c in zip(tips, colours, strict=True)]
     group = folium.FeatureGroup(name=esc(name), show=True)
     folium.GeoJson(
@@ -95,8 +98,9 @@ def ellipse_layer(m: folium.Map, ellipses: Any, column: str | None = None,
         tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
     ).add_to(group)
     if {"centre_lon", "centre_lat"} <= set(gdf.columns):
-        for (_, row), colour, tip in zip(gdf.iterrows(), colours, tips, strict=True):
-            folium.CircleMarker([round(row.centre_lat, COORD_DECIMALS), round(row.centre_lon, COORD_DECIMALS)],
+        cx, cy = shift_points(gdf["centre_lon"].to_numpy(float), gdf["centre_lat"].to_numpy(float), datum)
+        for colour, tip, lon, lat in zip(colours, tips, cx, cy, strict=True):
+            folium.CircleMarker([round(float(lat), COORD_DECIMALS), round(float(lon), COORD_DECIMALS)],
                                 radius=4, color="#ffffff", weight=1, fill=True, fill_color=colour,
                                 fill_opacity=1, tooltip=folium.Tooltip(tip, sticky=True)).add_to(group)
     group.add_to(m)
@@ -114,6 +118,8 @@ def ellipse_map(
     offline: bool = False,
     tiles: str | None = DEFAULT_TILES,
     overwrite: bool = False,
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
 ) -> folium.Map:
     """A web map of standard deviational ellipses over the study regions.
 
@@ -129,8 +135,9 @@ def ellipse_map(
         Group column of a GeoDataFrame (default: its first column).
     title : str
         Legend title and layer name.
-    attribution, offline, tiles, overwrite
-        As in :func:`geoproc.maps.choropleth_map`.
+    attribution, offline, tiles, overwrite, basemap, tianditu_key
+        As in :func:`geoproc.maps.choropleth_map` (on a Gaode basemap the ellipses and
+        centres are shifted into GCJ-02 for display).
 
     Returns
     -------
@@ -142,12 +149,12 @@ def ellipse_map(
     if regions is not None:
         reg = check_regions(regions)
         bounds = reg.total_bounds
-        m = base_map(bounds, offline, tiles)
+        m = base_map(bounds, offline, tiles, basemap, tianditu_key)
         tips = [region_tooltip(row, i, []) for i, (_, row) in enumerate(reg.iterrows())]
         region_layer(m, reg, ["#f0f0f0"] * len(reg), tips, "Regions", DISPLAY_TOLERANCE_DEG, fill_opacity=0.6)
         add_attribution(m, attribution_for(regions, attribution))
     else:
-        m = base_map(bounds, offline, tiles)
+        m = base_map(bounds, offline, tiles, basemap, tianditu_key)
     items = ellipse_layer(m, gdf, key, title)
     legend = Legend()
     legend.categories(title, items, line=True, widths_px=[3.0] * len(items),

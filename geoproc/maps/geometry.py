@@ -71,12 +71,15 @@ def require_column(gdf: Any, column: str, what: str = "layer") -> None:
         raise GeoprocInputError(f"{what}: no column {column!r}; columns are {cols}")
 
 
-def display_geometries(geoms: Any, tolerance: float = DISPLAY_TOLERANCE_DEG) -> np.ndarray:
-    """Simplified, rounded lon/lat geometries for drawing.
+def display_geometries(geoms: Any, tolerance: float = DISPLAY_TOLERANCE_DEG,
+                       datum: str = "wgs84") -> np.ndarray:
+    """Simplified, rounded lon/lat geometries for drawing, shifted into ``datum``.
 
     Shared borders are simplified once (shapely's ``coverage_simplify``) so that
     neighbouring regions keep meeting without gaps or slivers; a layer that is not a
     clean coverage (overlaps) falls back to simplifying each polygon on its own.
+    ``datum="gcj02"`` shifts the result for a Gaode basemap
+    (:func:`geoproc.maps.basemaps.to_display`).
     """
     import shapely
 
@@ -90,6 +93,10 @@ def display_geometries(geoms: Any, tolerance: float = DISPLAY_TOLERANCE_DEG) -> 
             arr = np.asarray(shapely.coverage_simplify(arr, tolerance), dtype=object)
         else:
             arr = shapely.simplify(arr, tolerance, preserve_topology=True)
+    if datum != "wgs84":
+        from geoproc.maps.basemaps import to_display
+
+        arr = to_display(arr, datum)
     return shapely.transform(arr, lambda xy: np.round(xy, COORD_DECIMALS))
 
 

@@ -27,6 +27,13 @@ LEGEND_CSS = """
 .geoproc-legend-ramp-labels { display: flex; justify-content: space-between; width: 182px; }
 .geoproc-popup th { text-align: left; padding-right: 6px; vertical-align: top; }
 .geoproc-legend-note { color: #555; font-size: 11px; max-width: 240px; white-space: normal; }
+.geoproc-legend-circle { border-radius: 50%; width: 12px; height: 12px; }
+.geoproc-datum-note { position: absolute; z-index: 1000; top: 10px; left: 54px; max-width: 340px;
+  background: rgba(255,255,224,0.95); padding: 4px 8px; border: 1px solid #b8a000; border-radius: 4px;
+  font: 12px/1.35 "Helvetica Neue", Arial, "Noto Sans CJK SC", sans-serif; }
+.geoproc-label { font: 11px/1.1 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+  color: #222; white-space: nowrap; pointer-events: none; text-align: center;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; transform: translate(-50%, -50%); }
 </style>
 """
 
@@ -37,11 +44,18 @@ class Legend:
     def __init__(self) -> None:
         self.sections: list[str] = []
 
-    def categories(self, title: str, items: Sequence[tuple[str, str]], line: bool = False,
-                   widths_px: Sequence[float] | None = None, note: str | None = None) -> None:
+    def categories(self, title: str, items: Sequence[tuple], line: bool = False,
+                   widths_px: Sequence[float] | None = None, note: str | None = None,
+                   circle: bool = False) -> None:
+        """A section of swatches: ``items`` are ``(label, fill)`` or ``(label, fill, border)``;
+        ``line`` draws line widths, ``circle`` round markers (point symbols)."""
         rows = [f'<div class="geoproc-legend-title">{esc(title)}</div>']
-        for k, (label, color) in enumerate(items):
-            if line:
+        for k, (label, color, *rest) in enumerate(items):
+            if circle:
+                border = rest[0] if rest else "#636363"
+                sw = (f'<span class="geoproc-legend-swatch geoproc-legend-circle" style="background:{esc(color)};'
+                      f'border:3px solid {esc(border)}"></span>')
+            elif line:
                 h = max(1.0, float(widths_px[k])) if widths_px else 3.0
                 sw = (f'<span class="geoproc-legend-swatch" style="border:0;height:{h:.1f}px;'
                       f'background:{esc(color)}"></span>')

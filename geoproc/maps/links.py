@@ -10,6 +10,7 @@ import numpy as np
 from geoproc.errors import GeoprocInputError
 from geoproc.maps.attribution import add_attribution, attribution_for
 from geoproc.maps.base import DEFAULT_TILES, base_map, check_html_path, finish
+from geoproc.maps.basemaps import display_datum
 from geoproc.maps.geometry import (
     DISPLAY_TOLERANCE_DEG,
     check_regions,
@@ -40,6 +41,8 @@ def links_map(
     offline: bool = False,
     tiles: str | None = DEFAULT_TILES,
     overwrite: bool = False,
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
 ) -> folium.Map:
     """Spatial-weight links as lines between region centroids, coloured and sized by strength.
 
@@ -62,7 +65,7 @@ def links_map(
     max_links : int
         Refuse weights with more linked pairs than this (a dense gravity matrix of
         thousands of regions makes a page no browser can draw).
-    title, attribution, tolerance, offline, tiles, overwrite
+    title, attribution, tolerance, offline, tiles, overwrite, basemap, tianditu_key
         As in :func:`choropleth_map`.
 
     Returns
@@ -101,7 +104,9 @@ def links_map(
     order = np.argsort(shown, kind="stable")  # strong links drawn last, on top
     pos = {k: i for i, k in enumerate(ids)}
     labels = [region_label(r, fallback=ids[i]) for i, (_, r) in enumerate(reg.iterrows())]
-    lines = display_geometries(links.geometry.to_numpy(), 0)  # rounded coordinates
+    mp = base_map(reg.total_bounds, offline, tiles, basemap, tianditu_key)
+    # rounded coordinates, shifted like the regions on a GCJ-02 basemap
+    lines = display_geometries(links.geometry.to_numpy(), 0, display_datum(mp))
     src, dst = links["from_id"].tolist(), links["to_id"].tolist()
     w_ft, w_tf = links["w_from_to"].tolist(), links["w_to_from"].tolist()
     feats, props = [], []
@@ -114,7 +119,6 @@ def links_map(
         props.append({"_tip": tip, "_color": pal.colors[c],
                       "_width": round(pal.widths_mm[c] * PX_PER_MM, 2)})
 
-    mp = base_map(reg.total_bounds, offline, tiles)
     tips = [region_tooltip(row, ids[i], []) for i, (_, row) in enumerate(reg.iterrows())]
     region_layer(mp, reg, ["#f7f7f7"] * len(reg), tips, "Regions", tolerance, fill_opacity=0.7)
     name = title or f"{pal.title} ({w.kind}, {len(feats)} links)"

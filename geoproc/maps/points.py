@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from geoproc.maps.attribution import add_attribution, attribution_for
 from geoproc.maps.base import DEFAULT_TILES, base_map, check_html_path, finish
+from geoproc.maps.basemaps import display_datum, shift_points
 from geoproc.maps.choropleth import choropleth_layers
 from geoproc.maps.geometry import DISPLAY_TOLERANCE_DEG, check_regions, require_column
 from geoproc.maps.html import esc, fmt_value, script_json
@@ -22,6 +23,30 @@ if TYPE_CHECKING:
 __all__ = ["points_map"]
 
 _NAME = ("name", "name_zh", "name_en", "park", "名称")
+
+#: Leaflet.markercluster's default bubble colours (MarkerCluster.Default.css): fill, ring
+CLUSTER_LEGEND = (
+    ("cluster of 2-9 parks", "#6ecc39", "#b5e28c"),
+    ("cluster of 10-99 parks", "#f0c20c", "#f1d357"),
+    ("cluster of 100 or more", "#f18017", "#fd9c73"),
+)
+
+
+def _context_outlines(m: Any, x: Any, y: Any, tolerance: float) -> None:
+    """Faint province outlines (geoproc's shipped ones) under points drawn with no regions."""
+    from shapely.geometry import box
+
+    from geoproc.boundaries import load_boundaries
+    from geoproc.errors import GeoprocInputError
+
+    try:
+        prov = load_boundaries("china_provinces")
+    except GeoprocInputError:  # data not installed: the points alone
+        return
+    near = prov[prov.intersects(box(x.min() - 1, y.min() - 1, x.max() + 1, y.max() + 1))]
+    if len(near):
+        tips = [region_tooltip(row, i, []) for i, (_, row) in enumerate(near.iterrows())]
+        region_layer(m, near, ["#ffffff"] * len(near), tips, "Provinces", tolerance, fill_opacity=0.0)
 
 
 def _read(points: Any, lon: str | None, lat: str | None, datum: str, encoding: str | None):
@@ -61,6 +86,8 @@ def points_map(
     offline: bool = False,
     tiles: str | None = DEFAULT_TILES,
     overwrite: bool = False,
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
 ) -> folium.Map:
     """Park points over the regions, as clustered markers (Leaflet.markercluster).
 
@@ -92,12 +119,18 @@ def points_map(
         Legend entry and layer name for the points.
     attribution, points_attribution : str, optional
         Sources of the boundaries (see :func:`choropleth_map`) and of the points.
-    tolerance, offline, tiles, overwrite
+    tolerance, offline, tiles, overwrite, basemap, tianditu_key
         As in :func:`choropleth_map`.
 
     Returns
     -------
     folium.Map
+
+    Notes
+    -----
+    Clicking a cluster zooms to its parks with a margin around them (at most to zoom
+    13), so the regions and their names stay in view; without ``regions``, on a map
+    with no basemap, the shipped province outlines are drawn faintly under the parks.
     """
     from folium.plugins import MarkerCluster
 
@@ -116,32 +149,39 @@ def points_map(
     style = general_settings()["points"]
 
     legend = Legend()
+    where = (basemap, tianditu_key)
     if regions is not None:
         reg = check_regions(regions)
         if column is not None:
-            m, legend = choropleth_layers(reg, column, kind, None, None, (), tolerance, offline, tiles)
+            m, legend = choropleth_layers(reg, column, kind, None, None, (), tolerance, offline, tiles, *where)
         else:
-            m = base_map(reg.total_bounds, offline, tiles)
+            m = base_map(reg.total_bounds, offline, tiles, *where)
             tips = [region_tooltip(row, i, []) for i, (_, row) in enumerate(reg.iterrows())]
             region_layer(m, reg, ["#f0f0f0"] * len(reg), tips, "Regions", tolerance, fill_opacity=0.6)
         add_attribution(m, attribution_for(regions, attribution))
     else:
-        m = base_map((x.min(), y.min(), x.max(), y.max()), offline, tiles)
+        m = base_map((x.min(), y.min(), x.max(), y.max()), offline, tiles, *where)
+        if not m._geoproc_tiles:
+            _context_outlines(m, x, y, tolerance)
 
-    cluster = MarkerCluster(name=esc(f"{title} ({len(x)})"), control=True)
+    cluster = MarkerCluster(name=esc(f"{title} ({len(x)})"), control=True,
+                            options={"zoomToBoundsOnClick": False, "maxClusterRadius": 50})
     cluster.add_to(m)
     names = (attrs[name_column].map(fmt_value).tolist() if name_column
              else [f"#{i + 1}" for i in range(len(x))])
     cells = [attrs[c].map(fmt_value).tolist() for c in popup_columns]
-    rows = [[round(float(y[i]), 6), round(float(x[i]), 6), names[i], *(col[i] for col in cells)]
+    dx, dy = shift_points(x, y, display_datum(m))  # drawn where a GCJ-02 basemap puts them
+    rows = [[round(float(dy[i]), 6), round(float(dx[i]), 6), names[i], *(col[i] for col in cells)]
             for i in range(len(x))]
     cluster.add_child(_point_data_class()(
         [str(c) for c in popup_columns], rows,
         {"radius": style["radius_px"], "color": style["color"], "weight": 1.5,
          "fillColor": style["fill"], "fillOpacity": 0.9},
     ))
-    legend.categories(title, [(f"{title} ({len(x)})", style["fill"])],
-                      note="Numbers in circles count the parks they group; zoom in to split them.")
+    # the legend shows what is drawn: one circle per park, numbered cluster bubbles
+    legend.categories(title, [(f"one park ({len(x)} in all)", style["fill"], style["color"])]
+                      + [(lab, fill, ring) for lab, fill, ring in CLUSTER_LEGEND], circle=True,
+                      note="A numbered bubble groups that many parks; click it to zoom in.")
     legend.add_to(m)
     add_attribution(m, points_attribution)
     return finish(m, path, offline, overwrite)
@@ -182,6 +222,14 @@ def _point_data_class() -> type:
     div.appendChild(table);
     return div;
   }
+  // a click on a cluster zooms to its parks with a margin, never closer than zoom 13,
+  // so the regions around stay in view; at that zoom it spreads the parks out
+  target.on('clusterclick', function (e) {
+    var map = target._map, bounds = e.layer.getBounds().pad(0.6);
+    var zoom = Math.min(map.getBoundsZoom(bounds), 13);
+    if (zoom <= map.getZoom()) { e.layer.spiderfy(); return; }
+    map.setView(bounds.getCenter(), zoom);
+  });
   d.rows.forEach(function (row) {
     L.circleMarker([row[0], row[1]], d.style)
       .bindPopup(function () { return popup(row); }, {maxWidth: 360})

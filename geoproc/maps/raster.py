@@ -10,6 +10,7 @@ import numpy as np
 from geoproc.errors import GeoprocInputError
 from geoproc.maps.attribution import add_attribution, attribution_for
 from geoproc.maps.base import DEFAULT_TILES, base_map, check_html_path, finish
+from geoproc.maps.basemaps import display_datum, shift_points
 from geoproc.maps.geometry import (
     DISPLAY_TOLERANCE_DEG,
     check_regions,
@@ -17,7 +18,7 @@ from geoproc.maps.geometry import (
     feature_collection,
 )
 from geoproc.maps.html import esc, fmt_value
-from geoproc.maps.layers import region_tooltip
+from geoproc.maps.layers import label_layer, region_tooltip
 from geoproc.maps.legend import Legend
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ def raster_map(
     offline: bool = False,
     tiles: str | None = DEFAULT_TILES,
     overwrite: bool = False,
+    basemap: str | None = None,
+    tianditu_key: str | None = None,
 ) -> folium.Map:
     """A density raster (e.g. :func:`geoproc.kernel_density`'s GeoTIFF) as an image overlay.
 
@@ -71,8 +74,9 @@ def raster_map(
         Legend title; default "Kernel density" with the band description.
     attribution, raster_attribution : str, optional
         Sources of the boundaries and of the raster.
-    tolerance, offline, tiles, overwrite
-        As in :func:`choropleth_map`.
+    tolerance, offline, tiles, overwrite, basemap, tianditu_key
+        As in :func:`choropleth_map`. On a GCJ-02 basemap the image's corners are
+        shifted (the offset varies by a few metres across a province: under a pixel).
 
     Returns
     -------
@@ -127,7 +131,8 @@ def raster_map(
     else:
         reg = None
         bounds = (w, s, e, n)
-    m = base_map(bounds, offline, tiles)
+    m = base_map(bounds, offline, tiles, basemap, tianditu_key)
+    (w, e), (s, n) = shift_points(np.array([w, e]), np.array([s, n]), display_datum(m))
     name = title or "Kernel density"
     folium.raster_layers.ImageOverlay(
         image=rgba, bounds=[[s, w], [n, e]], name=esc(name), opacity=opacity,
@@ -135,7 +140,7 @@ def raster_map(
     ).add_to(m)
     if reg is not None:
         tips = [region_tooltip(row, i, []) for i, (_, row) in enumerate(reg.iterrows())]
-        geoms = display_geometries(reg.geometry.to_numpy(), tolerance)
+        geoms = display_geometries(reg.geometry.to_numpy(), tolerance, display_datum(m))
         props = [{"_tip": t} for t in tips]
         folium.GeoJson(
             feature_collection(geoms, props), name="Regions",
@@ -143,6 +148,8 @@ def raster_map(
             highlight_function=lambda f: {"weight": 3, "color": "#000000"},
             tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
         ).add_to(m)
+        if not m._geoproc_tiles:
+            label_layer(m, reg)
         add_attribution(m, attribution_for(regions, attribution))
     add_attribution(m, raster_attribution)
     legend = Legend()

@@ -104,6 +104,23 @@ def style_qml(style: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def layer_qml(layer: Any) -> str:
+    """The QML of a result layer: its style's file, or for a scaled palette (the SDM's
+    diverging effects) that style scaled to the layer's largest absolute value of the
+    column it classifies (``gdf.attrs["style_field"]``)."""
+    from geoproc.palettes import load_palettes, scaled_qml
+
+    pal = next((p for p in load_palettes().values() if p.qml == f"{layer.style}.qml"), None)
+    if pal is None or not pal.extra.get("scaled"):
+        return style_qml(layer.style)
+    import numpy as np
+
+    field = layer.gdf.attrs.get("style_field") or pal.field
+    values = np.abs(layer.gdf[field].to_numpy(float))
+    vmax = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
+    return scaled_qml(pal.name, field, vmax if vmax > 0 else 1.0)
+
+
 def write_geopackage(layers: dict[str, Any], path: str | os.PathLike, overwrite: bool = False,
                      description: str = "written by geoproc") -> Path:
     """Write every layer (name -> ``Layer``: gdf and style) into one GeoPackage with its style.
@@ -137,7 +154,7 @@ def write_geopackage(layers: dict[str, Any], path: str | os.PathLike, overwrite:
                         "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
                         "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
                         "owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '')",
-                        (name, geom_cols.get(name, "geom"), layer.style, style_qml(layer.style), description))
+                        (name, geom_cols.get(name, "geom"), layer.style, layer_qml(layer), description))
                 # register the table as GDAL/QGIS do, so GeoPackage readers list it as attributes
                 con.execute(
                     "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description, "
@@ -267,8 +284,10 @@ def final_outputs(pipeline: Any, keys: dict[str, str], project: bool = True) -> 
                        "writer": hashlib.sha256(writer[1].read_bytes()).hexdigest() if writer else None})
 
         def build_project(out: Path, outputs: Any) -> str | None:
-            spec = {"title": pipeline.title, "folder": str(out),
-                    "layers": project_layers(outputs, layer_steps, raster_steps, gpkg)}
+            from geoproc.pipeline.project import project_spec
+
+            layers = project_layers(outputs, layer_steps, raster_steps, gpkg)
+            spec = project_spec(pipeline, outputs, layers, out)
             return write_project(spec, out / names["project"], overwrite=True)
 
         finals.append(FinalOutput("project", pkey, [names["project"]], build_project))
@@ -282,11 +301,11 @@ def project_layers(outputs: Any, layer_steps: list[str], raster_steps: list[str]
     for n in layer_steps:
         for lname, layer in outputs[n].layers.items():
             layers.append({"name": lname, "source": f"{gpkg}|layername={lname}", "provider": "ogr",
-                           "style": layer.style, "rank": _ORDER.get(layer.style, 3)})
+                           "style": layer.style, "rank": _ORDER.get(layer.style, 3), "step": n})
     for n in raster_steps:
         for rname, raster in outputs[n].rasters.items():
             layers.append({"name": rname, "source": raster.path, "provider": "gdal", "qml": raster.qml,
-                           "style": "raster", "rank": 9})
+                           "style": "raster", "rank": 9, "step": n})
     layers.sort(key=lambda d: d["rank"])  # stable: pipeline order within a rank
     # a filled layer would hide the density raster: the other layers are in the project, ticked off
     for d in layers:

@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
+from ..styling import style_effects_on_completion
 from . import _shared
 from .base import GeoprocAlgorithm
 
@@ -159,6 +160,10 @@ class SpatialDurbinModel(GeoprocAlgorithm):
         for col in by_region.columns:
             out[col] = by_region[col].reindex(ids).to_numpy()
         dest = self.write_sink(parameters, "OUTPUT", context, out, feedback, (85, 99))
+        # drawn diverging around zero by the first regressor's direct effect (every region's
+        # total effect is the same with row-standardised W): the pipeline's sdm_effects style
+        effect = f"{x[0]}_direct"
+        style_effects_on_completion(context, dest, out[effect], effect, self.tr("SDM by region"))
         html = self.parameterAsFileOutput(parameters, "HTML", context)
         with atomic_output(html, overwrite=True) as tmp:  # Processing owns the destination
             tmp.write_text(report, encoding="utf-8")

@@ -64,6 +64,16 @@ def _assert_clean(page):
     assert page.requests == [], page.requests  # an offline map asks the network for nothing
 
 
+def _hide_labels(page, expected: int | None = None) -> None:
+    """Remove the region-name labels an offline map draws, so that the fills under them
+    can be read, and take a new screenshot."""
+    n = page.evaluate("document.querySelectorAll('.geoproc-label').length")
+    if expected is not None:
+        assert n == expected
+    page.evaluate("document.querySelectorAll('.geoproc-label').forEach(e => e.remove())")
+    page.screenshot()
+
+
 def _centres(gdf):
     return [(p.x, p.y) for p in gdf.geometry.representative_point()]
 
@@ -84,6 +94,7 @@ def test_choropleths_draw_palette_colours_where_the_regions_are(chromium, grid, 
     else:
         want = [pal.colors[k] for k in pal.classify(grid[pal.field])]
         assert "1 – 1.25 (1)" in legend
+    _hide_labels(page, expected=6)  # an offline map names its regions
     img = np.asarray(page.image()).astype(int)
     for (x, y), color in zip(_screen(page, _centres(grid)), want, strict=True):
         got = img[y, x]
@@ -127,6 +138,8 @@ def test_park_popup_shows_injection_as_text_and_clusters_render(chromium, grid, 
     # three parks close together are drawn as one cluster of 3 at this zoom
     clusters = page.evaluate("Array.from(document.querySelectorAll('.marker-cluster')).map(e => e.innerText)")
     assert "3" in clusters
+    bubbles = page.evaluate("Array.from(document.querySelectorAll('.marker-cluster div'))"
+                            ".map(e => getComputedStyle(e).backgroundColor)")
     got = page.evaluate(f"""new Promise(resolve => {{
         const m = {FIND_MAP};
         let cluster = null;
@@ -150,7 +163,16 @@ def test_park_popup_shows_injection_as_text_and_clusters_render(chromium, grid, 
     chromium.collect(page)
     assert page.dialogs == [] and page.js_errors == []
     legend = page.evaluate("document.getElementById('geoproc-legend').innerText")
-    assert "Cluster parks (4)" in legend and "Location quotient" in legend
+    assert "Cluster parks" in legend and "one park (4 in all)" in legend and "Location quotient" in legend
+    # the legend draws what the map draws: round park markers and the cluster bubbles' colours
+    swatches = page.evaluate("Array.from(document.querySelectorAll('#geoproc-legend .geoproc-legend-circle'))"
+                             ".map(e => getComputedStyle(e).backgroundColor)")
+    import re
+
+    def rgb(css):  # "rgba(110, 204, 57, 0.6)" -> (110, 204, 57): the bubbles are translucent
+        return tuple(int(v) for v in re.findall(r"[\d.]+", css)[:3])
+
+    assert bubbles and {rgb(c) for c in bubbles} <= {rgb(c) for c in swatches}, (bubbles, swatches)
 
 
 def test_weight_links_render(chromium, grid, tmp_path):
@@ -164,6 +186,7 @@ def test_weight_links_render(chromium, grid, tmp_path):
     _assert_clean(page)
     # 6 region polygons + 3 link lines
     assert page.evaluate("document.querySelectorAll('path.leaflet-interactive').length") == 9
+    _hide_labels(page, expected=6)
     (x0, y0), (x1, y1) = _screen(page, _centres(grid)[:2])
     img = np.asarray(page.image()).astype(int)
     pal = get_palette("weight_links")
@@ -193,8 +216,9 @@ def test_kde_raster_overlay_renders_and_is_transparent_at_zero(chromium, grid, t
     out = tmp_path / "kde.html"
     maps.raster_map(tif, out, regions=grid, offline=True)
     page = chromium.open(out)
-    page.image().save(tmp_path / "kde.png")
     _assert_clean(page)
+    _hide_labels(page, expected=6)
+    page.image().save(tmp_path / "kde.png")
     from pyproj import Transformer
 
     utm_to_ll = Transformer.from_crs(32650, 4326, always_xy=True)
@@ -244,6 +268,11 @@ def test_yangtze_delta_maps_from_the_pipeline(chromium, tmp_path):
     # a result written from the shipped cities credits their source
     assert "Apache ECharts 4.9.0" in page.evaluate(
         "document.querySelector('.leaflet-control-attribution').innerText")
+    # an offline map names its cities; hidden here so that the fills can be read
+    assert page.evaluate("document.querySelectorAll('.geoproc-label').length") == 41
+    assert "上海" in page.evaluate("Array.from(document.querySelectorAll('.geoproc-label')).map(e => e.innerText).join()")
+    page.evaluate("document.querySelectorAll('.geoproc-label').forEach(e => e.remove())")
+    page.screenshot()
     # each city's representative point shows its cluster colour (unless a label box covers it)
     colors = get_palette("lisa").color_map()
     img = np.asarray(page.image()).astype(int)
@@ -274,6 +303,7 @@ def test_yangtze_delta_maps_from_the_pipeline(chromium, tmp_path):
     assert cli_main(["map", "yrd_cities", "--raster", str(tif), "-o", str(kde_html), "--offline"]) == 0
     page = chromium.open(kde_html)
     _assert_clean(page)
+    _hide_labels(page, expected=41)
     (x, y), = _screen(page, [(121.45, 31.2)])
     r, g, b = np.asarray(page.image()).astype(int)[y, x]
     # the ramp's dark red over Shanghai's parks (not the white of an empty map)

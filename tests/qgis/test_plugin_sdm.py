@@ -226,3 +226,24 @@ def test_sdm_islands_drop_leaves_hainan_out(qgis_processing, geoproc_provider, d
     np.testing.assert_allclose(got.loc[keep, "dig_direct"].astype(float),
                                by_hand.region_effects(year=2021).loc[keep, "dig_direct"].to_numpy(),
                                rtol=1e-10)
+
+
+def test_sdm_region_layer_loads_styled_diverging_at_zero(qgis_processing, geoproc_provider, data, tmp_path,
+                                                         qgis_new_project):
+    """The region layer is drawn by the first regressor's direct effect, classes symmetric
+    about 0 scaled to the layer's largest |effect| (the pipeline's sdm_effects style)."""
+    import numpy as np
+
+    from geoproc.palettes import get_palette
+
+    res = qgis_processing.runAndLoadResults("geoproc:sdm", params(data, tmp_path))
+    layer = qgis_new_project.mapLayer(res["OUTPUT"])
+    assert layer is not None and layer.name() == "SDM by region"
+    r = layer.renderer()
+    field = f"{X[0]}_direct"
+    assert r.type() == "graduatedSymbol" and r.classAttribute() == field
+    values = np.array([f[field] for f in layer.getFeatures()], dtype=float)
+    top = np.abs(values).max()
+    bounds = [r.ranges()[0].lowerValue()] + [rg.upperValue() for rg in r.ranges()]
+    assert bounds == pytest.approx([-top, -0.5 * top, -0.2 * top, 0, 0.2 * top, 0.5 * top, top], rel=1e-6, abs=1e-12)
+    assert [rg.symbol().color().name() for rg in r.ranges()] == list(get_palette("sdm_effects").colors)

@@ -25,6 +25,7 @@ EXPECTED = {
     "yrd_hotspots_cva_2018": ("categorizedSymbol", "hotspot"),
     "yrd_park_density": ("graduatedSymbol", "density"),
     "provinces_lisa_cul_2021": ("categorizedSymbol", "lisa"),
+    "provinces_sdm_effects": ("graduatedSymbol", "sdm_effects"),
     "park_kde": ("singlebandpseudocolor", "kde"),
 }
 
@@ -84,6 +85,7 @@ def test_project_opens_every_layer_valid_styled_and_ordered(qgis_new_project, de
     # points over lines over polygons over the raster
     assert order.index("parks_synthetic") < order.index("yrd_queen_links") < order.index("yrd_cities")
     assert order.index("yrd_cities") < order.index("yrd_lq_2018") and order[-1] == "park_kde"
+    assert order.index("provinces_lisa_cul_2021") < order.index("provinces_sdm_effects")
     for lyr in project.layerTreeRoot().layerOrder():
         assert lyr.isValid(), lyr.name()
         rtype, pal = EXPECTED[lyr.name()]
@@ -97,7 +99,8 @@ def test_project_opens_every_layer_valid_styled_and_ordered(qgis_new_project, de
         elif rtype == "graduatedSymbol":
             palette = get_palette(pal)
             assert [rg.symbol().color().name() for rg in r.ranges()] == list(palette.colors)
-            assert r.classAttribute() == palette.field
+            # the SDM layer classifies the effect chosen in the pipeline (demo: dig_direct)
+            assert r.classAttribute() == ("dig_direct" if pal == "sdm_effects" else palette.field)
         elif rtype == "singlebandpseudocolor":
             from qgis.core import QgsRasterBandStats
 
@@ -178,8 +181,12 @@ def test_project_opens_on_the_visible_layers(qgis_new_project, demo_out):
 
     project = qgis_new_project
     assert project.read(str(demo_out / "project.qgz"))
-    ext = project.viewSettings().defaultViewExtent()
-    assert ext.crs().authid() == "EPSG:4326"
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform
+
+    ref = project.viewSettings().defaultViewExtent()
+    assert ref.crs() == project.crs()
+    ext = QgsCoordinateTransform(ref.crs(), QgsCoordinateReferenceSystem("EPSG:4326"),
+                                 project).transformBoundingBox(ref)
     # the union of the visible layers' bounds (cities, parks, KDE raster reprojected),
     # widened by 5 % as the writer does; read here with GDAL, not QGIS
     xmin, ymin, xmax, ymax = pyogrio.read_info(demo_out / "results.gpkg", layer="yrd_cities")["total_bounds"]
@@ -230,3 +237,175 @@ def test_write_project_refuses_an_existing_file(qgis_app, tmp_path):
     with pytest.raises(FileExistsError, match="p.qgz"):
         write_project({"title": "t", "folder": str(tmp_path), "layers": []}, tmp_path / "p.qgz", overwrite=False)
     assert (tmp_path / "p.qgz").read_bytes() == b"mine"
+
+
+# --- CRS, labels, groups and print layouts (issue 17) ------------------------------------
+def test_project_crs_is_an_equal_area_projection_of_the_yrd(qgis_new_project, demo_out):
+    import pyogrio
+    from pyproj import CRS, Geod, Transformer
+
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    crs = project.crs()
+    assert not crs.isGeographic() and "+proj=aea" in crs.toProj()
+    xmin, ymin, xmax, ymax = pyogrio.read_info(demo_out / "results.gpkg", layer="yrd_cities")["total_bounds"]
+    pj = CRS.from_proj4(crs.toProj()).to_dict()
+    assert xmin < pj["lon_0"] < xmax and ymin < pj["lat_1"] < pj["lat_2"] < ymax
+    # equal-area: each city's planar area in the project CRS equals its area on the ellipsoid
+    cities = pyogrio.read_dataframe(demo_out / "results.gpkg", layer="yrd_cities")
+    import shapely
+
+    t = Transformer.from_crs("EPSG:4326", crs.toWkt(), always_xy=True)
+
+    def to_proj(xy):
+        return np.column_stack(t.transform(xy[:, 0], xy[:, 1]))
+    geod = Geod(ellps="WGS84")
+    for g in cities.geometry[:8]:
+        planar = shapely.transform(g, to_proj).area
+        ellipsoidal = abs(geod.geometry_area_perimeter(g)[0])
+        assert planar == pytest.approx(ellipsoidal, rel=1e-4)
+
+
+def test_region_layers_are_labelled_with_chinese_names_and_grouped(qgis_new_project, demo_out):
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    root = project.layerTreeRoot()
+    assert [g.name() for g in root.children()] == ["Points", "Links", "Boundaries", "Results", "Rasters"]
+    assert [n.name() for n in root.findGroup("Boundaries").children()] == ["yrd_cities"]
+    from qgis.core import Qgis, QgsVectorLayer, QgsWkbTypes
+
+    # the scoped enum on QGIS >= 3.30, the old one on 3.22
+    polygon_type = getattr(getattr(Qgis, "GeometryType", None), "Polygon", QgsWkbTypes.PolygonGeometry)
+    for lyr in root.layerOrder():
+        if not isinstance(lyr, QgsVectorLayer):
+            continue
+        polygon = lyr.geometryType() == polygon_type
+        assert lyr.labelsEnabled() == polygon, lyr.name()
+        if polygon:
+            assert lyr.labeling().settings().fieldName == "name_zh"
+
+
+def _layout_items(layout):
+    from qgis.core import (
+        QgsLayoutItemLabel,
+        QgsLayoutItemLegend,
+        QgsLayoutItemMap,
+        QgsLayoutItemPicture,
+        QgsLayoutItemScaleBar,
+    )
+
+    kinds = {"map": QgsLayoutItemMap, "legend": QgsLayoutItemLegend, "scalebar": QgsLayoutItemScaleBar,
+             "picture": QgsLayoutItemPicture, "label": QgsLayoutItemLabel}
+    return {k: [i for i in layout.items() if isinstance(i, t)] for k, t in kinds.items()}
+
+
+def test_a_print_layout_per_map_theme(qgis_new_project, demo_out):
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    themes = set(project.mapThemeCollection().mapThemes())
+    # every result layer (filled regions, links, the raster) is a theme
+    assert themes == {n for n, (r, p) in EXPECTED.items() if p is not None}
+    layouts = project.layoutManager().printLayouts()
+    assert len(layouts) == len(themes)
+    for layout in layouts:
+        items = _layout_items(layout)
+        texts = " ".join(lab.text() for lab in items["label"])
+        national = "provinces" in layout.name()
+        assert len(items["map"]) == (2 if national else 1), layout.name()
+        items["map"].sort(key=lambda m: -m.extent().width())  # the main map, then the inset
+        main = items["map"][0]
+        assert main.followVisibilityPreset() and main.followVisibilityPresetName() in themes
+        assert not main.crs().isGeographic() and main.scale() > 0
+        assert len(items["legend"]) == 1 and len(items["scalebar"]) == 1 and len(items["picture"]) == 1
+        assert "NorthArrow" in items["picture"][0].picturePath()
+        assert layout.name() in texts and "synthetic" in texts and "ECharts" in texts
+        assert ("审图号" in texts) == national and ("南海诸岛" in texts) == national
+        # the legend holds the theme's layers only
+        legend_layers = {n.name() for n in items["legend"][0].model().rootGroup().findLayers()}
+        shown = project.mapThemeCollection().mapThemeVisibleLayers(main.followVisibilityPresetName())
+        assert legend_layers == {lyr.name() for lyr in shown}
+        if national:  # the inset shows the southernmost islands of the shipped data, not Beijing
+            import pyogrio
+            import shapely
+            from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY
+
+            prov = pyogrio.read_dataframe(demo_out / "results.gpkg", layer="provinces_lisa_cul_2021")
+            coords = shapely.get_coordinates(prov.geometry.to_numpy())
+            south = coords[coords[:, 1].argmin()]
+            assert south[1] < 5  # the shipped Hainan reaches about 3.8 N
+            inset = items["map"][1]
+            to_map = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), inset.crs(), project)
+            assert inset.extent().contains(to_map.transform(QgsPointXY(*south)))
+            assert not inset.extent().contains(to_map.transform(QgsPointXY(116.4, 39.9)))
+
+
+def _pdf_pages(path: Path) -> int:
+    """Pages of a PDF counted by poppler's pdfinfo (not by QGIS)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdfinfo"):
+        pytest.skip("pdfinfo (poppler-utils) not installed")
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[1] for line in out.splitlines() if line.startswith("Pages:")))
+
+
+def test_every_layout_exports_to_pdf_and_one_to_png(qgis_new_project, demo_out, tmp_path):
+    from qgis.core import QgsLayoutExporter
+
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    for k, layout in enumerate(project.layoutManager().printLayouts()):
+        pdf = tmp_path / f"layout{k}.pdf"
+        result = QgsLayoutExporter(layout).exportToPdf(str(pdf), QgsLayoutExporter.PdfExportSettings())
+        assert result == QgsLayoutExporter.Success, layout.name()
+        assert _pdf_pages(pdf) == 1 and pdf.stat().st_size > 20_000, layout.name()
+        # the text on the page, read back by poppler: title, legend, notes, inset caption
+        # (poppler drops the digits of the CJK font's subset; the scale bar is drawn as paths)
+        import subprocess
+
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        import re
+        import unicodedata
+
+        def norm(t):  # ligatures and superscripts as plain letters and digits, then no digits
+            return re.sub(r"\d", "", unicodedata.normalize("NFKC", " ".join(t.split())))
+
+        flat = norm(text)
+        assert norm(layout.name()) in flat and "Legend" in flat and "synthetic" in flat, (layout.name(), flat[:300])
+        assert ("South China Sea Islands" in flat) == ("provinces" in layout.name())
+    layout = project.layoutManager().layoutByName("Kernel density: park_kde")
+    settings = QgsLayoutExporter.ImageExportSettings()
+    settings.dpi = 100
+    png = tmp_path / "kde_layout.png"
+    assert QgsLayoutExporter(layout).exportToImage(str(png), settings) == QgsLayoutExporter.Success
+    from PIL import Image
+
+    img = np.asarray(Image.open(png).convert("RGB"))
+    assert abs(img.shape[0] - 827) <= 1 and abs(img.shape[1] - 1169) <= 1  # A4 landscape at 100 dpi
+    # the map frame (10-210 mm across, 20-188 mm down) holds the KDE's colours and the parks
+    frame = img[int(20 / 25.4 * 100):int(188 / 25.4 * 100), int(10 / 25.4 * 100):int(210 / 25.4 * 100)]
+    assert _has_colour(frame, get_palette("kde").stops[2].color, tol=30)
+    assert _has_colour(frame, "#6a3d9a", tol=10)
+    # the map fills its frame: no blank half
+    h, w = frame.shape[:2]
+    for part in (frame[:, : w // 2], frame[:, w // 2:], frame[: h // 2], frame[h // 2:]):
+        assert (part < 200).any(axis=2).mean() > 0.01
+
+
+def test_sdm_layer_diverges_around_zero_by_the_chosen_effect(qgis_new_project, demo_out):
+    """The SDM region layer: classes symmetric about 0 scaled to its largest |dig_direct|,
+    every province drawn, negative effects blue and positive red."""
+    import pyogrio
+
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    lyr = project.mapLayersByName("provinces_sdm_effects")[0]
+    df = pyogrio.read_dataframe(demo_out / "results.gpkg", layer="provinces_sdm_effects", read_geometry=False)
+    top = float(np.abs(df["dig_direct"]).max())
+    ranges = lyr.renderer().ranges()
+    bounds = [ranges[0].lowerValue()] + [rg.upperValue() for rg in ranges]
+    assert bounds == pytest.approx([-top, -0.5 * top, -0.2 * top, 0, 0.2 * top, 0.5 * top, top], rel=1e-6, abs=1e-12)
+    for v in df["dig_direct"]:
+        k = next(i for i, rg in enumerate(ranges) if rg.lowerValue() <= v <= rg.upperValue())
+        assert (k < 3) == (v < 0) or v == 0  # blue classes below zero, red above

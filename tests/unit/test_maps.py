@@ -334,7 +334,9 @@ def test_41_city_map_stays_light(tmp_path):
     labels = ["High-High", "Low-Low", "Low-High", "High-Low", "Not significant"]
     yrd = yrd.assign(cluster=[labels[i % 5] for i in range(41)])
     sizes = {}
-    for name, kw in {"online": {}, "offline": {"offline": True}, "raw": {"tolerance": 0}}.items():
+    runs = {"online": {}, "offline": {"offline": True}, "raw": {"tolerance": 0},
+            "cdn": {"basemap": "none"}}  # no tiles, so city labels as offline, scripts from CDNs
+    for name, kw in runs.items():
         out = tmp_path / f"{name}.html"
         maps.lisa_map(yrd, out, **kw)
         sizes[name] = out.stat().st_size
@@ -347,7 +349,7 @@ def test_41_city_map_stays_light(tmp_path):
 
     used = sum((HERE / rel).stat().st_size for rel in
                ("leaflet/leaflet.js", "leaflet/leaflet.css", "jquery/jquery.min.js"))
-    assert 0.97 * used < sizes["offline"] - sizes["online"] < 1.05 * used
+    assert 0.97 * used < sizes["offline"] - sizes["cdn"] < 1.05 * used
 
 
 def test_cli_map_links_raster_points_and_shipped_names(grid, tmp_path, capsys):
@@ -449,3 +451,69 @@ def test_cli_map_refuses_flags_the_map_would_drop(tmp_path, capsys, flags, named
     assert cli_main(["map", str(tmp_path / "regions.gpkg"), *flags, "-o", str(out)]) == 2
     assert named in capsys.readouterr().err
     assert not out.exists()
+
+
+# --- basemaps and the GCJ-02 display shift (issue 17) -------------------------------------
+def test_basemap_choices_and_key():
+    import xyzservices.providers as xyz
+
+    from geoproc.maps.basemaps import get_basemap, tile_layers
+
+    assert tile_layers(get_basemap("gaode"))[0]["tiles"] == xyz.Gaode.Normal.build_url()
+    assert tile_layers(get_basemap("gaode-satellite"))[0]["tiles"] == xyz.Gaode.Satellite.build_url()
+    assert tile_layers(get_basemap("osm"))[0]["tiles"] == xyz.OpenStreetMap.Mapnik.build_url()
+    assert tile_layers(get_basemap(None)) == []
+    t = tile_layers(get_basemap("tianditu", "K"), "K")
+    assert [("LAYER=vec" in d["tiles"], "LAYER=cva" in d["tiles"], d["tiles"].endswith("tk=K")) for d in t] == [
+        (True, False, True), (False, True, True)]
+    with pytest.raises(GeoprocInputError, match="needs your key"):
+        get_basemap("tianditu")
+    with pytest.raises(GeoprocInputError, match="unknown"):
+        get_basemap("baidu")
+
+
+def _polygon_coords(m) -> np.ndarray:
+    import folium
+
+    gj = next(c for c in m._children.values() if isinstance(c, folium.GeoJson))
+    return np.array(gj.data["features"][0]["geometry"]["coordinates"][0])
+
+
+def test_gaode_shifts_overlays_into_gcj02_and_says_so(grid):
+    from geoproc.datums import from_wgs84
+
+    plain = maps.choropleth_map(grid, kind="lq", basemap="osm", tolerance=0)
+    shifted = maps.choropleth_map(grid, kind="lq", basemap="gaode", tolerance=0)
+    a, b = _polygon_coords(plain), _polygon_coords(shifted)
+    x, y = from_wgs84(a[:, 0], a[:, 1], "gcj02")
+    assert np.allclose(b[:, 0], x, atol=1e-5) and np.allclose(b[:, 1], y, atol=1e-5)
+    assert np.abs(b - a).max() > 1e-3  # a few hundred metres, not a rounding
+    html_gaode = maps.render_html(shifted)
+    assert "GCJ-02" in html_gaode and "GCJ-02" not in maps.render_html(plain)
+    # no basemap: the map names its regions itself; with tiles the basemap does
+    assert "geoproc-label" in maps.render_html(maps.choropleth_map(grid, kind="lq", basemap="none"))
+    assert 'class="geoproc-label"' not in maps.render_html(plain)
+
+
+def test_raster_overlay_corners_shifted_on_gaode(grid, tmp_path):
+    import folium
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from geoproc.datums import from_wgs84
+
+    tif = tmp_path / "k.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=from_origin(118.5, 31.5, 0.1, 0.1)) as ds:
+        ds.write(np.ones((10, 10), dtype="float32"), 1)
+
+    def corners(m):
+        ov = next(c for c in m._children.values() if isinstance(c, folium.raster_layers.ImageOverlay))
+        (s, w), (n, e) = ov.bounds
+        return np.array([w, s, e, n])
+
+    plain = corners(maps.raster_map(tif, regions=grid, basemap="none"))
+    shifted = corners(maps.raster_map(tif, regions=grid, basemap="gaode"))
+    (w, e), (s, n) = from_wgs84(plain[[0, 2]], plain[[1, 3]])
+    assert np.allclose(shifted, [w, s, e, n], atol=1e-9)
+    assert np.allclose(plain, [118.5, 30.5, 119.5, 31.5], atol=0.03)  # Web Mercator grid, about a pixel

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+from geoproc.errors import GeoprocInputError
 from geoproc.palettes import hex_to_rgb, load_palettes, styles_dir
 
 PALETTES = load_palettes()
@@ -25,6 +26,7 @@ def test_every_style_file_of_the_brief_exists():
     assert names == {
         "lisa_clusters.qml", "getis_ord_hotspots.qml", "park_density.qml",
         "location_quotient.qml", "agglomeration.qml", "weight_links.qml", "kde_raster.qml",
+        "sdm_effects.qml",
     }
     for n in names:
         assert (styles_dir() / n).is_file(), n
@@ -108,3 +110,25 @@ def test_kde_qml_ramp_is_transparent_at_zero():
     assert [(float(i.get("value")), i.get("color"), int(i.get("alpha"))) for i in items] == [
         (s.at, s.color, s.alpha) for s in pal.stops]
     assert int(items[0].get("alpha")) == 0 and float(items[0].get("value")) == 0.0
+
+
+def test_sdm_effects_diverge_at_zero_and_scale_to_the_layer():
+    from geoproc.palettes import scaled_qml
+
+    pal = PALETTES["sdm_effects"]
+    b = list(pal.breaks)
+    assert b == [-x for x in reversed(b)] and b[len(b) // 2] == 0  # symmetric about 0
+    # blue below zero, red above (ColorBrewer RdBu's ends)
+    assert pal.colors[0] == "#2166ac" and pal.colors[-1] == "#b2182b"
+    root = ET.fromstring(scaled_qml("sdm_effects", "dig_direct", 0.8).partition("\n")[2])
+    ren = root.find("./renderer-v2")
+    assert ren.get("attr") == "dig_direct"
+    got = [(float(r.get("lower")), float(r.get("upper"))) for r in ren.findall("./ranges/range")]
+    want = [(0.8 * lo, 0.8 * hi) for lo, hi in zip(b[:-1], b[1:], strict=True)]
+    assert np.allclose(got, want, rtol=0, atol=1e-8)
+    # the extremes themselves fall inside the outer classes
+    assert got[0][0] < -0.8 and got[-1][1] > 0.8
+    with pytest.raises(GeoprocInputError):
+        scaled_qml("sdm_effects", "x", 0.0)
+    with pytest.raises(GeoprocInputError):
+        scaled_qml("lq", "lq", 1.0)  # not a scaled palette

@@ -7,10 +7,13 @@ from geoproc.pipeline.kinds._base import (
     BOOL,
     INT,
     ISLANDS,
+    LAYER,
     PANELS,
+    REGIONS,
     SEED,
     STR,
     Context,
+    Layer,
     Opt,
     StepKind,
     StepOutput,
@@ -34,7 +37,10 @@ class Sdm(StepKind):
                "dynamic": Opt(STR, choices=("tl", "stl", "both")),
                "random_effects": Opt(BOOL, default=False),
                # Elhorst's model-selection sequence instead of one model
-               "select": Opt(BOOL, default=False)}
+               "select": Opt(BOOL, default=False),
+               # a region layer of each region's effects, coloured by one of them (default the
+               # first regressor's direct effect) with the diverging sdm_effects style
+               "regions": Opt(STR, ref=REGIONS), "layer": LAYER, "effect": Opt(STR)}
     column_options = ("y", "x")
 
     def run(self, ctx: Context, step) -> StepOutput:
@@ -42,6 +48,11 @@ class Sdm(StepKind):
 
         o = step.options
         p = ctx.get(o["panel"])
+        if o["layer"] and (o.get("select") or o.get("dynamic")):
+            from geoproc.errors import GeoprocInputError
+
+            raise GeoprocInputError(f"sdm layer {o['layer']!r}: the region layer is drawn from a static "
+                                    "model; leave out select or dynamic, or the layer")
         if o.get("select"):
             return self._run_select(ctx, step, p)
         if o.get("dynamic"):
@@ -52,9 +63,35 @@ class Sdm(StepKind):
                   random_effects=o["random_effects"], islands=o["islands"])
         rel = self.planned_files(step)[0]
         res.to_html(ctx.outdir / rel, overwrite=True)
-        return StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "result": json_safe(res.to_dict()),
-                                              "coefficients": records(res.to_frame().reset_index()),
-                                              "effects": records(res.effects.reset_index())})
+        out = StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "result": json_safe(res.to_dict()),
+                                             "coefficients": records(res.to_frame().reset_index()),
+                                             "effects": records(res.effects.reset_index())})
+        if o["layer"]:
+            out.layers[o["layer"]] = Layer(self._region_layer(ctx, o, res, p), "sdm_effects")
+        return out
+
+    @staticmethod
+    def _region_layer(ctx: Context, o: dict, res, panel):
+        """The regions with each one's effects (last panel year's observed/fitted values)."""
+        from geoproc.errors import GeoprocInputError
+        from geoproc.validation import region_ids
+
+        if not o["regions"]:
+            raise GeoprocInputError(f"sdm layer {o['layer']!r}: give regions = the boundaries step to draw it on")
+        regions = ctx.get(o["regions"])
+        ids = region_ids(regions, ctx.regions_id(o["regions"]))
+        by_region = res.region_effects(year=sorted(panel.frame[panel.year].dropna().unique())[-1])
+        # default the direct effect: with row-standardised W every region's total effect is
+        # the same ((I - rho W)^-1 (beta + theta W) 1 is constant), a one-colour map
+        effect = o["effect"] or f"{o['x'][0]}_direct"
+        if effect not in by_region.columns:
+            raise GeoprocInputError(f"sdm effect {effect!r} unknown; choose one of {', '.join(by_region.columns)}")
+        by_text = by_region.set_axis([str(i) for i in by_region.index])  # 320000 and "320000" alike
+        gdf = regions.copy()
+        for col in by_region.columns:
+            gdf[col] = by_text[col].reindex([str(i) for i in ids]).to_numpy()
+        gdf.attrs["style_field"] = effect  # the column the diverging style classifies
+        return gdf
 
     def _run_dynamic(self, ctx: Context, step, p) -> StepOutput:
         from geoproc.durbin.dynamic_model import sdm_dynamic
