@@ -168,14 +168,15 @@ def conditional_permutation(
 
 def _numba_sites(kind, zx, zy, off, self_w, observed, ids, scaling, larger, mean, sd, sims,
                  n_jobs, progress) -> None:  # fmt: skip
-    """The numba engine over all sites, in ~50 batches between progress reports."""
+    """The numba engine over all sites, in ~10 batches between progress reports."""
     from geoproc._parallel import numba_threads
     from geoproc._permutation_kernel import crand_sites
 
     n = zx.shape[0]
     keep = sims is not None
     buf = sims if keep else np.empty((1, 1))
-    step = max(256, -(-n // 50)) if progress is not None else max(n, 1)
+    # ~10 batches: between parallel calls the idle OpenMP threads spin-wait (CPU burnt)
+    step = max(256, -(-n // 10)) if progress is not None else max(n, 1)
     indptr = off.indptr.astype(np.int64)
     data = off.data.astype(np.float64)
     report(progress, 0.0)

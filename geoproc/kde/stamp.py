@@ -224,8 +224,10 @@ def stamp_points(
     )  # fmt: skip
     n = x.size
     # without a callback one call over all points; with one, ~100 batches (a numba
-    # call costs microseconds) so cancel answers within a percent of the work
-    step = n if progress is None else max(1, -(-n // 100))
+    # call costs microseconds) so cancel answers within a percent of the work. On
+    # threads, ~10: between parallel calls the idle OpenMP threads spin-wait, which
+    # cost 1.4 s of CPU (and the main thread's core on a busy machine) at 100 batches
+    step = n if progress is None else max(1, -(-n // (100 if threads == 1 else 10)))
     report(progress, 0.0)
     bounds = row_bands(y, grid, threads) if threads > 1 and n else None
     for a in range(0, max(n, 1), max(step, 1)):
