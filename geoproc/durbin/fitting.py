@@ -400,7 +400,8 @@ def _hausman(problem: Problem, spec: ModelSpec, fits: dict) -> TestStat:
     fe = fits[key]
     try:
         re = fit_random_effects(pa.y, pa.x, W, op, wx_idx if model == "sdm" else [],  # as the FE fit
-                                time_effects=effects == "twoway")
+                                time_effects=effects == "twoway",
+                                lee_yu=effects == "twoway" and abs((op.row_sum or 0.0) - 1.0) < 1e-10)  # as FE
     except GeoprocInputError:
         return TestStat.missing("hausman")
     # coefficients and rho; the RE intercept (without time effects) is not compared

@@ -34,7 +34,8 @@ def _quasi_demean(a: np.ndarray, phi: float) -> np.ndarray:
 
 
 def fit_random_effects(Y: np.ndarray, X: np.ndarray, W, op: SpatialOperator, wx_idx: list[int],
-                       time_effects: bool = True, tol: float = 1e-10, maxiter: int = 500) -> Fit:
+                       time_effects: bool = True, tol: float = 1e-10, maxiter: int = 500,
+                       lee_yu: bool = False) -> Fit:
     """Random region effects SAR/SDM by ML.
 
     Parameters
@@ -47,6 +48,12 @@ def fit_random_effects(Y: np.ndarray, X: np.ndarray, W, op: SpatialOperator, wx_
         Regressors with a W x term (empty: SAR).
     time_effects : bool
         Fixed time effects (demean by period first); otherwise an intercept.
+    lee_yu : bool
+        With ``time_effects``, remove them by Lee and Yu's transformation F_N' (needs
+        row-standardised W): N - 1 observations a period, Jacobian
+        T (log|I - rho W| - log(1 - rho)), (N - 1) log phi. Without it the period demeaning
+        is treated as N free observations (the direct approach, whose rho and sigma^2 carry
+        Lee and Yu's O(1/N) bias).
 
     Returns
     -------
@@ -64,12 +71,18 @@ def fit_random_effects(Y: np.ndarray, X: np.ndarray, W, op: SpatialOperator, wx_
         R = np.concatenate([R, np.ones((T, N, 1))], axis=2)
         names.append("const")
     p = R.shape[2]
+    proj = bool(time_effects and lee_yu)
+    if proj and (op.row_sum is None or abs(op.row_sum - 1.0) > 1e-10):
+        raise GeoprocInputError("random effects with Lee and Yu's time transformation need "
+                                "row-standardised weights (row_standardize=True)")
+    key = "time" if proj else "none"
+    n_reg = N - 1 if proj else N
     phi = 0.5
     fit = None
     for _ in range(maxiter):
         d = Design(_quasi_demean(Y, phi), _quasi_demean(WY, phi),
                    _quasi_demean(R, phi).reshape(T * N, p), names)
-        fit = fit_lag(d, op, "none", information=False, model="re")
+        fit = fit_lag(d, op, key, lee_yu=proj, information=False, model="re")
         r = Y - fit.spatial * WY - R @ fit.coef
         rbar = r.mean(axis=0)
         a = float(np.sum((r - rbar) ** 2))
@@ -83,19 +96,19 @@ def fit_random_effects(Y: np.ndarray, X: np.ndarray, W, op: SpatialOperator, wx_
         raise GeoprocInputError("random-effects estimation did not converge (phi iterations)")
     d = Design(_quasi_demean(Y, phi), _quasi_demean(WY, phi),
                _quasi_demean(R, phi).reshape(T * N, p), names)
-    fit = fit_lag(d, op, "none", information=True, model="re")
+    fit = fit_lag(d, op, key, lee_yu=proj, information=True, model="re")
     s2 = fit.sigma2
-    loglik = fit.loglik + N * np.log(phi)
+    loglik = fit.loglik + n_reg * np.log(phi)
     # add phi to the information matrix: order delta (p), rho, phi, sigma2
     info0 = fit.extra["info"]
-    tr1 = op.exact_trace_G(fit.spatial)[0]
+    tr1 = op.exact_trace_G(fit.spatial)[0] - (1.0 / (1.0 - fit.spatial) if proj else 0.0)
     info = np.zeros((p + 3, p + 3))
     idx = list(range(p + 1)) + [p + 2]
     info[np.ix_(idx, idx)] = info0
-    info[p + 1, p + 1] = 2.0 * N / phi**2
+    info[p + 1, p + 1] = 2.0 * n_reg / phi**2
     info[p, p + 1] = info[p + 1, p] = -2.0 * tr1 / phi
-    info[p + 1, p + 2] = info[p + 2, p + 1] = -N / (phi * s2)
+    info[p + 1, p + 2] = info[p + 2, p + 1] = -n_reg / (phi * s2)
     cov_full = np.linalg.inv(info)
     cov = cov_full[np.ix_(idx, idx)]
-    return Fit("re", names, fit.coef, fit.spatial, s2, float(loglik), fit.resid, cov, T * N, T,
+    return Fit("re", names, fit.coef, fit.spatial, s2, float(loglik), fit.resid, cov, fit.n_obs, T,
                spatial_name="rho", extra={"phi": phi, "cov_full": cov_full, "info": info})

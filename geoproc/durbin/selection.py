@@ -205,7 +205,8 @@ def _hausman(y, X, ds: Design, op, effects, wx) -> TestStat:
         # the FE side by Lee and Yu's approach (consistent sigma^2), as geoproc.sdm does
         fe = fit_lag(ds, op, effects, lee_yu=effects == "region" or op.row_sum is not None,
                      model="sdm")
-        re = fit_random_effects(y, X, op.W, op, wx, time_effects=effects == "twoway")
+        re = fit_random_effects(y, X, op.W, op, wx, time_effects=effects == "twoway",
+                                lee_yu=effects == "twoway" and abs((op.row_sum or 0.0) - 1.0) < 1e-10)
     except GeoprocInputError:
         return TestStat.missing("hausman")
     pc = len(fe.coef)

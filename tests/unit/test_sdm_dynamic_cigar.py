@@ -15,6 +15,8 @@ grid of rho, looked up at the nearest grid point (a step function), and R's ``op
 (scipy's ``fminbound`` is the same fmin with the same stopping rule); given SDPDmod's rho,
 geoproc's own code reproduces every published digit of mod1-mod3. geoproc's exact maximum
 differs from the published rho by 6e-4 (mod1) to 3e-3 (mod2) and has the higher likelihood.
+mod5 additionally needs SDPDmod's ``solve(Matrix::nearPD(SIG)$mat)`` in its bias correction,
+which on this badly scaled information matrix is not the inverse (``r_nearpd``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import scipy.io
 from scipy import optimize, sparse
 
 from geoproc.durbin.dynamic import (
+    _information,
     bias_correction,
     bias_terms,
     covariance,
@@ -137,8 +140,8 @@ def test_dynamic_sar_region_uncorrected_mod2_and_corrected_mod3(cigar):
 
 def test_dynamic_two_way_lee_yu_sdm_mod5(cigar):
     """The correction in Lee and Yu's transformed model equals SDPDmod's formula evaluated
-    with an explicit F_N at the same QMLE; the published mod5 lies elsewhere (see
-    docs/validation.md): tau agrees to 2e-4, rho/psi/W*logp do not."""
+    with an explicit F_N at the same QMLE. The published mod5 differs because SDPDmod inverts
+    the information matrix through nearPD (next test; docs/validation.md)."""
     y, X, W = cigar
     T, N = y.shape
     op = SpatialOperator(W)
@@ -173,6 +176,66 @@ def test_dynamic_two_way_lee_yu_sdm_mod5(cigar):
     assert fit.stationarity.ok
     tr = bias_terms(op, rho, b[0], b[1], projected=True)
     assert tr["tr_R"] == pytest.approx(np.trace(R), rel=1e-9)
+
+
+def r_nearpd(A: np.ndarray, eig_tol: float = 1e-6, posd_tol: float = 1e-8) -> np.ndarray:
+    """R Matrix::nearPD(A)$mat with its defaults, for a symmetric positive definite A.
+
+    As documented (?nearPD): eigenvalues with lambda_k / lambda_1 <= eig.tol are treated as
+    zero (Higham's projection; for a positive definite A the Dykstra iterations return that
+    projection unchanged), then the final posdefify step raises eigenvalues below
+    posd.tol * lambda_1 to it and rescales to keep the diagonal.
+    """
+    d, Q = np.linalg.eigh((A + A.T) / 2)
+    keep = d > eig_tol * d.max()
+    X = (Q[:, keep] * d[keep]) @ Q[:, keep].T
+    e, V = np.linalg.eigh(X)
+    eps = posd_tol * abs(e.max())
+    if e.min() < eps:
+        X2 = (V * np.maximum(e, eps)) @ V.T
+        D = np.sqrt(np.maximum(eps, np.diag(X)) / np.diag(X2))
+        X = D[:, None] * X2 * D[None, :]
+    return X
+
+
+def test_published_mod5_is_the_correction_through_nearpd(cigar):
+    """SDPDmod's mod5 = its QMLE + nearPD(Sigma)^-1 b, not Sigma^-1 b (docs/validation.md).
+
+    SDPDm() inverts the information matrix of the QMLE as solve(Matrix::nearPD(SIG)$mat)
+    for the bias correction. Sigma's largest eigenvalue is the sigma2 entry
+    N'T'/(2 sigma^4) ~ 3.6e5 (sigma2 ~ 0.0012), its smallest 0.29: below nearPD's relative
+    eig.tol 1e-6, so nearPD replaces it by 1e-8 * 3.6e5 and that direction of the
+    correction is blown up ~80-fold. Emulating that one step on geoproc's own QMLE
+    (at SDPDmod's grid rho), information matrix and bias vector gives every published digit
+    of mod5; with the exact inverse the correction is small and lands on geoproc's fit.
+    """
+    y, X, W = cigar
+    T, N = y.shape
+    op = SpatialOperator(W)
+    d = dynamic_design(y, X, W, "both", [0, 1], NAMES, "twoway")
+    vals, vecs = np.linalg.eigh(np.eye(N) - 1.0 / N)
+    F = vecs[:, vals > 0.5]  # Lee-Yu F_N: the grid and lookup run on F' W F
+    n, t = N - 1, T - 1
+    rho = sdpdmod_rho(d, F.T @ W.toarray() @ F, n, t)
+    raw = qmle_at(d, rho, n * t)
+    # SDPDmod's uncorrected mod5 (printed by its summary(..)$coefficients; R 4.2, SDPDmod
+    # 0.0.5): rho 0.0766387, tau 0.8235986, psi -0.0107011
+    np.testing.assert_allclose(raw[[6, 0, 1]], [0.0766387, 0.8235986, -0.0107011], atol=6e-7)
+    p = 6
+    info = _information(d, op, raw[:p], rho, raw[p + 1], n * t, t, True)
+    c = info @ bias_correction(d, op, raw, "twoway", True, info)  # n times the YdJL bias
+    ev = np.linalg.eigvalsh(info)
+    assert ev.min() / ev.max() < 1e-6  # nearPD's eig.tol: the smallest is "zero" to it
+    s = 1 / np.sqrt(np.diag(info))
+    assert np.linalg.cond(s[:, None] * info * s[None, :]) < 1e3  # units, not collinearity
+    sdpd = raw + np.linalg.solve(r_nearpd(info), c)
+    published = [0.864412, -0.096270, -0.270872, 0.104262, 0.195595, -0.032464, 0.162189]
+    np.testing.assert_allclose(sdpd[:7], published, atol=6e-7)
+    exact = raw + np.linalg.solve(info, c)
+    fit = fit_dynamic(y, X, W, dynamic="both", model="sdm", effects="twoway", lee_yu=True, op=op)
+    # the exact inverse at SDPDmod's grid rho differs from geoproc's fit only by the grid
+    np.testing.assert_allclose(exact[:7], fit.params[:7], atol=4e-4)
+    assert abs(exact[6] - 0.162189) > 0.08
 
 
 def test_effects_at_published_coefficients_match_published_simulated_means():
