@@ -393,6 +393,8 @@ def _apply_crosswalk(df: pd.DataFrame, id: str, year: str, crosswalk: bool | str
     from geoproc.crosswalk import aggregate_merged, crosswalk_panel
 
     split = crosswalk if isinstance(crosswalk, str) else "drop"
+    if split not in ("drop", "error", "keep"):
+        raise GeoprocInputError(f"crosswalk={crosswalk!r}: use True, 'drop', 'error' or 'keep'")
     attrs = dict(df.attrs)
     out, report = crosswalk_panel(df, id=id, year=year, split=split)
     merged = report[report["merged"]]

@@ -127,6 +127,28 @@ def test_stale_parts_of_dead_runs_removed_live_and_foreign_kept(tmp_path):
     assert remove_stale_parts(tmp_path / "nosuch") == []
 
 
+def test_pidless_parts_of_older_versions_removed_after_a_day(tmp_path):
+    """Partial files written before PIDs were in the name (``.x.part-<8hex>``): removed by the
+    next write into the folder once older than 24 h; a fresh one (maybe a running old
+    version) and look-alikes that are not ours are kept."""
+    day = 24 * 3600
+    old = tmp_path / ".D.part-0123abcd.csv"
+    old_nosuffix = tmp_path / ".x.part-deadbeef"
+    fresh = tmp_path / ".D.part-89abcdef.csv"
+    not_hex = tmp_path / ".D.part-zzzzzzzz.csv"
+    visible = tmp_path / "D.part-0123abcd.csv"  # not hidden: a user's file
+    for p in (old, old_nosuffix, fresh, not_hex, visible):
+        p.write_text("half")
+    now = time.time()
+    for p in (old, old_nosuffix, not_hex, visible):
+        os.utime(p, (now - day - 60, now - day - 60))
+    os.utime(fresh, (now - day + 3600, now - day + 3600))  # 23 h old
+    with atomic_output(tmp_path / "D.csv") as tmp:
+        tmp.write_text("done")
+    assert not old.exists() and not old_nosuffix.exists()
+    assert fresh.exists() and not_hex.exists() and visible.exists()
+
+
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT])
 def test_disk_full_is_one_line_naming_the_file(tmp_path, code):
     out = tmp_path / "big.csv"
