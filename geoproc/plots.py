@@ -186,7 +186,7 @@ def _category_map(gdf: gpd.GeoDataFrame, palette: str, column: str | None, path,
     with _style() as plt:
         fig, ax = _map_axes(plt, proj, lonlat, national, crs)
         # national: the main frame without the reefs south of 17.5° N, which the inset shows
-        main = _main_frame(proj, crs) if national else proj
+        main = _main_frame(lonlat, crs, span / 3600) if national else proj
         main.plot(ax=ax, color=fill, edgecolor="#636363", linewidth=0.3)
         if national:
             _south_china_sea_inset(ax, proj, fill, crs)
@@ -248,20 +248,20 @@ def _map_axes(plt, proj, lonlat, national: bool, crs: str):
     return fig, ax
 
 
-def _main_frame(proj, crs: str):
-    """``proj`` (national, in ``crs``) cut to what lies north of
+def _main_frame(lonlat, crs: str, tolerance: float):
+    """``lonlat`` (national) cut to what lies north of
     :data:`geoproc.cartography.MAIN_FRAME_SOUTH`, row for row (empty rows stay, so colours
-    line up)."""
+    line up), in ``crs`` and simplified as the rest of the map. Cut along the parallel in
+    lon/lat, where it is straight (clip_by_rect also copes with the odd invalid ring)."""
     import shapely
-    from pyproj import Transformer
 
-    from geoproc.cartography import main_frame_ring
+    from geoproc.cartography import MAIN_FRAME_SOUTH
 
-    t = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    lon, lat = zip(*main_frame_ring(), strict=True)
-    clip = shapely.Polygon(list(zip(*t.transform(lon, lat), strict=True)))
-    out = proj.copy()
-    out[out.geometry.name] = shapely.intersection(np.asarray(proj.geometry.values), clip)
+    out = lonlat.copy()
+    out[out.geometry.name] = shapely.clip_by_rect(np.asarray(lonlat.geometry.values), -180.0,
+                                                  MAIN_FRAME_SOUTH, 180.0, 90.0)
+    out = out.to_crs(crs)
+    out[out.geometry.name] = out.geometry.simplify(tolerance, preserve_topology=True)
     return out
 
 

@@ -409,3 +409,55 @@ def test_sdm_layer_diverges_around_zero_by_the_chosen_effect(qgis_new_project, d
     for v in df["dig_direct"]:
         k = next(i for i, rg in enumerate(ranges) if rg.lowerValue() <= v <= rg.upperValue())
         assert (k < 3) == (v < 0) or v == 0  # blue classes below zero, red above
+
+
+def test_national_main_frame_leaves_the_southern_reefs_to_the_inset(qgis_new_project, demo_out, tmp_path):
+    """Chinese national maps draw the reefs south of Hainan only in the South China Sea inset:
+    exported, the main frame is blank where the shipped reefs south of 17.5 N lie, the inset not."""
+    import pyogrio
+    import shapely
+    from PIL import Image
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsLayoutExporter,
+        QgsPointXY,
+    )
+
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    layout = project.layoutManager().layoutByName("LISA clusters: provinces_lisa_cul_2021")
+    settings = QgsLayoutExporter.ImageExportSettings()
+    settings.dpi = 150
+    png = tmp_path / "national.png"
+    assert QgsLayoutExporter(layout).exportToImage(str(png), settings) == QgsLayoutExporter.Success
+    img = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    main, inset = sorted(_layout_items(layout)["map"], key=lambda m: -m.extent().width())
+    prov = pyogrio.read_dataframe(demo_out / "results.gpkg", layer="provinces_lisa_cul_2021")
+    reefs = shapely.get_coordinates(prov.geometry.to_numpy())
+    reefs = reefs[(reefs[:, 1] < 17.3) & (reefs[:, 1] > 15.5)]  # the Xisha (Paracel) reefs
+
+    def pixels(item):  # the reef vertices as pixels of the page, those inside the item
+        to_map = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), item.crs(), project)
+        ext, pos, size = item.extent(), item.pagePos(), item.rect()
+        out = []
+        for lon, lat in reefs:
+            p = to_map.transform(QgsPointXY(float(lon), float(lat)))
+            fx, fy = (p.x() - ext.xMinimum()) / ext.width(), (ext.yMaximum() - p.y()) / ext.height()
+            if 0.01 < fx < 0.99 and 0.01 < fy < 0.99:
+                mm = (pos.x() + fx * size.width(), pos.y() + fy * size.height())
+                out.append((round(mm[1] / 25.4 * 150), round(mm[0] / 25.4 * 150)))
+        return out
+
+    inset_rect = (inset.pagePos().x(), inset.pagePos().y(), inset.rect().width(), inset.rect().height())
+    in_main = [(r, c) for r, c in pixels(main)  # not where the inset covers the main map
+               if not (inset_rect[0] <= c / 150 * 25.4 <= inset_rect[0] + inset_rect[2]
+                       and inset_rect[1] <= r / 150 * 25.4 <= inset_rect[1] + inset_rect[3])]
+    assert len(in_main) > 20  # the reefs do fall inside the main frame's extent
+
+    def inked(rc):  # anything darker than paper in the 5x5 pixels around
+        r, c = rc
+        return bool((img[r - 2:r + 3, c - 2:c + 3] < 200).any())
+
+    assert not any(map(inked, in_main))
+    assert sum(map(inked, pixels(inset))) > 0.8 * len(pixels(inset)) > 20
