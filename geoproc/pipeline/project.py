@@ -32,7 +32,7 @@ from geoproc.cartography import (
 __all__ = ["GROUPS", "LABEL_FIELDS", "layer_bounds", "project_spec", "themes"]
 
 #: layer group by drawing rank (see ``outputs._ORDER``), top first
-GROUPS = {0: "Points", 1: "Links", 2: "Boundaries", 3: "Results", 9: "Rasters"}
+GROUPS = {0: "Points", 1: "Links", 1.5: "Point patterns", 2: "Boundaries", 3: "Results", 9: "Rasters"}
 #: region name fields labelled in the project, first found wins
 LABEL_FIELDS = ("name_zh", "name_en", "name")
 _PLAIN = ("points", "outline", "weight_links", "raster")
@@ -92,7 +92,7 @@ def themes(layers: list[dict]) -> list[dict]:
         if lyr["style"] in ("points", "outline"):
             continue
         members = [lyr]
-        if lyr["style"] in ("raster", "weight_links"):
+        if lyr["style"] in ("raster", "weight_links", "sde_ellipses"):
             context = [o for o in layers if o["style"] in ("points", "outline")
                        and not o["name"].endswith("centroids") and _overlap(o["bounds"], lyr["bounds"])]
             members = sorted(context + [lyr], key=lambda d: d["rank"])

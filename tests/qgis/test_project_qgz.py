@@ -27,7 +27,10 @@ EXPECTED = {
     "provinces_lisa_cul_2021": ("categorizedSymbol", "lisa"),
     "provinces_sdm_effects": ("graduatedSymbol", "sdm_effects"),
     "park_kde": ("singlebandpseudocolor", "kde"),
+    "park_ellipses": ("categorizedSymbol", "ellipse"),
 }
+#: the demo's ellipses: the parks open by each year, 2004 to 2022 (data/demo/yrd_parks_synthetic.csv)
+ELLIPSE_YEARS = [str(y) for y in range(2004, 2023)]
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +94,13 @@ def test_project_opens_every_layer_valid_styled_and_ordered(qgis_new_project, de
         rtype, pal = EXPECTED[lyr.name()]
         r = lyr.renderer()
         assert r.type() == rtype, (lyr.name(), r.type())
-        if rtype == "categorizedSymbol":
+        if pal == "ellipse":  # a category per year, outlines from YlOrBr's #fec44f to #993404
+            assert r.classAttribute() == "year"
+            assert [str(c.value()) for c in r.categories()] == ELLIPSE_YEARS
+            cols = [c.symbol().symbolLayer(0).strokeColor().name() for c in r.categories()]
+            assert cols[0] == "#fec44f" and cols[-1] == "#993404" and len(set(cols)) == len(cols)
+            assert all(c.symbol().symbolLayer(0).brushStyle() == 0 for c in r.categories())  # no fill
+        elif rtype == "categorizedSymbol":
             palette = get_palette(pal)
             assert [c.value() for c in r.categories()] == [c.value for c in palette.categories]
             assert [c.symbol().color().name() for c in r.categories()] == [c.color for c in palette.categories]
@@ -124,7 +133,9 @@ def test_every_layer_renders_in_its_palette(qgis_new_project, demo_out):
         non_white = (arr < 250).any(axis=2).mean()
         assert non_white > 0.001, (lyr.name(), non_white)  # not blank
         rtype, pal = EXPECTED[lyr.name()]
-        if rtype == "categorizedSymbol":
+        if pal == "ellipse":  # the first and last year's outlines are drawn in their colours
+            assert _has_colour(arr, "#fec44f", tol=40) and _has_colour(arr, "#993404", tol=40), lyr.name()
+        elif rtype == "categorizedSymbol":
             # every class present in the data is drawn in its palette colour
             import pyogrio
 
@@ -270,7 +281,9 @@ def test_region_layers_are_labelled_with_chinese_names_and_grouped(qgis_new_proj
     project = qgis_new_project
     assert project.read(str(demo_out / "project.qgz"))
     root = project.layerTreeRoot()
-    assert [g.name() for g in root.children()] == ["Points", "Links", "Boundaries", "Results", "Rasters"]
+    assert [g.name() for g in root.children()] == ["Points", "Links", "Point patterns", "Boundaries", "Results",
+                                                   "Rasters"]
+    assert [n.name() for n in root.findGroup("Point patterns").children()] == ["park_ellipses"]
     assert [n.name() for n in root.findGroup("Boundaries").children()] == ["yrd_cities"]
     from qgis.core import Qgis, QgsVectorLayer, QgsWkbTypes
 
@@ -279,7 +292,8 @@ def test_region_layers_are_labelled_with_chinese_names_and_grouped(qgis_new_proj
     for lyr in root.layerOrder():
         if not isinstance(lyr, QgsVectorLayer):
             continue
-        polygon = lyr.geometryType() == polygon_type
+        # regions, not the ellipses (no name to label them with)
+        polygon = lyr.geometryType() == polygon_type and lyr.name() != "park_ellipses"
         assert lyr.labelsEnabled() == polygon, lyr.name()
         if polygon:
             assert lyr.labeling().settings().fieldName == "name_zh"
