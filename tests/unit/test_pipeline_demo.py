@@ -200,7 +200,7 @@ def test_cli_reports_every_pipeline_problem(tmp_path, capsys):
 def test_demo_check_lists_the_steps(capsys):
     assert main(["demo", "-o", "unused", "--check"]) == 0
     out = capsys.readouterr().out
-    assert "valid, 39 steps" in out and "prov_sdm (sdm) <- prov_res, prov_gravity" in out
+    assert "valid, 40 steps" in out and "prov_sdm (sdm) <- prov_res, prov_gravity" in out
 
 
 @pytest.mark.slow

@@ -26,7 +26,7 @@ def test_every_style_file_of_the_brief_exists():
     assert names == {
         "lisa_clusters.qml", "getis_ord_hotspots.qml", "park_density.qml",
         "location_quotient.qml", "agglomeration.qml", "weight_links.qml", "kde_raster.qml",
-        "sdm_effects.qml",
+        "sdm_effects.qml", "sde_ellipses.qml",
     }
     for n in names:
         assert (styles_dir() / n).is_file(), n
