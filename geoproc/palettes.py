@@ -420,9 +420,12 @@ def group_qml(name: str, field: str, values: Any) -> str:
     root = ET.fromstring(body)
     ren = root.find("./renderer-v2")
     ren.set("attr", field)
+    # the template is the renderer's source symbol (scripts/build_styles.py writes no category)
+    template = ren.find("./source-symbol/symbol")
+    for tag in ("categories", "symbols"):
+        if ren.find(tag) is None:
+            ren.insert(0 if tag == "categories" else 1, ET.Element(tag))
     cats, symbols = ren.find("./categories"), ren.find("./symbols")
-    template = symbols.find("./symbol")
-    symbols.remove(template)
     for k, (value, colour) in enumerate(zip(groups, colours, strict=False)):
         ET.SubElement(cats, "category", {"symbol": str(k), "value": str(value), "render": "true",
                                          "label": str(value)})
