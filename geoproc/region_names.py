@@ -21,7 +21,7 @@ from typing import Any
 
 from geoproc.errors import GeoprocInputError
 
-__all__ = ["RegionMatcher", "name_keys", "normalize_name"]
+__all__ = ["RegionMatcher", "match_in_context", "name_keys", "normalize_name"]
 
 # Ethnic qualifiers of Chinese autonomous areas, longest first so that
 # "维吾尔" is not cut in the middle; they are stripped only together with the
@@ -239,3 +239,127 @@ class RegionMatcher:
                 + ("; ..." if len(problems) > 30 else "")
             )
         return [result[n] for n in names]
+
+
+def _all_candidates(matcher: RegionMatcher, name: Any) -> list:
+    """Every code any key of ``name`` matches (full written form first)."""
+    text = normalize_name(name)
+    if text in matcher._code_text:
+        return [matcher._code_text[text]]
+    found: list = []
+    for k in name_keys(name):
+        for c in sorted(matcher._key_codes.get(k, ()), key=str):
+            if c not in found:
+                found.append(c)
+        if found:  # the most specific key that matches decides (苏州 before "suzhou")
+            break
+    return found
+
+
+def _context_codes(values: Sequence | None, layer: Any, what: str) -> list:
+    """Codes of a context column (province or city names/codes) per row, None where empty."""
+    if values is None:
+        return []
+    matcher = RegionMatcher(layer["code"].tolist(),
+                            [layer[c].tolist() for c in ("name_zh", "short_zh", "name_en") if c in layer])
+    out = []
+    for v in values:
+        if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "":
+            out.append(None)
+            continue
+        code, cands = matcher.match_one(v)
+        if code is None:
+            hint = f" (could be {', '.join(map(str, cands))})" if cands else ""
+            raise GeoprocInputError(f"{what} {v!r} matches no single {what}{hint}")
+        out.append(code)
+    return out
+
+
+def match_in_context(
+    names: Sequence,
+    regions: Any,
+    province: Sequence | None = None,
+    city: Sequence | None = None,
+    what: str = "names",
+) -> list:
+    """Match city or county names to codes, using each row's province/city to tell namesakes apart.
+
+    China has several 鼓楼区 (Nanjing, Xuzhou, Fuzhou, Kaifeng) and 朝阳区 (Beijing,
+    Changchun); pinyin collides more often (苏州/宿州 "Suzhou", 泰州/台州 "Taizhou").
+    Each name is matched in any variant (鼓楼, 鼓楼区, Gulou, "Gulou District";
+    恩施州, 恩施土家族苗族自治州; see :func:`name_keys`); where it fits several units, the
+    row's ``province`` and ``city`` (names in any variant, or codes) pick the one
+    inside them.
+
+    Parameters
+    ----------
+    names : sequence
+        Names (or codes) of cities or counties, one per row.
+    regions : GeoDataFrame, DataFrame or str
+        The layer (``"china_cities"``, ``"china_counties"`` or a frame with ``code``,
+        name columns and ``province_code`` / ``city_code``).
+    province, city : sequence, optional
+        Each row's province / city, same length as ``names``.
+    what : str
+        What the names are, for the error message.
+
+    Returns
+    -------
+    list
+        The code of each name.
+
+    Raises
+    ------
+    GeoprocInputError
+        One message listing every name that matches no unit (with the closest names)
+        or several (each candidate with its city and province), saying which context
+        column would resolve it.
+    """
+    from geoproc.boundaries import load_boundaries
+
+    layer = load_boundaries(regions) if isinstance(regions, str) else regions
+    cols = [c for c in ("name_zh", "short_zh", "name_en", "name") if c in layer.columns]
+    matcher = RegionMatcher(layer["code"].tolist(), [layer[c].tolist() for c in cols])
+    names = list(names)
+    for label, ctx in (("province", province), ("city", city)):
+        if ctx is not None and len(ctx) != len(names):
+            raise GeoprocInputError(f"{label} context has {len(ctx)} values for {len(names)} {what}")
+    prov = _context_codes(province, _parent_layer(layer, "province"), "province")
+    cty = _context_codes(city, _parent_layer(layer, "city"), "city")
+    info = layer.set_index("code")
+    parent_cols = [c for c in ("province_code", "city_code") if c in info.columns]
+    result, problems = [], []
+    for i, name in enumerate(names):
+        cands = _all_candidates(matcher, name)
+        for col, ctx in (("province_code", prov), ("city_code", cty)):
+            if ctx and ctx[i] is not None and col in info.columns:
+                cands = [c for c in cands if info.at[c, col] == ctx[i] or c == ctx[i]]
+        if len(cands) == 1:
+            result.append(cands[0])
+            continue
+        result.append(None)
+        where = "".join(f" in {v!r}" for v in (province[i] if province is not None else None,
+                                                city[i] if city is not None else None) if v is not None)
+        if cands:
+            labels = ", ".join(
+                f"{info.at[c, cols[0]]} ({c}" + "".join(f", {k} {info.at[c, k]}" for k in parent_cols) + ")"
+                for c in cands
+            )
+            need = "" if (province is not None and city is not None) else "; add a province or city column"
+            problems.append(f"{name!r}{where} is ambiguous: {labels}{need}")
+        else:
+            sug = matcher.suggestions(name)
+            problems.append(f"{name!r}{where}" + (f" (closest: {', '.join(sug)})" if sug else ""))
+    if problems:
+        raise GeoprocInputError(
+            f"{len(problems)} {what} match no single region: " + "; ".join(problems[:20])
+            + ("; ..." if len(problems) > 20 else "")
+        )
+    return result
+
+
+def _parent_layer(layer: Any, level: str) -> Any:
+    """The shipped layer of a layer's parents (provinces of cities, cities of counties)."""
+    from geoproc.boundaries import load_boundaries
+
+    return load_boundaries("china_provinces_cnmaps" if level == "province" else "china_cities")

@@ -22,6 +22,7 @@ __all__ = [
     "check_geographic_points",
     "check_geometries",
     "check_ids",
+    "check_layer_coordinates",
     "check_lonlat",
     "check_point_geometries",
     "check_points_frame",
@@ -29,6 +30,7 @@ __all__ = [
     "lonlat_problems",
     "region_ids",
     "require_crs",
+    "standardize",
     "to_lonlat",
 ]
 
@@ -43,8 +45,10 @@ def _label(labels: Sequence | None, i: int) -> str:
 
 
 def require_crs(gdf: gpd.GeoDataFrame, what: str = "layer") -> None:
-    """Raise if ``gdf`` has no CRS."""
+    """Raise if ``gdf`` has no CRS (naming a sample feature and a guess at the CRS)."""
     if gdf.crs is None:
+        if len(gdf) and getattr(gdf, "geometry", None) is not None:
+            check_layer_coordinates(gdf, what)  # raises, with a sample feature
         raise GeoprocInputError(
             f"{what} has no coordinate reference system; set one (e.g. gdf.set_crs('EPSG:4326'))"
         )
@@ -274,8 +278,141 @@ class _Owned(Sequence):
         return self._labels[int(self._owner[i])]
 
 
+_SWAP_HINT = (
+    "longitude and latitude look swapped (x holds the latitude); swap them in the source "
+    "(GeoPandas: gdf.geometry.map(lambda g: shapely.ops.transform(lambda x, y: (y, x), g)))"
+)
+_METRES_HINT = (
+    "these look like projected metres labelled as degrees; set the layer's real CRS "
+    "(GeoPandas: gdf.set_crs(..., allow_override=True); QGIS: Assign Projection)"
+)
+_DEGREES_HINT = (
+    "these look like lon/lat degrees labelled as a projected CRS; set EPSG:4326 "
+    "(GeoPandas: gdf.set_crs(4326, allow_override=True); QGIS: Assign Projection)"
+)
+
+
+def _sample(geoms: np.ndarray, i: int, bad=None) -> str:
+    """One vertex of feature ``i`` as "(x, y)": the first failing ``bad(xy)`` if given."""
+    import shapely
+
+    xy = shapely.get_coordinates(geoms[i])
+    if xy.size == 0:
+        return "(empty)"
+    j = 0
+    if bad is not None:
+        hits = np.flatnonzero(bad(xy))
+        j = int(hits[0]) if hits.size else 0
+    return f"({xy[j, 0]:.6g}, {xy[j, 1]:.6g})"
+
+
+def check_layer_coordinates(
+    gdf: gpd.GeoDataFrame, what: str = "regions", labels: Sequence | None = None
+) -> None:
+    """Raise when a layer's coordinates contradict its CRS, naming the layer and a feature.
+
+    The checks :func:`geoproc.read_points` makes for points, for any layer (polygons,
+    lines, points): no CRS at all; a geographic CRS (EPSG:4326...) with coordinates
+    beyond ±180°/±90° -- longitude and latitude swapped, or projected metres labelled
+    as degrees; a projected CRS whose coordinates all look like degrees (an extent of
+    under 360 units around the origin); non-finite coordinates. Without this check such
+    layers end deep inside PROJ (``|lat_0| should be <= 90°``) or give silently wrong
+    distances.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+    what : str
+        The layer as the user knows it (file name, layer name, QGIS parameter).
+    labels : sequence, optional
+        A label per feature (region ids); default "row <position>".
+
+    Raises
+    ------
+    GeoprocInputError
+        One line: the layer, how many features are affected, one sample feature with a
+        coordinate, and what to do.
+    """
+    import shapely
+    from pyproj import CRS
+
+    geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
+    n = len(geoms)
+    if n == 0:
+        return
+
+    def name(i: int) -> str:
+        return _label(labels, i)
+
+    with np.errstate(invalid="ignore"):
+        b = shapely.bounds(geoms)  # NaN for missing/empty geometries: check_geometries' job
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    nonfinite = np.flatnonzero(present & ~np.isfinite(b).all(axis=1))
+    if nonfinite.size:
+        i = int(nonfinite[0])
+        raise GeoprocInputError(
+            f"{what}: non-finite coordinates (inf or NaN) in {nonfinite.size} of {n} features, "
+            f"e.g. {name(i)} at {_sample(geoms, i, lambda xy: ~np.isfinite(xy).all(axis=1))}; "
+            "repair or drop those features"
+        )
+    ok = np.flatnonzero(present)
+    if ok.size == 0:
+        return
+    ax, ay = np.maximum(np.abs(b[:, 0]), np.abs(b[:, 2])), np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3]))
+    if gdf.crs is None:
+        i = int(ok[0])
+        degrees = bool(np.all(ax[ok] <= 180) and np.all(ay[ok] <= 90))
+        guess = ("they look like lon/lat degrees: set EPSG:4326" if degrees
+                 else "they look projected: set the layer's projected CRS")
+        raise GeoprocInputError(
+            f"{what} has no coordinate reference system (a shapefile without its .prj?); "
+            f"e.g. {name(i)} at {_sample(geoms, i)}: {guess} "
+            "(GeoPandas: gdf.set_crs(...); QGIS: Assign Projection)"
+        )
+    crs = CRS.from_user_input(gdf.crs)
+    label = crs.to_string() if crs.to_epsg() is None else f"EPSG:{crs.to_epsg()}"
+    if crs.is_geographic:
+        far = ok[(ax[ok] > 180) | (ay[ok] > 90)]
+        if not far.size:
+            return
+        i = int(far[0])
+        if np.all(ax[far] <= 90) and np.all(ay[far] <= 180):
+            hint = _SWAP_HINT
+        elif np.any(ax[far] > 360) or np.any(ay[far] > 360):
+            hint = _METRES_HINT
+        else:
+            hint = "fix the coordinates or the layer's CRS"
+        raise GeoprocInputError(
+            f"{what}: the layer is labelled {label} (lon/lat degrees) but {far.size} of {n} "
+            f"features lie outside ±180°/±90°, e.g. {name(i)} at "
+            f"{_sample(geoms, i, lambda xy: (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90))}; "
+            f"{hint}"
+        )
+    x0, y0 = np.nanmin(b[ok, 0]), np.nanmin(b[ok, 1])
+    x1, y1 = np.nanmax(b[ok, 2]), np.nanmax(b[ok, 3])
+    extent = max(x1 - x0, y1 - y0)
+    # a real projected layer spans more than 360 m or sits away from the origin's degree
+    # box; a layer around the origin itself (test grids, local engineering frames) is left
+    off_origin = x0 > 1 or x1 < -1 or y0 > 1 or y1 < -1
+    if np.all(ax[ok] <= 180) and np.all(ay[ok] <= 90) and extent < 360 and off_origin and _metric(crs):
+        i = int(ok[0])
+        raise GeoprocInputError(
+            f"{what}: the layer is labelled {label} (projected, metres) but all {n} features "
+            f"lie within {extent:.3g} m of each other near the origin, e.g. {name(i)} at "
+            f"{_sample(geoms, i)}; {_DEGREES_HINT}"
+        )
+
+
+def _metric(crs) -> bool:
+    try:
+        return all(a.unit_name in ("metre", "meter") for a in crs.axis_info[:2])
+    except Exception:  # pragma: no cover - unusual CRS definitions
+        return False
+
+
 def to_lonlat(gdf: gpd.GeoDataFrame, what: str = "layer") -> gpd.GeoDataFrame:
-    """Return ``gdf`` in EPSG:4326, raising if it has no CRS."""
+    """Return ``gdf`` in EPSG:4326, raising if it has no CRS or coordinates that contradict it."""
+    check_layer_coordinates(gdf, what)
     require_crs(gdf, what)
     if gdf.crs.to_epsg() == 4326:
         return gdf
@@ -331,3 +468,29 @@ def region_ids(gdf: gpd.GeoDataFrame, id: str | None = None, what: str = "region
         column = "index"
     check_ids(ids, what, column)
     return ids
+
+
+def standardize(y: np.ndarray, what: str = "values") -> np.ndarray:
+    """z-scores ``(y - mean) / sd`` (population sd) that do not overflow.
+
+    Moran's I, Gi*, LISA and PCA are scale-free, so the values are first divided by their
+    largest magnitude (exact up to rounding): values near 1e300, whose sums and squares
+    overflow to inf in double precision, then give the same z-scores as any rescaling.
+
+    Raises
+    ------
+    GeoprocInputError
+        Non-finite values (naming ``what`` and the first position) or constant values.
+    """
+    y = np.asarray(y, dtype=float)
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        raise GeoprocInputError(f"{what}: {bad.size} value(s) are NaN or infinite (first at position {bad[0]})")
+    scale = float(np.max(np.abs(y))) if y.size else 0.0
+    if scale == 0.0:
+        raise GeoprocInputError(f"{what}: every value is 0; the statistic is undefined")
+    y = y / scale
+    sd = float(y.std())
+    if sd == 0.0:
+        raise GeoprocInputError(f"{what} is constant ({y[0] * scale:g}): zero variance")
+    return (y - y.mean()) / sd

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -271,20 +272,25 @@ def snap(geom: shapely.Geometry, grid: float = GRID) -> shapely.Geometry:
     return geom
 
 
+@lru_cache(maxsize=64)
+def _transformer(src: str, dst: str):
+    """A cached pyproj Transformer (building one costs ~20 ms; thousands of units need them)."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
 def _transformers(geom: shapely.Geometry) -> dict[str, tuple]:
     """(forward, inverse) lon/lat transformers for every CRS a unit must stay valid in."""
     from pyproj import Transformer
 
     c = geom.centroid  # a centre for the local frame; need not be the area centroid
-    targets = [crs for crs in CHECK_CRS if crs != "EPSG:4326"]
-    targets.append(f"+proj=laea +lat_0={c.y} +lon_0={c.x} +ellps=WGS84")
-    return {
-        ("local LAEA" if crs.startswith("+proj") else crs): (
-            Transformer.from_crs("EPSG:4326", crs, always_xy=True),
-            Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
-        )
-        for crs in targets
-    }
+    out = {crs: (_transformer("EPSG:4326", crs), _transformer(crs, "EPSG:4326"))
+           for crs in CHECK_CRS if crs != "EPSG:4326"}
+    laea = f"+proj=laea +lat_0={c.y} +lon_0={c.x} +ellps=WGS84"
+    out["local LAEA"] = (Transformer.from_crs("EPSG:4326", laea, always_xy=True),
+                         Transformer.from_crs(laea, "EPSG:4326", always_xy=True))
+    return out
 
 
 def _apply(t, geom: shapely.Geometry) -> shapely.Geometry:

@@ -44,7 +44,7 @@ def build_folder(dest: Path) -> Path:
     # styles and data inside the bundled package, where geoproc looks for them first
     shutil.copytree(ROOT / "styles", ext / "geoproc" / "_styles", ignore=IGNORE)
     data = ext / "geoproc" / "_data"
-    for sub in ("boundaries", "demo"):
+    for sub in ("boundaries", "demo", "crosswalk"):
         src = ROOT / "data" / sub
         if src.is_dir():
             shutil.copytree(src, data / sub, ignore=IGNORE)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages geoproc needs, only those missing.
-#   install_system.sh demo  -> what `make demo` needs (venv, QGIS for the .qgz project)
-#   install_system.sh test  -> plus Chromium and CJK fonts for the browser tests
+#   install_system.sh demo  -> what `make demo` needs (venv, QGIS for the .qgz project, CJK fonts)
+#   install_system.sh test  -> plus Chromium for the browser tests
 set -euo pipefail
 what="${1:-test}"
-pkgs=(python3-venv python3-dev qgis python3-qgis qgis-providers)
+# fonts-noto-cjk: the demo's report.html and PNG figures show Chinese region names
+pkgs=(python3-venv python3-dev qgis python3-qgis qgis-providers fonts-noto-cjk)
 if [ "$what" = "test" ]; then
-  pkgs+=(chromium chromium-driver fonts-noto-cjk)
+  pkgs+=(chromium chromium-driver)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 2 bad input, 1 other failure)."""
     from geoproc.cli._common import command_warnings
     from geoproc.errors import GeoprocInputError
+    from geoproc.outputs import Terminated, command_inputs, protect_inputs, terminate_as_interrupt
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -48,13 +49,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # a warning is a message to the user: one line, not a code frame; only while the
         # command runs, so a program calling main() keeps its own warning format
-        with command_warnings(args.command):
+        # SIGTERM (timeout, kill, batch schedulers) takes Ctrl-C's path: partial files go
+        # and no writer may replace a file named as an input, whatever --overwrite says
+        with command_warnings(args.command), terminate_as_interrupt(), \
+                protect_inputs(command_inputs(args)):
             result = args.func(args)
     except (GeoprocInputError, FileExistsError, FileNotFoundError, IsADirectoryError,
             NotADirectoryError) as exc:
         print(f"geoproc {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Terminated):
+            print(f"geoproc {args.command}: terminated ({exc}); nothing written", file=sys.stderr)
+            return 143  # 128 + SIGTERM, what a shell reports for a terminated command
         print(f"geoproc {args.command}: interrupted", file=sys.stderr)
         return 130
     return int(result or 0)

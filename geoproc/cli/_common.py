@@ -248,23 +248,37 @@ def add_weights_args(p: argparse.ArgumentParser, repeat: bool, transforms: Seque
     p.add_argument("--transform", choices=tuple(transforms), default=transforms[0],
                    help="; ".join(f"{t}: {TRANSFORM_HELP[t]}{' (default)' if i == 0 else ''}"
                                   for i, t in enumerate(transforms)))
-    p.add_argument("--centroid", choices=("area", "representative", "largest"), default="area",
+    p.add_argument("--centroid", choices=("area", "representative", "largest", "capital"), default="area",
                    help="the point standing for each region in distances (knn, inverse-distance, "
                         "gravity, nested, island links): area centroid (default), a representative "
-                        "point inside the region, or the area centroid of its largest part")
+                        "point inside the region, the area centroid of its largest part, or the "
+                        "provincial capital (province codes)")
 
 
 # --- shared by moran, sdm and tables ----------------------------------------------------
 def guess_regions(ids: Iterable[Any]) -> gpd.GeoDataFrame | None:
-    """The shipped boundary set whose codes contain all ``ids`` (None if none does)."""
+    """The shipped boundary set whose codes contain all ``ids`` (None if none does).
+
+    When a shipped set holds most of the ids but not all, the others are named: a typo
+    in one id should not end as "give the regions".
+    """
     from geoproc.boundaries import load_boundaries
+    from geoproc.errors import GeoprocInputError
     from geoproc.ids import id_key
 
-    want = {id_key(i) for i in ids}
+    ids = list(ids)
+    want = {id_key(i): i for i in ids}
     for name in ("china_provinces", "yrd_cities"):
         gdf = load_boundaries(name)
-        if want <= {id_key(c) for c in gdf["code"]}:
+        codes = {id_key(c) for c in gdf["code"]}
+        stray = [want[k] for k in want if k not in codes]
+        if not stray:
             return gdf
+        if len(stray) < len(want) / 2:
+            shown = ", ".join(map(str, stray[:10])) + (f" and {len(stray) - 10} more" if len(stray) > 10 else "")
+            raise GeoprocInputError(
+                f"panel id(s) {shown} match no region of the shipped {name}, which holds the "
+                "other ids; correct them, or give the regions (--regions FILE)")
     return None
 
 

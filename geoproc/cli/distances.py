@@ -36,11 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--centroid",
-        choices=("area", "representative", "largest"),
+        choices=("area", "representative", "largest", "capital"),
         default="area",
         help="point standing for each polygon: area centroid (default), a "
         "representative point guaranteed inside it, or the area centroid of the largest "
-        "part (for archipelagos such as Hainan)",
+        "part (for archipelagos such as Hainan), or the provincial capital (province codes)",
     )
     p.add_argument("--float32", action="store_true", help="round distances to float32 (written to 1 m)")
     p.set_defaults(func=run)

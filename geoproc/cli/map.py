@@ -77,8 +77,15 @@ def _read_layer(args: argparse.Namespace):
     if os.path.exists(args.layer):
         import geopandas as gpd
 
+        from geoproc.validation import check_layer_coordinates
+
         kw = {"layer": args.layer_name} if args.layer_name else {}
-        return gpd.read_file(args.layer, **kw)
+        try:
+            gdf = gpd.read_file(args.layer, **kw)
+        except Exception as exc:  # GDAL's errors vary by driver; name the file
+            raise GeoprocInputError(f"cannot read layer {args.layer}: {exc}") from None
+        check_layer_coordinates(gdf, f"layer {args.layer}")  # swapped lon/lat, metres as degrees
+        return gdf
     try:
         from geoproc import load_boundaries
     except (ImportError, AttributeError):
@@ -156,6 +163,10 @@ def run(args: argparse.Namespace) -> int:
               "\"Boundaries: ...\"", file=sys.stderr)
     if args.tolerance is not None:
         common["tolerance"] = args.tolerance
+    if args.column and args.column not in regions.columns:
+        cols = ", ".join(str(c) for c in regions.columns if c != regions.geometry.name)
+        raise GeoprocInputError(f"--column {args.column}: layer {args.layer} has no such column; "
+                                f"its columns are {cols}")
     kind = args.kind or KIND_OF_COLUMN.get(args.column or "")
 
     if args.raster:

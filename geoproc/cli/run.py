@@ -42,8 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "embedded demo data: the YRD cities and 390 synthetic parks, the synthetic 31-province "
             "panel and the synthetic YRD cities panel. Same options and outputs as 'geoproc run'."
         ),
-        epilog="example: geoproc demo -o out/demo",
+        epilog="example: geoproc demo -o out/demo;  geoproc demo --study cities -o out/cities",
     )
+    d.add_argument("--study", choices=("demo", "cities"), default="demo",
+                   help="which shipped pipeline: demo (default) or cities (297 prefecture-level "
+                   "cities, synthetic panel 2011-2021, geoproc/pipelines/cities.toml)")
     _common(d)
     d.set_defaults(func=demo)
 
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     from geoproc.pipeline import demo_pipeline_path
 
-    return _run(demo_pipeline_path(), args)
+    return _run(demo_pipeline_path(getattr(args, "study", "demo")), args)
 
 
 def _run(path, args: argparse.Namespace) -> int:

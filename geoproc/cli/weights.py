@@ -51,10 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "or linked to their nearest region (nearest)")
     p.add_argument("--method", choices=("geodesic", "haversine"), default="geodesic",
                    help="centroid distance: WGS84 geodesic (default) or spherical haversine")
-    p.add_argument("--centroid", choices=("area", "representative", "largest"), default="area",
+    p.add_argument("--centroid", choices=("area", "representative", "largest", "capital"), default="area",
                    help="point standing for each region in distances: area centroid (default), "
                         "a point guaranteed inside the region, or the area centroid of the "
-                        "largest part (for archipelagos such as Hainan)")
+                        "largest part (for archipelagos such as Hainan), or the provincial capital")
     p.add_argument("--row-standardize", action="store_true", help="row-standardise the weights")
     add_output_args(p, help="output weights file: .csv (full matrix), .gal or .gwt")
     p.set_defaults(func=run)

@@ -71,9 +71,25 @@ def panel_arrays(panel: Panel | pd.DataFrame, y: str, x: Sequence[str], id: str 
     order = np.empty(T * N, dtype=np.int64)
     order[ti * N + ri] = np.arange(len(df))
     arr = vals[[y, *x]].to_numpy(dtype=float)[order]
+    _check_magnitude(arr, [y, *x])
     Y = arr[:, 0].reshape(T, N)
     X = arr[:, 1:].reshape(T, N, len(x))
     return PanelArrays(Y, X, list(ids), list(years), y, x)
+
+
+# sums of squares and cross-products of values beyond this overflow double precision
+_MAX_MAGNITUDE = 1e150
+
+
+def _check_magnitude(arr: np.ndarray, names: list[str]) -> None:
+    """Refuse a column whose squares would overflow (the fit would return NaN or crash)."""
+    big = np.abs(arr).max(axis=0) > _MAX_MAGNITUDE
+    if big.any():
+        j = int(np.flatnonzero(big)[0])
+        raise GeoprocInputError(
+            f"column {names[j]!r} has values up to {np.abs(arr[:, j]).max():.3g}, beyond what a "
+            f"model can square in double precision ({_MAX_MAGNITUDE:.0e}); give it in larger "
+            "units (e.g. 100 million yuan) or take logs")
 
 
 def keep_regions(pa: PanelArrays, ids: Sequence) -> PanelArrays:

@@ -79,6 +79,9 @@ def effects_table(op: SpatialOperator, names: list[str], rho: float, beta: np.nd
     out = pd.DataFrame({"direct": d[0], "indirect": i[0], "total": t[0]},
                        index=pd.Index(names, name="variable"))
     if draws and draws > 0:
+        from geoproc.resources import check_draws
+
+        check_draws(int(draws), 2 * K + 1)  # the draws and their effects must fit in memory
         rng = np.random.default_rng(seed)
         mean = np.concatenate([beta, theta, [rho]])
         # eigh-based factor: works for the singular covariances of SAR/SLX (zero rows)

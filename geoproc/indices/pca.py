@@ -77,10 +77,15 @@ class PCAIndexResult:
         if n < 2:
             raise GeoprocInputError(f"{what}: needs at least 2 region-years, got {n}")
         arr = x.to_numpy(dtype=float)
+        # z-scores are scale-free: each column divided by its largest magnitude first
+        # (exact up to rounding) keeps sums of squares of values near 1e300 finite
+        scale = np.max(np.abs(arr), axis=0)
+        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+        arr = arr / scale
         mean = arr.mean(axis=0)
         std = arr.std(axis=0, ddof=1)
         # relative tolerance: a column of equal large numbers has float noise in its std
-        const = std <= 1e-12 * np.maximum(np.abs(mean), 1.0)
+        const = std <= 1e-12 * np.maximum(np.abs(mean), 1.0 / scale)
         if const.any():
             raise GeoprocInputError(
                 f"{what}: indicator(s) {listing([names[j] for j in np.flatnonzero(const)])} "
@@ -119,8 +124,8 @@ class PCAIndexResult:
         self.loadings = pd.DataFrame(evecs * np.sqrt(evals), index=names, columns=pcs)
         self.component_weights = pd.Series(cw, index=kept, name="weight")
         self.indicator_weights = pd.Series(evecs[:, :n_comp] @ cw, index=names, name="weight")
-        self.mean = pd.Series(mean, index=names, name="mean")
-        self.std = pd.Series(std, index=names, name="std")
+        self.mean = pd.Series(mean * scale, index=names, name="mean")
+        self.std = pd.Series(std * scale, index=names, name="std")
         self.scores = pd.DataFrame(scores, index=x.index, columns=kept)
         self._index = pd.Series(scores @ cw, index=x.index)
 

@@ -41,7 +41,12 @@ def project_points(points: Any, crs: Any, weight: str | None, is_dask: bool):
         _check_dask_lonlat_bounds(points.total_bounds.compute())
     note = ""
     if crs is not None:
-        target = CRS.from_user_input(crs)
+        from pyproj.exceptions import CRSError
+
+        try:
+            target = CRS.from_user_input(crs)
+        except CRSError as exc:  # EPSG:0, a typo: name what was given
+            raise GeoprocInputError(f"crs {crs!r} (CLI --crs) is not a CRS PROJ knows: {exc}") from None
         if not target.is_projected:
             raise GeoprocInputError(
                 f"crs {target.name!r} is not projected; kernel density needs metres "

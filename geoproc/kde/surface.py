@@ -233,4 +233,8 @@ def _checked_grid(bounds, radius: float, pixel_size: float, max_cells: int) -> K
             f"(~{grid.cells * 4 / 2**20:,.0f} MB as float32), above max_cells={max_cells:,}; "
             "use a larger pixel_size, or pass a larger max_cells (CLI: --max-cells)"
         )
+    from geoproc.resources import check_raster
+
+    # a raised max_cells must still fit: the float64 sum and the output grid
+    check_raster(grid.rows, grid.cols, itemsize=8, parameter="pixel_size (CLI: --pixel)")
     return grid

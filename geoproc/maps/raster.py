@@ -94,6 +94,7 @@ def raster_map(
     if not os.path.exists(tif):
         raise FileNotFoundError(f"raster {tif} not found")
     pal = get_palette("kde")
+    _check_readable(tif)
     with rasterio.open(tif) as src:
         if src.crs is None:
             raise GeoprocInputError(f"raster {tif} has no coordinate reference system")
@@ -161,3 +162,11 @@ def raster_map(
     return finish(m, path, offline, overwrite)
 
 
+def _check_readable(tif: str) -> None:
+    """A CSV or a PNG under a raster's name: a named error, not a RasterioIOError."""
+    import rasterio
+
+    try:
+        rasterio.open(tif).close()
+    except rasterio.errors.RasterioIOError as exc:
+        raise GeoprocInputError(f"raster {tif} is not a raster GDAL can read ({exc})") from None

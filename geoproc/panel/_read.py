@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,8 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0,
                                dtype=_text_dtypes(head.columns, text_columns))
         except (ValueError, KeyError) as exc:
             raise GeoprocInputError(f"{path}: cannot read sheet {sheet!r}: {exc}") from exc
+        except zipfile.BadZipFile:  # a CSV or anything else saved under an .xlsx name
+            raise GeoprocInputError(f"{path}: not an Excel (.xlsx) workbook") from None
         df.attrs["encoding"] = "xlsx"
     elif suffix == ".dta":
         from geoproc.stata import read_stata
@@ -100,6 +103,8 @@ def read_table(path: str | os.PathLike, sheet: int | str = 0,
             df = pd.read_csv(io.StringIO(text), sep=sep, dtype=_text_dtypes(head.columns, text_columns))
         except pd.errors.ParserError as exc:
             raise GeoprocInputError(f"{path}: not a readable CSV table: {exc}") from exc
+        except pd.errors.EmptyDataError:  # 0 bytes, or only blank lines
+            raise GeoprocInputError(f"{path}: the file is empty (no header, no rows)") from None
         df.attrs["encoding"] = enc
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs["source"] = str(path)
@@ -262,6 +267,8 @@ def load_panel(
     check_missing: bool = True,
     sheet: int | str = 0,
     regions_id: str | None = None,
+    crosswalk: bool | str = False,
+    additive: Sequence[str] | None = None,
 ) -> Panel:
     """Read and check a long-format panel (one row per region-year) as a :class:`Panel`.
 
@@ -286,6 +293,8 @@ def load_panel(
     what = "panel" if source == "panel" else f"panel {source}"
     checks.check_columns(df, [id, year], what)
     checks.check_ids(df, id, what)
+    if crosswalk:
+        df = _apply_crosswalk(df, id, year, crosswalk, additive, what)
     layer = _layer(regions, regions_id)
     layer_codes = None if layer is None else (
         layer[regions_id or "code"].tolist() if (regions_id or "code") in layer.columns else layer.index.tolist())
@@ -318,6 +327,8 @@ def read_panel(
     check_missing: bool = True,
     sheet: int | str = 0,
     regions_id: str | None = None,
+    crosswalk: bool | str = False,
+    additive: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read and check a long-format panel (one row per region-year).
 
@@ -351,6 +362,15 @@ def read_panel(
         Worksheet of an Excel file.
     regions_id : str, optional
         Code column of ``regions`` (default ``code``, else the index).
+    crosswalk : bool or {"drop", "error", "keep"}
+        Map old Chinese prefecture-level codes and names (莱芜 371200, 襄樊, 毕节地区 ...)
+        to today's units first (:func:`geoproc.crosswalk.crosswalk_panel`; a string is
+        its ``split`` policy, ``True`` means ``"drop"``). Every mapping made is in
+        ``attrs["crosswalk"]`` (one dict per original id).
+    additive : sequence of str, optional
+        With ``crosswalk``: columns summed where two old units became one in the same
+        year (:func:`geoproc.crosswalk.aggregate_merged`). Without it, such a merge is
+        an error naming the units.
 
     Returns
     -------
@@ -364,7 +384,30 @@ def read_panel(
         The messages of :mod:`geoproc.panel.checks`; rows of a file are named by line.
     """
     return load_panel(path_or_df, id, year, regions, variables, balanced, check_missing, sheet,
-                      regions_id).frame
+                      regions_id, crosswalk, additive).frame
+
+
+def _apply_crosswalk(df: pd.DataFrame, id: str, year: str, crosswalk: bool | str,
+                     additive: Sequence[str] | None, what: str) -> pd.DataFrame:
+    """Old prefecture-level ids to today's (see :mod:`geoproc.crosswalk`); merges summed."""
+    from geoproc.crosswalk import aggregate_merged, crosswalk_panel
+
+    split = crosswalk if isinstance(crosswalk, str) else "drop"
+    attrs = dict(df.attrs)
+    out, report = crosswalk_panel(df, id=id, year=year, split=split)
+    merged = report[report["merged"]]
+    if len(merged):
+        if not additive:
+            units = "; ".join(f"{r.original} -> {r.new_name} ({r.new_code})" for r in merged.itertuples())
+            raise GeoprocInputError(
+                f"{what}: units merged into one in the same year ({units}); pass additive=[...] "
+                "to sum those columns (other columns of merged rows become missing)"
+            )
+        out = aggregate_merged(out, list(additive), id=id, year=year)
+    out = out.drop(columns=f"{id}_original")
+    out.attrs.update(attrs)
+    out.attrs["crosswalk"] = report.to_dict("records")
+    return out
 
 
 def as_regions(regions: Any, id: str | None = None) -> gpd.GeoDataFrame:

@@ -18,6 +18,6 @@ from geoproc.pipeline.runner import RunResult, run_pipeline
 __all__ = ["Pipeline", "RunResult", "demo_pipeline_path", "load_pipeline", "parse_pipeline", "run_pipeline"]
 
 
-def demo_pipeline_path() -> Path:
-    """The demo pipeline shipped in the package (``geoproc/pipelines/demo.toml``)."""
-    return Path(__file__).resolve().parents[1] / "pipelines" / "demo.toml"
+def demo_pipeline_path(study: str = "demo") -> Path:
+    """A pipeline shipped in the package: ``geoproc/pipelines/<study>.toml`` (``demo``, ``cities``)."""
+    return Path(__file__).resolve().parents[1] / "pipelines" / f"{study}.toml"

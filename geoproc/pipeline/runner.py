@@ -259,6 +259,7 @@ class _Run:
         self.finals_to_run = [f for f in self.finals if not unchanged(f.name, f.key, f.files)]
         writes = [f for n in self.to_run for f in planned_files(steps[n])]
         writes += [f for fo in self.finals_to_run for f in fo.files]
+        _refuse_inputs(self.pipeline, [out / f for f in writes])  # inputs are never outputs
         existing = [f for f in writes if (out / f).exists()] if not overwrite else []
         if existing:
             raise FileExistsError(
@@ -360,3 +361,18 @@ def _run_step(ctx: Context, st: Step) -> tuple[StepOutput, list[str]]:
         res.report["warnings"] = notes
     json.dumps(res.report)  # fail here, naming nothing half-written, if a value is not JSON
     return res, notes
+
+
+def _refuse_inputs(pipeline: Pipeline, targets: list[Path]) -> None:
+    """Refuse a run that would write over one of the files it reads (whatever --overwrite),
+    naming the step and option that read it: a panel ``d.csv`` beside a distances step ``d``
+    would otherwise become the distance matrix."""
+    from geoproc.outputs import check_not_input
+
+    inputs = [(f"input of step {name!r} ({key})", v) for name, st in pipeline.steps.items()
+              for key, v in st.options.items()
+              if isinstance(v, str | os.PathLike) and os.path.isfile(v)]
+    if pipeline.path is not None:
+        inputs.append(("pipeline file", pipeline.path))
+    for target in targets:
+        check_not_input(target, inputs)

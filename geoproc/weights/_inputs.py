@@ -55,6 +55,9 @@ def load_regions(regions: Any, id: str | None = None) -> tuple[gpd.GeoDataFrame,
         id = next((c for c in ("code", "id") if c in gdf.columns), None)
     ids = region_ids(gdf, id)
     check_geometries(gdf, ids)
+    from geoproc.validation import check_layer_coordinates
+
+    check_layer_coordinates(gdf, "regions", ids)  # swapped lon/lat, metres labelled as degrees
     return gdf, ids, id if id is not None else "index"
 
 

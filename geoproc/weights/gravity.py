@@ -98,7 +98,7 @@ def gravity_weights(
                  "centroid": centroid, "units": "mass^2 / km^2"}
     if per_year:
         return {
-            y: SpatialWeights(gravity_matrix(d, m), ids, "gravity", "O",
+            y: SpatialWeights(_finite(gravity_matrix(d, m), m, vals.column, y), ids, "gravity", "O",
                               {**base_meta, "masses": f"year {y}", "year": y})
             for y, m in vals.by_year.items()
         }
@@ -111,4 +111,17 @@ def gravity_weights(
     meta = {**base_meta, "masses": how}
     if vals.years != [None]:
         meta["years"] = vals.years
-    return SpatialWeights(gravity_matrix(d, vals.period_mean()), ids, "gravity", "O", meta)
+    m = vals.period_mean()
+    return SpatialWeights(_finite(gravity_matrix(d, m), m, vals.column), ids, "gravity", "O", meta)
+
+
+def _finite(w: np.ndarray, m: np.ndarray, column: Any, year: Any = None) -> np.ndarray:
+    """``w`` if finite, else an error naming the mass column: M_i M_j overflowed."""
+    if np.isfinite(w).all():
+        return w
+    where = f" in {year}" if year is not None else ""
+    raise GeoprocInputError(
+        f"gravity weights: mass column {column!r}{where} has values up to "
+        f"{float(np.nanmax(np.abs(m))):.3g}, whose products M_i x M_j overflow double precision; "
+        "give the masses in larger units (e.g. 10,000 persons)"
+    )

@@ -92,6 +92,23 @@ def _named(isl: Sequence, labels: Mapping | None) -> str:
     return ", ".join(f"{by_key[id_key(k)]} ({k})" if id_key(k) in by_key else str(k) for k in isl)
 
 
+def _check_links(w: Any, label: str) -> None:
+    """Refuse negative or non-finite weights, naming the first such link (from -> to)."""
+    import numpy as np
+
+    coo = w.sparse.tocoo()
+    bad = np.flatnonzero(~np.isfinite(coo.data) | (coo.data < 0))
+    if bad.size:
+        k = int(bad[0])
+        value = coo.data[k]
+        kind = "negative" if np.isfinite(value) else "non-finite"
+        raise GeoprocInputError(
+            f"weights {label!r}: {kind} weight {value:g} on the link {w.ids[coo.row[k]]} -> "
+            f"{w.ids[coo.col[k]]}" + (f" and {bad.size - 1} more" if bad.size > 1 else "")
+            + "; spatial weights must be finite and non-negative"
+        )
+
+
 def prepare_weights(
     weights: Any,
     ids: Sequence,
@@ -144,6 +161,7 @@ def prepare_weights(
         raise GeoprocInputError(f"transform must be 'R' (row-standardise) or 'O' (as given), got {transform!r}")
     w = as_weights(weights).align(ids, what=what)
     label = weights_name(w, name)
+    _check_links(w, label)  # a negative or non-finite weight would change I silently
     notes: list[str] = [weights_note(w, name)]
     if islands == "nearest" and w.islands:
         from geoproc.weights.build import link_nearest

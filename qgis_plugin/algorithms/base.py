@@ -58,12 +58,15 @@ class GeoprocAlgorithm(QgsProcessingAlgorithm):
         if problem:
             raise QgsProcessingException(problem)
         from geoproc.errors import GeoprocInputError
+        from geoproc.outputs import protect_inputs
         from geoproc.progress import Cancelled
 
         from ..convert import Canceled
 
         try:
-            return self.compute(parameters, context, feedback)
+            # no geoproc writer may replace a file an input parameter names (issue 13)
+            with protect_inputs(self._input_files(parameters)):
+                return self.compute(parameters, context, feedback)
         except QgsProcessingException:
             raise
         except Cancelled as exc:
@@ -75,6 +78,23 @@ class GeoprocAlgorithm(QgsProcessingAlgorithm):
     def compute(self, parameters, context, feedback) -> dict:
         raise NotImplementedError
 
+    def _input_files(self, parameters) -> list:
+        """(parameter name, file) for every input parameter that names a file on disk."""
+        import os
+
+        found = []
+        for definition in self.parameterDefinitions():
+            if definition.isDestination():
+                continue
+            value = parameters.get(definition.name())
+            if hasattr(value, "source") and callable(value.source):  # a map layer object
+                value = value.source()
+            if isinstance(value, str):
+                path = value.split("|", 1)[0]
+                if os.path.isfile(path):
+                    found.append((definition.name(), path))
+        return found
+
     # --- small shared helpers ---------------------------------------------
     def source_frame(self, parameters, name, context, feedback, progress=(0, 30), with_geometry=True):
         """The feature source parameter ``name`` as a (Geo)DataFrame."""
@@ -83,7 +103,13 @@ class GeoprocAlgorithm(QgsProcessingAlgorithm):
         source = self.parameterAsSource(parameters, name, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, name))
-        return source_to_frame(source, feedback, with_geometry=with_geometry, progress=progress)
+        frame = source_to_frame(source, feedback, with_geometry=with_geometry, progress=progress)
+        if with_geometry and hasattr(frame, "crs"):
+            from geoproc.validation import check_layer_coordinates
+
+            # swapped lon/lat, metres labelled as degrees, no CRS: named by the parameter
+            check_layer_coordinates(frame, f"{name} layer {source.sourceName()!r}")
+        return frame
 
     def write_sink(self, parameters, name, context, frame, feedback, progress=(90, 100)):
         """Write ``frame`` to the sink parameter ``name``; return its destination id."""

@@ -130,8 +130,16 @@ class DistanceMatrix(GeoprocAlgorithm):
         import pandas as pd
 
         import geoproc
-        from geoproc.outputs import atomic_output
+        from geoproc.outputs import atomic_output, check_output
 
+        # refuse the matrix CSV (an input, or existing without OVERWRITE) before writing anything
+        matrix_path = self.parameterAsFileOutput(parameters, self.MATRIX, context)
+        overwrite = self.parameterAsBool(parameters, "OVERWRITE", context)
+        layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
+        source = layer.source().split("|", 1)[0] if layer is not None else None
+        hint = "set OVERWRITE (Overwrite an existing matrix CSV) to replace it"
+        if matrix_path:
+            check_output(matrix_path, overwrite, inputs={"INPUT layer": source}, overwrite_hint=hint)
         gdf = self.source_frame(parameters, self.INPUT, context, feedback, (0, 30))
         id_field = self.parameterAsString(parameters, self.ID, context)
         method = self.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
@@ -145,10 +153,9 @@ class DistanceMatrix(GeoprocAlgorithm):
                               "to_id": np.asarray(ids, dtype=object)[j].astype(str),
                               "distance_km": values[i, j]})
         results = {self.OUTPUT: self.write_sink(parameters, self.OUTPUT, context, pairs, feedback, (60, 95))}
-        matrix_path = self.parameterAsFileOutput(parameters, self.MATRIX, context)
         if matrix_path:
-            overwrite = self.parameterAsBool(parameters, "OVERWRITE", context)
-            with atomic_output(matrix_path, overwrite=overwrite) as tmp:
+            with atomic_output(matrix_path, overwrite=overwrite, inputs={"INPUT layer": source},
+                               overwrite_hint=hint) as tmp:
                 dist.to_csv(tmp, index_label="id")
             results[self.MATRIX] = matrix_path
         return results

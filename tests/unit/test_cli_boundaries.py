@@ -82,7 +82,7 @@ def test_export_refuses_existing_file(tmp_path):
 
 
 def test_export_errors(tmp_path):
-    out = _run("export", "china_cities", "-o", str(tmp_path / "x.gpkg"))
+    out = _run("export", "china_towns", "-o", str(tmp_path / "x.gpkg"))
     assert out.returncode == 2
     assert "china_provinces, yrd_cities" in out.stderr
     out = _run("export", "china_provinces", "-o", str(tmp_path / "x.txt"))

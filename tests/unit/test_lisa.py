@@ -168,7 +168,7 @@ def test_islands_and_bad_values():
     assert dropped.code.tolist() == [0, 1, 2, 3]
     with pytest.raises(GeoprocInputError, match=r"missing \(NaN\) for regions 2"):
         local_moran(_layer(ids, y=[1.0, 5, np.nan, 8, 3, 4]), "y", w, islands="keep")
-    with pytest.raises(GeoprocInputError, match=r"'values' is constant"):
+    with pytest.raises(GeoprocInputError, match=r"'y' is constant"):
         local_moran(_layer(ids, y=[2.0] * 6), "y", w, islands="keep")
     with pytest.raises(GeoprocInputError, match=r"no column 'cul'; columns are code, y"):
         local_moran(_layer(ids, y=[1.0] * 6), "cul", w)

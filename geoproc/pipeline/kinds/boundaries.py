@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from geoproc.boundaries import BOUNDARIES
 from geoproc.pipeline.kinds._base import LAYER, STR, Context, Layer, Opt, StepKind, StepOutput
 
-SHIPPED_BOUNDARIES = ("china_provinces", "yrd_cities")
+SHIPPED_BOUNDARIES = tuple(BOUNDARIES)
 
 
 class Boundaries(StepKind):
@@ -34,7 +35,7 @@ class Boundaries(StepKind):
             return [src]
         from geoproc._paths import data_dir
 
-        shipped = data_dir() / "boundaries" / f"{src}.gpkg"
+        shipped = data_dir() / BOUNDARIES[src].file
         return [str(shipped)] if shipped.is_file() else []
 
     def run(self, ctx: Context, step) -> StepOutput:

@@ -13,7 +13,7 @@ from geoproc.pipeline.kinds._base import (
     StepOutput,
 )
 
-CENTROID_CHOICES = ("area", "representative", "largest")
+CENTROID_CHOICES = ("area", "representative", "largest", "capital")
 
 
 class Centroids(StepKind):
