@@ -108,8 +108,8 @@ def main() -> None:
         qgis_screenshot(demo / "project.qgz", args.out / "demo_qgis_project.png")
         layout_screenshot(demo / "project.qgz", "LISA clusters: provinces_lisa_cul_2021",
                           args.out / "demo_layout_lisa_provinces.png")
-    print(f"wrote {args.out / 'demo_qgis_project.png'}, {args.out / 'demo_html_map_parks.png'} and "
-          f"{args.out / 'demo_layout_lisa_provinces.png'}")
+    print(f"wrote {args.out / 'demo_qgis_project.png'}, {args.out / 'demo_html_map_parks.png'}, "
+          f"{args.out / 'demo_html_map_ellipses.png'} and {args.out / 'demo_layout_lisa_provinces.png'}")
     os._exit(0)  # no exitQgis(): tearing QGIS down at exit is known to crash
 
 
