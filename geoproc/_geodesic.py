@@ -29,7 +29,7 @@ import os
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["available", "fill_matrix", "fill_rect", "WGS84_A", "WGS84_F"]
+__all__ = ["available", "fill_matrix", "fill_pairs", "fill_rect", "WGS84_A", "WGS84_F"]
 
 WGS84_A = 6378137.0
 WGS84_F = 1 / 298.257223563
@@ -328,3 +328,52 @@ def fill_rect(
     for i in np.flatnonzero(flagged):
         j = np.flatnonzero(np.isnan(out[i]))
         out[i, j] = _exact(np.full(j.size, lon1[i]), np.full(j.size, lat1[i]), lon2[j], lat2[j])
+
+
+@njit(cache=True, parallel=True, nogil=True, fastmath=_FAST)
+def _fill_segments(su, cu, lon, sl, cl, seg_row, indptr, cols, out, flagged):
+    """out[a:b] = d(seg_row[t], cols[a:b]) with a, b = indptr[t], indptr[t + 1], by ``_row``."""
+    for t in prange(indptr.shape[0] - 1):
+        i = seg_row[t]
+        a = indptr[t]
+        b = indptr[t + 1]
+        m = b - a
+        s2 = np.empty(m)
+        c2 = np.empty(m)
+        l2 = np.empty(m)
+        sl2 = np.empty(m)
+        cl2 = np.empty(m)
+        for k in range(m):
+            j = cols[a + k]
+            s2[k] = su[j]
+            c2[k] = cu[j]
+            l2[k] = lon[j]
+            sl2[k] = sl[j]
+            cl2[k] = cl[j]
+        row = np.empty(m)
+        flagged[t] = _row(i, 0, su, cu, lon, sl, cl, s2, c2, l2, sl2, cl2, row)
+        out[a:b] = row
+
+
+def fill_pairs(lon: np.ndarray, lat: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Geodesic km of the pairs (rows[t], cols[t]), bit for bit as :func:`fill_matrix` has them.
+
+    For a spatial index's candidate pairs (geoproc._neighbours): the same pair kernel
+    (``_row``, the smaller point first), so neighbours and ties agree with the dense
+    matrix. Pairs of one row must be consecutive (computed a row at a time).
+    """
+    lon = np.ascontiguousarray(lon, dtype=np.float64)
+    lat = np.ascontiguousarray(lat, dtype=np.float64)
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    if not available():
+        return _exact(lon[rows], lat[rows], lon[cols], lat[cols])
+    out = np.empty(cols.size)
+    starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1] if rows.size else np.zeros(0, np.int64)
+    indptr = np.r_[starts, rows.size].astype(np.int64)
+    flagged = np.zeros(starts.size, dtype=np.uint8)
+    _fill_segments(*_reduced(lon, lat), rows[starts], indptr, cols, out, flagged)
+    bad = np.isnan(out)
+    if bad.any():  # nearly antipodal pairs: Karney's exact method, as fill_matrix does
+        out[bad] = _exact(lon[rows[bad]], lat[rows[bad]], lon[cols[bad]], lat[cols[bad]])
+    return out

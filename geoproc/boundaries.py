@@ -127,6 +127,23 @@ def _path(name: str) -> Path:
     return path
 
 
+def shipped_layers() -> dict[str, str]:
+    """The installed shipped layers and their one-line descriptions, without reading them.
+
+    Cheap (a file-existence check per layer, no pandas): the QGIS plugin lists its
+    options with it when QGIS starts.
+
+    Returns
+    -------
+    dict of str to str
+        Layer name to description, in the order of :func:`list_boundaries`
+        (``china_provinces`` first); layers whose file is not installed are left out.
+    """
+    root = data_dir()
+    return {name: spec.description for name, spec in BOUNDARIES.items()
+            if (root / spec.file).is_file()}
+
+
 def list_boundaries() -> pd.DataFrame:
     """The shipped boundary layers.
 

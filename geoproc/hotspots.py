@@ -209,7 +209,7 @@ def getis_ord(
     id: str | None = None,
     transform: str = "B",
     inference: str = "normal",
-    n_jobs: int = 1,
+    n_jobs: int = -1,
     islands: str = "raise",
     progress: ProgressCallback | None = None,
     fdr: bool = False,
@@ -252,7 +252,8 @@ def getis_ord(
         permutations (esda's ``z_sim``), ``gi_p`` the pseudo p-value (``p_sim``).
         ("norm" and "sim" are deprecated aliases.)
     n_jobs : int
-        Accepted for esda's signature; ignored (see :mod:`geoproc.lisa`).
+        Threads for the permutations of large problems (default -1: all cores); the
+        results are identical for any value (see :mod:`geoproc.lisa`).
     islands : {"raise", "keep", "drop"}
         Regions without neighbours (see :func:`geoproc.local_moran`). A kept island
         has a defined G* (its own value against the others) under normal inference;

@@ -24,6 +24,9 @@ MORAN, MORAN_BV, G, G_STAR = 0, 1, 2, 3
 
 # elements (sites x permutations x neighbours) gathered at once: bounds memory to ~20 MB
 _BLOCK = 1 << 20
+# sites x permutations from which the numba kernel (all cores) replaces NumPy: below it,
+# loading the cached kernel in a new process (~0.5 s) costs more than it saves
+NUMBA_FROM = 10_000_000
 
 
 def permuted_ids(max_card: int, n: int, permutations: int, seed: int) -> np.ndarray:
@@ -54,13 +57,22 @@ def conditional_permutation(
     keep: bool = False,
     self_weights: np.ndarray | None = None,
     progress: ProgressCallback | None = None,
+    engine: str = "auto",
 ) -> dict[str, np.ndarray]:
     """Conditional randomisation of a local statistic (esda's ``crand`` semantics).
 
     Site i is held fixed; its neighbours' values are drawn without replacement
     from the other n - 1 sites, the k-th draw of a permutation multiplying the
-    k-th weight of the row. Vectorised in NumPy over blocks of sites with the same
-    number of neighbours (no numba: nothing to compile in a new process).
+    k-th weight of the row. Every site uses the same P x max_card draws (esda's
+    scheme), so no draw depends on how sites are split among threads.
+
+    Two engines give the same p-values: NumPy, vectorised over blocks of sites with
+    the same number of neighbours (nothing to compile or load in a new process), for
+    small problems; and a numba kernel (:mod:`geoproc._permutation_kernel`) on
+    ``n_jobs`` threads, from ``NUMBA_FROM`` sites x permutations. Each site's
+    statistics are summed in one thread in a fixed order, so the numba results are
+    identical for any ``n_jobs``. Both keep counts, mean and sd per site, never the
+    n x P simulations unless ``keep``.
 
     Parameters
     ----------
@@ -78,7 +90,7 @@ def conditional_permutation(
     seed : int, optional
         The same seed gives esda's draws.
     n_jobs : int
-        Accepted for esda's signature; the work runs in one thread (see :mod:`geoproc.lisa`).
+        Threads of the numba engine (-1: all cores); the NumPy engine runs one thread.
     keep : bool
         Also return the n x P simulated values.
     self_weights : ndarray, optional
@@ -87,6 +99,8 @@ def conditional_permutation(
         Called with the fraction of sites done between blocks of sites; returning
         ``False`` raises :class:`geoproc.progress.Cancelled`. The blocks and draws
         are the same with or without it, so the results are identical.
+    engine : {"auto", "numpy", "numba"}
+        "auto": numba from ``NUMBA_FROM`` sites x permutations, NumPy below.
 
     Returns
     -------
@@ -111,6 +125,12 @@ def conditional_permutation(
     mean = np.full(n, np.nan)
     sd = np.full(n, np.nan)
     sims = np.full((n, permutations), np.nan) if keep else None
+    if engine not in ("auto", "numpy", "numba"):
+        raise ValueError(f"engine {engine!r}: 'auto', 'numpy' or 'numba'")
+    if engine == "numba" or (engine == "auto" and n * int(permutations) >= NUMBA_FROM):
+        _numba_sites(kind, zx, zy, off, self_w, observed, ids, scaling, larger, mean, sd,
+                     sims, n_jobs, progress)  # fmt: skip
+        return _p_values(larger, mean, sd, sims, permutations)
     tasks = []
     for c in np.unique(card[card > 0]):
         sites = np.flatnonzero(card == c)
@@ -144,6 +164,36 @@ def conditional_permutation(
         done += t[1].size
         report(progress, done / max(1, n))
     report(progress, 1.0)
+    return _p_values(larger, mean, sd, sims, permutations)
+
+
+def _numba_sites(kind, zx, zy, off, self_w, observed, ids, scaling, larger, mean, sd, sims,
+                 n_jobs, progress) -> None:  # fmt: skip
+    """The numba engine over all sites, in ~10 batches between progress reports."""
+    from geoproc._parallel import numba_threads
+    from geoproc._permutation_kernel import crand_sites
+
+    n = zx.shape[0]
+    keep = sims is not None
+    buf = sims if keep else np.empty((1, 1))
+    # ~10 batches: between parallel calls the idle OpenMP threads spin-wait (CPU burnt)
+    step = max(256, -(-n // 10)) if progress is not None else max(n, 1)
+    indptr = off.indptr.astype(np.int64)
+    data = off.data.astype(np.float64)
+    report(progress, 0.0)
+    with numba_threads(n_jobs):
+        for lo in range(0, n, step):
+            hi = min(n, lo + step)
+            crand_sites(
+                int(kind), zx, zy, indptr, data, self_w, observed, ids, float(scaling),
+                larger, mean, sd, buf, keep, lo, hi, 64,
+            )  # fmt: skip
+            report(progress, hi / n)
+    report(progress, 1.0)
+
+
+def _p_values(larger, mean, sd, sims, permutations) -> dict[str, np.ndarray]:
+    """esda's pseudo p from the counts of simulations >= observed (NaN for islands)."""
     island = larger < 0
     low = (permutations - larger) < larger
     larger[low] = permutations - larger[low]

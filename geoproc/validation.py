@@ -177,6 +177,10 @@ class PointLabels(Sequence):
 
 def is_dask_frame(obj: Any) -> bool:
     """Whether ``obj`` is a dask (or dask-geopandas) DataFrame."""
+    import sys
+
+    if "dask.dataframe" not in sys.modules:  # no dask frame exists yet: skip a 1-2 s import
+        return False
     try:
         import dask.dataframe as dd
     except ImportError:  # pragma: no cover - dask is a dependency

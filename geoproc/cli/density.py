@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from geoproc.cli._common import add_output_args
+from geoproc.cli.kde import add_scale_args
 
 FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".csv": "csv"}
 KERNELS = ("quartic", "triangular", "uniform", "epanechnikov", "triweight", "gaussian")
@@ -32,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "points",
         metavar="PARKS",
-        help="points: CSV/XLSX with lon/lat columns (UTF-8, UTF-8 with BOM or GBK) or a point layer",
+        help="points: CSV/XLSX with lon/lat columns (UTF-8, UTF-8 with BOM or GBK) or a point "
+        "layer; or, read lazily on dask, a (Geo)Parquet file or dataset directory or a quoted "
+        "glob of CSV/Parquet files",
     )
     p.add_argument(
         "--regions",
@@ -57,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_output_args(p, help="output table: .gpkg, .geojson or .csv (without geometry)")
     _add_kde_args(p)
+    add_scale_args(p.add_argument_group("scale (threads, dask)"))
     p.set_defaults(func=run)
 
 
@@ -104,17 +108,11 @@ def _add_kde_args(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import contextlib
-    import dataclasses
     from pathlib import Path
 
-    from geoproc.boundaries import read_regions
-    from geoproc.cli._common import progress_bar
-    from geoproc.density import point_density
     from geoproc.errors import GeoprocInputError
-    from geoproc.kde import DEFAULT_MAX_CELLS, kernel_density
-    from geoproc.outputs import atomic_output, check_output
-    from geoproc.points import read_points
+    from geoproc.kde.sources import dask_scheduler
+    from geoproc.outputs import check_output
 
     if str(args.output).strip().lower() in ("raw", "scaled", "density"):
         # "--output scaled" is how people say it (and how the issue did): it is --values
@@ -132,9 +130,27 @@ def run(args: argparse.Namespace) -> int:
             raise GeoprocInputError(f"--kde {args.kde}: give a .tif file name")
         check_output(args.kde, args.overwrite)
 
-    points = read_points(
-        args.points, lon=args.lon, lat=args.lat, datum=args.datum, encoding=args.encoding
-    )
+    if args.threads is not None and args.threads < 1:
+        raise GeoprocInputError(f"--threads {args.threads}: give a whole number >= 1")
+    with dask_scheduler(args.scheduler):
+        _run(args, out, driver)
+    return 0
+
+
+def _run(args: argparse.Namespace, out, driver: str) -> None:
+    """Count (and stamp) on the scheduler ``run`` set up; write both files or neither."""
+    import contextlib
+    import dataclasses
+
+    from geoproc.boundaries import read_regions
+    from geoproc.cli._common import progress_bar
+    from geoproc.cli.kde import lazy_points
+    from geoproc.density import point_density
+    from geoproc.kde import DEFAULT_MAX_CELLS, kernel_density
+    from geoproc.outputs import atomic_output
+
+    # the layer option names the regions' layer here, not the points'
+    points = lazy_points(argparse.Namespace(**{**vars(args), "layer": None}), keep_projected=False)
     regions = read_regions(args.regions, id=args.id, layer=args.layer)
     # warnings (points in no region, reprojection) print as "geoproc density: warning: ..."
     # (geoproc.cli.main formats them per command)
@@ -159,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
                 overwrite=True,  # the temporary name; args.kde was checked above
                 max_cells=args.max_cells or DEFAULT_MAX_CELLS,
                 decay=args.decay,
+                threads=args.threads,
                 progress=progress_bar("kernel density"),
             )
             res = dataclasses.replace(res, path=str(args.kde))
@@ -168,7 +185,6 @@ def run(args: argparse.Namespace) -> int:
             result.to_file(tmp, driver=driver, **({"layer": "density"} if driver == "GPKG" else {}))
 
     _print_summary(result, out, res)
-    return 0
 
 
 def _print_summary(result, out, res) -> None:

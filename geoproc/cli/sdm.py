@@ -53,14 +53,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "bias-corrected QML (Lee-Yu transformation for time effects), short- and "
                         "long-run effects; --model sdm|sar, --effects twoway|region")
     p.add_argument("--random-effects", action="store_true",
-                   help="random region effects instead of fixed (SDM/SAR; with --effects twoway the "
-                        "time effects stay fixed, with region an intercept is estimated)")
+                   help="random region effects instead of fixed (SDM/SAR/SEM; with --effects twoway the "
+                        "time effects stay fixed and are removed by Lee and Yu's transformation, "
+                        "with region an intercept is estimated)")
     p.add_argument("--select", action="store_true",
                    help="run Elhorst's model-selection sequence instead (LR tests of the fixed effects, "
                         "LM and robust LM, Wald/LR SDM->SAR/SEM/SLX, SDEM->SEM/SLX, Hausman) and "
                         "report the model it points to")
     p.add_argument("--lee-yu", action="store_true",
-                   help="also estimate by Lee and Yu's (2010) transformation approach, reported beside")
+                   help="also estimate by Lee and Yu's (2010) transformation approach (coefficients "
+                        "beside the direct ML ones); its effects and its LR/Wald tests are then "
+                        "shown first, labelled. --dynamic always removes time effects this way")
     p.add_argument("--draws", type=int, default=1000,
                    help="simulated parameter vectors for the effects' standard errors (default 1000)")
     p.add_argument("--seed", type=int, default=None, help="seed of the draws (reproducible standard errors)")

@@ -37,7 +37,7 @@ def sdm_dynamic(
     logdet: str = "auto",
     correct: bool = True,
     progress: ProgressCallback | None = None,
-    islands: str = "keep",
+    islands: str = "raise",
     regions_id: str | None = None,
 ) -> DynamicSDMResult:
     """Estimate a dynamic spatial panel (SAR or SDM) with short- and long-run effects.

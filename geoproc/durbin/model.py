@@ -312,7 +312,9 @@ def sdm(
         the SAR), SDEM (x, W x and lambda W u; effects beta and theta) or GNS (all three;
         an error names rho or lambda at its bound when the data do not identify both) model.
     lee_yu : bool
-        Also estimate by Lee and Yu's (2010) transformation approach (reported beside).
+        Also estimate by Lee and Yu's (2010) transformation approach (reported beside; its
+        LR/Wald tests are ``tests["*_lee_yu"]``, and the summaries show its effects and
+        tests first, each block labelled by its estimator).
     draws : int
         Simulated parameter vectors for the effects' standard errors (0: none).
     seed : int, optional
@@ -348,13 +350,15 @@ def sdm(
         A dynamic spatial panel instead (tau y_{t-1}, psi W y_{t-1}, or both): bias-corrected
         quasi-ML with Lee and Yu's time transformation and short- and long-run effects;
         returns a :class:`~geoproc.durbin.dynamic_result.DynamicSDMResult`
-        (:func:`geoproc.durbin.dynamic_model.sdm_dynamic`; ``lee_yu`` and ``tests`` do not
-        apply).
+        (:func:`geoproc.durbin.dynamic_model.sdm_dynamic`). Two-way time effects are always
+        removed by Lee and Yu's transformation there, whatever ``lee_yu`` (the direct two-way
+        form is :func:`~geoproc.durbin.dynamic_model.sdm_dynamic` ``lee_yu=False``, for
+        comparison; docs/sdm.md says why); ``tests`` does not apply.
 
     random_effects : bool
-        Random region effects instead of fixed ones (SDM or SAR; Elhorst's ML): with
-        ``effects="twoway"`` the time effects stay fixed, with ``"region"`` an intercept is
-        estimated. The tests are LR/Wald SDM -> SAR under random effects and Hausman.
+        Random region effects instead of fixed ones (SDM, SAR or SEM; Elhorst's ML): with
+        ``effects="twoway"`` the time effects stay fixed and (row-standardised W) are removed
+        by Lee and Yu's transformation F_N', with ``"region"`` an intercept is estimated. The tests are LR/Wald SDM -> SAR under random effects and Hausman.
 
     Returns
     -------
@@ -397,6 +401,12 @@ def sdm(
             raise GeoprocInputError("lee_yu applies to fixed effects, not to random_effects=True")
         fits, direct, test_stats, lm = estimate_random(problem, spec)
         ly = None
+        how = direct.fit.extra.get("time_transform")
+        if how:  # the summaries say how the fixed time effects left the likelihood
+            notes = [*notes, "random effects: time effects removed by Lee and Yu's transformation "
+                     "(N - 1 observations a period)" if how == "lee_yu" else
+                     "random effects: time effects removed by demeaning each period (W is not "
+                     "row-standardised, so Lee and Yu's transformation does not apply)"]
     else:
         fits, direct, ly = estimate(problem, spec, progress)
         test_stats, lm = run_tests(problem, spec, fits, progress)

@@ -5,7 +5,12 @@ SAR and SDM with random region effects by ML (Elhorst 2014, sec. 3.4; his
 with mu ~ (0, sigma_mu^2 I_N) independent of X, estimated by
 :func:`geoproc.durbin.random_effects.fit_random_effects` (quasi-demeaning by
 1 - phi, phi^2 = sigma^2 / (T sigma_mu^2 + sigma^2), iterated to the ML). With
-``effects="twoway"`` the time effects stay fixed (the data are demeaned by period); with
+``effects="twoway"`` the time effects stay fixed and, for row-standardised W, are removed by
+Lee and Yu's (2010) transformation F_N' (N - 1 observations a period; Jacobian
+T (log|I - rho W| - log(1 - rho)); (N - 1) log phi), as on the Hausman test's RE side:
+demeaning by period and counting N free observations a period (the direct approach) biases
+rho and sigma^2 by O(1/N). Without row-standardised W (F_N' W F_N is then not W's restriction)
+the period demeaning is kept and ``extra["time_transform"]`` says so. With
 ``effects="region"`` an intercept is estimated (``extra["const"]``).
 """
 
@@ -32,7 +37,8 @@ def fit_re(y: np.ndarray, X: np.ndarray, W, op, model: str, x_names: list[str],
     y, X : (T, N) and (T, N, K) arrays
     W : sparse N x N
     op : SpatialOperator of ``W``
-    model : {"sdm", "sar"}
+    model : {"sdm", "sar", "sem"}
+        (SEM: :func:`geoproc.durbin.re_error.fit_random_effects_error`)
     x_names : list of str
     wx_idx : list of int
         Regressors with a W x term (SDM).
@@ -48,16 +54,26 @@ def fit_re(y: np.ndarray, X: np.ndarray, W, op, model: str, x_names: list[str],
     """
     from geoproc.durbin.random_effects import fit_random_effects
 
-    if model not in ("sdm", "sar"):
-        raise GeoprocInputError(f"random effects are available for the SDM and the SAR, not {model}")
+    if model not in ("sdm", "sar", "sem"):
+        raise GeoprocInputError(f"random effects are available for the SDM, the SAR and the SEM, "
+                                f"not {model}")
     if effects not in RANDOM_EFFECTS:
         raise GeoprocInputError("random region effects need effects='twoway' (with fixed time "
                                 f"effects) or 'region' (with an intercept); got {effects!r}")
     wx = list(wx_idx) if model == "sdm" else []
-    f = fit_random_effects(y, X, W, op, wx, time_effects=effects == "twoway")
+    time_effects = effects == "twoway"
+    # Lee and Yu's F_N needs W 1 = 1 (then W commutes with J_N = I - 11'/N)
+    lee_yu = time_effects and abs((op.row_sum or 0.0) - 1.0) < 1e-10
+    if model == "sem":
+        from geoproc.durbin.re_error import fit_random_effects_error
+
+        f = fit_random_effects_error(y, X, W, time_effects, list(x_names))
+    else:
+        f = fit_random_effects(y, X, W, op, wx, time_effects=time_effects, lee_yu=lee_yu)
     names = list(x_names) + [f"W*{x_names[j]}" for j in wx]
     coef, cov = f.coef, f.cov
     extra = dict(f.extra)
+    extra["time_transform"] = ("lee_yu" if lee_yu else "demeaned") if time_effects else None
     T = y.shape[0]
     phi = float(extra["phi"])
     extra["sigma2_mu"] = f.sigma2 * (1.0 / phi**2 - 1.0) / T
@@ -68,7 +84,7 @@ def fit_re(y: np.ndarray, X: np.ndarray, W, op, model: str, x_names: list[str],
         keep = [i for i in range(len(f.params)) if i != p]
         coef, cov = coef[:p], cov[np.ix_(keep, keep)]
     return Fit(model, names, coef, f.spatial, f.sigma2, f.loglik, f.resid, cov, f.n_obs,
-               f.t_eff, spatial_name="rho", extra=extra)
+               f.t_eff, spatial_name=f.spatial_name, extra=extra)
 
 
 def random_effects_tests(y, X, W, op, fit: Fit, x_names, wx_idx, effects) -> dict[str, TestStat]:

@@ -18,7 +18,7 @@ from geoproc.formatting import stars as _stars
 if TYPE_CHECKING:
     from geoproc.durbin.model import Estimates, SDMResult
 
-__all__ = ["html_fragment", "html_report", "result_dict", "summary_text"]
+__all__ = ["effects_sections", "html_fragment", "html_report", "result_dict", "summary_text", "tests_sections"]
 
 _EFFECTS_NAMES = {"twoway": "region and time fixed effects", "region": "region fixed effects",
                   "time": "time fixed effects", "none": "no fixed effects (pooled)",
@@ -26,7 +26,7 @@ _EFFECTS_NAMES = {"twoway": "region and time fixed effects", "region": "region f
                   "random": "random region effects (with an intercept)"}
 _TEST_LABELS = {"lr_sar": "LR SDM → SAR (θ = 0)", "lr_sem": "LR SDM → SEM (θ = −ρβ)",
                 "wald_sar": "Wald SDM → SAR (θ = 0)", "wald_sem": "Wald SDM → SEM (θ = −ρβ)",
-                "hausman": "Hausman FE vs RE", "lm_lag": "LM lag (no spatial terms)",
+                "hausman": "Hausman FE (Lee–Yu) vs RE", "lm_lag": "LM lag (no spatial terms)",
                 "lm_error": "LM error (no spatial terms)", "rlm_lag": "Robust LM lag",
                 "rlm_error": "Robust LM error",
                 "lr_sar_lee_yu": "LR SDM → SAR, Lee–Yu", "lr_sem_lee_yu": "LR SDM → SEM, Lee–Yu",
@@ -105,12 +105,54 @@ def result_dict(r: SDMResult) -> dict:
         if "lambda" in ly:
             out["lee_yu"]["lambda"] = ly["lambda"]
         out["lee_yu"]["effects"] = ly.get("effects", {})
+        # the LR/Wald tests under Lee and Yu's estimator, under the plain names
+        out["lee_yu"]["tests"] = {k[: -len("_lee_yu")]: r.tests[k].to_dict()
+                                  for k in _LY_TESTS if k in r.tests}
+    # which estimator the user chose: with "lee_yu", read "lee_yu" (its effects and tests);
+    # the top-level estimates, effects and tests are the direct ML ones
+    out["estimator"] = ("lee_yu" if r.lee_yu is not None else
+                        "random_effects" if r.fixed_effects.startswith("random") else "direct")
     return out
 
 
 def _rows(e: Estimates) -> list[tuple[str, float, float, float]]:
     t = e.table()
     return [(name, row["estimate"], row["se"], row["p"]) for name, row in t.iterrows()]
+
+
+_LY_TESTS = ("lr_sar_lee_yu", "wald_sar_lee_yu", "lr_sem_lee_yu", "wald_sem_lee_yu")
+
+
+def effects_sections(r: SDMResult) -> list[tuple[str, object]]:
+    """The effects tables in reading order, each labelled by its estimator: with Lee and Yu's
+    estimator chosen, its effects come first and the direct ML ones follow for comparison."""
+    if r.lee_yu is not None and r.lee_yu.effects is not None:
+        return [("Lee–Yu (the chosen estimator)", r.lee_yu.effects),
+                ("direct ML, for comparison", r.effects)]
+    return [("random-effects ML" if r.fixed_effects.startswith("random") else "direct ML", r.effects)]
+
+
+def tests_sections(r: SDMResult) -> list[tuple[str, dict]]:
+    """The tests in reading order, each block labelled by the likelihoods it uses: with Lee
+    and Yu's estimator chosen, the LR/Wald tests of its own fits first (Lee–Yu likelihoods
+    of the SDM, SAR and SEM; the Lee–Yu SDM's covariance), then the direct ML ones."""
+    tests = dict(r.tests)
+    lm = dict(r.lm_tests)
+    blocks = []
+    hausman = {k: tests.pop(k) for k in ("hausman",) if k in tests}
+    if r.lee_yu is not None and any(k in tests for k in _LY_TESTS):
+        blocks.append(("Tests under Lee–Yu (the chosen estimator: Lee–Yu likelihoods)",
+                       {k: tests.pop(k) for k in _LY_TESTS if k in tests}))
+        blocks.append(("Tests under direct ML, for comparison", tests))
+    elif r.fixed_effects.startswith("random"):
+        blocks.append(("Tests under random effects (random-effects likelihoods)", tests))
+    else:
+        blocks.append(("Tests (direct ML likelihoods)", tests))
+    if hausman:
+        blocks.append(("Fixed (Lee–Yu) against random region effects", hausman))
+    if lm:
+        blocks.append(("LM tests of the non-spatial fixed-effects model", lm))
+    return [(title, b) for title, b in blocks if b]
 
 
 def summary_text(r: SDMResult) -> str:
@@ -140,14 +182,10 @@ def summary_text(r: SDMResult) -> str:
     ]
     if r.lee_yu is not None:
         lines.append(f"Lee-Yu log-likelihood {r.lee_yu.loglik:.4f}")
-    blocks = [("", r.effects)]
-    if r.lee_yu is not None and r.lee_yu.effects is not None:
-        # each block says which estimator it comes from
-        blocks = [(", direct ML", r.effects), (", Lee-Yu", r.lee_yu.effects)]
-    for label, table in blocks:
+    for label, table in effects_sections(r):  # each block says which estimator it comes from
         if table is None:
             continue
-        lines += ["", f"Effects (LeSage-Pace{label}; se from {r.draws} draws)",
+        lines += ["", f"Effects (LeSage-Pace, {label.replace('–', '-')}; se from {r.draws} draws)",
                   f"{'':<18}{'direct':>22}{'indirect':>22}{'total':>22}"]
         for name, row in table.iterrows():
             s = f"{name:<18}"
@@ -156,11 +194,10 @@ def summary_text(r: SDMResult) -> str:
                 s += f"{row[part]:>11.5f} ({se:.5f})".rjust(22)
             lines.append(s)
     if r.tests:
-        lines += ["", "Tests"]
-        for k, v in {**r.tests, **r.lm_tests}.items():
-            lines.append(f"  {_TEST_LABELS.get(k, k):<28} stat {v.stat:10.4f}  df {v.df:3d}  p {v.p:.4f}")
-        if r.lee_yu is not None:
-            lines.append("  (tests without ', Lee–Yu' use the direct ML likelihoods)")
+        for title, block in tests_sections(r):
+            lines += ["", title]
+            for k, v in block.items():
+                lines.append(f"  {_TEST_LABELS.get(k, k):<28} stat {v.stat:10.4f}  df {v.df:3d}  p {v.p:.4f}")
     return "\n".join(lines)
 
 
@@ -217,14 +254,11 @@ def html_fragment(r: SDMResult, level: int = 1) -> str:
     body.append("</tbody></table>")
     eff = ""
     if r.effects is not None:
-        blocks = [("ML (direct)", r.direct.effects)]
-        if r.lee_yu is not None and r.lee_yu.effects is not None:
-            blocks.append(("Lee–Yu", r.lee_yu.effects))
+        blocks = effects_sections(r)
         head = "".join(f"<th>{p}</th>" for p in ("Direct", "Indirect", "Total"))
         rows = []
         for label, table in blocks:
-            if len(blocks) > 1:
-                rows.append(f"<tr class='block'><th colspan='4'>{esc(label)}</th></tr>")
+            rows.append(f"<tr class='block'><th colspan='4'>{esc(label)}</th></tr>")
             for name, row in table.iterrows():
                 cells = "".join(_cell(row[p], row.get(f"{p}_se", np.nan), row.get(f"{p}_p", np.nan))
                                 for p in ("direct", "indirect", "total"))
@@ -236,9 +270,11 @@ def html_fragment(r: SDMResult, level: int = 1) -> str:
     tests = ""
     if r.tests:
         rows = "".join(
-            f"<tr><th>{esc(_TEST_LABELS.get(k, k))}</th><td>{'' if not np.isfinite(v.stat) else f'{v.stat:.4f}'}"
-            f"{_stars(v.p)}</td><td>{v.df}</td><td>{'' if not np.isfinite(v.p) else f'{v.p:.4f}'}</td></tr>"
-            for k, v in {**r.tests, **r.lm_tests}.items())
+            f"<tr class='block'><th colspan='4'>{esc(title)}</th></tr>" + "".join(
+                f"<tr><th>{esc(_TEST_LABELS.get(k, k))}</th><td>{'' if not np.isfinite(v.stat) else f'{v.stat:.4f}'}"
+                f"{_stars(v.p)}</td><td>{v.df}</td><td>{'' if not np.isfinite(v.p) else f'{v.p:.4f}'}</td></tr>"
+                for k, v in block.items())
+            for title, block in tests_sections(r))
         tests = (f"<h{sub}>Specification tests</h{sub}>"
                  "<table class='tests'><thead><tr><th>Test</th><th>Statistic</th>"
                  "<th>df</th><th>p</th></tr></thead><tbody>" + rows + "</tbody></table>")

@@ -235,7 +235,7 @@ def _point(tests: dict[str, TestStat], lm: dict[str, TestStat], alpha: float) ->
 def select_model(panel, weights, y: str, x, id: str = "code", year: str = "year",
                  effects: str = "twoway", *, wx=None, regions=None,
                  row_standardize: bool | None = None, alpha: float = 0.05,
-                 islands: str = "keep", regions_id: str | None = None) -> Selection:
+                 islands: str = "raise", regions_id: str | None = None) -> Selection:
     """:func:`model_selection` from a long panel and a weights argument (as :func:`geoproc.sdm`).
 
     Parameters

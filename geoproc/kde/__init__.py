@@ -68,6 +68,8 @@ The package, one concept a module:
 * :mod:`~geoproc.kde.crs`: the metric CRS for lon/lat points (:func:`projected_crs_for`);
 * :mod:`~geoproc.kde.inputs`: checking, projecting and reading coordinates/weights;
 * :mod:`~geoproc.kde.partitions`: dask-geopandas frames, partition by partition;
+* :mod:`~geoproc.kde.sources`: the command line's inputs (one file in memory, Parquet
+  datasets and CSV globs lazily) and its ``--scheduler``;
 * :mod:`~geoproc.kde.geotiff`: writing the surface; :mod:`~geoproc.kde.result`: :class:`KDEResult`.
 """
 

@@ -9,29 +9,25 @@ surface; reading, projecting and writing live in the other modules.
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 from numba import njit, prange
 
+from geoproc._parallel import NUMBA_LOCK
 from geoproc.kde.grid import NODATA, KDEGrid
 from geoproc.kde.kernels import KERNEL_CODE, density_constant, kernel_constant
 from geoproc.progress import ProgressCallback, report
 
-__all__ = ["combine_partial", "stamp_points"]
-
-_PARALLEL_LOCK = threading.Lock()
-
+__all__ = ["combine_partial", "row_bands", "stamp_points"]
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _stamp_rows(
     xs, ys, ws, grid, xmin, ymin, ymax, pixel, buffer, radius, s_max, kernel, c,
-    decay, band, nbands, band_rows,
+    decay, row_lo, row_hi,
 ):  # fmt: skip
-    """Add every point's kernel to the grid, as qgskde.cpp, in the rows of one thread.
+    """Add every point's kernel to the rows ``row_lo:row_hi`` of the grid, as qgskde.cpp.
 
-    The thread ``band`` of ``nbands`` owns the rows with
-    ``(row // band_rows) % nbands == band`` (all rows when ``nbands`` is 1).
+    One thread owns one band of consecutive rows (all rows on one thread).
 
     Hand-written (numba) because no library stamps a kernel evaluated at the exact
     point-to-pixel-centre distance: a binned FFT convolution moves each point to a
@@ -45,16 +41,16 @@ def _stamp_rows(
     ``(sqrt(s) / r)^2``: a square root and a division fewer per pixel; each value
     changes by ~1e-16 relative, far below the float32 output's 6e-8 (the triangular
     kernel needs ``d`` and keeps QGIS's formula). Each pixel receives its points in
-    the input order, as in QGIS, whatever ``nbands``; ``grid``'s dtype sets the
+    the input order, as in QGIS, whatever the bands; ``grid``'s dtype sets the
     accumulation precision (float32 as QGIS). Like QGIS, the grid starts as nodata
     (-9999) and a pixel is set to 0 before its first addition.
 
     Speed: the inner loops are masked and branch-free, and their indexes are offsets
     proven non-negative (the ``continue`` guards), which removes numba's negative-index
     wraparound checks and lets LLVM vectorise them (about 2x). Rows whose nearest
-    pixel is beyond the radius are skipped. Threads own interleaved bands of at least
-    a block's height, so they never write the same pixel and most points concern one
-    thread only (the others skip them after a division).
+    pixel is beyond the radius are skipped. Threads own disjoint bands of rows, so
+    they never write the same pixel; a point whose block misses a band is skipped by
+    that band's thread after two comparisons.
     """
     rows, cols = grid.shape
     block = 2 * buffer + 1
@@ -74,11 +70,8 @@ def _stamp_rows(
         xpos = int((x - xmin) / pixel - buffer)
         ypos = int((y - ymin) / pixel - buffer)
         ypos_io = int((ymax - y) / pixel - buffer)
-        if nbands > 1:
-            b0 = (ypos_io // band_rows) % nbands
-            b1 = ((ypos_io + block - 1) // band_rows) % nbands
-            if b0 != band and b1 != band:
-                continue
+        if ypos_io >= row_hi or ypos_io + block <= row_lo:
+            continue
         for xp in range(block):
             dx = (xpos + xp + 0.5) * pixel + xmin - x
             dx2[xp] = dx * dx
@@ -88,8 +81,8 @@ def _stamp_rows(
                 kc = xp
         left = max(0, -xpos)
         right = min(width, cols - xpos) - 1
-        top = max(0, -ypos_io)
-        bottom = min(block, rows - ypos_io)
+        top = max(0, -ypos_io, row_lo - ypos_io)
+        bottom = min(block, rows - ypos_io, row_hi - ypos_io)
         if right < left or bottom <= top:
             continue
         n = right - left + 1
@@ -99,8 +92,6 @@ def _stamp_rows(
         wc = w * c
         for yp in range(top, bottom):
             row = ypos_io + yp
-            if row < 0 or (nbands > 1 and (row // band_rows) % nbands != band):
-                continue
             # QGIS reads the block's rows from the top (ypos_io) but counts the centres'
             # y from the bottom (ypos): the kernel is mirrored within the block
             dy = (ypos + yp + 0.5) * pixel + ymin - y
@@ -156,15 +147,32 @@ def _stamp_rows(
 @njit(cache=True, parallel=True)
 def _stamp_parallel(
     xs, ys, ws, grid, xmin, ymin, ymax, pixel, buffer, radius, s_max, kernel, c,
-    decay, nbands,
+    decay, bounds,
 ):  # fmt: skip
-    """``_stamp_rows`` on ``nbands`` threads, each owning interleaved bands of rows."""
-    band_rows = max(2 * buffer + 1, 64)
-    for band in prange(nbands):
+    """``_stamp_rows`` on one thread per band ``bounds[t]:bounds[t + 1]`` of rows."""
+    for t in prange(bounds.size - 1):
         _stamp_rows(
             xs, ys, ws, grid, xmin, ymin, ymax, pixel, buffer, radius, s_max,
-            kernel, c, decay, band, nbands, band_rows,
+            kernel, c, decay, bounds[t], bounds[t + 1],
         )  # fmt: skip
+
+
+def row_bands(y: np.ndarray, grid: KDEGrid, threads: int) -> np.ndarray:
+    """Row bounds of ``threads`` bands of consecutive rows with about equal work.
+
+    A row's work is the number of points whose block covers it, so clustered points
+    still split evenly. Only the speed depends on the bounds: each pixel belongs to
+    one band and sums its points in input order whatever they are.
+    """
+    rows, block = grid.rows, 2 * grid.buffer + 1
+    start = np.clip(((grid.ymax - y) / grid.pixel_size - grid.buffer).astype(np.int64), 0, rows)
+    diff = np.bincount(start, minlength=rows + 1)[: rows + 1].astype(np.int64)
+    diff[: rows + 1] -= np.bincount(np.minimum(start + block, rows), minlength=rows + 1)[: rows + 1]
+    work = np.cumsum(diff[:rows])  # points covering each row
+    cum = np.cumsum(work)
+    total = cum[-1] if rows else 0
+    inner = np.searchsorted(cum, total * np.arange(1, threads) / threads)
+    return np.unique(np.r_[0, np.clip(inner, 0, rows), rows]).astype(np.int64)
 
 
 def _max_square_within(radius: float) -> float:
@@ -192,8 +200,9 @@ def stamp_points(
 ) -> np.ndarray:
     """The kernel sums of these points on ``grid`` (nodata = -9999), rows from the top.
 
-    ``threads > 1`` splits the rows among numba threads (same values: each pixel still
-    sums its points in order); calls are serialised, as numba's default threading
+    ``threads > 1`` splits the rows into that many bands of consecutive rows
+    (:func:`row_bands`), one numba thread each (same values: each pixel still sums its
+    points in order); calls are serialised, as numba's default threading
     layer must not be entered from two Python threads at once. With ``progress`` the
     points are stamped in consecutive batches, in the same order onto the same
     array, so every pixel's float32 sum is bit-identical; the callback gets the
@@ -215,16 +224,19 @@ def stamp_points(
     )  # fmt: skip
     n = x.size
     # without a callback one call over all points; with one, ~100 batches (a numba
-    # call costs microseconds) so cancel answers within a percent of the work
-    step = n if progress is None else max(1, -(-n // 100))
+    # call costs microseconds) so cancel answers within a percent of the work. On
+    # threads, ~10: between parallel calls the idle OpenMP threads spin-wait, which
+    # cost 1.4 s of CPU (and the main thread's core on a busy machine) at 100 batches
+    step = n if progress is None else max(1, -(-n // (100 if threads == 1 else 10)))
     report(progress, 0.0)
+    bounds = row_bands(y, grid, threads) if threads > 1 and n else None
     for a in range(0, max(n, 1), max(step, 1)):
         batch = (x[a:a + step], y[a:a + step], w[a:a + step]) + args[3:]
-        if threads > 1:
-            with _PARALLEL_LOCK:
-                _stamp_parallel(*batch, threads)
+        if bounds is not None and bounds.size > 2:
+            with NUMBA_LOCK:  # shared with the permutation kernel: one entry at a time
+                _stamp_parallel(*batch, bounds)
         else:
-            _stamp_rows(*batch, 0, 1, 1)
+            _stamp_rows(*batch, 0, grid.rows)
         report(progress, min(n, a + step) / max(n, 1))
     return out
 

@@ -40,7 +40,7 @@ def kernel_density(
     max_cells: int = DEFAULT_MAX_CELLS,
     decay: float = 0.0,
     precision: Literal["float32", "float64"] = "float32",
-    threads: int = 1,
+    threads: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> KDEResult:
     """Kernel density surface of points, written as a GeoTIFF, as QGIS's Heatmap.
@@ -97,10 +97,11 @@ def kernel_density(
         Accumulation precision. "float32" (default) sums in single precision in the
         points' order, as QGIS does, so the rasters are identical; "float64" is more
         accurate for very many overlapping points.
-    threads : int
-        Threads for an in-memory frame (default 1). Each owns interleaved bands of
-        rows, so the raster is the same; worth it on idle cores and big rasters only
-        (on a busy machine it was slower). A dask frame uses one thread per partition.
+    threads : int, optional
+        Threads for an in-memory frame (default: every core numba may use). Each owns
+        a band of consecutive rows (bands balanced by the points covering them), and
+        every pixel still sums its points in input order, so the raster is the same
+        bit for bit whatever the count. A dask frame uses one thread per partition.
     progress : callable, optional
         Called with the fraction of points stamped (0 to 1) between consecutive
         batches of points (bit-identical raster); returning ``False`` raises
@@ -123,6 +124,10 @@ def kernel_density(
     """
     from geoproc.outputs import check_output
 
+    if threads is None:
+        import numba
+
+        threads = int(numba.get_num_threads())
     _check_options(kernel, output, precision, pixel_size, threads, decay)
     check_output(out, overwrite)
 

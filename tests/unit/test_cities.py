@@ -262,3 +262,24 @@ def test_queen_matches_libpysal_vertex_set(counties):
     for i, c in enumerate(w.ids):
         assert set(ids[w.sparse[i].indices]) == set(lw.neighbors[c]), c
     assert w.sparse.nnz == sum(len(v) for v in lw.neighbors.values()) > 500
+
+
+def test_documented_outside_centroids_do_not_warn_for_the_shipped_cities(cities):
+    # data/boundaries/README.md documents six cities whose area centroid is outside them;
+    # measured independently here with shapely (centroid of the equal-area projection)
+    import warnings
+
+    from geoproc.centroid import CentroidOutsideWarning, centroids
+
+    ea = cities.to_crs(EA)
+    outside = set(cities.loc[~ea.geometry.contains(ea.geometry.centroid).to_numpy(), "code"])
+    assert outside >= {320200, 330900, 460300, 510500, 659009}  # Tacheng sits on its border
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CentroidOutsideWarning)
+        centroids(cities, how="area")
+        centroids(load_boundaries("china_cities_yearbook"), how="largest")
+    # an edited shape is no longer the documented one: Wuxi shifted by 0.01 degrees warns
+    wuxi = cities[cities["code"] == 320200].copy()
+    wuxi["geometry"] = wuxi.geometry.translate(0.01, 0)
+    with pytest.warns(CentroidOutsideWarning, match="320200"):
+        centroids(wuxi, how="area")

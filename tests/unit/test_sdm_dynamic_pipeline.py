@@ -77,3 +77,63 @@ def test_select_sdm_step(tmp_path):
     assert step["result"]["chosen"] == api.chosen
     page = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
     assert "Model selection (Elhorst" in page
+
+
+STATIC = TEXT.split("[steps.dyn]")[0] + """\
+[steps.sac]
+kind = "sdm"
+panel = "panel"
+weights = "w"
+y = "cul"
+x = ["dig", "urbanisation"]
+model = "sac"
+draws = 0
+tests = false
+
+[steps.re]
+kind = "sdm"
+panel = "panel"
+weights = "w"
+y = "cul"
+x = ["dig", "urbanisation"]
+random_effects = true
+draws = 0
+tests = false
+
+[steps.ly]
+kind = "sdm"
+panel = "panel"
+weights = "w"
+y = "cul"
+x = ["dig", "urbanisation"]
+lee_yu = true
+draws = 50
+seed = 2
+"""
+
+
+def test_sac_random_effects_and_lee_yu_steps(tmp_path):
+    """The pipeline reaches SAC, random effects and the Lee-Yu tests: each step's numbers are
+    the library's, and the Lee-Yu step reports its own effects and tests."""
+    p = tmp_path / "p.toml"
+    p.write_text(STATIC, encoding="utf-8")
+    run_pipeline(parse_pipeline(STATIC, p), tmp_path / "out", log=lambda m: None, project=False)
+    report = json.loads(next((tmp_path / "out").glob("*.json")).read_text(encoding="utf-8"))
+    steps = report.get("steps", report)
+    panel = geoproc.read_panel(geoproc.__path__[0] + "/_data/demo/provinces_panel_synthetic.csv",
+                               id="code", year="year")
+    w = geoproc.build_weights("knn:4", geoproc.load_boundaries("china_provinces"),
+                              row_standardize=True)
+    kw = dict(y="cul", x=["dig", "urbanisation"], row_standardize=True)
+    sac = geoproc.sdm(panel, w, model="sac", draws=0, tests=False, **kw)
+    assert steps["sac"]["result"]["lambda"] == pytest.approx(sac.params["lambda"], rel=1e-8)
+    re = geoproc.sdm(panel, w, random_effects=True, draws=0, tests=False, **kw)
+    assert steps["re"]["result"]["fixed_effects"] == "random_twoway"
+    assert steps["re"]["result"]["rho"] == pytest.approx(re.rho, rel=1e-8)
+    ly = geoproc.sdm(panel, w, lee_yu=True, draws=50, seed=2, **kw)
+    res = steps["ly"]["result"]
+    assert res["estimator"] == "lee_yu"
+    assert res["lee_yu"]["tests"]["lr_sar"]["stat"] == pytest.approx(ly.tests["lr_sar_lee_yu"].stat)
+    got = {r["index"] if "index" in r else r["variable"]: r["direct"]
+           for r in steps["ly"]["effects_lee_yu"]}
+    assert got["dig"] == pytest.approx(ly.lee_yu.effects.loc["dig", "direct"])

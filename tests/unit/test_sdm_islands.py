@@ -39,6 +39,24 @@ def test_raise_names_hainan(demo):
         geoproc.sdm(df, w, islands="raise", **KW)
 
 
+def test_every_entry_point_raises_by_default_naming_hainan(demo):
+    """The static, dynamic and selection entry points share the default ``islands="raise"``:
+    a zero spatial lag changes the regression, so it is never the silent default."""
+    from geoproc.durbin.dynamic_model import sdm_dynamic
+    from geoproc.durbin.selection import select_model
+
+    df, w = demo
+    msg = r"island\(s\) without neighbours: 海南省 \(460000\)"
+    with pytest.raises(GeoprocInputError, match=msg):
+        geoproc.sdm(df, w, **KW)
+    with pytest.raises(GeoprocInputError, match=msg):
+        geoproc.sdm(df, w, dynamic="tl", **KW)
+    with pytest.raises(GeoprocInputError, match=msg):
+        sdm_dynamic(df, w, "cul", ["dig"], draws=0, row_standardize=True)
+    with pytest.raises(GeoprocInputError, match=msg):
+        select_model(df, w, "cul", ["dig"], row_standardize=True)
+
+
 def test_drop_leaves_hainan_out_of_panel_and_weights(demo):
     df, w = demo
     with pytest.warns(UserWarning, match=r"islands dropped .*460000"):

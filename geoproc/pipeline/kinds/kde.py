@@ -30,7 +30,9 @@ class Kde(StepKind):
                "pixel_size": Opt(NUM, default=1000.0, check=positive),
                "kernel": Opt(STR, default="quartic", choices=KERNELS),
                "output": Opt(STR, default="raw", choices=("raw", "scaled", "density")),
-               "weight": Opt(STR), "crs": Opt(STR + INT), "file": Opt(STR)}
+               "weight": Opt(STR), "crs": Opt(STR + INT), "file": Opt(STR),
+               # dask: "threads", "processes" or a dask.distributed address (as the CLI's --scheduler)
+               "scheduler": Opt(STR), "partitions": Opt(INT, check=positive)}
 
     def check(self, step, steps, add, base) -> None:
         crs_opt = step.options.get("crs")
@@ -54,14 +56,18 @@ class Kde(StepKind):
 
     def run(self, ctx: Context, step) -> StepOutput:
         from geoproc.kde import kernel_density
+        from geoproc.kde.sources import dask_scheduler, to_dask
         from geoproc.outputs import atomic_output
         from geoproc.palettes import raster_qml
 
         o = step.options
         rel_tif, rel_qml = self.planned_files(step)
-        res = kernel_density(ctx.get(o["points"]), radius=o["radius"], pixel_size=o["pixel_size"],
-                             kernel=o["kernel"], weight=o["weight"], output=o["output"], crs=o["crs"],
-                             out=ctx.outdir / rel_tif, overwrite=True)
+        pts = ctx.get(o["points"])
+        with dask_scheduler(o["scheduler"]):
+            res = kernel_density(to_dask(pts, o["partitions"]) if o["scheduler"] else pts,
+                                 radius=o["radius"], pixel_size=o["pixel_size"], kernel=o["kernel"],
+                                 weight=o["weight"], output=o["output"], crs=o["crs"],
+                                 out=ctx.outdir / rel_tif, overwrite=True)  # fmt: skip
         with atomic_output(ctx.outdir / rel_qml, overwrite=True) as tmp:
             tmp.write_text(raster_qml("kde", res.max_value), encoding="utf-8")
         # the library's own record (as the raster's tags: radius_rule "given" when given)

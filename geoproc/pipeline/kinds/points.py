@@ -24,10 +24,11 @@ class Points(StepKind):
                "datum": Opt(STR, default="wgs84", choices=("wgs84", "gcj02", "bd09")), "layer": LAYER}
 
     def run(self, ctx: Context, step) -> StepOutput:
-        from geoproc.points import read_points
+        from geoproc.kde.sources import read_point_source
 
         o = step.options
-        pts = read_points(o["path"], lon=o["lon"], lat=o["lat"], datum=o["datum"])
+        # one file in memory; a (Geo)Parquet file or dataset directory lazily, on dask
+        pts = read_point_source(o["path"], lon=o["lon"], lat=o["lat"], datum=o["datum"])
         out = StepOutput(pts, report={"kind": "points", "file": Path(o["path"]).name, "points": len(pts),
                                       "datum": o["datum"], "source": panel_source(pts)})
         if o["layer"]:

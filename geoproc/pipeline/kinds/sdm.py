@@ -66,6 +66,8 @@ class Sdm(StepKind):
         out = StepOutput(res, [rel], report={"kind": "sdm", "file": rel, "result": json_safe(res.to_dict()),
                                              "coefficients": records(res.to_frame().reset_index()),
                                              "effects": records(res.effects.reset_index())})
+        if res.lee_yu is not None:  # the estimator the step chose: its effects too, by name
+            out.report["effects_lee_yu"] = records(res.lee_yu.effects.reset_index())
         if o["layer"]:
             out.layers[o["layer"]] = Layer(self._region_layer(ctx, o, res, p), "sdm_effects")
         return out
