@@ -221,6 +221,10 @@ def test_demo_tables_docx_is_the_seed_layout(demo):
     grid = [[c.text for c in r.cells] for r in d.tables[1].rows]
     assert grid[1][1:] == ["R&D人员知识溢出矩阵", "R&D资本知识溢出矩阵"]
     sdm = _doc(demo)["steps"]["prov_sdm"]["result"]
+    # the demo's SDM step sets lee_yu = true: its column shows the chosen (Lee-Yu) estimates
+    assert sdm["estimator"] == "lee_yu"
+    sdm = sdm["lee_yu"]
+    assert any("Lee和Yu" in p.text for p in d.paragraphs)
     labels = [r[0] for r in grid]
     i = labels.index("数字技术")
     est, se = sdm["beta"]["dig"], sdm["se"]["beta"]["dig"]
