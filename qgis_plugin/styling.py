@@ -180,13 +180,10 @@ def style_effects_on_completion(context, dest_id: str, values, field: str, layer
     ``values`` are that column's values (the breaks are fractions of their largest
     absolute value).
     """
-    import numpy as np
-
-    from geoproc.palettes import get_palette
+    from geoproc.palettes import get_palette, scaled_vmax
 
     qml = styles_dir() / get_palette(palette).qml
-    v = np.abs(np.asarray(values, dtype=float))
-    vmax = float(np.nanmax(v)) if np.isfinite(v).any() else 1.0
+    vmax = scaled_vmax(values)
     if qml.exists() and context.willLoadLayerOnCompletion(dest_id):
         details = context.layerToLoadOnCompletionDetails(dest_id)
         details.setPostProcessor(ScaledStylePostProcessor.create(qml, layer_name, palette, field, vmax))
