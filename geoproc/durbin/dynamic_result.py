@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geoproc.durbin.dynamic import DynamicFit
-from geoproc.durbin.report import _cell, _page, write_text
+from geoproc.durbin.report import _cell, _page, effects_text, write_text
 from geoproc.formatting import finite_or_none, json_safe, stars
 
 __all__ = ["DynamicSDMResult"]
@@ -237,14 +237,8 @@ class DynamicSDMResult:
                   "stationary: yes" if self.stationarity.ok
                   else f"stationarity: {self.stationarity.message}"]
         for horizon, table in self.effects.items():
-            lines += ["", f"{_HORIZON[horizon]}; se from {self.draws} draws ({self.estimator})",
-                      f"{'':<18}{'direct':>22}{'indirect':>22}{'total':>22}"]
-            for name, row in table.iterrows():
-                s = f"{name:<18}"
-                for part in ("direct", "indirect", "total"):
-                    se = row.get(f"{part}_se", np.nan)
-                    s += f"{row[part]:>11.5f} ({se:.5f})".rjust(22)
-                lines.append(s)
+            lines += effects_text(f"{_HORIZON[horizon]}; se from {self.draws} draws ({self.estimator})",
+                                  table)
         return "\n".join(lines)
 
     def to_html(self, path: str | None = None, overwrite: bool = False) -> str:

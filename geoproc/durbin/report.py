@@ -185,20 +185,27 @@ def summary_text(r: SDMResult) -> str:
     for label, table in effects_sections(r):  # each block says which estimator it comes from
         if table is None:
             continue
-        lines += ["", f"Effects (LeSage-Pace, {label.replace('–', '-')}; se from {r.draws} draws)",
-                  f"{'':<18}{'direct':>22}{'indirect':>22}{'total':>22}"]
-        for name, row in table.iterrows():
-            s = f"{name:<18}"
-            for part in ("direct", "indirect", "total"):
-                se = row.get(f"{part}_se", np.nan)
-                s += f"{row[part]:>11.5f} ({se:.5f})".rjust(22)
-            lines.append(s)
+        lines += effects_text(f"Effects (LeSage-Pace, {label.replace('–', '-')}; se from {r.draws} draws)",
+                              table)
     if r.tests:
         for title, block in tests_sections(r):
             lines += ["", title]
             for k, v in block.items():
                 lines.append(f"  {_TEST_LABELS.get(k, k):<28} stat {v.stat:10.4f}  df {v.df:3d}  p {v.p:.4f}")
     return "\n".join(lines)
+
+
+def effects_text(heading: str, table) -> list[str]:
+    """An effects table as summary lines: a blank line, ``heading``, the column heads, then
+    direct, indirect and total with their se per variable (static and dynamic summaries)."""
+    lines = ["", heading, f"{'':<18}{'direct':>22}{'indirect':>22}{'total':>22}"]
+    for name, row in table.iterrows():
+        s = f"{name:<18}"
+        for part in ("direct", "indirect", "total"):
+            se = row.get(f"{part}_se", np.nan)
+            s += f"{row[part]:>11.5f} ({se:.5f})".rjust(22)
+        lines.append(s)
+    return lines
 
 
 def _fmt(v: float) -> str:
