@@ -25,7 +25,6 @@ def ring(n: int) -> SpatialWeights:
 
 def brute_p_sim(y: np.ndarray, permutations: int, seed: int) -> float:
     """esda's recipe with the whole matrix: row-standardised ring, I of each permutation."""
-    n = y.size
     rs = np.random.RandomState(seed)
     z = y / np.abs(y).max()
     z = z - z.mean()
