@@ -218,3 +218,14 @@ def test_read_panel_crosswalk_without_regions_falls_back_only_when_nothing_was_m
     df = pd.DataFrame({"name": ["襄樊", "江苏"], "year": [2009, 2009]})
     with pytest.raises(GeoprocInputError, match="江苏.*china_cities"):
         geoproc.read_panel(df, id="name", crosswalk=True)
+
+
+def test_crosswalk_panel_flags_a_merge_written_by_names():
+    # 济南 is today's unit written by name: 莱芜 joins it in 2018, so both rows are one unit
+    panel = pd.DataFrame({"code": ["莱芜市", "济南", "济南"], "year": [2018, 2018, 2019]})
+    _, report = crosswalk_panel(panel)
+    (row,) = report.to_dict("records")
+    assert row["new_code"] == 370100 and row["merged"]
+    # a name of today's unit alone in its year is no merge (襄樊 2009, 襄阳 2011)
+    _, report = crosswalk_panel(pd.DataFrame({"code": ["襄樊", "襄阳"], "year": [2009, 2011]}))
+    assert not report["merged"].any()
