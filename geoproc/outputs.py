@@ -365,7 +365,11 @@ def atomic_output(
             yield tmp
             if not tmp.exists():
                 raise RuntimeError(f"nothing was written to the temporary file for {path}")
+            companions = _companions(tmp)
             os.replace(tmp, path)
+            # a Shapefile is a set (.shp .shx .dbf .prj .cpg): every member moves with it
+            for member in companions:
+                os.replace(member, path.with_name(path.stem + member.name[len(tmp.stem):]))
         except Exception as exc:
             full = disk_full_error(path, exc)
             if full is not None:
@@ -373,6 +377,17 @@ def atomic_output(
             raise
         finally:
             _remove(tmp)
+            for member in _companions(tmp):
+                _remove(member)
+
+
+def _companions(tmp: Path) -> list[Path]:
+    """Files a driver wrote beside ``tmp`` under the same (unique) temporary stem."""
+    prefix = tmp.stem + "."
+    try:
+        return [p for p in tmp.parent.iterdir() if p.name.startswith(prefix) and p != tmp]
+    except OSError:  # pragma: no cover - the folder went away
+        return []
 
 
 def _remove(tmp: Path) -> None:

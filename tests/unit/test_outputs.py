@@ -246,3 +246,36 @@ def test_protected_inputs_refused_by_every_writer_in_the_block(tmp_path):
     with atomic_output(w, overwrite=True) as tmp:  # outside the block: an ordinary output
         tmp.write_text("2")
     assert w.read_text() == "2"
+
+
+def test_shapefile_set_moves_whole(tmp_path):
+    """A Shapefile written through atomic_output arrives with its .shx/.dbf/.prj and reads back."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geoproc.outputs import atomic_output
+
+    gdf = gpd.GeoDataFrame({"code": [1, 2], "v": [0.5, 1.5]}, geometry=[Point(0, 0), Point(1, 1)],
+                           crs="EPSG:4326")
+    out = tmp_path / "x.shp"
+    with atomic_output(out) as tmp:
+        gdf.to_file(tmp)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert {"x.shp", "x.shx", "x.dbf", "x.prj"} <= set(names)
+    assert not [n for n in names if ".part-" in n]
+    back = gpd.read_file(out)
+    assert back["v"].tolist() == [0.5, 1.5] and back.crs.to_epsg() == 4326
+
+
+def test_shapefile_set_removed_on_failure(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geoproc.outputs import atomic_output
+
+    gdf = gpd.GeoDataFrame({"v": [1.0]}, geometry=[Point(0, 0)], crs="EPSG:4326")
+    with pytest.raises(RuntimeError, match="boom"):
+        with atomic_output(tmp_path / "y.shp") as tmp:
+            gdf.to_file(tmp)
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
