@@ -22,12 +22,14 @@ from typing import Any
 
 __all__ = [
     "CHINA_MAIN_EXTENT",
+    "MAIN_FRAME_SOUTH",
     "NATIONAL_PROJ",
     "SHENTU_NOTE",
     "SOUTH_CHINA_SEA_INSET",
     "add_north_arrow",
     "add_scale_bar",
     "is_national",
+    "main_frame_ring",
     "map_crs",
     "map_notes",
     "nice_length",
@@ -38,6 +40,10 @@ __all__ = [
 NATIONAL_PROJ = "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
 #: lon/lat frame of a national map's main body (the southern islands go into the inset).
 CHINA_MAIN_EXTENT = (73.0, 18.0, 135.5, 54.0)
+#: latitude south of which a national map's main frame draws nothing: Hainan's southern tip is
+#: at 18.2° N, the northernmost of the Xisha (Paracel) reefs at 17.1° N; the reefs are drawn
+#: only in the inset, as Chinese publications do
+MAIN_FRAME_SOUTH = 17.5
 #: lon/lat frame of the South China Sea islands inset (南海诸岛), as Chinese maps draw it.
 SOUTH_CHINA_SEA_INSET = (106.5, 2.5, 123.5, 24.5)
 #: Publishing a map of China in China needs an approved standard base map (审图号).
@@ -52,6 +58,19 @@ def is_national(bounds: Sequence[float]) -> bool:
     """Whether ``bounds`` (lon/lat minx, miny, maxx, maxy) is a national-scale extent."""
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     return (maxx - minx) > _NATIONAL_SPAN or (maxy - miny) > _NATIONAL_SPAN
+
+
+def main_frame_ring(south: float = MAIN_FRAME_SOUTH, step: float = 0.5) -> list[tuple[float, float]]:
+    """A lon/lat ring around everything north of ``south`` in a national map's reach.
+
+    Its south edge follows the parallel in ``step``-degree pieces, so that projected (the
+    parallel is an arc in the Albers projection) it still clips along the parallel; used
+    to draw a national map's main frame without the southern reefs (they are in the inset).
+    """
+    west, east, north = 60.0, 150.0, 60.0
+    n = int(round((east - west) / step))
+    edge = [(west + k * (east - west) / n, south) for k in range(n + 1)]
+    return [*edge, (east, north), (west, north), edge[0]]
 
 
 def map_crs(bounds: Sequence[float]) -> str:

@@ -28,9 +28,12 @@ from geoproc.formatting import PERMUTATIONS
 from geoproc.progress import ProgressCallback, report
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import geopandas as gpd
 
-__all__ = ["getis_ord", "HOTSPOT_LABELS", "INFERENCES", "TRANSFORMS", "UNDEFINED", "inference_label"]
+__all__ = ["getis_ord", "HOTSPOT_LABELS", "INFERENCES", "TRANSFORMS", "UNDEFINED", "attrs_from_notes",
+           "inference_label"]
 
 NOT_SIGNIFICANT = "Not significant"
 #: the label of a region whose statistic cannot be computed (NaN z and p)
@@ -173,6 +176,27 @@ def inference_label(attrs: dict) -> str:
                 + ("no seed" if attrs.get("seed") is None else f"seed {attrs.get('seed')}"))
     fdr = ", FDR" if attrs.get("fdr") else ""
     return ", ".join(x for x in (how, w) if x) + fdr
+
+
+def attrs_from_notes(notes: Sequence[str]) -> dict:
+    """The ``attrs`` :func:`inference_label` reads, recovered from the notes a saved Gi* layer
+    carries (GeoPackage/GeoJSON description, ``.notes.txt`` sidecar), which are the notes
+    :func:`getis_ord` wrote; ``{}`` if they do not say how the bins were inferred."""
+    import re
+
+    attrs: dict = {}
+    for note in map(str, notes):
+        if re.match(r"Gi?\*?: z under normality", note):
+            attrs["inference"] = "normal"
+        elif m := re.match(r"Gi?\*?: z and pseudo p from (\d+) conditional permutations, seed (\S+)", note):
+            seed = m.group(2)
+            attrs.update(inference="permutation", permutations=int(m.group(1)),
+                         seed=None if seed == "None" else int(seed) if seed.lstrip("-").isdigit() else seed)
+        elif note in ("binary weights", "row-standardised weights", "weights as given"):
+            attrs["transform"] = {"binary weights": "B", "row-standardised weights": "R"}.get(note, "O")
+        elif note.startswith("bins at FDR"):
+            attrs["fdr"] = True
+    return attrs if "inference" in attrs else {}
 
 
 def getis_ord(

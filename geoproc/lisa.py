@@ -42,6 +42,8 @@ __all__ = ["local_moran", "local_bivariate_moran", "benjamini_hochberg", "condit
 # esda's quadrant numbers (geoda_quads=False): 1 HH, 2 LH, 3 LL, 4 HL
 CLUSTER_LABELS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
 NOT_SIGNIFICANT = "Not significant"
+#: the label where the p-value is NaN (an island kept with islands="keep"): the same word as Gi*'s
+UNDEFINED = "Undefined"
 
 def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (NaN stay NaN and do not count as tests).
@@ -133,6 +135,8 @@ def _classify(q: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
     lab = np.array([CLUSTER_LABELS[int(k)] for k in q], dtype=object)
     sig = np.isfinite(p) & (p <= alpha)
     lab[~sig] = NOT_SIGNIFICANT
+    # a NaN p (an island has no neighbours to compare with) is no evidence either way: never "Not significant"
+    lab[~np.isfinite(p)] = UNDEFINED
     return lab
 
 

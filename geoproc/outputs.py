@@ -9,7 +9,9 @@ and moved into place only when complete. What can go wrong, and what happens:
 - SIGTERM (what ``timeout``, ``kill`` and batch schedulers send): while a partial file
   is open it is turned into the same cleanup as Ctrl-C (:func:`terminate_as_interrupt`);
 - SIGKILL or a power cut cannot be caught: the next write into the same folder removes
-  partial files whose process (same host, PID in the name) no longer runs;
+  partial files whose process (same host, PID in the name) no longer runs, and partial
+  files of older geoproc versions that carry no PID (``.<stem>.part-<8hex><suffix>``)
+  once older than :data:`OLD_PART_AGE` (24 h, so a still-running old version keeps its file);
 - a full disk or quota: one-line :class:`~geoproc.errors.GeoprocInputError` naming the file.
 """
 
@@ -22,6 +24,7 @@ import re
 import signal
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -52,6 +55,10 @@ _HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 # .<stem>.part-<host>-<pid>-<rand><suffix>; the host tag keeps a run on another machine
 # sharing the folder (NFS, a cluster) from being taken for dead
 _PART = re.compile(r"^\..*\.part-(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-[0-9a-f]{8}(\.[^.]*)?$")
+# the older form (no host, no PID): judged by age only
+_OLD_PART = re.compile(r"^\..*\.part-[0-9a-f]{8}(\.[^.]*)?$")
+#: seconds after which a partial file without a PID (older geoproc) counts as abandoned
+OLD_PART_AGE = 24 * 3600
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _FULL_TEXT = ("no space left on device", "disk quota exceeded", "file too large")
 
@@ -78,7 +85,8 @@ def protect_inputs(
 
 
 # argparse destinations that name files a command writes (everything else it reads)
-OUTPUT_OPTIONS = frozenset({"output", "json", "map", "kde", "scatter", "regions_output"})
+OUTPUT_OPTIONS = frozenset({"output", "json", "map", "kde", "scatter", "regions_output", "ellipse", "ann",
+                            "ripley", "ripley_plot"})
 
 
 def command_inputs(args: Any) -> list[tuple[str, str]]:
@@ -258,11 +266,20 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _older_than(entry: os.DirEntry, seconds: float) -> bool:
+    try:
+        return time.time() - entry.stat().st_mtime > seconds
+    except OSError:
+        return False
+
+
 def remove_stale_parts(folder: str | os.PathLike) -> list[Path]:
     """Remove partial files left in ``folder`` by killed runs on this host; return them.
 
     A partial file is stale when the process named in it (same host tag) no longer
-    runs. A PID reused by an unrelated live process keeps its file (safe side).
+    runs. A PID reused by an unrelated live process keeps its file (safe side). Partial
+    files of older geoproc versions carry no PID (``.<stem>.part-<8hex><suffix>``); they
+    are removed once last modified more than :data:`OLD_PART_AGE` seconds ago.
     """
     folder = Path(folder)
     removed: list[Path] = []
@@ -272,9 +289,10 @@ def remove_stale_parts(folder: str | os.PathLike) -> list[Path]:
         return removed
     for entry in entries:
         m = _PART.match(entry.name)
-        if not m or m["host"] != _HOST or int(m["pid"]) == os.getpid():
-            continue
-        if _pid_alive(int(m["pid"])):
+        if m is None:
+            if not _OLD_PART.match(entry.name) or not _older_than(entry, OLD_PART_AGE):
+                continue
+        elif m["host"] != _HOST or int(m["pid"]) == os.getpid() or _pid_alive(int(m["pid"])):
             continue
         try:
             Path(entry.path).unlink()
@@ -347,7 +365,11 @@ def atomic_output(
             yield tmp
             if not tmp.exists():
                 raise RuntimeError(f"nothing was written to the temporary file for {path}")
+            companions = _companions(tmp)
             os.replace(tmp, path)
+            # a Shapefile is a set (.shp .shx .dbf .prj .cpg): every member moves with it
+            for member in companions:
+                os.replace(member, path.with_name(path.stem + member.name[len(tmp.stem):]))
         except Exception as exc:
             full = disk_full_error(path, exc)
             if full is not None:
@@ -355,6 +377,17 @@ def atomic_output(
             raise
         finally:
             _remove(tmp)
+            for member in _companions(tmp):
+                _remove(member)
+
+
+def _companions(tmp: Path) -> list[Path]:
+    """Files a driver wrote beside ``tmp`` under the same (unique) temporary stem."""
+    prefix = tmp.stem + "."
+    try:
+        return [p for p in tmp.parent.iterdir() if p.name.startswith(prefix) and p != tmp]
+    except OSError:  # pragma: no cover - the folder went away
+        return []
 
 
 def _remove(tmp: Path) -> None:

@@ -29,6 +29,8 @@ __all__ = [
     "Palette",
     "RampStop",
     "get_palette",
+    "group_colours",
+    "group_qml",
     "load_palettes",
     "palette_path",
     "raster_qml",
@@ -362,3 +364,78 @@ def scaled_qml(name: str, field: str, vmax: float) -> str:
         rng.set("label", labels[k])
     return doctype + "\n" + ET.tostring(root, encoding="unicode") + "\n"
 
+
+def group_colours(n: int, name: str = "ellipse") -> list[str]:
+    """``n`` colours blended linearly between the palette's two ``groups`` colours, light
+    (first group) to dark (last); a single group takes the dark one.
+
+    Parameters
+    ----------
+    n : int
+        Number of groups (>= 1).
+    name : str
+        A palette with ``"groups": [first, last]`` in ``palettes.json`` (``"ellipse"``).
+
+    Returns
+    -------
+    list of str
+        ``#rrggbb`` colours, one per group.
+    """
+    ends = get_palette(name).extra.get("groups")
+    if not ends or len(ends) != 2:
+        raise GeoprocInputError(f"palette {name!r} has no groups colours (first, last)")
+    a, b = (hex_to_rgb(c) for c in ends)
+    if n == 1:
+        return [ends[1]]
+    return ["#" + "".join(f"{round(a[i] + (b[i] - a[i]) * k / (n - 1)):02x}" for i in range(3)) for k in range(n)]
+
+
+def group_qml(name: str, field: str, values: Any) -> str:
+    """The QML of a group palette (``"ellipse"``) for one layer: a category per group value
+    (sorted, as the QGIS plugin orders them), each the template symbol of the palette's QML in
+    the colour :func:`group_colours` gives it, classifying ``field``.
+
+    Parameters
+    ----------
+    name : str
+        A categorized palette with ``groups`` colours.
+    field : str
+        The group column (e.g. ``year`` or ``type``).
+    values : array-like
+        The layer's group values.
+
+    Returns
+    -------
+    str
+        The QML document.
+    """
+    import copy
+    import xml.etree.ElementTree as ET
+
+    pal = get_palette(name)
+    groups = sorted({v.item() if hasattr(v, "item") else v for v in values}, key=lambda v: (str(type(v)), v))
+    colours = group_colours(max(len(groups), 1), name)
+    text = (styles_dir() / pal.qml).read_text(encoding="utf-8")
+    doctype, _, body = text.partition("\n")
+    root = ET.fromstring(body)
+    ren = root.find("./renderer-v2")
+    ren.set("attr", field)
+    # the template is the renderer's source symbol (scripts/build_styles.py writes no category)
+    template = ren.find("./source-symbol/symbol")
+    for tag in ("categories", "symbols"):
+        if ren.find(tag) is None:
+            ren.insert(0 if tag == "categories" else 1, ET.Element(tag))
+    cats, symbols = ren.find("./categories"), ren.find("./symbols")
+    for k, (value, colour) in enumerate(zip(groups, colours, strict=False)):
+        ET.SubElement(cats, "category", {"symbol": str(k), "value": str(value), "render": "true",
+                                         "label": str(value)})
+        sym = copy.deepcopy(template)
+        sym.set("name", str(k))
+        rgba = ",".join(map(str, hex_to_rgb(colour))) + ",255"
+        for node in sym.iter():
+            if node.get("name") == "outline_color":
+                node.set("value", rgba)
+            elif node.get("k") == "outline_color":
+                node.set("v", rgba)
+        symbols.append(sym)
+    return doctype + "\n" + ET.tostring(root, encoding="unicode") + "\n"

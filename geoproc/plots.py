@@ -185,7 +185,9 @@ def _category_map(gdf: gpd.GeoDataFrame, palette: str, column: str | None, path,
     fill = [colors[v] for v in proj[column].astype(str)]
     with _style() as plt:
         fig, ax = _map_axes(plt, proj, lonlat, national, crs)
-        proj.plot(ax=ax, color=fill, edgecolor="#636363", linewidth=0.3)
+        # national: the main frame without the reefs south of 17.5° N, which the inset shows
+        main = _main_frame(lonlat, crs, span / 3600) if national else proj
+        main.plot(ax=ax, color=fill, edgecolor="#636363", linewidth=0.3)
         if national:
             _south_china_sea_inset(ax, proj, fill, crs)
         counts = proj[column].astype(str).value_counts()
@@ -198,7 +200,7 @@ def _category_map(gdf: gpd.GeoDataFrame, palette: str, column: str | None, path,
         add_north_arrow(ax)
         label_column = _label_column(proj, label_column)
         if label_column:
-            _region_labels(ax, proj, label_column)
+            _region_labels(ax, main[~main.is_empty], label_column)
         ax.set_title(title or pal.title, loc="left", fontsize=12)
         notes = list(map(str, gdf.attrs.get("notes", []) or []))
         from geoproc.cartography import SHENTU_NOTE
@@ -244,6 +246,23 @@ def _map_axes(plt, proj, lonlat, national: bool, crs: str):
     for side in ax.spines.values():
         side.set_linewidth(0.6)
     return fig, ax
+
+
+def _main_frame(lonlat, crs: str, tolerance: float):
+    """``lonlat`` (national) cut to what lies north of
+    :data:`geoproc.cartography.MAIN_FRAME_SOUTH`, row for row (empty rows stay, so colours
+    line up), in ``crs`` and simplified as the rest of the map. Cut along the parallel in
+    lon/lat, where it is straight (clip_by_rect also copes with the odd invalid ring)."""
+    import shapely
+
+    from geoproc.cartography import MAIN_FRAME_SOUTH
+
+    out = lonlat.copy()
+    out[out.geometry.name] = shapely.clip_by_rect(np.asarray(lonlat.geometry.values), -180.0,
+                                                  MAIN_FRAME_SOUTH, 180.0, 90.0)
+    out = out.to_crs(crs)
+    out[out.geometry.name] = out.geometry.simplify(tolerance, preserve_topology=True)
+    return out
 
 
 def _south_china_sea_inset(ax, proj, fill, crs: str) -> None:

@@ -14,7 +14,8 @@ What the machine has:
 - disk: ``shutil.disk_usage`` of the output's folder (its nearest existing parent);
 - the environment variable ``GEOPROC_MAX_MEMORY`` (bytes, or with a suffix K, M, G, T)
   caps the memory budget below what the machine has -- for shared servers and batch
-  jobs with a memory limit the kernel does not show.
+  jobs with a memory limit the kernel does not show; ``GEOPROC_MAX_DISK`` likewise caps
+  the free disk an output may take (a quota the file system does not report).
 
 When the machine's memory cannot be read, memory checks pass (nothing to compare with).
 """
@@ -25,6 +26,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from geoproc.errors import GeoprocInputError
 
@@ -32,15 +34,21 @@ __all__ = [
     "MEMORY_FRACTION",
     "available_memory",
     "check_dense_weights",
+    "check_dense_weights_csv",
     "check_disk",
     "check_distance_matrix",
     "check_draws",
+    "check_geotiff_disk",
+    "check_layer_disk",
     "check_memory",
     "check_permutations",
     "check_raster",
+    "dense_weights_csv_bytes",
     "distance_csv_bytes",
     "free_disk",
+    "geotiff_bytes",
     "human",
+    "vector_layer_bytes",
 ]
 
 MEMORY_FRACTION = 0.8
@@ -56,14 +64,14 @@ def human(nbytes: float) -> str:
     return f"{int(nbytes)} bytes"
 
 
-def _env_limit() -> int | None:
-    text = os.environ.get("GEOPROC_MAX_MEMORY", "").strip().upper().removesuffix("B")
+def _env_limit(name: str = "GEOPROC_MAX_MEMORY") -> int | None:
+    text = os.environ.get(name, "").strip().upper().removesuffix("B")
     if not text:
         return None
     m = re.fullmatch(r"([0-9.]+)\s*([KMGT]?)I?", text)
     if not m:
         raise GeoprocInputError(
-            f"GEOPROC_MAX_MEMORY={os.environ['GEOPROC_MAX_MEMORY']!r} is not a size; "
+            f"{name}={os.environ[name]!r} is not a size; "
             "give bytes or e.g. 8G"
         )
     return int(float(m[1]) * _UNITS[m[2]])
@@ -98,15 +106,18 @@ def available_memory() -> int | None:
 
 
 def free_disk(path: str | os.PathLike) -> int | None:
-    """Free bytes on the file system of ``path`` (its nearest existing parent folder)."""
+    """Free bytes on the file system of ``path`` (its nearest existing parent folder),
+    capped by ``GEOPROC_MAX_DISK`` when set."""
+    limit = _env_limit("GEOPROC_MAX_DISK")
     p = Path(path).expanduser().absolute()
     for folder in (p, *p.parents):
         if folder.exists():
             try:
-                return shutil.disk_usage(folder).free
+                free = shutil.disk_usage(folder).free
             except OSError:
-                return None
-    return None
+                return limit
+            return free if limit is None else min(free, limit)
+    return limit
 
 
 def check_memory(nbytes: float, what: str, way_out: str) -> None:
@@ -136,12 +147,23 @@ def check_memory(nbytes: float, what: str, way_out: str) -> None:
         )
 
 
+# the hidden partial name geoproc.outputs.part_path gives a file while it is written
+_PART_NAME = re.compile(r"^\.(?P<stem>.+)\.part-[0-9a-f]{6}-\d+-[0-9a-f]{8}(?P<suffix>\.[^.]*)?$")
+
+
+def _final_name(path: str | os.PathLike) -> str:
+    """The file the user named: a writer handed a partial file (``.k.part-...tif``) shows ``k.tif``."""
+    p = Path(path)
+    m = _PART_NAME.match(p.name)
+    return os.fspath(p.with_name(m["stem"] + (m["suffix"] or "")) if m else path)
+
+
 def check_disk(nbytes: float, path: str | os.PathLike, what: str, way_out: str) -> None:
     """Refuse writing ``nbytes`` to ``path`` when its file system has less free space."""
     free = free_disk(path)
     if free is not None and nbytes > free:
         raise GeoprocInputError(
-            f"{what} would write about {human(nbytes)} to {os.fspath(path)}; only "
+            f"{what} would write about {human(nbytes)} to {_final_name(path)}; only "
             f"{human(free)} is free there; {way_out}"
         )
 
@@ -249,3 +271,61 @@ def check_dense_weights(n: int, *, parameter: str = "the regions") -> None:
         f"dense {n:,} x {n:,} weights of {parameter}",
         "use sparse weights (queen, rook, knn) or a distance cutoff, or fewer regions",
     )
+
+
+#: bytes a GeoTIFF holds besides its cells: header, tags, tile/strip offsets (generous)
+GEOTIFF_OVERHEAD = 64 * 1024
+
+
+def geotiff_bytes(rows: int, cols: int, itemsize: int = 4) -> int:
+    """Size of an uncompressed ``rows x cols`` GeoTIFF band (compression's worst case)."""
+    return int(rows) * int(cols) * int(itemsize) + GEOTIFF_OVERHEAD
+
+
+def check_geotiff_disk(rows: int, cols: int, output: str | os.PathLike, *, itemsize: int = 4,
+                       parameter: str = "--pixel") -> None:
+    """Refuse writing a ``rows x cols`` GeoTIFF to ``output`` when its disk has less room."""
+    check_disk(geotiff_bytes(rows, cols, itemsize), output,
+               f"the {rows:,} x {cols:,} raster", f"use a larger {parameter}, a smaller extent or another disk")
+
+
+def dense_weights_csv_bytes(n: int, links: int, id_chars: int = 8) -> int:
+    """Size of the N x N weights CSV: a link's value in at most 22 characters (the shortest
+    round-trip repr of a double and its comma), a zero in at most 4 ("0.0,")."""
+    n, links = int(n), int(links)
+    return links * 22 + (n * n - links) * 4 + (n + 1) * (id_chars + 1)
+
+
+def check_dense_weights_csv(n: int, links: int, output: str | os.PathLike) -> None:
+    """Refuse a full-matrix weights CSV that does not fit in memory (N x N float64) or on disk."""
+    check_dense_weights(n, parameter=f"{n:,} regions written to {os.fspath(output)}")
+    check_disk(dense_weights_csv_bytes(n, links), output, f"the {n:,} x {n:,} weights matrix",
+               "write sparse weights (.gal or .gwt list only the links) or use fewer regions")
+
+
+def vector_layer_bytes(gdf: Any, text: bool = False) -> int:
+    """About the size of ``gdf`` written as a GeoPackage or Shapefile (``text``: GeoJSON).
+
+    16 bytes a coordinate (x, y doubles) plus 15 % for ring headers and SQLite pages, 32
+    bytes a numeric cell, the text of string cells, 256 bytes a feature (row, R-tree entry)
+    and 256 KB for the GeoPackage's own tables; GeoJSON prints each coordinate as text
+    (about 1.7 times the binary size). Measured against real files of the shipped
+    provinces, YRD cities and counties: within 10-20 % above.
+    """
+    import shapely
+
+    coords = int(shapely.get_num_coordinates(gdf.geometry.to_numpy()).sum())
+    cells = 0
+    for c in gdf.columns:
+        if c == gdf.geometry.name:
+            continue
+        col = gdf[c]
+        cells += int(col.astype(str).str.len().sum()) if col.dtype == object else 32 * len(col)
+    geometry = coords * 16 * 1.15 * (1.7 if text else 1.0)
+    return int(geometry + cells + 256 * len(gdf) + 256 * 1024)
+
+
+def check_layer_disk(gdf: Any, output: str | os.PathLike, text: bool = False) -> None:
+    """Refuse writing ``gdf`` to ``output`` when its disk has less room than :func:`vector_layer_bytes`."""
+    check_disk(vector_layer_bytes(gdf, text), output, f"the layer of {len(gdf):,} features",
+               "write fewer features or columns, or to another disk")

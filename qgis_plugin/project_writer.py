@@ -12,10 +12,11 @@ Layers are listed top first (points over polygons over rasters) and sources are
 relative to ``folder``. Optional keys (made by ``geoproc.pipeline.project``): ``"crs"``
 (a PROJ string, the project CRS; default EPSG:4326), per layer ``"group"`` (layer-tree
 group) and ``"label"`` (field labelled, in a CJK font), and ``"themes"``: each
-``{"name", "title", "layers", "bounds", "crs", "notes", "main_extent", "inset_extent"}``
+``{"name", "title", "layers", "bounds", "crs", "notes", "main_extent", "inset_extent", "main_clip"}``
 becomes a map theme and an A4 landscape print layout (map, title, legend of the theme's
 layers, scale bar, north arrow, notes; with ``inset_extent`` a second map item, the South
-China Sea islands inset). Vector layers take the default style stored in the GeoPackage's
+China Sea islands inset; with ``main_clip``, a lon/lat ring, the main map is clipped to it so
+the southern reefs appear only in the inset). Vector layers take the default style stored in the GeoPackage's
 ``layer_styles`` table; rasters take their ``.qml``. The project stores relative paths,
 so the output folder can be moved or zipped. It opens zoomed to the layers shown at
 first (``"visible"``, default true), not to every layer it holds. The file appears only
@@ -205,6 +206,8 @@ def _layout(project, theme: dict, layers: list):
     main.attemptResize(QgsLayoutSize(MAP_W, MAP_H))
     _show(main, crs, theme["name"])
     _zoom(main, _extent(project, crs, theme.get("main_extent") or theme["bounds"]), MAP_W, MAP_H)
+    if theme.get("main_clip"):
+        _clip(layout, project, main, crs, theme["main_clip"])
     if theme.get("inset_extent"):
         _inset(layout, project, crs, theme, layers)
     _label_item(layout, theme["title"], 14, (MAP_X, 6.0), (PAGE_W - 2 * MAP_X, 12.0), bold=True)
@@ -237,6 +240,51 @@ def _zoom(item, rect, width: float, height: float) -> None:
     item.setExtent(rect)
     item.attemptResize(QgsLayoutSize(width, height))
     item.zoomToExtent(rect)
+
+
+def _clip(layout, project, main, crs, ring: list) -> None:
+    """Clip ``main`` to a lon/lat ``ring`` (national maps: nothing south of 17.5° N, whose
+    reefs the inset shows) through an invisible polygon item (QGIS >= 3.16 item clipping)."""
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsFillSymbol,
+        QgsLayoutItemPolygon,
+        QgsLayoutItemShape,
+        QgsLayoutPoint,
+        QgsLayoutSize,
+        QgsMapClippingRegion,
+        QgsPointXY,
+    )
+    from qgis.PyQt.QtCore import QPointF, QRectF
+    from qgis.PyQt.QtGui import QPolygonF
+
+    to_crs = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), crs, project)
+    ext = main.extent()
+    pts = []
+    for lon, lat in ring:  # lon/lat -> map CRS -> millimetres on the page
+        p = to_crs.transform(QgsPointXY(lon, lat))
+        pts.append(QPointF(MAP_X + (p.x() - ext.xMinimum()) / ext.width() * MAP_W,
+                           MAP_Y + (ext.yMaximum() - p.y()) / ext.height() * MAP_H))
+    # inside the map item only; QGIS draws a clipped map's frame along the clip path, so the
+    # frame becomes a rectangle of its own
+    area = QPolygonF(pts).intersected(QPolygonF(QRectF(MAP_X, MAP_Y, MAP_W, MAP_H)))
+    shape = QgsLayoutItemPolygon(area, layout)
+    shape.setSymbol(QgsFillSymbol.createSimple({"color": "0,0,0,0", "outline_style": "no"}))
+    layout.addLayoutItem(shape)
+    main.setFrameEnabled(False)
+    frame = QgsLayoutItemShape(layout)
+    frame.setShapeType(QgsLayoutItemShape.Shape.Rectangle)
+    frame.setSymbol(QgsFillSymbol.createSimple({"color": "0,0,0,0", "outline_color": "0,0,0",
+                                                "outline_width": "0.3", "outline_width_unit": "MM"}))
+    layout.addLayoutItem(frame)
+    frame.attemptMove(QgsLayoutPoint(MAP_X, MAP_Y))
+    frame.attemptResize(QgsLayoutSize(MAP_W, MAP_H))
+    clip = main.itemClippingSettings()
+    clip.setEnabled(True)
+    clip.setSourceItem(shape)
+    clip.setFeatureClippingType(QgsMapClippingRegion.FeatureClippingType.ClipPainterOnly)
+    clip.setForceLabelsInsideClipPath(True)
 
 
 def _extent(project, crs, bounds):

@@ -119,7 +119,15 @@ def build(out_dir: Path) -> list[Path]:
             geom = "LineString" if pal.geometry == "line" else "Polygon"
             ftype = "string" if pal.type == "categorized" else "double"
             layer = QgsVectorLayer(f"{geom}?crs=EPSG:4326&field={pal.field}:{ftype}", pal.name, "memory")
-            if pal.type == "categorized":
+            if pal.extra.get("groups"):
+                # categories come per layer (geoproc.palettes.group_qml): only the outline template
+                from qgis.core import QgsFillSymbol
+
+                renderer = QgsCategorizedSymbolRenderer(pal.field, [])
+                renderer.setSourceSymbol(QgsFillSymbol.createSimple({
+                    "style": "no", "outline_color": pal.extra["groups"][-1], "outline_style": "solid",
+                    "outline_width": str(pal.extra["width_mm"]), "outline_width_unit": "MM"}))
+            elif pal.type == "categorized":
                 cats = [QgsRendererCategory(c.value, fill(c.color), c.label) for c in pal.categories]
                 renderer = QgsCategorizedSymbolRenderer(pal.field, cats)
             else:

@@ -3,6 +3,8 @@
 - ``demo_qgis_project.png``: ``project.qgz`` rendered by headless QGIS exactly as it
   opens: its layers ticked on, in its default view extent.
 - ``demo_html_map_parks.png``: ``maps/map_parks.html`` in headless Chromium (offline).
+- ``demo_html_map_ellipses.png``: ``maps/park_pattern.html`` (the parks' yearly standard
+  deviational ellipses over the labelled cities, offline: no basemap tiles can load here).
 - ``demo_layout_lisa_provinces.png``: the project's print layout of the provinces' LISA
   clusters, exported by QGIS's own ``QgsLayoutExporter`` (80 dpi).
 
@@ -102,11 +104,12 @@ def main() -> None:
         demo = Path(tmp) / "demo"
         run_demo(demo)
         chromium_screenshot(demo / "maps" / "map_parks.html", args.out / "demo_html_map_parks.png")
+        chromium_screenshot(demo / "maps" / "park_pattern.html", args.out / "demo_html_map_ellipses.png")
         qgis_screenshot(demo / "project.qgz", args.out / "demo_qgis_project.png")
         layout_screenshot(demo / "project.qgz", "LISA clusters: provinces_lisa_cul_2021",
                           args.out / "demo_layout_lisa_provinces.png")
-    print(f"wrote {args.out / 'demo_qgis_project.png'}, {args.out / 'demo_html_map_parks.png'} and "
-          f"{args.out / 'demo_layout_lisa_provinces.png'}")
+    print(f"wrote {args.out / 'demo_qgis_project.png'}, {args.out / 'demo_html_map_parks.png'}, "
+          f"{args.out / 'demo_html_map_ellipses.png'} and {args.out / 'demo_layout_lisa_provinces.png'}")
     os._exit(0)  # no exitQgis(): tearing QGIS down at exit is known to crash
 
 

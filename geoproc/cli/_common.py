@@ -158,6 +158,10 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, overwrite: bool,
     gdf = gdf.copy()
     gdf.attrs = {}
     sidecar = notes_path(path)
+    if driver is not None:  # a layer of many detailed polygons can be gigabytes: check before writing
+        from geoproc.resources import check_layer_disk
+
+        check_layer_disk(gdf, path, text=driver == "GeoJSON")
     with atomic_output(path, overwrite) as tmp:
         if driver is None:
             gdf.drop(columns=gdf.geometry.name).to_csv(tmp, index=False, encoding="utf-8-sig")

@@ -98,6 +98,26 @@ def _read_layer(args: argparse.Namespace):
         ) from None
 
 
+def _read_notes(args: argparse.Namespace) -> list[str]:
+    """The notes a geoproc result file carries (how it was computed): a GeoPackage's
+    ``geoproc_notes`` metadata or description, a GeoJSON's description, a CSV's or Shapefile's
+    ``.notes.txt`` sidecar; [] for anything else (a shipped boundary set, a foreign file)."""
+    from geoproc.cli._common import notes_path
+
+    if not os.path.exists(args.layer):
+        return []
+    sidecar = notes_path(args.layer) if os.path.splitext(args.layer)[1].lower() in (".csv", ".shp") else None
+    if sidecar is not None:
+        return sidecar.read_text(encoding="utf-8").splitlines() if sidecar.exists() else []
+    try:
+        import pyogrio
+
+        meta = pyogrio.read_info(args.layer, layer=args.layer_name).get("layer_metadata") or {}
+    except Exception:  # noqa: BLE001 - notes are a nicety; the layer itself was read already
+        return []
+    return str(meta.get("geoproc_notes") or meta.get("DESCRIPTION") or "").splitlines()
+
+
 def _check_flags(args: argparse.Namespace) -> None:
     """Refuse flags that the chosen kind of map would ignore (a raster map draws no points,
     no choropleth and no links; a links map no points or choropleth)."""
@@ -167,7 +187,16 @@ def run(args: argparse.Namespace) -> int:
                 "say what to map: --kind (lisa, hotspot, lq, agglomeration, density), --column "
                 f"with one of {', '.join(KIND_OF_COLUMN)}, --points, --raster or --weights"
             )
-        maps.choropleth_map(regions, args.output, args.column, kind=kind, title=args.title,
-                            **common)
+        if kind == "hotspot":
+            # a saved Gi* layer keeps how its bins were inferred only in its notes: the legend
+            # names it (z under normality or conditional permutations), as on the --map figure
+            from geoproc.hotspots import attrs_from_notes
+
+            regions.attrs.update(attrs_from_notes(_read_notes(args)))
+            maps.hotspot_map(regions, args.output, column=args.column or "hotspot", title=args.title,
+                             **common)
+        else:
+            maps.choropleth_map(regions, args.output, args.column, kind=kind, title=args.title,
+                                **common)
     print(f"wrote {args.output}")
     return 0

@@ -43,7 +43,9 @@ def write_surface(
     import rasterio
 
     from geoproc.outputs import atomic_output
+    from geoproc.resources import check_geotiff_disk
 
+    check_geotiff_disk(grid.rows, grid.cols, out)  # disk estimate before writing (issue 13)
     with atomic_output(out, overwrite) as tmp:
         with rasterio.open(
             tmp, "w", driver="GTiff", width=grid.cols, height=grid.rows, count=1,

@@ -65,7 +65,8 @@ Convention = Literal["arcgis", "yuill", "crimestat"]
 CONVENTIONS: tuple[str, ...] = ("arcgis", "yuill", "crimestat")
 MIN_POINTS = 3  # two points give a segment, and CrimeStat's n - 2 needs three
 #: outline colours of the first and last group (ColorBrewer YlOrBr), shared by the QGIS
-#: style and the HTML map so that years read light to dark in both
+#: style and the HTML map so that years read light to dark in both; defined by the ``ellipse``
+#: palette of styles/palettes.json (a test keeps this copy equal)
 ELLIPSE_COLOURS = ("#fec44f", "#993404")
 VERTICES = 180  # polygon vertices per ellipse: its area is 0.02 % below pi * a * b
 # axis factor of each convention, by the number of points
@@ -205,6 +206,9 @@ def standard_deviational_ellipse(
 def group_colours(n: int) -> list[str]:
     """``n`` outline colours from light (first group) to dark (last); one group is dark.
 
+    The colours are the ``ellipse`` palette's (``styles/palettes.json``,
+    :func:`geoproc.palettes.group_colours`), shared with the QGIS style.
+
     Parameters
     ----------
     n : int
@@ -215,10 +219,9 @@ def group_colours(n: int) -> list[str]:
     list of str
         ``#rrggbb`` colours blended linearly between :data:`ELLIPSE_COLOURS`.
     """
-    a, b = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in ELLIPSE_COLOURS)
-    if n == 1:
-        return [ELLIPSE_COLOURS[1]]
-    return ["#" + "".join(f"{round(a[i] + (b[i] - a[i]) * k / (n - 1)):02x}" for i in range(3)) for k in range(n)]
+    from geoproc.palettes import group_colours as palette_group_colours
+
+    return palette_group_colours(n, "ellipse")
 
 
 def _weights(frame: pd.DataFrame, weight: str | None) -> np.ndarray | None:

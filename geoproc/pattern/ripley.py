@@ -278,6 +278,12 @@ def ripleys_k(
 
     if int(simulations) != simulations or simulations < 0:
         raise GeoprocInputError(f"simulations must be a whole number >= 0, not {simulations!r}")
+    from geoproc.resources import check_memory
+
+    # the envelope keeps L(r) of every simulation: simulations x distances float64 (issue 13)
+    n_r = STEPS if distances is None else max(np.size(distances), 1)
+    check_memory(8.0 * int(simulations) * n_r, f"simulations {int(simulations):,} at {n_r} distances",
+                 "use fewer simulations (--simulations 99 or 999 is usual)")
     proj = project_points(points, regions, crs)
     window, area = study_window(regions, proj.crs)
     outside_warning(proj.xy, window, PointLabels(proj.frame), "Ripley's K")

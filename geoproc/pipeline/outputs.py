@@ -89,7 +89,7 @@ _POINTS_QML = _single_symbol_qml(
     outline_style="solid", outline_width="0.2", outline_width_unit="MM", size="1.4", size_unit="MM")
 _BUILTIN = {"outline": _OUTLINE_QML, "points": _POINTS_QML}
 # drawing order, top first: points over lines over polygons (outlines above fills) over rasters
-_ORDER = {"points": 0, "weight_links": 1, "outline": 2}
+_ORDER = {"points": 0, "weight_links": 1, "sde_ellipses": 1.5, "outline": 2}
 
 
 def style_qml(style: str) -> str:
@@ -108,9 +108,12 @@ def layer_qml(layer: Any) -> str:
     """The QML of a result layer: its style's file, or for a scaled palette (the SDM's
     diverging effects) that style scaled to the layer's largest absolute value of the
     column it classifies (``gdf.attrs["style_field"]``)."""
-    from geoproc.palettes import load_palettes, scaled_qml
+    from geoproc.palettes import group_qml, load_palettes, scaled_qml
 
     pal = next((p for p in load_palettes().values() if p.qml == f"{layer.style}.qml"), None)
+    if pal is not None and pal.extra.get("groups"):  # the ellipses: a colour per group of the layer
+        field = layer.gdf.attrs.get("style_field") or pal.field
+        return group_qml(pal.name, field, layer.gdf[field])
     if pal is None or not pal.extra.get("scaled"):
         return style_qml(layer.style)
     import numpy as np

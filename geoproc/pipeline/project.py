@@ -24,6 +24,7 @@ from geoproc.cartography import (
     CHINA_MAIN_EXTENT,
     SOUTH_CHINA_SEA_INSET,
     is_national,
+    main_frame_ring,
     map_crs,
     map_notes,
 )
@@ -31,7 +32,7 @@ from geoproc.cartography import (
 __all__ = ["GROUPS", "LABEL_FIELDS", "layer_bounds", "project_spec", "themes"]
 
 #: layer group by drawing rank (see ``outputs._ORDER``), top first
-GROUPS = {0: "Points", 1: "Links", 2: "Boundaries", 3: "Results", 9: "Rasters"}
+GROUPS = {0: "Points", 1: "Links", 1.5: "Point patterns", 2: "Boundaries", 3: "Results", 9: "Rasters"}
 #: region name fields labelled in the project, first found wins
 LABEL_FIELDS = ("name_zh", "name_en", "name")
 _PLAIN = ("points", "outline", "weight_links", "raster")
@@ -83,14 +84,15 @@ def themes(layers: list[dict]) -> list[dict]:
         Per filled, link or raster layer: ``name``, ``title``, ``layers`` (the layer
         itself; for a raster or links also the points and outlines over its extent, top
         first), ``bounds``, ``crs`` (:func:`geoproc.cartography.map_crs`), ``national``
-        and, for national themes, ``main_extent`` and ``inset_extent`` (else None).
+        and, for national themes, ``main_extent``, ``inset_extent`` and ``main_clip``
+        (:func:`geoproc.cartography.main_frame_ring`; else None).
     """
     out = []
     for lyr in layers:
         if lyr["style"] in ("points", "outline"):
             continue
         members = [lyr]
-        if lyr["style"] in ("raster", "weight_links"):
+        if lyr["style"] in ("raster", "weight_links", "sde_ellipses"):
             context = [o for o in layers if o["style"] in ("points", "outline")
                        and not o["name"].endswith("centroids") and _overlap(o["bounds"], lyr["bounds"])]
             members = sorted(context + [lyr], key=lambda d: d["rank"])
@@ -100,7 +102,9 @@ def themes(layers: list[dict]) -> list[dict]:
         out.append({"name": lyr["name"], "title": _title(lyr), "layers": [m["name"] for m in members],
                     "bounds": list(bounds), "crs": map_crs(bounds), "national": national,
                     "main_extent": list(CHINA_MAIN_EXTENT) if national else None,
-                    "inset_extent": list(SOUTH_CHINA_SEA_INSET) if national else None})
+                    "inset_extent": list(SOUTH_CHINA_SEA_INSET) if national else None,
+                    # the main frame draws nothing south of 17.5° N: those reefs are in the inset
+                    "main_clip": [list(p) for p in main_frame_ring()] if national else None})
     return out
 
 

@@ -353,6 +353,8 @@ def _run_step(ctx: Context, st: Step) -> tuple[StepOutput, list[str]]:
     res.report.setdefault("kind", st.kind)
     res.report["options"] = json_safe({k: (Path(v).name if k in ("path",) and v else v)
                                        for k, v in st.options.items()})
+    if res.report["options"].get("tianditu_key"):  # a personal key: not into a report handed on
+        res.report["options"]["tianditu_key"] = "(given)"
     notes = list(dict.fromkeys(str(w.message) for w in caught
                                if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)))
     if notes:

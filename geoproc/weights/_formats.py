@@ -118,6 +118,10 @@ def write_file(w: SpatialWeights, path: str | os.PathLike, overwrite: bool = Fal
                 UserWarning,
                 stacklevel=2,
             )
+    if fmt == ".csv":  # N x N cells: refuse before anything is written if it cannot fit
+        from geoproc.resources import check_dense_weights_csv
+
+        check_dense_weights_csv(w.n, w.sparse.nnz, path)
     with atomic_output(path, overwrite) as tmp:
         if fmt == ".csv":
             _write_csv(w, tmp)

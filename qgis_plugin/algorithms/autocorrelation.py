@@ -164,7 +164,8 @@ class LisaClusters(_LocalStatistic):
         "Benjamini-Hochberg adjusted p) is at most this.\n"
         "<b>Control the false discovery rate</b>: Benjamini-Hochberg correction across regions.\n"
         "<b>Output</b>: the regions with lisa_I, lisa_EI, lisa_z, lisa_p (lisa_p_fdr), lisa_q (1 HH, 2 LH, "
-        "3 LL, 4 HL), cluster (High-High, Low-Low, Low-High, High-Low, Not significant) and island; "
+        "3 LL, 4 HL), cluster (High-High, Low-Low, Low-High, High-Low, Not significant; Undefined for a "
+        "kept island) and island; "
         "styled in the conventional cluster colours."
     )
 

@@ -63,9 +63,12 @@ class GeoprocAlgorithm(QgsProcessingAlgorithm):
 
         from ..convert import Canceled
 
+        inputs = self._input_files(parameters)
+        # QGIS-written sinks and destinations too: refused before anything is written (issue 13)
+        self._refuse_inputs_as_destinations(parameters, context, inputs)
         try:
             # no geoproc writer may replace a file an input parameter names (issue 13)
-            with protect_inputs(self._input_files(parameters)):
+            with protect_inputs(inputs):
                 return self.compute(parameters, context, feedback)
         except QgsProcessingException:
             raise
@@ -94,6 +97,38 @@ class GeoprocAlgorithm(QgsProcessingAlgorithm):
                 if os.path.isfile(path):
                     found.append((definition.name(), path))
         return found
+
+    def _destination_files(self, parameters, context) -> list:
+        """(parameter name, file path) for every destination parameter that names a file."""
+        import re
+
+        found = []
+        for definition in self.parameterDefinitions():
+            if not definition.isDestination() or parameters.get(definition.name()) is None:
+                continue
+            if definition.type() in ("fileDestination", "folderDestination"):
+                value = self.parameterAsFileOutput(parameters, definition.name(), context)
+            else:  # feature sinks, vector and raster destinations
+                value = self.parameterAsOutputLayer(parameters, definition.name(), context)
+            value = str(value or "")
+            # "ogr:dbname='/x/prov.gpkg' table=..." (a layer in an existing GeoPackage) -> the file
+            match = re.match(r"^ogr:dbname='?([^']+?)'?(\s+table=.*)?$", value)
+            path = match.group(1) if match else value.split("|", 1)[0]
+            if path and not path.startswith(("memory:", "TEMPORARY_OUTPUT", "postgres:", "spatialite:")):
+                found.append((definition.name(), path))
+        return found
+
+    def _refuse_inputs_as_destinations(self, parameters, context, inputs) -> None:
+        """Raise naming both parameters when a destination is the same file as an input."""
+        from geoproc.outputs import same_file
+
+        for out_name, out_path in self._destination_files(parameters, context):
+            for in_name, in_path in inputs:
+                if same_file(out_path, in_path):
+                    raise QgsProcessingException(
+                        f"{out_name} is the same file as {in_name} ({in_path}); inputs are never "
+                        f"modified, so choose another {out_name}"
+                    )
 
     # --- small shared helpers ---------------------------------------------
     def source_frame(self, parameters, name, context, feedback, progress=(0, 30), with_geometry=True):

@@ -157,6 +157,7 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     "garbage.gpkg": _bytes(b"this is not a geopackage\n"),
     "garbage.tif": _bytes(b"id,year\n1,2\n"),
     "garbage.xlsx": _bytes(b"not a zip"),
+    "not_stata.dta": _bytes(b"id,year\n1,2\n"),  # a CSV under a .dta name
     "panel_gbk.csv": _gbk_panel,
     "panel_bom.csv": _bom_panel,
     "panel.xlsx": _xlsx_panel,

@@ -254,6 +254,24 @@ api("size-api-distance_matrix", "",
         __import__("pandas").DataFrame({"id": range(300_000), "lon": 100.0, "lat": 30.0}),
         id="id"),
     error=r"300,000 x 300,000 distance matrix.*needs about 671 GB of memory")
+cli("size-kde-geotiff-disk", "parks.csv",
+    "density parks.csv --regions yrd_cities -o d.gpkg --kde k.tif --radius 20000 --pixel 2000",
+    error=r"the 405 x 350 raster would write about 618 KB to k\.tif; only 100 KB is free there; use a larger "
+          r"--pixel", GEOPROC_MAX_DISK="100K")
+cli("size-dense-weights-csv-disk", "prov.gpkg", "weights prov.gpkg --kind queen -o W.csv",
+    error=r"31 x 31 weights matrix would write about [0-9.]+ KB to W\.csv; only 1.0 KB is free there; "
+          r"write sparse weights", GEOPROC_MAX_DISK="1K")
+cli("size-sparse-weights-fit-small-disk", "prov.gpkg", "weights prov.gpkg --kind knn --k 4 -o W.gal",
+    check=exists("W.gal"), GEOPROC_MAX_DISK="4K")
+api("size-api-write-weights-csv-disk", "", lambda t: _tiny_disk_weights(t),
+    error=r"31 x 31 weights matrix would write about .* to .*W\.csv; only 1000 bytes is free there")
+cli("size-lisa-gpkg-disk", "panel.csv", f"lisa china_provinces panel.csv {LISA} -o l.gpkg",
+    error=r"the layer of 31 features would write about 4\.\d MB to l\.gpkg; only 1\.0 MB is free there",
+    GEOPROC_MAX_DISK="1M")
+cli("size-lisa-geojson-fits", "panel.csv", f"lisa china_provinces panel.csv {LISA} -o l.geojson",
+    check=exists("l.geojson"), GEOPROC_MAX_DISK="50M")
+cli("size-max-disk-not-a-size", "prov.gpkg", "weights prov.gpkg --kind queen -o W.csv",
+    error=r"GEOPROC_MAX_DISK='lots' is not a size", GEOPROC_MAX_DISK="lots")
 cli("size-kde-default-cap", "parks.csv",
     "density parks.csv --regions yrd_cities -o d.gpkg --kde k.tif --radius 20000 --pixel 1",
     error=r"raster would have .* cells .*--max-cells")
@@ -509,6 +527,106 @@ api("api-centroid-how-unknown", "", lambda t: __import__("geoproc").centroids("c
 
 
 # ---------------------------------------------------------------------------------------
+# Front ends that landed last: tables, pattern, sdm --dynamic/--model sac/--select,
+# demo --study cities, boundaries export china_counties, read_panel(crosswalk=...), .dta
+# ---------------------------------------------------------------------------------------
+TW = "--y cul --x dig --weights W=knn:4"
+cli("front-tables-unknown-x", "panel.csv", "tables panel.csv --y cul --x nosuch --weights W=knn:4 -o t.md",
+    error=r"panel panel\.csv has no column 'nosuch'; its columns are code")
+cli("front-tables-pdf-suffix", "panel.csv", f"tables panel.csv {TW} -o t.pdf",
+    error=r"output t\.pdf: use one of \.docx, \.xlsx, \.tex")
+cli("front-tables-dta-not-stata", "not_stata.dta", f"tables not_stata.dta {TW} -o t.md",
+    error=r"not_stata\.dta: not a readable Stata \.dta file")
+cli("sacred-tables-output-is-panel", "panel.csv", f"tables panel.csv {TW} -o panel.csv --overwrite",
+    error=r"output panel\.csv is the panel panel\.csv; inputs are never modified")
+cli("front-sdm-dta-not-stata", "not_stata.dta", "sdm not_stata.dta --weights knn:4 --y cul --x dig -o s.html",
+    error=r"not_stata\.dta: not a readable Stata \.dta file")
+cli("front-pattern-area-negative", "parks.csv", "pattern parks.csv --ann --area-km2 -5",
+    error=r"area_km2 must be a positive number, not -5")
+cli("front-pattern-by-unknown", "parks.csv", "pattern parks.csv --by nosuch --ellipse e.gpkg",
+    error=r"no column 'nosuch' to group by; columns are name, lon, lat")
+cli("front-pattern-ellipse-csv", "parks.csv", "pattern parks.csv --ellipse e.csv",
+    error=r"output e\.csv: give a \.gpkg")
+cli("sacred-pattern-ann-is-points", "parks.csv", "pattern parks.csv --ann parks.csv --regions yrd_cities --overwrite",
+    error=r"output parks\.csv is the points parks\.csv")
+api("front-pattern-ann-replaces-its-own-output", "parks.csv", lambda t: _ann_overwrite(t))
+cli("size-pattern-ripley-simulations", "parks.csv",
+    "pattern parks.csv --ripley r.csv --regions yrd_cities --simulations 1000000000",
+    error=r"simulations 1,000,000,000 at 20 distances needs about 149 GB of memory; .*--simulations 99")
+cli("front-pattern-ripley-distances", "parks.csv", "pattern parks.csv --ripley --distances -100 --regions yrd_cities",
+    error=r"distances must be positive, finite and increasing")
+cli("front-sdm-dynamic-one-year", "panel_oneyear.csv",
+    "sdm panel_oneyear.csv --weights knn:4 --y cul --x dig --dynamic tl --no-tests -o s.html",
+    error=r"panel_oneyear\.csv has 1 period\(s\) \(year = 2021\); a panel model needs T >= 2")
+cli("front-sdm-dynamic-sem", "panel.csv", "sdm panel.csv --weights knn:4 --y cul --x dig --dynamic tl --model sem -o s.html",
+    error=r"--dynamic needs --model sdm or sar, not sem")
+cli("front-sdm-dynamic-bad-kind", "panel.csv", "sdm panel.csv --weights knn:4 --y cul --x dig --dynamic xx -o s.html",
+    error=r"--dynamic: invalid choice: 'xx'")
+cli("front-sdm-sac-y-among-x", "panel.csv", "sdm panel.csv --weights knn:4 --y cul --x cul --model sac -o s.html",
+    error=r"dependent variable 'cul' is also listed among the regressors")
+cli("front-sdm-model-unknown", "panel.csv", "sdm panel.csv --weights knn:4 --y cul --x dig --model nosuch -o s.html",
+    error=r"--model 'nosuch': use one or more of sdm, sar, sem, slx, sac")
+cli("front-sdm-select-one-year", "panel_oneyear.csv",
+    "sdm panel_oneyear.csv --weights knn:4 --y cul --x dig --select -o s.html",
+    error=r"1 period\(s\) \(year = 2021\)")
+cli("sacred-sdm-select-output-is-panel", "panel.csv",
+    "sdm panel.csv --weights knn:4 --y cul --x dig --select -o panel.csv --overwrite",
+    error=r"output panel\.csv is the panel panel\.csv")
+cli("front-demo-cities-output-is-a-file", "panel.csv", "demo --study cities -o panel.csv --overwrite",
+    error=r"output panel\.csv exists and is not a folder")
+cli("front-demo-study-unknown", "", "demo --study nosuch -o dd", error=r"--study: invalid choice: 'nosuch'")
+cli("front-boundaries-export-unknown", "", "boundaries export china_countiez -o c.gpkg",
+    error=r"unknown boundary layer 'china_countiez'; shipped layers are: .*china_counties")
+cli("front-boundaries-export-counties-suffix", "", "boundaries export china_counties -o c.txt",
+    error=r"output c\.txt: unknown format '\.txt'")
+api("front-read-panel-crosswalk-policy", "", lambda t: _crosswalk(crosswalk="nosuch"),
+    error=r"crosswalk='nosuch': use True, 'drop', 'error' or 'keep'")
+api("front-read-panel-crosswalk-merge-needs-additive", "", lambda t: _crosswalk(crosswalk=True),
+    error=r"units merged into one in the same year \(371200 -> 济南市 \(370100\)\); pass additive")
+api("front-read-panel-crosswalk-additive-unknown", "", lambda t: _crosswalk(crosswalk=True, additive=["nosuch"]),
+    error=r"no additive column 'nosuch'")
+api("front-read-panel-crosswalk-merge-summed", "", lambda t: _crosswalk_summed())
+api("front-read-panel-dta-not-stata", "not_stata.dta",
+    lambda t: __import__("geoproc").read_panel(t / "not_stata.dta"),
+    error=r"not_stata\.dta: not a readable Stata \.dta file")
+
+
+def _crosswalk(**kw):
+    """莱芜 (371200) merged into 济南 (370100) in 2019: two rows per year become one."""
+    import pandas as pd
+
+    import geoproc
+
+    df = pd.DataFrame({"code": [371200, 370100, 371200, 370100], "year": [2018, 2018, 2019, 2019],
+                       "x": [1.0, 2.0, 3.0, 4.0]})
+    return geoproc.read_panel(df, **kw)
+
+
+def _crosswalk_summed() -> None:
+    out = _crosswalk(crosswalk=True, additive=["x"])
+    assert out["code"].tolist() == [370100, 370100] and out["x"].tolist() == [1.0 + 2.0, 3.0 + 4.0]
+
+
+def _ann_overwrite(t: Path) -> None:
+    """--ann names an output: an existing file of that name is replaced with --overwrite
+    (it was once taken for an input and refused), refused without."""
+    import pandas as pd
+
+    from geoproc.cli import main
+
+    (t / "a.csv").write_text("old")
+    argv = ["pattern", str(t / "parks.csv"), "--ann", str(t / "a.csv"), "--regions", "yrd_cities"]
+    try:
+        main(argv)
+    except SystemExit as exc:
+        assert exc.code == 2
+    assert (t / "a.csv").read_text() == "old"
+    assert main([*argv, "--overwrite"]) in (0, None)
+    got = pd.read_csv(t / "a.csv")
+    assert got["n"].tolist() == [len(pd.read_csv(t / "parks.csv"))]
+
+
+# ---------------------------------------------------------------------------------------
 # checks used above (computed independently of the command's own report)
 # ---------------------------------------------------------------------------------------
 def _tiny_disk(t: Path):
@@ -519,6 +637,19 @@ def _tiny_disk(t: Path):
     resources.free_disk = lambda path: 1000  # as if the output's disk had 1000 bytes left
     try:
         return geoproc.write_distance_matrix("china_provinces", t / "D.csv", id="code")
+    finally:
+        resources.free_disk = real
+
+
+def _tiny_disk_weights(t: Path):
+    import geoproc
+    from geoproc import resources
+
+    real = resources.free_disk
+    resources.free_disk = lambda path: 1000
+    try:
+        w = geoproc.build_weights("knn:4", geoproc.load_boundaries("china_provinces"))
+        return geoproc.write_weights(w, t / "W.csv")
     finally:
         resources.free_disk = real
 

@@ -68,7 +68,7 @@ def test_matrix_that_is_the_input_refused(qgis_processing, geoproc_provider, tmp
     gpkg = tmp_path / "prov.gpkg"
     geoproc.load_boundaries("china_provinces").to_file(gpkg)
     before = hashlib.sha256(gpkg.read_bytes()).hexdigest()
-    with pytest.raises(QgsProcessingException, match=r"is the INPUT layer"):
+    with pytest.raises(QgsProcessingException, match=r"^MATRIX is the same file as INPUT \(.*prov\.gpkg\); inputs are never modified"):
         qgis_processing.run("geoproc:distance_matrix", {
             "INPUT": _layer(gpkg), "ID": "code", "METHOD": 0, "OUTPUT": "TEMPORARY_OUTPUT",
             "MATRIX": str(gpkg), "OVERWRITE": True})
@@ -91,3 +91,25 @@ def test_any_algorithm_refuses_writing_over_an_input_file(qgis_processing, geopr
             "INPUT": str(gpkg), "ID": "code", "METHOD": 0, "OUTPUT": "TEMPORARY_OUTPUT",
             "MATRIX": str(gpkg), "OVERWRITE": True})
     assert hashlib.sha256(gpkg.read_bytes()).hexdigest() == before
+
+
+
+def test_qgis_written_sink_that_is_the_input_refused(qgis_processing, geoproc_provider, tmp_path):
+    """OUTPUT (a sink QGIS itself writes) chosen as the input GeoPackage: refused before anything
+    is written, naming both parameters; the input stays byte-identical."""
+    from qgis.core import QgsProcessingException
+
+    import geoproc
+
+    gpkg = tmp_path / "prov.gpkg"
+    geoproc.load_boundaries("china_provinces").to_file(gpkg)
+    before = hashlib.sha256(gpkg.read_bytes()).hexdigest()
+    (tmp_path / "x").mkdir()
+    params = {"INPUT": str(gpkg), "ID": "code", "METHOD": 0, "MATRIX": str(tmp_path / "d.csv")}
+    # the same file as typed, through "..", and as an "ogr:" layer-in-GeoPackage destination
+    for out in (str(gpkg), str(tmp_path / "x" / ".." / "prov.gpkg"), f"ogr:dbname='{gpkg}' table=\"out\" (geom)"):
+        with pytest.raises(QgsProcessingException) as info:
+            qgis_processing.run("geoproc:distance_matrix", {**params, "OUTPUT": out})
+        assert str(info.value).startswith(f"OUTPUT is the same file as INPUT ({gpkg}); inputs are never modified")
+        assert hashlib.sha256(gpkg.read_bytes()).hexdigest() == before
+        assert not (tmp_path / "d.csv").exists()  # nothing written before the refusal

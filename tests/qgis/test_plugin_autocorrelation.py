@@ -228,7 +228,7 @@ def test_lisa_and_hot_spots_load_styled(qgis_processing, geoproc_provider, provi
     assert r.type() == "categorizedSymbol" and r.classAttribute() == "cluster"
     pal = get_palette("lisa")
     cats = {c.value(): c.symbol().color().name() for c in r.categories()}
-    assert cats == {c.label: c.color for c in pal.categories}
+    assert cats == {c.value: c.color for c in pal.categories}
     assert lisa.name() == "LISA clusters cul 2021"
 
     res = qgis_processing.runAndLoadResults("geoproc:hot_spots", local_params(regions, layer, knn4[0], VARIABLE="cultural_revenue"))

@@ -27,7 +27,10 @@ EXPECTED = {
     "provinces_lisa_cul_2021": ("categorizedSymbol", "lisa"),
     "provinces_sdm_effects": ("graduatedSymbol", "sdm_effects"),
     "park_kde": ("singlebandpseudocolor", "kde"),
+    "park_ellipses": ("categorizedSymbol", "ellipse"),
 }
+#: the demo's ellipses: the parks open by each year, 2004 to 2022 (data/demo/yrd_parks_synthetic.csv)
+ELLIPSE_YEARS = [str(y) for y in range(2004, 2023)]
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +94,13 @@ def test_project_opens_every_layer_valid_styled_and_ordered(qgis_new_project, de
         rtype, pal = EXPECTED[lyr.name()]
         r = lyr.renderer()
         assert r.type() == rtype, (lyr.name(), r.type())
-        if rtype == "categorizedSymbol":
+        if pal == "ellipse":  # a category per year, outlines from YlOrBr's #fec44f to #993404
+            assert r.classAttribute() == "year"
+            assert [str(c.value()) for c in r.categories()] == ELLIPSE_YEARS
+            cols = [c.symbol().symbolLayer(0).strokeColor().name() for c in r.categories()]
+            assert cols[0] == "#fec44f" and cols[-1] == "#993404" and len(set(cols)) == len(cols)
+            assert all(c.symbol().symbolLayer(0).brushStyle() == 0 for c in r.categories())  # no fill
+        elif rtype == "categorizedSymbol":
             palette = get_palette(pal)
             assert [c.value() for c in r.categories()] == [c.value for c in palette.categories]
             assert [c.symbol().color().name() for c in r.categories()] == [c.color for c in palette.categories]
@@ -124,7 +133,9 @@ def test_every_layer_renders_in_its_palette(qgis_new_project, demo_out):
         non_white = (arr < 250).any(axis=2).mean()
         assert non_white > 0.001, (lyr.name(), non_white)  # not blank
         rtype, pal = EXPECTED[lyr.name()]
-        if rtype == "categorizedSymbol":
+        if pal == "ellipse":  # the first and last year's outlines are drawn in their colours
+            assert _has_colour(arr, "#fec44f", tol=40) and _has_colour(arr, "#993404", tol=40), lyr.name()
+        elif rtype == "categorizedSymbol":
             # every class present in the data is drawn in its palette colour
             import pyogrio
 
@@ -270,7 +281,9 @@ def test_region_layers_are_labelled_with_chinese_names_and_grouped(qgis_new_proj
     project = qgis_new_project
     assert project.read(str(demo_out / "project.qgz"))
     root = project.layerTreeRoot()
-    assert [g.name() for g in root.children()] == ["Points", "Links", "Boundaries", "Results", "Rasters"]
+    assert [g.name() for g in root.children()] == ["Points", "Links", "Point patterns", "Boundaries", "Results",
+                                                   "Rasters"]
+    assert [n.name() for n in root.findGroup("Point patterns").children()] == ["park_ellipses"]
     assert [n.name() for n in root.findGroup("Boundaries").children()] == ["yrd_cities"]
     from qgis.core import Qgis, QgsVectorLayer, QgsWkbTypes
 
@@ -279,7 +292,8 @@ def test_region_layers_are_labelled_with_chinese_names_and_grouped(qgis_new_proj
     for lyr in root.layerOrder():
         if not isinstance(lyr, QgsVectorLayer):
             continue
-        polygon = lyr.geometryType() == polygon_type
+        # regions, not the ellipses (no name to label them with)
+        polygon = lyr.geometryType() == polygon_type and lyr.name() != "park_ellipses"
         assert lyr.labelsEnabled() == polygon, lyr.name()
         if polygon:
             assert lyr.labeling().settings().fieldName == "name_zh"
@@ -409,3 +423,55 @@ def test_sdm_layer_diverges_around_zero_by_the_chosen_effect(qgis_new_project, d
     for v in df["dig_direct"]:
         k = next(i for i, rg in enumerate(ranges) if rg.lowerValue() <= v <= rg.upperValue())
         assert (k < 3) == (v < 0) or v == 0  # blue classes below zero, red above
+
+
+def test_national_main_frame_leaves_the_southern_reefs_to_the_inset(qgis_new_project, demo_out, tmp_path):
+    """Chinese national maps draw the reefs south of Hainan only in the South China Sea inset:
+    exported, the main frame is blank where the shipped reefs south of 17.5 N lie, the inset not."""
+    import pyogrio
+    import shapely
+    from PIL import Image
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsLayoutExporter,
+        QgsPointXY,
+    )
+
+    project = qgis_new_project
+    assert project.read(str(demo_out / "project.qgz"))
+    layout = project.layoutManager().layoutByName("LISA clusters: provinces_lisa_cul_2021")
+    settings = QgsLayoutExporter.ImageExportSettings()
+    settings.dpi = 150
+    png = tmp_path / "national.png"
+    assert QgsLayoutExporter(layout).exportToImage(str(png), settings) == QgsLayoutExporter.Success
+    img = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    main, inset = sorted(_layout_items(layout)["map"], key=lambda m: -m.extent().width())
+    prov = pyogrio.read_dataframe(demo_out / "results.gpkg", layer="provinces_lisa_cul_2021")
+    reefs = shapely.get_coordinates(prov.geometry.to_numpy())
+    reefs = reefs[(reefs[:, 1] < 17.3) & (reefs[:, 1] > 15.5)]  # the Xisha (Paracel) reefs
+
+    def pixels(item):  # the reef vertices as pixels of the page, those inside the item
+        to_map = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), item.crs(), project)
+        ext, pos, size = item.extent(), item.pagePos(), item.rect()
+        out = []
+        for lon, lat in reefs:
+            p = to_map.transform(QgsPointXY(float(lon), float(lat)))
+            fx, fy = (p.x() - ext.xMinimum()) / ext.width(), (ext.yMaximum() - p.y()) / ext.height()
+            if 0.01 < fx < 0.99 and 0.01 < fy < 0.99:
+                mm = (pos.x() + fx * size.width(), pos.y() + fy * size.height())
+                out.append((round(mm[1] / 25.4 * 150), round(mm[0] / 25.4 * 150)))
+        return out
+
+    inset_rect = (inset.pagePos().x(), inset.pagePos().y(), inset.rect().width(), inset.rect().height())
+    in_main = [(r, c) for r, c in pixels(main)  # not where the inset covers the main map
+               if not (inset_rect[0] <= c / 150 * 25.4 <= inset_rect[0] + inset_rect[2]
+                       and inset_rect[1] <= r / 150 * 25.4 <= inset_rect[1] + inset_rect[3])]
+    assert len(in_main) > 20  # the reefs do fall inside the main frame's extent
+
+    def inked(rc):  # anything darker than paper in the 5x5 pixels around
+        r, c = rc
+        return bool((img[r - 2:r + 3, c - 2:c + 3] < 200).any())
+
+    assert not any(map(inked, in_main))
+    assert sum(map(inked, pixels(inset))) > 0.8 * len(pixels(inset)) > 20

@@ -28,6 +28,25 @@ def test_vector_style_loads_with_palette_classes(qgis_app, pal):
     msg, ok = layer.loadNamedStyle(str(styles_dir() / pal.qml))
     assert ok, msg
     r = layer.renderer()
+    if pal.extra.get("groups"):  # the ellipses: sde_ellipses.qml is group_qml's template; QGIS reads
+        # the style group_qml makes for a layer: a category per group, unfilled outlines
+        import tempfile
+        from pathlib import Path
+
+        from geoproc.palettes import group_colours, group_qml
+
+        with tempfile.TemporaryDirectory() as tmp:
+            qml = Path(tmp) / "e.qml"
+            qml.write_text(group_qml(pal.name, pal.field, ["b", "a", "c"]), encoding="utf-8")
+            msg, ok = layer.loadNamedStyle(str(qml))
+        assert ok, msg
+        r = layer.renderer()
+        assert r.type() == "categorizedSymbol" and r.classAttribute() == pal.field
+        assert [c.value() for c in r.categories()] == ["a", "b", "c"]
+        assert [c.symbol().symbolLayer(0).strokeColor().name() for c in r.categories()] == group_colours(3)
+        assert all(c.symbol().symbolLayer(0).brushStyle() == 0 for c in r.categories())
+        assert all(c.symbol().symbolLayer(0).strokeWidth() == pal.extra["width_mm"] for c in r.categories())
+        return
     assert r.classAttribute() == pal.field
     # the style carries symbology only: the layer's own fields are untouched
     assert [f.name() for f in layer.fields()] == [pal.field, "name_en"]

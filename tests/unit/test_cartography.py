@@ -162,3 +162,28 @@ def test_cli_lisa_map_pdf_and_bad_suffix(tmp_path, capsys):
     assert ".png, .pdf or .svg" in capsys.readouterr().err and not (tmp_path / "a.gpkg").exists()
     assert cli_main([*args, "-o", str(tmp_path / "b.gpkg"), "--map", str(tmp_path / "b.pdf")]) == 0
     assert (tmp_path / "b.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_national_main_frame_draws_no_reef_south_of_17_5_n():
+    """The southern reefs are drawn in the inset only, as Chinese national maps do: every
+    vertex the main axes draw lies north of 17.5 N; the inset draws the Xisha (16-17 N) reefs."""
+    import geoproc
+    from geoproc import plots
+    from geoproc.cartography import MAIN_FRAME_SOUTH
+
+    prov = geoproc.load_boundaries("china_provinces").assign(cluster="Not significant")
+    fig = plots.lisa_cluster_map(prov, None, title="t")
+    ax = fig.axes[0]
+    from pyproj import Transformer
+
+    to_ll = Transformer.from_crs(NATIONAL_PROJ, "EPSG:4326", always_xy=True)
+
+    def lats(axes):
+        xy = np.vstack([p.vertices for c in axes.collections for p in c.get_paths()])
+        return to_ll.transform(xy[:, 0], xy[:, 1])[1]
+
+    main = lats(ax)
+    assert main.min() >= MAIN_FRAME_SOUTH - 1e-6
+    assert main.min() < 18.3  # Hainan's south coast (18.2 N) is still drawn
+    inset = lats(ax.child_axes[0])
+    assert ((inset > 15.5) & (inset < 17.3)).sum() > 20 and inset.min() < 4

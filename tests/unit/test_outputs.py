@@ -127,6 +127,28 @@ def test_stale_parts_of_dead_runs_removed_live_and_foreign_kept(tmp_path):
     assert remove_stale_parts(tmp_path / "nosuch") == []
 
 
+def test_pidless_parts_of_older_versions_removed_after_a_day(tmp_path):
+    """Partial files written before PIDs were in the name (``.x.part-<8hex>``): removed by the
+    next write into the folder once older than 24 h; a fresh one (maybe a running old
+    version) and look-alikes that are not ours are kept."""
+    day = 24 * 3600
+    old = tmp_path / ".D.part-0123abcd.csv"
+    old_nosuffix = tmp_path / ".x.part-deadbeef"
+    fresh = tmp_path / ".D.part-89abcdef.csv"
+    not_hex = tmp_path / ".D.part-zzzzzzzz.csv"
+    visible = tmp_path / "D.part-0123abcd.csv"  # not hidden: a user's file
+    for p in (old, old_nosuffix, fresh, not_hex, visible):
+        p.write_text("half")
+    now = time.time()
+    for p in (old, old_nosuffix, not_hex, visible):
+        os.utime(p, (now - day - 60, now - day - 60))
+    os.utime(fresh, (now - day + 3600, now - day + 3600))  # 23 h old
+    with atomic_output(tmp_path / "D.csv") as tmp:
+        tmp.write_text("done")
+    assert not old.exists() and not old_nosuffix.exists()
+    assert fresh.exists() and not_hex.exists() and visible.exists()
+
+
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT])
 def test_disk_full_is_one_line_naming_the_file(tmp_path, code):
     out = tmp_path / "big.csv"
@@ -224,3 +246,36 @@ def test_protected_inputs_refused_by_every_writer_in_the_block(tmp_path):
     with atomic_output(w, overwrite=True) as tmp:  # outside the block: an ordinary output
         tmp.write_text("2")
     assert w.read_text() == "2"
+
+
+def test_shapefile_set_moves_whole(tmp_path):
+    """A Shapefile written through atomic_output arrives with its .shx/.dbf/.prj and reads back."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geoproc.outputs import atomic_output
+
+    gdf = gpd.GeoDataFrame({"code": [1, 2], "v": [0.5, 1.5]}, geometry=[Point(0, 0), Point(1, 1)],
+                           crs="EPSG:4326")
+    out = tmp_path / "x.shp"
+    with atomic_output(out) as tmp:
+        gdf.to_file(tmp)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert {"x.shp", "x.shx", "x.dbf", "x.prj"} <= set(names)
+    assert not [n for n in names if ".part-" in n]
+    back = gpd.read_file(out)
+    assert back["v"].tolist() == [0.5, 1.5] and back.crs.to_epsg() == 4326
+
+
+def test_shapefile_set_removed_on_failure(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geoproc.outputs import atomic_output
+
+    gdf = gpd.GeoDataFrame({"v": [1.0]}, geometry=[Point(0, 0)], crs="EPSG:4326")
+    with pytest.raises(RuntimeError, match="boom"):
+        with atomic_output(tmp_path / "y.shp") as tmp:
+            gdf.to_file(tmp)
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []

@@ -68,8 +68,8 @@ def test_hex_to_rgb():
 def test_categories_are_the_labels_geoproc_writes():
     """The LISA and Gi* palettes cover exactly the labels local_moran / getis_ord write."""
     from geoproc.hotspots import HOTSPOT_LABELS
-    from geoproc.lisa import CLUSTER_LABELS, NOT_SIGNIFICANT
+    from geoproc.lisa import CLUSTER_LABELS, NOT_SIGNIFICANT, UNDEFINED
 
     lisa = {c.value for c in get_palette("lisa").categories}
-    assert lisa == set(CLUSTER_LABELS.values()) | {NOT_SIGNIFICANT}
+    assert lisa == set(CLUSTER_LABELS.values()) | {NOT_SIGNIFICANT, UNDEFINED}
     assert [c.value for c in get_palette("hotspot").categories] == list(HOTSPOT_LABELS)

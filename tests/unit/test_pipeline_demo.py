@@ -50,7 +50,7 @@ def _doc(out: Path) -> dict:
 def test_every_output_is_written(demo):
     expected = ["results.gpkg", "report.html", "report.json", "park_kde.tif", "park_kde.qml",
                 "yrd_distances.csv", "yrd_gravity.gwt", "yrd_queen.gwt", "prov_gravity.gwt", "prov_sdm.html",
-                "tables.docx"]
+                "tables.docx", "park_pattern_ripley.csv", "maps/park_pattern.html"]
     expected += [f"maps/map_{m}.html" for m in ("lisa", "hotspots", "lq", "parks", "kde", "links")]
     if find_qgis_python():
         expected.append("project.qgz")
@@ -69,7 +69,7 @@ def test_every_geopackage_layer_has_a_default_style(demo):
     layers = {name for name, _ in pyogrio.list_layers(demo / "results.gpkg")} - {"layer_styles"}
     assert layers == {"yrd_cities", "yrd_centroids", "yrd_queen_links", "yrd_lq_2018", "yrd_lisa_lq_2018",
                       "yrd_hotspots_cva_2018", "parks_synthetic", "yrd_park_density",
-                      "provinces_lisa_cul_2021", "provinces_sdm_effects"}
+                      "provinces_lisa_cul_2021", "provinces_sdm_effects", "park_ellipses"}
     con = sqlite3.connect(demo / "results.gpkg")
     styles = {t: (s, d) for t, s, d in con.execute("SELECT f_table_name, styleName, useAsDefault FROM layer_styles")}
     con.close()
@@ -78,6 +78,7 @@ def test_every_geopackage_layer_has_a_default_style(demo):
     assert styles["yrd_park_density"][0] == "park_density"
     assert styles["yrd_queen_links"][0] == "weight_links"
     assert styles["provinces_sdm_effects"][0] == "sdm_effects"
+    assert styles["park_ellipses"][0] == "sde_ellipses"
     links = pyogrio.read_dataframe(demo / "results.gpkg", layer="yrd_queen_links")
     w = geoproc.build_weights("queen", geoproc.load_boundaries("yrd_cities"), id="code")
     # one line per linked pair (w_ij or w_ji non-zero; no self-links, so half of W + W')
@@ -199,7 +200,7 @@ def test_cli_reports_every_pipeline_problem(tmp_path, capsys):
 def test_demo_check_lists_the_steps(capsys):
     assert main(["demo", "-o", "unused", "--check"]) == 0
     out = capsys.readouterr().out
-    assert "valid, 39 steps" in out and "prov_sdm (sdm) <- prov_res, prov_gravity" in out
+    assert "valid, 40 steps" in out and "prov_sdm (sdm) <- prov_res, prov_gravity" in out
 
 
 @pytest.mark.slow
@@ -220,6 +221,10 @@ def test_demo_tables_docx_is_the_seed_layout(demo):
     grid = [[c.text for c in r.cells] for r in d.tables[1].rows]
     assert grid[1][1:] == ["R&D人员知识溢出矩阵", "R&D资本知识溢出矩阵"]
     sdm = _doc(demo)["steps"]["prov_sdm"]["result"]
+    # the demo's SDM step sets lee_yu = true: its column shows the chosen (Lee-Yu) estimates
+    assert sdm["estimator"] == "lee_yu"
+    sdm = sdm["lee_yu"]
+    assert any("Lee和Yu" in p.text for p in d.paragraphs)
     labels = [r[0] for r in grid]
     i = labels.index("数字技术")
     est, se = sdm["beta"]["dig"], sdm["se"]["beta"]["dig"]

@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 import sqlite3
 import warnings
 
@@ -65,13 +66,17 @@ def test_pattern_step_outputs_and_report(tmp_path):
     do, de = d.min(axis=1).mean(), 0.5 / math.sqrt(n / area)
     last = rep["ann"]["groups"][-1]
     assert last["z"] == pytest.approx((do - de) / (0.26136 / math.sqrt(n * n / area)), rel=1e-6)
-    # the GeoPackage layer (styled as outlines) and the Ripley curves
+    # the GeoPackage layer (an outline per year) and the Ripley curves
     layer = gpd.read_file(out / "results.gpkg", layer="park_ellipses")
     assert layer.year.tolist() == years and layer.crs.to_epsg() == 32650
     con = sqlite3.connect(out / "results.gpkg")
     try:
-        assert con.execute("SELECT styleName FROM layer_styles WHERE f_table_name = 'park_ellipses'").fetchone() == (
-            "outline",)
+        name, qml = con.execute("SELECT styleName, styleQML FROM layer_styles "
+                                "WHERE f_table_name = 'park_ellipses'").fetchone()
+        assert name == "sde_ellipses"
+        # a category per year, outlines from the ellipse palette's first to last colour
+        assert re.findall(r'<category symbol="\d+" value="(\d+)"', qml) == [str(y) for y in years]
+        assert 'value="254,196,79,255"' in qml and 'value="153,52,4,255"' in qml
     finally:
         con.close()
     curves = pd.read_csv(out / "patterns_ripley.csv")

@@ -115,3 +115,61 @@ def test_raster_and_dense_weights(monkeypatch, tmp_path):
     with pytest.raises(GeoprocInputError, match="dense 20,000 x 20,000 weights"):
         check_dense_weights(20_000)
     check_dense_weights(2_000)
+
+
+def test_geotiff_and_dense_weights_csv_estimates_against_real_files(tmp_path, monkeypatch):
+    """The estimates bound the real files from above: an uncompressed GeoTIFF written by
+    rasterio, and the full-matrix CSV write_weights writes (queen: 0/1, knn row-standardised)."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    import geoproc
+
+    monkeypatch.delenv("GEOPROC_MAX_DISK", raising=False)
+    tif = tmp_path / "r.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=300, height=200, count=1, dtype="float32",
+                       transform=from_origin(100, 300, 1, 1)) as ds:
+        ds.write(np.ones((200, 300), np.float32), 1)
+    size = tif.stat().st_size
+    assert resources.geotiff_bytes(200, 300) == 200 * 300 * 4 + 64 * 1024
+    assert 200 * 300 * 4 < size <= resources.geotiff_bytes(200, 300)
+    g = geoproc.load_boundaries("china_provinces")
+    for spec in ("knn:4", "rook"):
+        with pytest.warns(UserWarning) if spec == "rook" else _nothing():
+            w = geoproc.build_weights(spec, g)
+        geoproc.write_weights(w, tmp_path / f"{spec[:3]}.csv")
+        real = (tmp_path / f"{spec[:3]}.csv").stat().st_size
+        est = resources.dense_weights_csv_bytes(w.n, w.sparse.nnz)
+        assert real <= est < 4 * real, (spec, real, est)
+    monkeypatch.setenv("GEOPROC_MAX_DISK", "2K")
+    assert resources.free_disk(tmp_path) == 2048
+    with pytest.raises(GeoprocInputError, match=r"31 x 31 weights matrix would write about .* to .*x\.csv; "
+                                                 r"only 2.0 KB is free there"):
+        geoproc.write_weights(w, tmp_path / "x.csv")
+    with pytest.raises(GeoprocInputError, match=r"the 200 x 300 raster would write about 298 KB to "
+                                                 r".*k\.tif; only 2.0 KB"):
+        resources.check_geotiff_disk(200, 300, tmp_path / ".k.part-0a7c9c-6258-a72f53f4.tif")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+@pytest.mark.parametrize("name", ["china_provinces", "yrd_cities"])
+def test_vector_layer_estimate_against_real_files(name, tmp_path, monkeypatch):
+    """GeoPackage and GeoJSON of the shipped layers as pyogrio writes them: the estimate is
+    above the real size, and by less than 40 %."""
+    import geoproc
+
+    monkeypatch.delenv("GEOPROC_MAX_DISK", raising=False)
+    g = geoproc.load_boundaries(name)
+    g["v"] = [i * 1.5 for i in range(len(g))]
+    for suffix, text in ((".gpkg", False), (".geojson", True)):
+        out = tmp_path / f"x{suffix}"
+        g.to_file(out, engine="pyogrio")
+        real = out.stat().st_size
+        assert real < resources.vector_layer_bytes(g, text) < 1.4 * real, (suffix, real)

@@ -26,7 +26,7 @@ def test_every_style_file_of_the_brief_exists():
     assert names == {
         "lisa_clusters.qml", "getis_ord_hotspots.qml", "park_density.qml",
         "location_quotient.qml", "agglomeration.qml", "weight_links.qml", "kde_raster.qml",
-        "sdm_effects.qml",
+        "sdm_effects.qml", "sde_ellipses.qml",
     }
     for n in names:
         assert (styles_dir() / n).is_file(), n
@@ -76,6 +76,13 @@ def test_qml_classes_match_palette(pal):
     assert root.tag == "qgis" and root.get("version").startswith("3.22")
     r = root.find("renderer-v2")
     assert r.get("attr") == pal.field
+    if pal.extra.get("groups"):  # categories per layer (group_qml): only the outline template
+        assert r.get("type") == "categorizedSymbol" and r.find("categories") is None
+        layer = r.find("source-symbol/symbol/layer")
+        props = {p.get("k"): p.get("v") for p in layer.findall("prop")}
+        assert props["style"] == "no" and float(props["outline_width"]) == pal.extra["width_mm"]
+        assert props["outline_color"] == ",".join(map(str, hex_to_rgb(pal.extra["groups"][-1]))) + ",255"
+        return
     symbols = {s.get("name"): s for s in r.find("symbols").findall("symbol")}
     if pal.type == "categorized":
         assert r.get("type") == "categorizedSymbol"

@@ -11,6 +11,9 @@ _NEEDS = {"lisa": ("source",), "hotspot": ("source",), "choropleth": ("source",)
           "points": ("source",), "raster": ("source",), "links": ("regions", "weights")}
 _SOURCE = {"lisa": ("lisa",), "hotspot": ("hotspots",), "choropleth": ("join", "density"),
            "points": ("points",), "raster": ("kde",)}
+#: geoproc.maps.basemaps.BASEMAPS' names (spelled out: importing geoproc.maps here would load folium
+#: for every pipeline; tests/unit/test_pipeline_map_basemap.py checks they agree)
+BASEMAP_NAMES = ("none", "osm", "gaode", "gaode-satellite", "tianditu")
 
 
 class Map(StepKind):
@@ -21,7 +24,9 @@ class Map(StepKind):
                "regions": Opt(STR, ref=REGIONS + ("density", "join", "lisa", "hotspots")),
                "weights": Opt(STR, ref=("weights",)), "column": Opt(STR),
                "scheme": Opt(STR, choices=("lq", "agglomeration", "density")),
-               "title": Opt(STR), "offline": Opt(BOOL, default=True), "file": Opt(STR)}
+               "title": Opt(STR), "offline": Opt(BOOL, default=True), "file": Opt(STR),
+               # tiles as in `geoproc map --basemap` (geoproc.maps.basemaps); none: no network
+               "basemap": Opt(STR, default="none", choices=BASEMAP_NAMES), "tianditu_key": Opt(STR)}
 
     def check(self, step, steps, add, base) -> None:
         o, name, t = step.options, step.name, step.options["type"]
@@ -34,6 +39,10 @@ class Map(StepKind):
         if src in steps and t in _SOURCE and steps[src].kind not in _SOURCE[t]:
             add(("source",), f"step {name}: a {t} map shows a {' or '.join(_SOURCE[t])} step, "
                 f"not {src!r} ({steps[src].kind})")
+        bm = o.get("basemap") or "none"
+        if bm == "tianditu" and not o.get("tianditu_key"):
+            add(("tianditu_key",), f"step {name}: basemap = \"tianditu\" needs tianditu_key = \"<your key>\" "
+                "(free from https://console.tianditu.gov.cn)")
         if t == "choropleth" and (o.get("scheme") is None or o.get("column") is None):
             add(("type",), f"step {name}: a choropleth map needs column and scheme "
                 "(lq, agglomeration or density)")
@@ -48,7 +57,10 @@ class Map(StepKind):
         rel = self.planned_files(step)[0]
         path = ctx.outdir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        kw: dict[str, Any] = {"offline": o["offline"], "overwrite": True}
+        # the CLI's way: scripts inlined (CDNs are slow or blocked in mainland China) unless
+        # offline = false; the basemap's tiles load at view time, on GCJ-02 ones the overlays shift
+        kw: dict[str, Any] = {"offline": o["offline"], "overwrite": True,
+                              "basemap": o["basemap"] or "none", "tianditu_key": o["tianditu_key"]}
         if o["title"]:
             kw["title"] = o["title"]
         src = ctx.get(o["source"]) if o["source"] else None

@@ -74,7 +74,9 @@ class Pattern(StepKind):
             report["ellipse"] = {"convention": o["convention"], "std": o["std"], "weight": o["weight"],
                                  "crs": sde.crs.name, "groups": _rows(sde.to_frame(), _ELLIPSE_COLUMNS)}
             if o["layer"]:
-                out.layers[o["layer"]] = Layer(sde.ellipses.reset_index(names=o["by"] or "group"), "outline")
+                gdf = sde.ellipses.reset_index(names=o["by"] or "group")
+                gdf.attrs["style_field"] = o["by"] or "group"  # one outline colour per group
+                out.layers[o["layer"]] = Layer(gdf, "sde_ellipses")
         if o["ann"]:
             ann = value["ann"] = nearest_neighbour_index(points, regions, **group)
             report["ann"] = {"area_source": ann.area_source, "groups": _rows(ann.to_frame(), _ANN_COLUMNS)}
