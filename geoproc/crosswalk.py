@@ -30,7 +30,7 @@ from geoproc.errors import GeoprocInputError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["aggregate_merged", "crosswalk_panel", "load_crosswalk"]
+__all__ = ["aggregate_merged", "crosswalk_panel", "load_crosswalk", "merged_codes"]
 
 CHANGES = ("rename", "upgrade", "merge", "split")
 
@@ -177,7 +177,7 @@ def crosswalk_panel(
     out = out[keep].copy()
     report = pd.DataFrame(records, columns=["original", "old_code", "new_code", "new_name", "change",
                                             "changed_in", "rows", "action"])
-    merged_text = {str(c) for c in _merged(_as_successors(out, id, by_code), id, year)}
+    merged_text = {str(c) for c in merged_codes(_as_successors(out, id, by_code), id, year)}
     report["merged"] = [str(c) in merged_text for c in report["new_code"]]
     return out, report
 
@@ -204,8 +204,20 @@ def _as_successors(df: pd.DataFrame, id: str, by_code: dict) -> pd.DataFrame:
     return out
 
 
-def _merged(df: pd.DataFrame, id: str, year: str | None) -> set:
-    """Today's codes that hold rows of more than one original id in one year."""
+def merged_codes(df: pd.DataFrame, id: str, year: str | None) -> set:
+    """Today's codes that hold rows of more than one original id (``<id>_original``) in one year.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A crosswalked panel with ``id`` and ``<id>_original`` columns.
+    id, year : str
+        Its id and year columns (``year=None``: over the whole panel).
+
+    Returns
+    -------
+    set
+    """
     keys = [id] if year is None else [id, year]
     n = df.groupby(keys, dropna=True)[f"{id}_original"].nunique()
     return {k[0] if isinstance(k, tuple) else k for k in n[n > 1].index}

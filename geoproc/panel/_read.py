@@ -447,11 +447,11 @@ def _merge_crosswalked(df: pd.DataFrame, id: str, year: str, report: pd.DataFram
     """Flag units merged into one in the same year (now that every id is a code); sum ``additive``."""
     import pandas as pd
 
-    from geoproc.crosswalk import _merged, aggregate_merged
+    from geoproc.crosswalk import aggregate_merged, merged_codes
 
     attrs = dict(df.attrs)
     orig = f"{id}_original"
-    merged = {str(c) for c in _merged(df, id, year)} & {str(c) for c in report["new_code"].dropna()}
+    merged = {str(c) for c in merged_codes(df, id, year)} & {str(c) for c in report["new_code"].dropna()}
     report["merged"] = [str(c) in merged for c in report["new_code"]]
     if merged:
         if not additive:
