@@ -14,7 +14,7 @@ import numpy as np
 from geoproc.formatting import PERMUTATIONS, stars
 from geoproc.ids import values_by_region
 from geoproc.moran import check_moran_values, norm_sf
-from geoproc.permutation import permuted_values, pseudo_p
+from geoproc.permutation import permutation_blocks, pseudo_p
 from geoproc.weights.prepare import prepare_weights
 
 if TYPE_CHECKING:
@@ -118,8 +118,9 @@ def bivariate_moran(
     sims = np.empty(0)
     p_sim = EI_sim = z_sim = p_z_sim = np.nan
     if permutations:
-        zp = permuted_values(zy, permutations, seed)
-        sims = (w.sparse @ zp.T).T @ zx / (n - 1.0)
+        # streamed a block of permutations at a time: memory O(n x block), not O(n x P)
+        sims = np.concatenate([(w.sparse @ zp.T).T @ zx / (n - 1.0)
+                               for zp in permutation_blocks(zy, permutations, seed)])
         p_sim = pseudo_p(I, sims)
         EI_sim = float(sims.sum() / permutations)
         sd = float(sims.std())

@@ -30,7 +30,7 @@ from geoproc.errors import GeoprocInputError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["aggregate_merged", "crosswalk_panel", "load_crosswalk"]
+__all__ = ["aggregate_merged", "crosswalk_panel", "load_crosswalk", "merged_codes"]
 
 CHANGES = ("rename", "upgrade", "merge", "split")
 
@@ -177,14 +177,47 @@ def crosswalk_panel(
     out = out[keep].copy()
     report = pd.DataFrame(records, columns=["original", "old_code", "new_code", "new_name", "change",
                                             "changed_in", "rows", "action"])
-    merged_codes = _merged(out, id, year)
-    merged_text = {str(c) for c in merged_codes}
+    merged_text = {str(c) for c in merged_codes(_as_successors(out, id, by_code), id, year)}
     report["merged"] = [str(c) in merged_text for c in report["new_code"]]
     return out, report
 
 
-def _merged(df: pd.DataFrame, id: str, year: str | None) -> set:
-    """Today's codes that hold rows of more than one original id in one year."""
+def _as_successors(df: pd.DataFrame, id: str, by_code: dict) -> pd.DataFrame:
+    """``df`` with ids that name a crosswalk successor (济南, 济南市, "370100") as its code text,
+    so that a merge is seen when the panel writes today's unit by name."""
+    from geoproc.region_names import name_keys
+
+    succ: dict[str, str] = {}
+    for rows in by_code.values():
+        for r in rows:
+            code = str(int(r["new_code"]))
+            succ[code] = code
+            for k in name_keys(r["new_name"]):
+                succ.setdefault(k, code)
+
+    def unit(v):
+        text = str(v).strip().removesuffix(".0")
+        return succ.get(text) or next((succ[k] for k in name_keys(v) if k in succ), text)
+
+    out = df[[c for c in df.columns if c != id]].copy()
+    out[id] = df[id].map(unit)
+    return out
+
+
+def merged_codes(df: pd.DataFrame, id: str, year: str | None) -> set:
+    """Today's codes that hold rows of more than one original id (``<id>_original``) in one year.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A crosswalked panel with ``id`` and ``<id>_original`` columns.
+    id, year : str
+        Its id and year columns (``year=None``: over the whole panel).
+
+    Returns
+    -------
+    set
+    """
     keys = [id] if year is None else [id, year]
     n = df.groupby(keys, dropna=True)[f"{id}_original"].nunique()
     return {k[0] if isinstance(k, tuple) else k for k in n[n > 1].index}

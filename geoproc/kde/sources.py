@@ -19,7 +19,7 @@ from typing import Any
 
 from geoproc.errors import GeoprocInputError
 
-__all__ = ["dask_scheduler", "is_lazy_source", "read_point_source", "to_dask"]
+__all__ = ["dask_scheduler", "is_lazy_source", "projected_xy", "read_point_source", "to_dask"]
 
 _PARQUET = (".parquet", ".geoparquet", ".parq")
 _GLOB_CHARS = set("*?[")
@@ -143,10 +143,59 @@ def _projected_layer(path: Path, layer: str | None):
     return gdf
 
 
+def projected_xy(path: str | Path, layer: str | None = None, weight: str | None = None):
+    """``(x, y, weights, crs)`` of a projected layer of plain 2-D points, else None.
+
+    The command line's fast path to :func:`geoproc.kde.surface.kernel_density_xy`: the
+    coordinates are decoded from the Arrow WKB buffer, no shapely point or geopandas
+    frame is built. None (take :func:`read_point_source`, whose checks name the rows)
+    for a table, a geographic or missing CRS, anything but 2-D points, a non-finite
+    coordinate, a weight column missing, non-numeric, non-finite or negative, or a
+    ``source`` column (its provenance goes through :func:`geoproc.points.source_of`).
+    """
+    import numpy as np
+    import pyogrio
+    from pyproj import CRS
+
+    path = Path(path)
+    if is_lazy_source(path) or path.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xls"):
+        return None
+    try:
+        meta, table = pyogrio.read_arrow(path, layer=layer)
+    except Exception:  # the slow path reports it, naming the file
+        return None
+    if meta.get("crs") is None or not CRS.from_user_input(meta["crs"]).is_projected:
+        return None
+    name = meta.get("geometry_name") or "wkb_geometry"
+    if table.num_rows == 0 or "source" in table.column_names:
+        return None
+    xy = _xy_from_wkb(table.column(name).combine_chunks())
+    if xy is None or not np.isfinite(xy).all():
+        return None
+    w = None
+    if weight is not None:
+        if weight not in table.column_names or weight == name:
+            return None
+        try:
+            w = table.column(weight).to_numpy().astype(float)
+        except (TypeError, ValueError, Exception):  # nulls, strings: the slow path names rows
+            return None
+        if not (np.isfinite(w).all() and (w >= 0).all()):
+            return None
+    return xy[:, 0].copy(), xy[:, 1].copy(), w, meta["crs"]
+
+
 def _points_from_wkb(column):
     """Points from an Arrow WKB column if every value is a little-endian 2-D point, else None."""
-    import numpy as np
     import shapely
+
+    xy = _xy_from_wkb(column)
+    return None if xy is None else shapely.points(xy[:, 0], xy[:, 1])
+
+
+def _xy_from_wkb(column):
+    """n x 2 coordinates of an Arrow WKB column of little-endian 2-D points, else None."""
+    import numpy as np
 
     n = len(column)
     if column.null_count or n == 0:
@@ -157,8 +206,7 @@ def _points_from_wkb(column):
     raw = np.frombuffer(column.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(n, 21)
     if not ((raw[:, 0] == 1).all() and (raw[:, 1:5].copy().view("<u4") == 1).all()):
         return None
-    xy = raw[:, 5:21].copy().view("<f8")
-    return shapely.points(xy[:, 0], xy[:, 1])
+    return raw[:, 5:21].copy().view("<f8")
 
 
 def _lonlat_points(df, lon: str, lat: str):

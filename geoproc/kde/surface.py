@@ -24,7 +24,7 @@ from geoproc.validation import is_dask_frame
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["kernel_density"]
+__all__ = ["kernel_density", "kernel_density_xy"]
 
 
 def kernel_density(
@@ -139,6 +139,57 @@ def kernel_density(
     else:
         xyw = coordinates_and_weights(pts, weight)
         bounds = (xyw[0].min(), xyw[1].min(), xyw[0].max(), xyw[1].max())
+    return _surface(xyw, bounds, pts if is_dask else None, target, crs_note, source, weight,
+                    radius=radius, pixel_size=pixel_size, kernel=kernel, output=output, out=out,
+                    overwrite=overwrite, max_cells=max_cells, decay=decay, precision=precision,
+                    threads=threads, progress=progress)  # fmt: skip
+
+
+def kernel_density_xy(
+    x: np.ndarray, y: np.ndarray, crs: Any, weights: np.ndarray | None = None,
+    weight: str | None = None, source: str | None = None, *, radius: float | None = None,
+    pixel_size: float = 1000.0, kernel: Kernel = "quartic",
+    output: Literal["raw", "scaled", "density"] = "raw", out: str | os.PathLike = "kde.tif",
+    overwrite: bool = False, max_cells: int = DEFAULT_MAX_CELLS, decay: float = 0.0,
+    precision: Literal["float32", "float64"] = "float32", threads: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> KDEResult:
+    """:func:`kernel_density` of coordinates already in a projected CRS (no geometries).
+
+    The command line's fast path for a projected point layer: the coordinates come
+    straight from the layer's WKB, so no shapely points (0.8 s for 10^6) nor geopandas
+    (0.5 s to import) are needed; the raster is the one :func:`kernel_density` writes for
+    the same layer. The caller has checked that the coordinates are finite and the
+    weights finite and >= 0 (else it takes :func:`kernel_density`, whose errors name rows).
+    """
+    from pyproj import CRS
+
+    from geoproc.outputs import check_output
+
+    if threads is None:
+        import numba
+
+        threads = int(numba.get_num_threads())
+    _check_options(kernel, output, precision, pixel_size, threads, decay)
+    check_output(out, overwrite)
+    target = CRS.from_user_input(crs)
+    if x.size == 0 or not target.is_projected:
+        raise GeoprocInputError("kernel_density_xy needs points in a projected CRS")
+    xyw = (np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(y, dtype=float),
+           None if weights is None else np.asarray(weights, dtype=float))
+    bounds = (xyw[0].min(), xyw[1].min(), xyw[0].max(), xyw[1].max())
+    return _surface(xyw, bounds, None, target, "the points' CRS", source, weight, radius=radius,
+                    pixel_size=pixel_size, kernel=kernel, output=output, out=out,
+                    overwrite=overwrite, max_cells=max_cells, decay=decay, precision=precision,
+                    threads=threads, progress=progress)  # fmt: skip
+
+
+def _surface(xyw, bounds, dask_pts, target, crs_note, source, weight, *, radius, pixel_size,
+             kernel, output, out, overwrite, max_cells, decay, precision, threads,
+             progress) -> KDEResult:  # fmt: skip
+    """Radius, grid, stamping (in memory, or the dask frame ``dask_pts``) and the GeoTIFF."""
+    is_dask = dask_pts is not None
+    pts = dask_pts
     radius, rule = _radius(radius, xyw, pixel_size)
     grid = _checked_grid(bounds, radius, pixel_size, max_cells)
 

@@ -293,21 +293,31 @@ def load_panel(
     what = "panel" if source == "panel" else f"panel {source}"
     checks.check_columns(df, [id, year], what)
     checks.check_ids(df, id, what)
+    report = None
     if crosswalk:
-        df = _apply_crosswalk(df, id, year, crosswalk, additive, what)
+        df, report = _crosswalk_ids(df, id, year, crosswalk)
     layer = _layer(regions, regions_id)
     layer_codes = None if layer is None else (
         layer[regions_id or "code"].tolist() if (regions_id or "code") in layer.columns else layer.index.tolist())
-    text = _code_text(df[id])
+    original = (df[f"{id}_original"] if report is not None else df[id]).copy()
+    mapped = df.pop("_crosswalked") if report is not None else pd.Series(False, index=df.index)
     matches: dict = {}
-    if _looks_like_codes(df[id]) or (
-            layer_codes is not None and set(text) <= {str(c) for c in layer_codes}):
-        df[id] = _typed_codes(text, layer_codes)
+    if _looks_like_codes(original) or (
+            layer_codes is not None and set(_code_text(original)) <= {str(c) for c in layer_codes}):
+        df[id] = _typed_codes(_code_text(df[id]), layer_codes)
     else:
-        codes = match_regions(text, regions=layer, id=regions_id)
-        df[f"{id}_name"] = df[id]
-        df[id] = codes.to_numpy()
-        matches = dict(zip(df[f"{id}_name"], df[id], strict=True))
+        # names: a crosswalked row already holds today's code (never re-matched as a name)
+        codes = np.empty(len(df), dtype=object)
+        m = mapped.to_numpy()
+        if m.any():
+            codes[m] = _typed_codes(_code_text(df.loc[mapped, id]), layer_codes)
+        if (~m).any():
+            codes[~m] = _match_rest(_code_text(df.loc[~mapped, id]), layer, regions_id, report, m.any())
+        df[id] = list(codes)
+        df[f"{id}_name"] = original
+        matches = dict(zip(original, df[id], strict=True))
+    if report is not None:
+        df = _merge_crosswalked(df, id, year, report, additive, what)
     panel = Panel.from_frame(df, id, year, source=source, encoding=df.attrs.get("encoding"),
                              name_matches=matches)
     if variables is not None:
@@ -366,7 +376,10 @@ def read_panel(
         Map old Chinese prefecture-level codes and names (莱芜 371200, 襄樊, 毕节地区 ...)
         to today's units first (:func:`geoproc.crosswalk.crosswalk_panel`; a string is
         its ``split`` policy, ``True`` means ``"drop"``). Every mapping made is in
-        ``attrs["crosswalk"]`` (one dict per original id).
+        ``attrs["crosswalk"]`` (one dict per original id). Rows it maps keep
+        today's code (they are not matched again as names) and ``<id>_name`` the name as
+        written; without ``regions`` the other names are matched to ``china_cities`` (the
+        usual default only when the crosswalk mapped nothing, e.g. a province panel).
     additive : sequence of str, optional
         With ``crosswalk``: columns summed where two old units became one in the same
         year (:func:`geoproc.crosswalk.aggregate_merged`). Without it, such a merge is
@@ -387,29 +400,78 @@ def read_panel(
                       regions_id, crosswalk, additive).frame
 
 
-def _apply_crosswalk(df: pd.DataFrame, id: str, year: str, crosswalk: bool | str,
-                     additive: Sequence[str] | None, what: str) -> pd.DataFrame:
-    """Old prefecture-level ids to today's (see :mod:`geoproc.crosswalk`); merges summed."""
-    from geoproc.crosswalk import aggregate_merged, crosswalk_panel
+def _crosswalk_ids(df: pd.DataFrame, id: str, year: str,
+                   crosswalk: bool | str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Old prefecture-level ids to today's codes (see :mod:`geoproc.crosswalk`).
+
+    The frame keeps ``<id>_original`` (what the panel wrote) and ``_crosswalked`` (row
+    mapped); merges are handled by :func:`_merge_crosswalked` once every id is a code.
+    """
+    from geoproc.crosswalk import crosswalk_panel
 
     split = crosswalk if isinstance(crosswalk, str) else "drop"
     if split not in ("drop", "error", "keep"):
         raise GeoprocInputError(f"crosswalk={crosswalk!r}: use True, 'drop', 'error' or 'keep'")
     attrs = dict(df.attrs)
     out, report = crosswalk_panel(df, id=id, year=year, split=split)
-    merged = report[report["merged"]]
-    if len(merged):
+    done = report.loc[report["action"] == "mapped", "original"].tolist()
+    out["_crosswalked"] = out[f"{id}_original"].isin(done)
+    out.attrs.update(attrs)
+    return out, report
+
+
+def _match_rest(names: pd.Series, layer: Any, regions_id: str | None, report: pd.DataFrame | None,
+                any_mapped: bool) -> np.ndarray:
+    """Codes of the names the crosswalk left alone.
+
+    With the crosswalk and no ``regions``, names are today's prefecture-level units: the
+    ``china_cities`` layer (the crosswalk's targets). Only when the crosswalk mapped
+    nothing (a province panel, say) does the usual default (provinces, then YRD) apply.
+    """
+    if report is None or layer is not None:
+        return match_regions(names, regions=layer, id=regions_id).to_numpy()
+    try:
+        return match_regions(names, regions="china_cities").to_numpy()
+    except GeoprocInputError as exc:
+        if any_mapped:
+            raise GeoprocInputError(f"{exc} (with crosswalk, names are matched to china_cities; "
+                                    "pass regions= for another layer)") from None
+        try:
+            return match_regions(names).to_numpy()
+        except GeoprocInputError:
+            raise exc from None
+
+
+def _merge_crosswalked(df: pd.DataFrame, id: str, year: str, report: pd.DataFrame,
+                       additive: Sequence[str] | None, what: str) -> pd.DataFrame:
+    """Flag units merged into one in the same year (now that every id is a code); sum ``additive``."""
+    import pandas as pd
+
+    from geoproc.crosswalk import aggregate_merged, merged_codes
+
+    attrs = dict(df.attrs)
+    orig = f"{id}_original"
+    merged = {str(c) for c in merged_codes(df, id, year)} & {str(c) for c in report["new_code"].dropna()}
+    report["merged"] = [str(c) in merged for c in report["new_code"]]
+    if merged:
         if not additive:
-            units = "; ".join(f"{r.original} -> {r.new_name} ({r.new_code})" for r in merged.itertuples())
+            units = "; ".join(f"{r.original} -> {r.new_name} ({r.new_code})"
+                              for r in report[report["merged"]].itertuples())
             raise GeoprocInputError(
                 f"{what}: units merged into one in the same year ({units}); pass additive=[...] "
                 "to sum those columns (other columns of merged rows become missing)"
             )
-        out = aggregate_merged(out, list(additive), id=id, year=year)
-    out = out.drop(columns=f"{id}_original")
-    out.attrs.update(attrs)
-    out.attrs["crosswalk"] = report.to_dict("records")
-    return out
+        # only the crosswalk's merges are summed: any other duplicate is left to the id checks
+        hit = df[id].astype(str).isin(merged)
+        name = f"{id}_name"
+        agg = aggregate_merged(df[hit].drop(columns=[name], errors="ignore"), list(additive), id=id, year=year)
+        if name in df.columns:
+            agg[name] = agg[orig]
+        df = pd.concat([df[~hit], agg[[c for c in df.columns if c in agg.columns]]], ignore_index=True)
+    df = df.drop(columns=orig)
+    df.attrs.update(attrs)
+    df.attrs["crosswalk"] = report.to_dict("records")
+    return df
 
 
 def as_regions(regions: Any, id: str | None = None) -> gpd.GeoDataFrame:

@@ -251,11 +251,16 @@ def link_nearest(w: SpatialWeights, regions: Any, id: str | None = None, centroi
             "the regions (give them; CLI: --regions), else keep them with zero spatial lag "
             "(islands='keep'; --islands keep) or leave them out (islands='drop'; --islands drop)"
         )
-    from geoproc.weights._inputs import distances_km, labels, load_regions
+    from geoproc.weights._inputs import labels, load_regions
+    from geoproc.weights.contiguity import _island_neighbours
 
     gdf, ids, field = load_regions(regions, id)
     w = w.align(ids, what=f"regions ({what})")
-    d = distances_km(gdf, ids, field, method, centroid)
-    linked = link_islands(w, d, 1, labels(gdf, ids))
+    # the islands' nearest regions from the k-d tree, as the dense matrix's stable argsort
+    # picks them (ties by row order), without an N x N matrix
+    pos = {k: i for i, k in enumerate(ids)}
+    rows = [pos[k] for k in w.islands]
+    nearest = _island_neighbours(gdf, ids, field, method, centroid, rows, 1)
+    linked = link_islands(w, None, 1, labels(gdf, ids), nearest=nearest)
     linked.meta.update(centroid=centroid, distance=method)
     return linked

@@ -11,7 +11,6 @@ size is checked against the free memory first.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
@@ -131,17 +130,12 @@ def refuse_coincident(nearest: np.ndarray, km: np.ndarray, gdf, ids: list) -> No
 
 
 def check_dense_size(n: int, what: str, hint: str) -> None:
-    """Refuse an N x N float64 build that would not fit in the free memory (~3 copies)."""
-    need = 3 * 8 * n * n
-    try:
-        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return
-    if need > free:
-        raise GeoprocInputError(
-            f"{what} for {n:,} regions is a dense {n:,} x {n:,} matrix (~{need / 2**30:,.1f} GiB "
-            f"to build, {free / 2**30:,.1f} GiB free); {hint}"
-        )
+    """Refuse an N x N float64 build (~3 copies while it is built) beyond the memory budget of
+    :mod:`geoproc.resources` (free memory, cgroup limit or ``GEOPROC_MAX_MEMORY``)."""
+    from geoproc.resources import check_memory
+
+    check_memory(3 * 8.0 * n * n,
+                 f"{what} for {n:,} regions (a dense {n:,} x {n:,} matrix, 3 copies while built)", hint)
 
 
 def inverse_distance_weights(

@@ -10,6 +10,7 @@ from geoproc.errors import GeoprocInputError
 from geoproc.weights._inputs import distances_km, labels, load_regions
 from geoproc.weights._masses import region_values
 from geoproc.weights.base import SpatialWeights
+from geoproc.weights.distance_based import check_dense_size
 
 __all__ = ["gravity_weights", "gravity_matrix"]
 
@@ -93,6 +94,10 @@ def gravity_weights(
         raise GeoprocInputError(
             "per_year=True needs masses by year (a year column); the mass table has none"
         )
+    # N x N distances, masses products and the result: refuse before any of them
+    check_dense_size(len(ids), "gravity weights",
+                     "gravity weights are dense by definition; use fewer regions, or sparse "
+                     "weights (knn:K, inverse-distance:POWER:CUTOFF_KM)")
     d = distances_km(gdf, ids, field, method, centroid)
     base_meta = {"id_field": field, "mass_column": vals.column, "distance": method,
                  "centroid": centroid, "units": "mass^2 / km^2"}

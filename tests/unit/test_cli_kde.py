@@ -73,3 +73,48 @@ def test_bad_inputs(tmp_path, capsys, layer):
     with pytest.raises(GeoprocInputError, match="no column 'lon'"):
         read_point_source(tmp_path / "a.parquet")
     assert is_lazy_source("pois/*.csv") and is_lazy_source(tmp_path) and not is_lazy_source("p.csv")
+
+
+def test_projected_layer_skips_geometries_and_equals_library(layer, tmp_path, monkeypatch):
+    """The fast path (coordinates from the WKB, no shapely points, no GeoDataFrame) is taken
+    for a projected point layer, and its raster is the library's on the frame read by
+    geopandas, bit for bit, with and without weights and with Silverman's radius."""
+    import geoproc.kde.sources as sources
+
+    d, gdf = layer
+    ref_gdf = gpd.read_file(d / "pts.gpkg")
+
+    def general_path(*a, **k):
+        raise AssertionError("general path taken")
+
+    monkeypatch.setattr(sources, "read_point_source", general_path)
+    for extra, kw in (([], {}), (["--weight", "w"], {"weight": "w"})):
+        out = tmp_path / f"fast{len(extra)}.tif"
+        assert main(["kde", str(d / "pts.gpkg"), "-o", str(out), "--pixel", "500", *extra]) == 0
+        ref = kernel_density(ref_gdf, pixel_size=500, out=tmp_path / f"ref{len(extra)}.tif", **kw)
+        assert np.array_equal(_read(out), _read(ref.path))
+        with rasterio.open(out) as a, rasterio.open(ref.path) as b:
+            assert a.transform == b.transform and a.crs == b.crs
+            assert a.tags()["RADIUS"] == b.tags()["RADIUS"]
+
+
+def test_fast_path_declines_what_the_general_path_must_check(layer, tmp_path):
+    from geoproc.kde.sources import projected_xy
+
+    d, gdf = layer
+    got = projected_xy(d / "pts.gpkg", weight="w")
+    assert np.array_equal(np.c_[got[0], got[1]], shapely.get_coordinates(gdf.geometry))
+    assert np.array_equal(got[2], gdf["w"].to_numpy())
+    bad = gdf.copy()
+    bad.loc[7, "w"] = -1.0
+    bad.to_file(tmp_path / "neg.gpkg")
+    gdf.to_crs(4326).to_file(tmp_path / "ll.gpkg")
+    assert projected_xy(tmp_path / "neg.gpkg", weight="w") is None
+    assert projected_xy(tmp_path / "ll.gpkg") is None
+    assert projected_xy(d / "pts.gpkg", weight="nope") is None
+    # the general path then names the row, as before
+    with pytest.raises(GeoprocInputError, match="negative"):
+        kernel_density(read_point_source(tmp_path / "neg.gpkg", keep_projected=True), radius=6000,
+                       pixel_size=500, weight="w", out=tmp_path / "n.tif")
+    assert main(["kde", str(tmp_path / "neg.gpkg"), "-o", str(tmp_path / "n2.tif"), "--radius",
+                 "6000", "--pixel", "500", "--weight", "w"]) == 2

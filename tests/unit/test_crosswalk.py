@@ -125,3 +125,107 @@ def test_read_panel_hook(tmp_path):
     p = load_panel(csv, id="city", regions="china_cities", crosswalk=True)
     assert sorted(zip(p.frame["city"], p.frame["year"], strict=True)) == [
         (320100, 2009), (420600, 2009), (520500, 2010), (520500, 2012)]
+
+
+# --- read_panel(crosswalk=True): names, codes, mixed, with and without regions (issue 16) ---
+# Expected codes are GB/T 2260 codes of today's units typed by hand: 襄阳 420600, 毕节 520500,
+# 普洱 530800, 南京 320100, 济南 370100.
+
+@pytest.mark.parametrize("regions", [None, "china_cities"])
+def test_read_panel_old_and_new_names_keep_what_the_user_wrote(regions):
+    from geoproc.panel import load_panel
+
+    df = pd.DataFrame({"name": ["襄樊", "襄阳", "毕节地区", "毕节市", "思茅", "普洱", "南京"],
+                       "year": [2009, 2011, 2010, 2012, 2006, 2008, 2009], "v": range(7)})
+    p = load_panel(df, id="name", year="year", regions=regions, crosswalk=True)
+    got = {(n, int(c)) for n, c in zip(p.frame["name_name"], p.frame["name"], strict=True)}
+    assert got == {("襄樊", 420600), ("襄阳", 420600), ("毕节地区", 520500), ("毕节市", 520500),
+                   ("思茅", 530800), ("普洱", 530800), ("南京", 320100)}
+    assert p.name_matches["襄樊"] == 420600 and p.name_matches["襄阳"] == 420600
+    maps = {r["original"]: r["new_code"] for r in p.frame.attrs["crosswalk"]}
+    assert maps["襄樊"] == 420600 and maps["毕节地区"] == 520500 and maps["思茅"] == 530800
+
+
+def test_read_panel_issue_example_without_regions():
+    import geoproc
+
+    df = pd.DataFrame({"name": ["襄樊", "襄阳"], "year": [2009, 2011], "v": [1, 2]})
+    out = geoproc.read_panel(df, id="name", year="year", crosswalk=True)
+    assert out["name"].tolist() == [420600, 420600]
+    assert out["name_name"].tolist() == ["襄樊", "襄阳"]
+    assert out["v"].tolist() == [1, 2]
+
+
+def test_read_panel_only_old_names_still_records_them():
+    import geoproc
+
+    df = pd.DataFrame({"name": ["襄樊市", "毕节地区"], "year": [2009, 2010]})
+    out = geoproc.read_panel(df, id="name", year="year", crosswalk=True)
+    assert sorted(zip(out["name"], out["name_name"], strict=True)) == [(420600, "襄樊市"), (520500, "毕节地区")]
+
+
+@pytest.mark.parametrize("regions", [None, "china_cities"])
+@pytest.mark.parametrize("as_text", [False, True])
+def test_read_panel_old_and_new_codes(regions, as_text):
+    import geoproc
+
+    codes = [522400, 520500, 420600, 532700]
+    df = pd.DataFrame({"code": [str(c) for c in codes] if as_text else codes,
+                       "year": [2010, 2012, 2009, 2001]})
+    out = geoproc.read_panel(df, regions=regions, crosswalk=True)
+    assert sorted(zip(out["code"], out["year"], strict=True)) == [
+        (420600, 2009), (520500, 2010), (520500, 2012), (530800, 2001)]
+    assert "code_name" not in out.columns
+
+
+@pytest.mark.parametrize("regions", [None, "china_cities"])
+def test_read_panel_laiwu_merge_by_name_sums_additive(regions):
+    import geoproc
+
+    df = pd.DataFrame({"city": ["莱芜", "济南", "莱芜市", "济南市", "济南"],
+                       "year": [2017, 2017, 2018, 2018, 2019],
+                       "gdp": [900.0, 7000.0, 1000.0, 7800.0, 9400.0],
+                       "growth": [7.0, 8.0, 6.0, 7.5, 7.0]})
+    with pytest.raises(GeoprocInputError, match=r"莱芜 -> 济南市 \(370100\).*additive"):
+        geoproc.read_panel(df, id="city", regions=regions, crosswalk=True)
+    out = geoproc.read_panel(df, id="city", regions=regions, crosswalk=True, additive=["gdp"]).set_index("year")
+    assert out["city"].tolist() == [370100, 370100, 370100]
+    assert out["gdp"].tolist() == [900.0 + 7000.0, 1000.0 + 7800.0, 9400.0]
+    assert out["growth"].isna().tolist() == [True, True, False]
+    assert set(out.loc[2017, "city_name"].split("+")) == {"莱芜", "济南"}
+    assert out.loc[2019, "city_name"] == "济南"
+
+
+def test_read_panel_crosswalk_code_is_not_rematched_as_a_name():
+    """A crosswalked code must not go through name matching (where 420600 is no name)."""
+    import geoproc
+
+    # a layer with names only for today's 襄阳: the crosswalk's code must be kept as is
+    layer = pd.DataFrame({"code": [420600, 320100], "name_zh": ["襄阳市", "南京市"]})
+    df = pd.DataFrame({"name": ["襄樊", "南京"], "year": [2009, 2009]})
+    out = geoproc.read_panel(df, id="name", regions=layer, crosswalk=True)
+    assert sorted(zip(out["name"], out["name_name"], strict=True)) == [(320100, "南京"), (420600, "襄樊")]
+
+
+def test_read_panel_crosswalk_without_regions_falls_back_only_when_nothing_was_mapped():
+    import geoproc
+
+    # nothing crosswalked: a province panel matches the provinces, as without crosswalk
+    df = pd.DataFrame({"name": ["江苏", "浙江"], "year": [2010, 2010]})
+    out = geoproc.read_panel(df, id="name", crosswalk=True)
+    assert sorted(out["name"].tolist()) == [320000, 330000]
+    # an old city name was mapped: the panel is prefecture-level, 江苏 is no city
+    df = pd.DataFrame({"name": ["襄樊", "江苏"], "year": [2009, 2009]})
+    with pytest.raises(GeoprocInputError, match="江苏.*china_cities"):
+        geoproc.read_panel(df, id="name", crosswalk=True)
+
+
+def test_crosswalk_panel_flags_a_merge_written_by_names():
+    # 济南 is today's unit written by name: 莱芜 joins it in 2018, so both rows are one unit
+    panel = pd.DataFrame({"code": ["莱芜市", "济南", "济南"], "year": [2018, 2018, 2019]})
+    _, report = crosswalk_panel(panel)
+    (row,) = report.to_dict("records")
+    assert row["new_code"] == 370100 and row["merged"]
+    # a name of today's unit alone in its year is no merge (襄樊 2009, 襄阳 2011)
+    _, report = crosswalk_panel(pd.DataFrame({"code": ["襄樊", "襄阳"], "year": [2009, 2011]}))
+    assert not report["merged"].any()

@@ -100,10 +100,8 @@ def test_knn_weights_beyond_dense_memory_and_dense_guard(monkeypatch):
                            crs=4326)
     w = knn_weights(pts, 6)
     assert w.sparse.nnz == 6 * n and (w.sparse.diagonal() == 0).all()
-    import geoproc.weights.distance_based as db
-
-    # 4 GiB free, whatever this machine has: the guard must refuse before allocating
-    monkeypatch.setattr(db.os, "sysconf", lambda name: 4096 if name == "SC_PAGE_SIZE" else 2**20)
+    # 4 GiB budget, whatever this machine has: the guard must refuse before allocating
+    monkeypatch.setenv("GEOPROC_MAX_MEMORY", "4G")
     with pytest.raises(GeoprocInputError, match="dense 60,000 x 60,000"):
         inverse_distance_weights(pts, power=1)
 
@@ -121,3 +119,48 @@ def test_island_links_from_the_index_equal_the_dense_ones():
     assert got.meta["islands_linked"] == dense.meta["islands_linked"]
     assert (got.sparse != dense.sparse).nnz == 0
     assert 440000 in got.meta["islands_linked"][460000]  # Hainan -> Guangdong first
+
+
+def test_link_nearest_uses_the_index_and_equals_the_dense_links(monkeypatch):
+    from geoproc.boundaries import read_regions
+    from geoproc.weights import _inputs
+    from geoproc.weights._inputs import distances_km, labels, load_regions
+    from geoproc.weights.build import link_nearest
+    from geoproc.weights.contiguity import link_islands, queen_weights
+
+    provinces = read_regions("china_provinces")
+    gdf, ids, field = load_regions(provinces, None)
+    kept = queen_weights(provinces, islands="keep")
+    assert 460000 in kept.islands  # Hainan has no land border
+    # the dense recipe: argsort of each island's row of the N x N centroid distances
+    dense = link_islands(kept, distances_km(gdf, ids, field), 1, labels(gdf, ids))
+
+    def no_matrix(*a, **k):
+        raise AssertionError("N x N distance matrix built")
+
+    monkeypatch.setattr(_inputs, "distances_km", no_matrix)
+    got = link_nearest(kept, provinces)
+    assert got.meta["islands_linked"] == dense.meta["islands_linked"]
+    # Hainan -> Guangxi: its area centroid is nearer Hainan's than Guangdong's is
+    assert got.meta["islands_linked"][460000] == [450000]
+    assert (got.sparse != dense.sparse).nnz == 0
+
+
+def test_gravity_refuses_its_dense_size_before_building(monkeypatch):
+    from geoproc.boundaries import read_regions
+    from geoproc.errors import GeoprocInputError
+    from geoproc.weights import gravity
+
+    provinces = read_regions("china_provinces")
+    masses = pd.Series(1.0, index=provinces["code"])
+    monkeypatch.setattr(gravity, "distances_km", lambda *a, **k: pytest.fail("distances built"))
+    # 3 x 8 bytes x n^2 for n provinces is ~28 KB: over a 10 KB budget
+    monkeypatch.setenv("GEOPROC_MAX_MEMORY", "10K")
+    n = len(provinces)
+    with pytest.raises(GeoprocInputError, match=rf"gravity weights for {n:,} regions \(a dense {n} x {n} "
+                       r"matrix.*needs about .* of memory.*knn:K") as e:
+        gravity.gravity_weights(provinces, masses)
+    assert "\n" not in str(e.value)
+    monkeypatch.delenv("GEOPROC_MAX_MEMORY")
+    monkeypatch.undo()
+    assert gravity.gravity_weights(provinces, masses).sparse.shape == (n, n)
