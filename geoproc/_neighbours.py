@@ -22,10 +22,10 @@ from __future__ import annotations
 import numpy as np
 
 from geoproc import _geodesic
+from geoproc.distances import EARTH_MEAN_RADIUS_KM, sphere_km
 
 __all__ = ["knn_pairs", "pairs_within", "unit_vectors"]
 
-EARTH_MEAN_RADIUS_KM = 6371.0088
 _LOWER = 0.99  # geodesic / sphere distance is at least this (0.994 at worst)
 
 
@@ -51,20 +51,14 @@ def pair_km(lon: np.ndarray, lat: np.ndarray, rows: np.ndarray, cols: np.ndarray
     Pairs of the same row must be consecutive (they are computed a row at a time).
     """
     if method == "haversine":
-        # geoproc.distances' _haversine_block, pair by pair: same per-point sines and
+        # geoproc.distances' _haversine_block, pair by pair (one formula, sphere_km): same per-point sines and
         # cosines, same operations, and (as its upper triangle) the lower index first,
         # so the same values
         p, lam = np.radians(lat), np.radians(lon)
         s, c, sl, cl = np.sin(p), np.cos(p), np.sin(lam), np.cos(lam)
         first, second = np.minimum(rows, cols), np.maximum(rows, cols)
-        s1, c1, sl1, cl1 = s[first], c[first], sl[first], cl[first]
-        s2, c2, sl2, cl2 = s[second], c[second], sl[second], cl[second]
-        sdl = sl2 * cl1 - cl2 * sl1
-        cdl = cl2 * cl1 + sl2 * sl1
-        a = c2 * sdl
-        b = c1 * s2 - s1 * c2 * cdl
-        dot = s1 * s2 + c1 * c2 * cdl
-        return EARTH_MEAN_RADIUS_KM * np.arctan2(np.sqrt(a * a + b * b), dot)
+        return sphere_km(s[first], c[first], sl[first], cl[first],
+                         s[second], c[second], sl[second], cl[second])
     return _geodesic.fill_pairs(lon, lat, rows, cols)
 
 

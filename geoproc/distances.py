@@ -67,9 +67,15 @@ def _haversine_block(lon1, lat1, lon2, lat2) -> np.ndarray:
     """
     p1, l1 = np.radians(lat1)[:, None], np.radians(lon1)[:, None]
     p2, l2 = np.radians(lat2)[None, :], np.radians(lon2)[None, :]
-    s1, c1, s2, c2 = np.sin(p1), np.cos(p1), np.sin(p2), np.cos(p2)
+    return sphere_km(np.sin(p1), np.cos(p1), np.sin(l1), np.cos(l1),
+                     np.sin(p2), np.cos(p2), np.sin(l2), np.cos(l2))
+
+
+def sphere_km(s1, c1, sl1, cl1, s2, c2, sl2, cl2) -> np.ndarray:
+    """Great-circle km from the sines and cosines of latitude (s, c) and longitude (sl, cl)
+    of both ends (broadcast). The one formula of the dense matrix and of the sparse
+    neighbour pairs (``geoproc._neighbours.pair_km``), so both give the same bits."""
     # sin and cos of the longitude difference from the angle-difference identities
-    sl1, cl1, sl2, cl2 = np.sin(l1), np.cos(l1), np.sin(l2), np.cos(l2)
     sdl = sl2 * cl1 - cl2 * sl1
     cdl = cl2 * cl1 + sl2 * sl1
     a = c2 * sdl

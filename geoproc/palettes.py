@@ -35,6 +35,7 @@ __all__ = [
     "palette_path",
     "raster_qml",
     "scaled_qml",
+    "scaled_vmax",
     "styles_dir",
 ]
 
@@ -313,6 +314,25 @@ def raster_qml(name: str, vmax: float) -> str:
         shader.insert(k, ET.Element("item", {"alpha": str(alpha), "value": repr(float(value)), "color": color,
                                              "label": f"{value:.4g}"}))
     return doctype + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def scaled_vmax(values: Any) -> float:
+    """The ``vmax`` that scales a palette for a column: its largest absolute finite value,
+    or 1 when it has none or it is 0 (the plugin and the pipeline scale the same way).
+
+    Parameters
+    ----------
+    values : array-like of float
+        The column (e.g. an SDM effect per region).
+
+    Returns
+    -------
+    float
+        A positive ``vmax`` for :func:`scaled_qml`.
+    """
+    v = np.abs(np.asarray(values, dtype=float))
+    vmax = float(np.nanmax(v)) if np.isfinite(v).any() else 0.0
+    return vmax if vmax > 0 else 1.0
 
 
 def scaled_qml(name: str, field: str, vmax: float) -> str:

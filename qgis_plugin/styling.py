@@ -50,6 +50,20 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
             layer.renderer().setClassAttribute(self.attribute)
         layer.triggerRepaint()
 
+    def apply_text(self, layer, qml_text: str, feedback) -> None:
+        """Load a QML document given as text (a palette scaled for this layer) and name the layer."""
+        from qgis.PyQt.QtXml import QDomDocument
+
+        doc = QDomDocument()
+        doc.setContent(qml_text)
+        ok, message = layer.importNamedStyle(doc)
+        if not ok:
+            feedback.reportError(f"could not apply style {self.qml.name}: {message}")
+            return
+        if self.layer_name:
+            layer.setName(self.layer_name)
+        layer.triggerRepaint()
+
     def keep_alive(self) -> StylePostProcessor:
         """Hold this post-processor until it has run; returns it."""
         StylePostProcessor._alive.append(self)
@@ -107,19 +121,9 @@ class RasterRampPostProcessor(StylePostProcessor):
             feedback.pushInfo("raster maximum is not positive: colour ramp left at 0-1")
             super().apply(layer, feedback)
             return
-        from qgis.PyQt.QtXml import QDomDocument
-
         from geoproc.palettes import raster_qml
 
-        doc = QDomDocument()
-        doc.setContent(raster_qml(self.palette, float(vmax)))
-        ok, message = layer.importNamedStyle(doc)
-        if not ok:
-            feedback.reportError(f"could not apply style {self.qml.name}: {message}")
-            return
-        if self.layer_name:
-            layer.setName(self.layer_name)
-        layer.triggerRepaint()
+        self.apply_text(layer, raster_qml(self.palette, float(vmax)), feedback)
 
     @classmethod
     def create(cls, qml: Path, layer_name: str | None = None, palette: str = "kde",  # type: ignore[override]
@@ -153,19 +157,10 @@ class ScaledStylePostProcessor(StylePostProcessor):
 
     def apply(self, layer, feedback) -> None:
         """Load the scaled QML into ``layer`` and name it."""
-        from qgis.PyQt.QtXml import QDomDocument
-
         from geoproc.palettes import scaled_qml
 
-        doc = QDomDocument()
-        doc.setContent(scaled_qml(self.palette, self.field, self.vmax if self.vmax > 0 else 1.0))
-        ok, message = layer.importNamedStyle(doc)
-        if not ok:
-            feedback.reportError(f"could not apply style {self.qml.name}: {message}")
-            return
-        if self.layer_name:
-            layer.setName(self.layer_name)
-        layer.triggerRepaint()
+        self.apply_text(layer, scaled_qml(self.palette, self.field, self.vmax if self.vmax > 0 else 1.0),
+                        feedback)
 
     @classmethod
     def create(cls, qml: Path, layer_name: str | None, palette: str, field: str,  # type: ignore[override]
@@ -180,13 +175,10 @@ def style_effects_on_completion(context, dest_id: str, values, field: str, layer
     ``values`` are that column's values (the breaks are fractions of their largest
     absolute value).
     """
-    import numpy as np
-
-    from geoproc.palettes import get_palette
+    from geoproc.palettes import get_palette, scaled_vmax
 
     qml = styles_dir() / get_palette(palette).qml
-    v = np.abs(np.asarray(values, dtype=float))
-    vmax = float(np.nanmax(v)) if np.isfinite(v).any() else 1.0
+    vmax = scaled_vmax(values)
     if qml.exists() and context.willLoadLayerOnCompletion(dest_id):
         details = context.layerToLoadOnCompletionDetails(dest_id)
         details.setPostProcessor(ScaledStylePostProcessor.create(qml, layer_name, palette, field, vmax))

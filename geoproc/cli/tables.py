@@ -104,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     check_output(args.output, args.overwrite)
     x = _split(args.x) + _split(args.controls)
     if not _split(args.x):
-        raise GeoprocInputError("--x names no column")
+        raise GeoprocInputError(f"--x {args.x!r} names no column: give the regressors, e.g. --x gdp,pop")
     main = named_specs(args.weights)
     robust = named_specs(args.robustness)
     labels = labels_from_args(args.labels)

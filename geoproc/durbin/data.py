@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from geoproc.panel import Panel
     from geoproc.weights.prepare import PreparedWeights
 
-__all__ = ["PanelArrays", "check_regressors", "keep_regions", "panel_arrays", "resolve_weights"]
+__all__ = ["PanelArrays", "check_regressors", "keep_regions", "panel_arrays", "panel_and_weights",
+           "resolve_weights", "wx_indices"]
 
 
 @dataclass
@@ -198,3 +199,30 @@ def check_regressors(Z: np.ndarray, raw: np.ndarray, names: list[str], effects: 
             f"regressors are collinear (after the fixed effects): {', '.join(bad)} "
             f"is a linear combination of {', '.join(partners)}; drop one of them"
         )
+
+
+def panel_and_weights(panel: Panel | pd.DataFrame, weights: Any, y: str, x: Sequence[str], id: str,
+                      year: str, regions: Any, row_standardize: bool | None, islands: str,
+                      regions_id: str | None) -> tuple[PanelArrays, PreparedWeights]:
+    """The first step of every panel estimator (:func:`geoproc.sdm`, ``sdm_dynamic``,
+    ``select_model``): the panel's arrays and its weights, with the regions the island
+    policy dropped left out of both. Returns ``(arrays, (weights, kept_ids, notes))``."""
+    from geoproc.panel import Panel
+
+    pa = panel_arrays(panel, y, x, id, year)
+    if isinstance(panel, Panel):
+        panel, id, year = panel.frame, panel.id, panel.year
+    prepared = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year, islands,
+                               regions_id)
+    return keep_regions(pa, prepared[1]), prepared
+
+
+def wx_indices(x_names: Sequence[str], wx: Sequence[str] | None) -> list[int]:
+    """Positions of the ``wx`` regressors (default all) in ``x_names``, in x's order so that
+    theta aligns with beta; an error names any ``wx`` that is not a regressor."""
+    x_names = list(x_names)
+    wanted = x_names if wx is None else ([wx] if isinstance(wx, str) else list(wx))
+    unknown = [v for v in wanted if v not in x_names]
+    if unknown:
+        raise GeoprocInputError(f"wx names {', '.join(unknown)} are not among the regressors x")
+    return [j for j, v in enumerate(x_names) if v in wanted]

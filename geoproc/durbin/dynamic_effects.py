@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
 from geoproc.durbin.dynamic import DynamicFit
-from geoproc.durbin.effects import DRAWS, effect_values
+from geoproc.durbin.effects import DRAWS, add_draw_stats, effect_values
 from geoproc.durbin.logdet import SpatialOperator
 
 __all__ = ["dynamic_effects", "long_run_values", "short_run_values"]
@@ -131,13 +130,5 @@ def dynamic_effects(fit: DynamicFit, op: SpatialOperator, draws: int = DRAWS,
         sims["long_run"] = long_run_values(op, s[:, -1], s[:, 0], s[:, 1], s[:, 2:2 + K],
                                            s[:, 2 + K:2 + 2 * K])
     for key, arrs in sims.items():
-        out = tables[key]
-        for name, arr in zip(("direct", "indirect", "total"), arrs, strict=True):
-            se = arr.std(axis=0, ddof=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                z = out[name].to_numpy() / se
-            out[f"{name}_se"] = se
-            out[f"{name}_z"] = z
-            out[f"{name}_p"] = 2 * ndtr(-np.abs(z))
-            out[f"{name}_mean"] = arr.mean(axis=0)
+        add_draw_stats(tables[key], arrs)
     return tables

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from geoproc.durbin.data import keep_regions, panel_arrays, resolve_weights
+from geoproc.durbin.data import panel_and_weights, wx_indices
 from geoproc.durbin.dynamic import DYNAMIC, DYNAMIC_EFFECTS, fit_dynamic
 from geoproc.durbin.dynamic_effects import dynamic_effects
 from geoproc.durbin.dynamic_result import DynamicSDMResult
@@ -83,23 +83,10 @@ def sdm_dynamic(
                                 f"or 'twoway'; got {effects!r}")
     if draws < 0:
         raise GeoprocInputError(f"draws must be >= 0, got {draws}")
-    from geoproc.panel import Panel
-
-    pa = panel_arrays(panel, y, x, id, year)
-    if isinstance(panel, Panel):
-        panel, id, year = panel.frame, panel.id, panel.year
-    w, kept, _ = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year,
-                                 islands, regions_id)
-    pa = keep_regions(pa, kept)
+    pa, (w, _, _) = panel_and_weights(panel, weights, y, x, id, year, regions, row_standardize,
+                                      islands, regions_id)
     x_names = list(pa.x_names)
-    if model == "sar":
-        wx_idx: list[int] = []
-    else:
-        chosen = x_names if wx is None else list(wx)
-        unknown = [v for v in chosen if v not in x_names]
-        if unknown:
-            raise GeoprocInputError(f"wx names {', '.join(unknown)} are not among the regressors x")
-        wx_idx = [j for j, v in enumerate(x_names) if v in chosen]
+    wx_idx = [] if model == "sar" else wx_indices(x_names, wx)
     op = SpatialOperator(w.sparse, logdet)
     report(progress, 0.0)
     fit = fit_dynamic(pa.y, pa.x, w.sparse, dynamic=dynamic, model=model, effects=effects,

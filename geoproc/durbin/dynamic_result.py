@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geoproc.durbin.dynamic import DynamicFit
+from geoproc.durbin.report import _cell, _page, effects_text, write_text
 from geoproc.formatting import finite_or_none, json_safe, stars
 
 __all__ = ["DynamicSDMResult"]
@@ -218,7 +219,7 @@ class DynamicSDMResult:
         """JSON of :meth:`to_dict` (written atomically to ``path`` if given)."""
         text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
         if path is not None:
-            _write_text(path, text, overwrite)
+            write_text(path, text, overwrite)
         return text
 
     def summary(self) -> str:
@@ -236,45 +237,20 @@ class DynamicSDMResult:
                   "stationary: yes" if self.stationarity.ok
                   else f"stationarity: {self.stationarity.message}"]
         for horizon, table in self.effects.items():
-            lines += ["", f"{_HORIZON[horizon]}; se from {self.draws} draws ({self.estimator})",
-                      f"{'':<18}{'direct':>22}{'indirect':>22}{'total':>22}"]
-            for name, row in table.iterrows():
-                s = f"{name:<18}"
-                for part in ("direct", "indirect", "total"):
-                    se = row.get(f"{part}_se", np.nan)
-                    s += f"{row[part]:>11.5f} ({se:.5f})".rjust(22)
-                lines.append(s)
+            lines += effects_text(f"{_HORIZON[horizon]}; se from {self.draws} draws ({self.estimator})",
+                                  table)
         return "\n".join(lines)
 
     def to_html(self, path: str | None = None, overwrite: bool = False) -> str:
         """The publication layout: coefficients, then short- and long-run effects."""
         text = _html(self)
         if path is not None:
-            _write_text(path, text, overwrite)
+            write_text(path, text, overwrite)
         return text
 
     def __repr__(self) -> str:
         return (f"<DynamicSDMResult {self.model.upper()} dynamic={self.dynamic} "
                 f"{self.fixed_effects} effects, N={self.n} T={self.t}, rho={self.rho:.4f}>")
-
-
-def _write_text(path, text: str, overwrite: bool) -> None:
-    from geoproc.outputs import atomic_output
-
-    with atomic_output(path, overwrite) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
-def _fmt(v: Any) -> str:
-    if v is None or not np.isfinite(v):
-        return ""
-    return f"{v:.4f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.4g}"
-
-
-def _cell(est, se, p) -> str:
-    if est is None or not np.isfinite(est):
-        return "<td></td>"
-    return f"<td>{_fmt(est)}{stars(p)}<br><span class='se'>({_fmt(se)})</span></td>"
 
 
 def _fragment(r: DynamicSDMResult, level: int) -> str:
@@ -314,17 +290,4 @@ N = {r.n} regions, T = {r.t} periods after the initial lag. Standard errors in p
 
 def _html(r: DynamicSDMResult) -> str:
     title = f"Dynamic panel {r.model.upper()}: {html.escape(r.y_name)}"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: "Times New Roman", "Songti SC", serif; margin: 2em; }}
-table {{ border-collapse: collapse; margin: 1em 0; }}
-th, td {{ padding: 0.25em 1em; text-align: center; }}
-thead tr {{ border-top: 2px solid #000; border-bottom: 1px solid #000; }}
-tbody tr:last-child {{ border-bottom: 2px solid #000; }}
-tbody th {{ text-align: left; font-weight: normal; }}
-.note {{ font-size: 0.9em; color: #444; }} .warn {{ color: #a00; }}
-</style></head><body>
-{_fragment(r, 1)}
-</body></html>
-"""
+    return _page(title, "\n" + _fragment(r, 1) + "\n", css=".warn { color: #a00; }\n")

@@ -100,12 +100,22 @@ def effects_table(op: SpatialOperator, names: list[str], rho: float, beta: np.nd
                 break
         sims = sims[:draws]
         sd, si, st = effect_values(op, sims[:, -1], sims[:, :K], sims[:, K:2 * K])
-        for name, arr in (("direct", sd), ("indirect", si), ("total", st)):
-            se = arr.std(axis=0, ddof=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                z = out[name].to_numpy() / se
-            out[f"{name}_se"] = se
-            out[f"{name}_z"] = z
-            out[f"{name}_p"] = 2 * ndtr(-np.abs(z))
-            out[f"{name}_mean"] = arr.mean(axis=0)
+        add_draw_stats(out, (sd, si, st))
     return out
+
+
+def add_draw_stats(out: pd.DataFrame, sims: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    """Add ``*_se``, ``*_z``, ``*_p`` and ``*_mean`` columns to an effects table in place.
+
+    ``sims`` holds the simulated direct, indirect and total effects (draws x variables); the
+    standard error is their spread, z the point estimate in ``out`` over it (normal p-value).
+    Shared by the static and the dynamic (short- and long-run) effects.
+    """
+    for name, arr in zip(("direct", "indirect", "total"), sims, strict=True):
+        se = arr.std(axis=0, ddof=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = out[name].to_numpy() / se
+        out[f"{name}_se"] = se
+        out[f"{name}_z"] = z
+        out[f"{name}_p"] = 2 * ndtr(-np.abs(z))
+        out[f"{name}_mean"] = arr.mean(axis=0)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoproc.durbin.data import keep_regions, panel_arrays, resolve_weights
+from geoproc.durbin.data import panel_and_weights
 from geoproc.durbin.effects import DRAWS
 from geoproc.durbin.estimation import FIXED_EFFECTS
 from geoproc.durbin.fitting import (
@@ -20,6 +20,7 @@ from geoproc.durbin.fitting import (
     goodness_of_fit,
     run_tests,
 )
+from geoproc.durbin.report import write_text
 from geoproc.errors import GeoprocInputError
 from geoproc.panel import Panel
 from geoproc.progress import ProgressCallback, report
@@ -231,7 +232,7 @@ class SDMResult:
 
         text = html_report(self)
         if path is not None:
-            _write_text(path, text, overwrite)
+            write_text(path, text, overwrite)
         return text
 
     def to_dict(self) -> dict:
@@ -245,7 +246,7 @@ class SDMResult:
 
         text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
         if path is not None:
-            _write_text(path, text, overwrite)
+            write_text(path, text, overwrite)
         return text
 
     def __repr__(self) -> str:
@@ -253,14 +254,6 @@ class SDMResult:
             f"lambda={self.lam:.4f}" if self.lam is not None else "no spatial lag")
         return (f"<SDMResult {self.model.upper()} {self.fixed_effects} effects, N={self.n} T={self.t}, "
                 f"{sp}, logL={self.loglik:.4f}>")
-
-
-def _write_text(path, text: str, overwrite: bool) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically; an existing file only with ``overwrite``."""
-    from geoproc.outputs import atomic_output
-
-    with atomic_output(path, overwrite) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 def sdm(
@@ -381,12 +374,8 @@ def sdm(
                            logdet=logdet, progress=progress, islands=islands,
                            regions_id=regions_id)
     _check_options(effects, model, draws)
-    pa = panel_arrays(panel, y, x, id, year)
-    if isinstance(panel, Panel):
-        panel, id, year = panel.frame, panel.id, panel.year
-    w, kept, notes = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year, islands,
-                                     regions_id)
-    pa = keep_regions(pa, kept)
+    pa, (w, _, notes) = panel_and_weights(panel, weights, y, x, id, year, regions, row_standardize,
+                                          islands, regions_id)
     spec = ModelSpec.make(model, effects, pa.x_names, wx, lee_yu, draws, seed, tests)
     if lee_yu and effects in ("time", "twoway") and not w.is_row_standardized():
         raise GeoprocInputError(

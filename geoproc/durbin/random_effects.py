@@ -20,13 +20,18 @@ E[(G u)'P u] = sigma^2 tr(G)/phi^2, P the per-region time-averaging operator).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from geoproc.durbin.estimation import Design, Fit, fit_lag, spatial_lag
 from geoproc.durbin.logdet import SpatialOperator
 from geoproc.errors import GeoprocInputError
 
-__all__ = ["fit_random_effects"]
+if TYPE_CHECKING:
+    from geoproc.durbin.hypothesis_tests import TestStat
+
+__all__ = ["fit_random_effects", "hausman_against_fe"]
 
 
 def _quasi_demean(a: np.ndarray, phi: float) -> np.ndarray:
@@ -112,3 +117,23 @@ def fit_random_effects(Y: np.ndarray, X: np.ndarray, W, op: SpatialOperator, wx_
     cov = cov_full[np.ix_(idx, idx)]
     return Fit("re", names, fit.coef, fit.spatial, s2, float(loglik), fit.resid, cov, fit.n_obs, T,
                spatial_name="rho", extra={"phi": phi, "cov_full": cov_full, "info": info})
+
+
+def hausman_against_fe(fe: Fit, Y: np.ndarray, X: np.ndarray, W, op: SpatialOperator,
+                       wx_idx: list[int], effects: str) -> TestStat:
+    """Hausman's test of the fixed-effects lag fit ``fe`` against the random-effects fit of the
+    same model (same W x terms; time effects with ``twoway``, Lee-Yu with a row-standardised W,
+    as the FE side). Coefficients and rho are compared, not the RE intercept; missing when
+    the RE fit fails. Shared by :func:`geoproc.sdm`'s tests and the model selection."""
+    from geoproc.durbin.hypothesis_tests import TestStat, hausman
+
+    try:
+        re = fit_random_effects(Y, X, W, op, wx_idx, time_effects=effects == "twoway",
+                                lee_yu=effects == "twoway" and abs((op.row_sum or 0.0) - 1.0) < 1e-10)
+    except GeoprocInputError:
+        return TestStat.missing("hausman")
+    pc = len(fe.coef)
+    i_fe = list(range(pc)) + [pc]
+    i_re = list(range(pc)) + [len(re.coef)]
+    return hausman(fe.params[i_fe], fe.cov[np.ix_(i_fe, i_fe)], re.params[i_re],
+                   re.cov[np.ix_(i_re, i_re)])

@@ -185,20 +185,27 @@ def summary_text(r: SDMResult) -> str:
     for label, table in effects_sections(r):  # each block says which estimator it comes from
         if table is None:
             continue
-        lines += ["", f"Effects (LeSage-Pace, {label.replace('–', '-')}; se from {r.draws} draws)",
-                  f"{'':<18}{'direct':>22}{'indirect':>22}{'total':>22}"]
-        for name, row in table.iterrows():
-            s = f"{name:<18}"
-            for part in ("direct", "indirect", "total"):
-                se = row.get(f"{part}_se", np.nan)
-                s += f"{row[part]:>11.5f} ({se:.5f})".rjust(22)
-            lines.append(s)
+        lines += effects_text(f"Effects (LeSage-Pace, {label.replace('–', '-')}; se from {r.draws} draws)",
+                              table)
     if r.tests:
         for title, block in tests_sections(r):
             lines += ["", title]
             for k, v in block.items():
                 lines.append(f"  {_TEST_LABELS.get(k, k):<28} stat {v.stat:10.4f}  df {v.df:3d}  p {v.p:.4f}")
     return "\n".join(lines)
+
+
+def effects_text(heading: str, table) -> list[str]:
+    """An effects table as summary lines: a blank line, ``heading``, the column heads, then
+    direct, indirect and total with their se per variable (static and dynamic summaries)."""
+    lines = ["", heading, f"{'':<18}{'direct':>22}{'indirect':>22}{'total':>22}"]
+    for name, row in table.iterrows():
+        s = f"{name:<18}"
+        for part in ("direct", "indirect", "total"):
+            se = row.get(f"{part}_se", np.nan)
+            s += f"{row[part]:>11.5f} ({se:.5f})".rjust(22)
+        lines.append(s)
+    return lines
 
 
 def _fmt(v: float) -> str:
@@ -212,6 +219,34 @@ def _cell(est: float, se: float, p: float) -> str:
     if est is None or not np.isfinite(est):
         return "<td></td>"
     return f"<td>{_fmt(est)}{_stars(p)}<br><span class='se'>({_fmt(se)})</span></td>"
+
+
+# The publication layout shared by the static and the dynamic panel pages (three-line tables).
+_PAGE_CSS = """body { font-family: "Times New Roman", "Songti SC", serif; margin: 2em; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { padding: 0.25em 1em; text-align: center; }
+thead tr { border-top: 2px solid #000; border-bottom: 1px solid #000; }
+tbody tr:last-child { border-bottom: 2px solid #000; }
+tbody th { text-align: left; font-weight: normal; }
+.note { font-size: 0.9em; color: #444; }
+"""
+
+
+def _page(title: str, body: str, css: str = "") -> str:
+    """A self-contained HTML page: ``title`` (already escaped), the shared style plus ``css``."""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+{_PAGE_CSS}{css}</style></head><body>{body}</body></html>
+"""
+
+
+def write_text(path, text: str, overwrite: bool) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically; an existing file only with ``overwrite``."""
+    from geoproc.outputs import atomic_output
+
+    with atomic_output(path, overwrite) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def html_fragment(r: SDMResult, level: int = 1) -> str:
@@ -294,18 +329,7 @@ periods; weights: {esc(str(r.weights.meta.get("spec", r.weights.kind)))}. Standa
 def html_report(r: SDMResult) -> str:
     """A self-contained HTML page in the publication layout (:func:`html_fragment` in a page)."""
     title = f"Panel {r.model.upper()}: {html.escape(r.y_name)}"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: "Times New Roman", "Songti SC", serif; margin: 2em; }}
-table {{ border-collapse: collapse; margin: 1em 0; }}
-th, td {{ padding: 0.25em 1em; text-align: center; }}
-thead tr {{ border-top: 2px solid #000; border-bottom: 1px solid #000; }}
-tbody tr:last-child {{ border-bottom: 2px solid #000; }}
-tbody th {{ text-align: left; font-weight: normal; }}
-tr.fit:first-of-type td, tr.fit th {{ border-top: none; }}
-.se {{ color: #333; }}
-.note {{ font-size: 0.9em; color: #444; }}
-tr.block th {{ font-style: italic; text-align: left; }}
-</style></head><body>{html_fragment(r)}</body></html>
-"""
+    return _page(title, html_fragment(r), css="""tr.fit:first-of-type td, tr.fit th { border-top: none; }
+.se { color: #333; }
+tr.block th { font-style: italic; text-align: left; }
+""")

@@ -27,7 +27,6 @@ import pandas as pd
 from geoproc.durbin.estimation import Design, fit_error, fit_lag, fit_ols, spatial_lag, within
 from geoproc.durbin.hypothesis_tests import (
     TestStat,
-    hausman,
     lm_tests,
     lr_test,
     wald_common_factor,
@@ -199,21 +198,15 @@ def _nesting_tests(y, X, dx: Design, op, effects, names, wx) -> tuple[dict, Desi
 
 
 def _hausman(y, X, ds: Design, op, effects, wx) -> TestStat:
-    from geoproc.durbin.random_effects import fit_random_effects
+    from geoproc.durbin.random_effects import hausman_against_fe
 
     try:
         # the FE side by Lee and Yu's approach (consistent sigma^2), as geoproc.sdm does
         fe = fit_lag(ds, op, effects, lee_yu=effects == "region" or op.row_sum is not None,
                      model="sdm")
-        re = fit_random_effects(y, X, op.W, op, wx, time_effects=effects == "twoway",
-                                lee_yu=effects == "twoway" and abs((op.row_sum or 0.0) - 1.0) < 1e-10)
     except GeoprocInputError:
         return TestStat.missing("hausman")
-    pc = len(fe.coef)
-    i_fe = list(range(pc)) + [pc]
-    i_re = list(range(pc)) + [len(re.coef)]
-    return hausman(fe.params[i_fe], fe.cov[np.ix_(i_fe, i_fe)], re.params[i_re],
-                   re.cov[np.ix_(i_re, i_re)])
+    return hausman_against_fe(fe, y, X, op.W, op, wx, effects)
 
 
 def _point(tests: dict[str, TestStat], lm: dict[str, TestStat], alpha: float) -> tuple[str, str]:
@@ -252,16 +245,11 @@ def select_model(panel, weights, y: str, x, id: str = "code", year: str = "year"
     -------
     Selection
     """
-    from geoproc.durbin.data import keep_regions, panel_arrays, resolve_weights
-    from geoproc.panel import Panel
+    from geoproc.durbin.data import panel_and_weights, wx_indices
 
-    pa = panel_arrays(panel, y, x, id, year)
-    if isinstance(panel, Panel):
-        panel, id, year = panel.frame, panel.id, panel.year
-    w, kept, _ = resolve_weights(weights, pa.ids, panel, id, regions, row_standardize, year,
-                                 islands, regions_id)
-    pa = keep_regions(pa, kept)
+    pa, (w, _, _) = panel_and_weights(panel, weights, y, x, id, year, regions, row_standardize,
+                                      islands, regions_id)
     names = list(pa.x_names)
-    wx_idx = list(range(len(names))) if wx is None else [names.index(v) for v in wx]
+    wx_idx = wx_indices(names, wx)
     return model_selection(pa.y, pa.x, w.sparse, effects=effects, x_names=names, wx=wx_idx,
                            alpha=alpha)

@@ -312,8 +312,12 @@ def _distances(distances: Any, window: Any) -> np.ndarray:
         r_max = min(x1 - x0, y1 - y0) / 4
         return np.linspace(r_max / STEPS, r_max, STEPS)
     r = np.asarray(distances, dtype=float).ravel()
-    if r.size == 0 or not np.isfinite(r).all() or (r <= 0).any() or (np.diff(r) <= 0).any():
-        raise GeoprocInputError("distances must be positive, finite and increasing (metres)")
+    if r.size == 0:
+        raise GeoprocInputError("distances must be positive, finite and increasing (metres); got none")
+    bad = np.flatnonzero(~np.isfinite(r) | (r <= 0) | np.r_[False, np.diff(r) <= 0])
+    if bad.size:  # name the first culprit: which entry, and its value
+        raise GeoprocInputError(f"distances must be positive, finite and increasing (metres); "
+                                f"distances[{bad[0]}] = {r[bad[0]]:g}")
     return r
 
 

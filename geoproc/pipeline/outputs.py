@@ -108,7 +108,7 @@ def layer_qml(layer: Any) -> str:
     """The QML of a result layer: its style's file, or for a scaled palette (the SDM's
     diverging effects) that style scaled to the layer's largest absolute value of the
     column it classifies (``gdf.attrs["style_field"]``)."""
-    from geoproc.palettes import group_qml, load_palettes, scaled_qml
+    from geoproc.palettes import group_qml, load_palettes, scaled_qml, scaled_vmax
 
     pal = next((p for p in load_palettes().values() if p.qml == f"{layer.style}.qml"), None)
     if pal is not None and pal.extra.get("groups"):  # the ellipses: a colour per group of the layer
@@ -116,12 +116,8 @@ def layer_qml(layer: Any) -> str:
         return group_qml(pal.name, field, layer.gdf[field])
     if pal is None or not pal.extra.get("scaled"):
         return style_qml(layer.style)
-    import numpy as np
-
     field = layer.gdf.attrs.get("style_field") or pal.field
-    values = np.abs(layer.gdf[field].to_numpy(float))
-    vmax = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
-    return scaled_qml(pal.name, field, vmax if vmax > 0 else 1.0)
+    return scaled_qml(pal.name, field, scaled_vmax(layer.gdf[field]))
 
 
 def write_geopackage(layers: dict[str, Any], path: str | os.PathLike, overwrite: bool = False,

@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -11,7 +12,8 @@ from numpy.testing import assert_allclose
 from shapely.geometry import Point
 
 import geoproc
-from tests.conftest import ROOT
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout (this file is tests/unit/…)
 
 DEMO = ROOT / "data" / "demo"
 PROVINCES = DEMO / "provinces_panel_synthetic.csv"

@@ -356,8 +356,10 @@ def test_ripley_progress_and_cancel():
 def test_ripley_bad_distances():
     window = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs=ALBERS)
     pts = _points(np.random.default_rng(1).uniform(0, 1000, size=(30, 2)))
-    with pytest.raises(GeoprocInputError, match="positive, finite and increasing"):
-        ripleys_k(pts, window, distances=[100, 50])
+    with pytest.raises(GeoprocInputError, match=r"positive, finite and increasing.*distances\[1\] = 50"):
+        ripleys_k(pts, window, distances=[100, 50])  # 50 after 100: not increasing
+    with pytest.raises(GeoprocInputError, match=r"distances\[0\] = -5"):
+        ripleys_k(pts, window, distances=[-5, 10])
     with pytest.raises(GeoprocInputError, match="simulations must be a whole number"):
         ripleys_k(pts, window, simulations=-1)
 

@@ -208,7 +208,7 @@ def test_demo_tables_docx_is_the_seed_layout(demo):
     """tables.docx: five three-line tables in Chinese; the SDM column under the R&D-staff matrix
     shows the numbers of the prov_sdm step (report.json) to the digits printed."""
     docx = pytest.importorskip("docx")
-    from test_tables import assert_three_line, check
+    from table_checks import assert_three_line, check
 
     d = docx.Document(str(demo / "tables.docx"))
     titles = [p.text for p in d.paragraphs if p.runs and p.runs[0].bold]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy import optimize
-from test_sdm_data import simulate
+from sdm_panels import simulate
 
 import geoproc
 from geoproc.errors import GeoprocInputError
@@ -295,7 +295,7 @@ def test_not_row_standardised_warns(panel):
 
 def test_rho_at_bound_is_an_error():
     """y generated with rho = 1 - 1e-9: the estimate sits on the upper bound 1/lambda_max = 1."""
-    from test_sdm_data import knn_w
+    from sdm_panels import knn_w
 
     n, t = 30, 4
     W = knn_w(n, 4, seed=9)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from test_sdm_data import simulate
+from sdm_panels import simulate
 
 import geoproc
 from geoproc.durbin.data import panel_arrays

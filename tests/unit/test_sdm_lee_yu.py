@@ -14,7 +14,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import optimize
 from scipy.linalg import null_space
-from test_sdm_data import simulate
+from sdm_panels import simulate
 
 import geoproc
 

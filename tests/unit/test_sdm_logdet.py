@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from test_sdm_data import knn_w, simulate
+from sdm_panels import knn_w, simulate
 
 import geoproc
 from geoproc.durbin.logdet import SpatialOperator

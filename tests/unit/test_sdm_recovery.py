@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
-from test_sdm_data import simulate
+from sdm_panels import simulate
 
 import geoproc
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy import sparse
-from test_sdm_data import simulate
+from sdm_panels import simulate
 
 import geoproc
 from geoproc.durbin import region_output

@@ -36,7 +36,7 @@ def test_lisa_values_and_conventional_colours():
     pal = PALETTES["lisa"]
     assert pal.field == "cluster"
     assert [c.value for c in pal.categories] == [
-        "High-High", "Low-Low", "Low-High", "High-Low", "Not significant"]
+        "High-High", "Low-Low", "Low-High", "High-Low", "Not significant", "Undefined"]  # Undefined: islands (NaN p)
     rgb = {c.value: hex_to_rgb(c.color) for c in pal.categories}
     r, g, b = rgb["High-High"]
     assert r > 200 and g < 60 and b < 60           # red
@@ -139,3 +139,15 @@ def test_sdm_effects_diverge_at_zero_and_scale_to_the_layer():
         scaled_qml("sdm_effects", "x", 0.0)
     with pytest.raises(GeoprocInputError):
         scaled_qml("lq", "lq", 1.0)  # not a scaled palette
+
+
+@pytest.mark.parametrize(("values", "want"), [
+    ([-3.0, 2.0, np.nan], 3.0),  # the largest absolute value, NaN ignored
+    ([0.25, -0.5], 0.5),
+    ([np.nan, np.nan], 1.0),  # nothing finite: the palette's own 0-1 scale
+    ([0.0, -0.0], 1.0),  # all zero: scaled_qml refuses 0
+])
+def test_scaled_vmax_is_the_largest_absolute_value(values, want):
+    from geoproc.palettes import scaled_vmax
+
+    assert scaled_vmax(values) == want

@@ -48,6 +48,9 @@ def test_tables_command_bad_input(tmp_path, capsys):
     assert "twice" in capsys.readouterr().err
     assert main(base + [str(tmp_path / "t.md"), "--weights", "knn:4", "--labels", "dig"]) == 2
     assert "name=label" in capsys.readouterr().err
+    empty = ["tables", PANEL, "--y", "cul", "--x", " , ", "-o", str(tmp_path / "t.md"), "--weights", "knn:4"]
+    assert main(empty) == 2
+    assert "--x ' , ' names no column" in capsys.readouterr().err
 
 
 def test_moran_command_paper_layout_docx(tmp_path):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
-from test_sdm_data import knn_w
+from sdm_panels import knn_w
 
 import geoproc
 from geoproc.errors import GeoprocInputError

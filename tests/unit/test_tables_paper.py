@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_tables import assert_three_line, check, star
+from table_checks import assert_three_line, check, star
 
 import geoproc
 from geoproc._paths import data_dir

@@ -1,4 +1,5 @@
-"""Simulated panels shared by the SDM tests (helpers only; no tests here)."""
+"""Simulated SDM panels shared by the SDM and table tests (a plain helper module: pytest does
+not collect it, and test modules import it instead of importing each other)."""
 
 from __future__ import annotations
 
