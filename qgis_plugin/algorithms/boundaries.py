@@ -63,7 +63,8 @@ class ExportBoundaries(GeoprocAlgorithm):
 
     def shortHelpString(self) -> str:  # noqa: N802
         items = "".join(f"<br>• <b>{name}</b>: {text}" for name, text in shipped_boundary_layers().items())
-        return self.tr(f"{self.HELP_HEAD}{items}\n{self.HELP_TAIL}")
+        # tr() only on the fixed texts: a translator cannot find an f-string's result
+        return self.tr(self.HELP_HEAD) + items + "\n" + self.tr(self.HELP_TAIL)
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self._names = shipped_boundary_names()
