@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=(
             "examples: geoproc kde parks.csv -o kde.tif --radius 20000; "
             "geoproc kde 'pois/*.parquet' -o kde.tif --radius 5000 --pixel 250 "
-            "--scheduler tcp://10.0.0.5:8786"
+            "--scheduler tcp://scheduler-host:8786"
         ),
     )
     p.add_argument("points", metavar="POINTS", help="points file, Parquet dataset directory, or glob")

@@ -269,8 +269,10 @@ def dask_scheduler(scheduler: str | None) -> Iterator[None]:
     kwargs = {"scheduler_file": scheduler} if scheduler.endswith(".json") else {"address": scheduler}
     try:
         client = Client(timeout="20s", **kwargs)
-    except (OSError, TimeoutError) as exc:
-        raise GeoprocInputError(f"--scheduler {scheduler}: cannot connect ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - refused, timed out, or something else answering there
+        raise GeoprocInputError(
+            f"--scheduler {scheduler}: cannot connect to a dask scheduler there "
+            f"({type(exc).__name__}: {str(exc)[:120]})") from exc
     with client:
         with dask.config.set(scheduler=client.get):
             yield

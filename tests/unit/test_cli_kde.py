@@ -118,3 +118,19 @@ def test_fast_path_declines_what_the_general_path_must_check(layer, tmp_path):
                        pixel_size=500, weight="w", out=tmp_path / "n.tif")
     assert main(["kde", str(tmp_path / "neg.gpkg"), "-o", str(tmp_path / "n2.tif"), "--radius",
                  "6000", "--pixel", "500", "--weight", "w"]) == 2
+
+
+def test_unreachable_scheduler_is_one_line_naming_it():
+    """--scheduler ADDRESS where no dask scheduler answers: a clean error naming the address
+    (a closed port on the loopback interface; nothing leaves the machine)."""
+    import socket
+
+    from geoproc.kde.sources import dask_scheduler
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    with pytest.raises(GeoprocInputError, match=rf"--scheduler {address}: cannot connect"):
+        with dask_scheduler(address):
+            pass
