@@ -61,10 +61,10 @@ def test_cli_formats_warnings_only_while_a_command_runs(tmp_path, capsys):
     warning functions are back (a program calling main() keeps its format)."""
     import warnings
 
-    from geoproc.cli import main
-
     import geopandas as gpd
     from shapely.geometry import Polygon, box
+
+    from geoproc.cli import main
 
     # a C-shaped region: its area centroid lies in the gap, outside it, so distances warn
     # (the shipped layers' documented cases are silent, so the test makes its own)
