@@ -13,7 +13,7 @@ import numpy as np
 
 from geoproc.formatting import PERMUTATIONS, stars
 from geoproc.ids import values_by_region
-from geoproc.moran import check_moran_values, norm_sf
+from geoproc.moran import check_global_permutations, check_moran_values, norm_sf
 from geoproc.permutation import permutation_blocks, pseudo_p
 from geoproc.weights.prepare import prepare_weights
 
@@ -118,6 +118,7 @@ def bivariate_moran(
     sims = np.empty(0)
     p_sim = EI_sim = z_sim = p_z_sim = np.nan
     if permutations:
+        check_global_permutations(permutations, n, w.sparse.nnz)
         # streamed a block of permutations at a time: memory O(n x block), not O(n x P)
         sims = np.concatenate([(w.sparse @ zp.T).T @ zx / (n - 1.0)
                                for zp in permutation_blocks(zy, permutations, seed)])

@@ -45,6 +45,9 @@ COLUMNS = ["year", "variable", "weights", "I", "EI", "VI_norm", "z_norm", "p_nor
 ISLAND_POLICIES = ("raise", "keep", "drop")  # moran_table's; "nearest" is a build option
 
 
+#: upper bound on global permutations: p resolves to 1/(P+1); beyond this only run time grows
+MAX_PERMUTATIONS = 10_000_000
+
 def norm_sf(x: Any) -> Any:
     """Standard normal upper tail, as ``scipy.stats.norm.sf`` computes it (``ndtr(-x)``),
     without importing scipy.stats (4 s of a CLI call's start-up)."""
@@ -55,6 +58,30 @@ def norm_sf(x: Any) -> Any:
 
 # --------------------------------------------------------------------------------------
 # the statistic
+
+
+def check_global_permutations(permutations: int, n: int, links: int) -> None:
+    """Refuse, before any work, global permutations too many to be worth their run time.
+
+    Streaming keeps their memory small (one statistic per permutation), so memory alone
+    would not stop a request of 10^9 permutations; above ``MAX_PERMUTATIONS`` the pseudo
+    p-value (resolution 1/(P+1)) gains nothing, and the time estimate covers large maps.
+
+    Parameters
+    ----------
+    permutations, n, links : int
+        Permutations asked for, regions, non-zero weights.
+    """
+    from geoproc.resources import check_memory, check_time
+
+    what = f"permutations={permutations:,} for {n:,} regions"
+    way_out = "use fewer permutations (999 or 9,999 is usual)"
+    if permutations > MAX_PERMUTATIONS:
+        raise GeoprocInputError(
+            f"{what}: more than {MAX_PERMUTATIONS:,} permutations cannot sharpen a pseudo "
+            f"p-value that resolves to 1/(permutations+1) and would run for hours; {way_out}")
+    check_memory(16.0 * permutations, what, way_out)  # one statistic per permutation, and a copy
+    check_time(float(permutations) * (n + links) * 4, what, way_out)
 
 
 def _moments(w) -> tuple[float, float, float]:
@@ -94,6 +121,7 @@ def _global_moran(y: np.ndarray, w, s: tuple[float, float, float], permutations:
 
     p_sim = np.nan
     if permutations:
+        check_global_permutations(permutations, n, w.sparse.nnz)
         # streamed: one block of permutations and its spatial lags at a time, one number
         # kept per permutation (the full P x n matrix was 2.4 GB at 300,000 regions x 999)
         sims = np.concatenate([

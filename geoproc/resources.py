@@ -41,6 +41,7 @@ __all__ = [
     "check_geotiff_disk",
     "check_layer_disk",
     "check_memory",
+    "check_time",
     "check_permutations",
     "check_raster",
     "dense_weights_csv_bytes",
@@ -144,6 +145,48 @@ def check_memory(nbytes: float, what: str, way_out: str) -> None:
         raise GeoprocInputError(
             f"{what} needs about {human(nbytes)} of memory; this machine has "
             f"{human(have)} available; {way_out}"
+        )
+
+
+#: element operations a second one core does in geoproc's vectorised kernels (a conservative
+#: round figure: sparse products, permutations); used only to refuse hopeless requests
+OPERATIONS_PER_SECOND = 2e8
+#: default longest run accepted before work starts (``GEOPROC_MAX_SECONDS`` overrides)
+MAX_SECONDS = 6 * 3600.0
+
+
+def check_time(operations: float, what: str, way_out: str) -> None:
+    """Refuse a request whose estimated run time exceeds the budget.
+
+    Streaming keeps some requests small in memory (global Moran permutations are drawn a
+    block at a time) while their run time still grows without bound; this is their guard.
+
+    Parameters
+    ----------
+    operations : float
+        Estimated element operations (e.g. permutations x (regions + links)).
+    what : str
+        The request, naming the parameter.
+    way_out : str
+        What the user can do instead.
+
+    Raises
+    ------
+    GeoprocInputError
+        "<what> needs about H hours of computing; the limit is L hours; <way_out>".
+    """
+    limit = MAX_SECONDS
+    env = os.environ.get("GEOPROC_MAX_SECONDS")
+    if env:
+        try:
+            limit = float(env)
+        except ValueError:
+            raise GeoprocInputError(f"GEOPROC_MAX_SECONDS={env!r}: give a number of seconds") from None
+    seconds = operations / OPERATIONS_PER_SECOND
+    if seconds > limit:
+        raise GeoprocInputError(
+            f"{what} needs about {seconds / 3600:,.1f} hours of computing; the limit is "
+            f"{limit / 3600:,.1f} hours (GEOPROC_MAX_SECONDS); {way_out}"
         )
 
 

@@ -230,7 +230,7 @@ cli("size-lisa-permutations", "panel.csv",
 cli("size-moran-permutations", "panel.csv",
     "moran panel.csv --variables cul --weights queen --islands nearest --regions china_provinces "
     "--regions-id code --permutations 1000000000 -o m.md",
-    error=r"permutations=1,000,000,000 for 31 regions .*memory")
+    error=r"permutations=1,000,000,000 for 31 regions: more than 10,000,000 permutations")
 cli("size-hotspots-permutations", "panel.csv",
     "hotspots china_provinces panel.csv --variable cul --year 2021 --weights knn:6 "
     "--inference permutation --permutations 1000000000 -o h.gpkg",

@@ -76,3 +76,21 @@ def test_peak_memory_is_a_block_not_the_matrix():
         tracemalloc.stop()
     full = 8.0 * n * perms  # one n x 999 float64 matrix: 1.6 GB
     assert peak < full / 10, f"peak {peak / 1e6:.0f} MB"
+
+
+def test_hopeless_permutation_counts_are_refused_before_work():
+    """Streaming made memory small, so the guard is the count (and the time estimate)."""
+    import time
+
+    import pytest
+
+    from geoproc.errors import GeoprocInputError
+    from geoproc.moran import MAX_PERMUTATIONS, check_global_permutations
+
+    t0 = time.perf_counter()
+    with pytest.raises(GeoprocInputError, match=r"permutations=1,000,000,000 for 31 regions: more than"):
+        check_global_permutations(1_000_000_000, 31, 130)
+    check_global_permutations(MAX_PERMUTATIONS, 31, 130)  # the bound itself is accepted
+    with pytest.raises(GeoprocInputError, match="hours of computing"):
+        check_global_permutations(9_999_999, 50_000_000, 400_000_000)
+    assert time.perf_counter() - t0 < 1.0
