@@ -227,8 +227,13 @@ def test_weights_options_reach_the_library(tmp_path):
     ref = geoproc.build_weights("gravity:gdp", regions, data=panel, id="code", data_id="code",
                                 year_column="year", year=[2016, 2018], method="haversine",
                                 centroid="representative")
-    # area centroids of Wuxi and Zhoushan fall outside them (why the demo uses representative points)
-    with pytest.warns(UserWarning, match="outside its region for 320200, 330900"):
+    # area centroids of Wuxi and Zhoushan fall outside them (why the demo uses representative
+    # points); the warning is printed once per process, so whether it shows here depends on
+    # the tests before: this test is about the options, not the warning (tested in test_centroids)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", geoproc.centroid.CentroidOutsideWarning)
         default = geoproc.build_weights("gravity:gdp", regions, data=panel, id="code", data_id="code",
                                         year_column="year")
     assert w.meta["centroid"] == "representative" and w.meta["distance"] == "haversine"
